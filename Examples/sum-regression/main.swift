@@ -1,0 +1,12 @@
+import Ember
+let x = Tensor([[1, 2, 3], [4, 5, 6]], requiresGrad: true)
+let w = Tensor([[1, 0], [0, 1], [1, 1]], requiresGrad: true)
+let b = Tensor([0.5, -0.5], requiresGrad: true)
+let y = linear(x, weight: w.t(), bias: b).relu()
+print(y)
+let loss = (y * y).mean()
+loss.backward()
+print(loss, x.grad!, w.grad!, b.grad!)
+let s = x.softmax(dim: 1)
+print(s, x.logSoftmax(dim: 0))
+print(x.sum(dim: 0), x.max(dim: 1).indices, x.mean(), x.variance(dim: 1), x[1], x.t().contiguous())

@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Ember: tensors, autograd and neural networks for Swift.
+// BLAS comes from OpenBLAS (pkg-config `openblas`) on Linux and Accelerate on Apple platforms.
+let package = Package(
+    name: "Ember",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Ember", targets: ["Ember"]),
+        .executable(name: "ember", targets: ["ember"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(
+            name: "Ember",
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "CZlib",
+            ],
+            linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
+        ),
+        .executableTarget(
+            name: "ember",
+            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
+        .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
+        .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
+        .executableTarget(name: "ember-bench", dependencies: ["Ember"], path: "Benchmarks/ember-bench"),
+        .testTarget(name: "EmberTests", dependencies: ["Ember"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

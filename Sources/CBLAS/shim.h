@@ -1,0 +1,2 @@
+// OpenBLAS's C interface: cblas_sgemm and friends, plus its thread controls.
+#include <cblas.h>

@@ -1,0 +1,2 @@
+// zlib, for reading .gz files (MNIST's IDX files ship gzip-compressed).
+#include <zlib.h>

@@ -1,0 +1,80 @@
+/// Reverse-mode differentiation over the recorded graph.
+extension Tensor {
+    /// Computes the gradient of this tensor with respect to every leaf that requires one, adding it to
+    /// the leaves' `grad`. Without `gradient` the tensor must hold a single element (a loss).
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) {
+        guard requiresGrad else {
+            fatalError("Ember: backward() on a tensor that does not require grad and has no grad_fn "
+                + "(shape \(shape)); set requiresGrad on the parameters or inputs first")
+        }
+        let seed: Tensor
+        if let gradient {
+            guard gradient.shape == shape else {
+                shapeFailure(ShapeError("backward: gradient of shape \(gradient.shape) does not match the tensor's shape \(shape)"))
+            }
+            seed = gradient
+        } else {
+            guard count == 1 else {
+                shapeFailure(ShapeError("backward: grad can be implicitly created only for scalar outputs, "
+                    + "but the tensor has shape \(shape); pass a gradient of that shape"))
+            }
+            seed = Tensor.ones(shape)
+        }
+        noGrad { runBackward(seed: seed, retainGraph: retainGraph) }
+    }
+
+    private func runBackward(seed: Tensor, retainGraph: Bool) {
+        // Storages already handed out as a leaf's grad in this pass: a second leaf gets a copy, so
+        // no two grads alias (in-place clipping or accumulation must touch one grad only).
+        var claimed: Set<ObjectIdentifier> = [ObjectIdentifier(seed.storage)]
+        guard let root = gradFn else {
+            accumulate(seed, claimed: &claimed)
+            return
+        }
+        // Topological order by iterative depth-first search (graphs can be deep).
+        var order: [GradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GradNode, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (node, next) = stack.popLast() {
+            if next < node.inputs.count {
+                stack.append((node, next + 1))
+                if let child = node.inputs[next].gradFn, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(node)
+            }
+        }
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        for node in order.reversed() {
+            guard let grad = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let inputGrads = node.apply(grad)
+            if !retainGraph { node.free() }
+            for (input, inputGrad) in zip(node.inputs, inputGrads) {
+                guard let inputGrad, input.requiresGrad else { continue }
+                if let producer = input.gradFn {
+                    let key = ObjectIdentifier(producer)
+                    grads[key] = grads[key].map { $0 + inputGrad } ?? inputGrad
+                } else {
+                    input.accumulate(inputGrad, claimed: &claimed)
+                }
+            }
+        }
+    }
+
+    /// Adds to a leaf's `grad`, as PyTorch accumulates across backward calls until zeroGrad().
+    private func accumulate(_ g: Tensor, claimed: inout Set<ObjectIdentifier>) {
+        guard requiresGrad else { return }
+        var g = g.shape == shape ? g : g.reshape(shape)
+        if let existing = grad {
+            existing.add_(g)
+            return
+        }
+        if !g.isContiguous || g.offset != 0 || claimed.contains(ObjectIdentifier(g.storage)) || g.storage === storage {
+            g = g.clone()
+        }
+        claimed.insert(ObjectIdentifier(g.storage))
+        grad = g.detach()
+    }
+}

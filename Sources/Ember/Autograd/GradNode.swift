@@ -1,0 +1,49 @@
+/// One recorded op in the autograd graph: the inputs that need gradients and a closure that maps the
+/// output's gradient to theirs. The closure keeps the tensors it saved alive until backward frees it.
+public final class GradNode {
+    public let name: String
+    /// Inputs in the order the backward closure returns their gradients.
+    let inputs: [Tensor]
+    /// Maps the output gradient to one gradient per input (nil where none flows).
+    private(set) var backwardFunction: ((Tensor) -> [Tensor?])?
+    /// Tensors the closure reads, with their storage versions at recording time.
+    private let saved: [(Tensor, Int)]
+
+    init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+        self.name = name
+        self.inputs = inputs
+        self.saved = saved.map { ($0, $0.storage.version) }
+        self.backwardFunction = backward
+    }
+
+    /// Runs the backward closure, checking that nothing it saved was modified in place since.
+    func apply(_ grad: Tensor) -> [Tensor?] {
+        guard let backward = backwardFunction else {
+            fatalError("Ember: trying to backward through the graph a second time (through \(name)). "
+                + "The graph's saved tensors were freed by the first backward(); "
+                + "call backward(retainGraph: true) the first time if you need to run it again.")
+        }
+        for (tensor, version) in saved where tensor.storage.version != version {
+            fatalError("Ember: a tensor of shape \(tensor.shape) saved by \(name) for its gradient was modified "
+                + "by an in-place operation after it was used; its version is \(tensor.storage.version), "
+                + "expected \(version). Use an out-of-place op (x = x + y instead of x.add_(y)).")
+        }
+        return backward(grad)
+    }
+
+    /// Drops the closure and what it saved (after a backward without retainGraph).
+    func free() { backwardFunction = nil }
+}
+
+extension Tensor {
+    /// Records `name` as this result's producer when grad mode is on and any input needs a gradient.
+    /// `backward` receives the output gradient and returns one gradient per input, in order.
+    @discardableResult
+    func recording(_ name: String, inputs: [Tensor], saving saved: [Tensor] = [],
+                   _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
+        requiresGrad = true
+        gradFn = GradNode(name: name, inputs: inputs, saved: saved, backward: backward)
+        return self
+    }
+}

@@ -1,0 +1,105 @@
+/// The contract between tensors and hardware.
+///
+/// Tensor ops and autograd never touch memory directly: they describe work as a few dozen primitives
+/// over `StridedView`s and call the backend of their inputs' device. A backend (CPU on BLAS today,
+/// CUDA later) implements exactly this protocol; nothing above it changes when one is added.
+///
+/// Conventions: every primitive writes a new contiguous `Storage` that it allocates itself (except the
+/// in-place ones, which say so). Shapes are already checked by the caller; a backend may assume them
+/// valid. Inputs may be strided unless a parameter is documented as contiguous.
+public protocol Backend: AnyObject {
+    var device: Device { get }
+
+    // MARK: Memory
+    /// Uninitialized memory for `count` elements of `dtype`.
+    func allocate(count: Int, dtype: DType) -> Storage
+    /// A contiguous copy of `view` (the way a strided view is materialized).
+    func copy(_ view: StridedView) -> Storage
+    /// A contiguous copy of `view` converted to `dtype`.
+    func convert(_ view: StridedView, to dtype: DType) -> Storage
+    /// Writes `view`'s elements into `destination` (in place; same shape, may be strided).
+    func copy(_ view: StridedView, into destination: StridedView)
+    /// Fills `count` elements of a contiguous storage with `value`.
+    func fill(_ storage: Storage, count: Int, dtype: DType, value: Double)
+    /// Copies host values into a contiguous storage.
+    func upload(_ values: UnsafeRawBufferPointer, into storage: Storage)
+
+    // MARK: Element-wise
+    /// `op(x)` element by element.
+    func unary(_ op: UnaryOp, _ x: StridedView) -> Storage
+    /// `op(a, b)` element by element; `a` and `b` are already broadcast to `shape`.
+    func binary(_ op: BinaryOp, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage
+    /// `condition != 0 ? a : b`, all three broadcast to `shape`.
+    func select(_ condition: StridedView, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage
+    /// In place: `target = op(target, source)`; `source` is broadcast to target's shape.
+    func binaryInPlace(_ op: BinaryOp, _ target: StridedView, _ source: StridedView)
+
+    // MARK: Reductions
+    /// Reduces the middle axis of a contiguous [outer, size, inner] array to [outer, inner].
+    func reduce(_ op: ReduceOp, _ x: StridedView, outer: Int, size: Int, inner: Int) -> Storage
+    /// Max or min over the middle axis of a contiguous [outer, size, inner] array:
+    /// values (float32) and their indices (int64).
+    func reduceWithIndices(_ op: ReduceOp, _ x: StridedView, outer: Int, size: Int, inner: Int)
+        -> (values: Storage, indices: Storage)
+
+    // MARK: Linear algebra
+    /// Batched `alpha * op(a) @ op(b) + beta * c`, where each operand is [batch, rows, cols]
+    /// (batch stride 0 broadcasts) and `bias`, if any, is a contiguous row vector added to every row.
+    func matmul(_ a: StridedView, _ b: StridedView, bias: StridedView?, batch: Int, m: Int, n: Int, k: Int) -> Storage
+
+    // MARK: Softmax family (last dimension of a contiguous [rows, cols] array)
+    func softmax(_ x: StridedView, rows: Int, cols: Int, log: Bool) -> Storage
+    /// Gradient of softmax (`log` false) or log-softmax (`log` true) from the output `y` and `grad`.
+    func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage
+
+    // MARK: Indexing (contiguous [outer, size, inner] arrays; indices are int64)
+    /// `out[o, j, i] = x[o, indices[j], i]`.
+    func indexSelect(_ x: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int) -> Storage
+    /// The adjoint of indexSelect: `out[o, indices[j], i] += g[o, j, i]`, with out sized [outer, size, inner].
+    func indexAdd(_ g: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int) -> Storage
+    /// `out[o, j, i] = x[o, indices[o, j, i], i]` where x is [outer, size, inner] and indices [outer, picks, inner].
+    func gather(_ x: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage
+    /// The adjoint of gather: zeros of [outer, size, inner] with `g` added at the indices.
+    func scatterAdd(_ g: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage
+
+    // MARK: Random numbers (contiguous; filled from Ember's seeded generator on the host)
+    func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator)
+    func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
+}
+
+/// Element-wise functions of one tensor.
+public enum UnaryOp: Equatable, Sendable {
+    case neg, exp, log, sqrt, rsqrt, abs, sign, square, reciprocal
+    case relu, sigmoid, tanh, gelu, softplus(beta: Float, threshold: Float), leakyRelu(slope: Float)
+    case sin, cos
+    case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)
+    case clamp(min: Float, max: Float)
+    /// 1 where x > threshold else 0 (dropout masks, ReLU derivative).
+    case greaterThan(Float)
+}
+
+/// Element-wise functions of two tensors (after broadcasting). The `...Backward` cases compute an
+/// op's input gradient in one pass from (upstream gradient, saved tensor).
+public enum BinaryOp: Equatable, Sendable {
+    case add, sub, mul, div, pow, maximum, minimum
+    /// Comparisons give 1 or 0 as float32.
+    case equal, notEqual, less, lessEqual, greater, greaterEqual
+    /// (g, x) → g * 1[x > 0]
+    case reluBackward
+    /// (g, x) → g * (x > 0 ? 1 : slope)
+    case leakyReluBackward(slope: Float)
+    /// (g, y) → g * y * (1 - y) with y = sigmoid(x)
+    case sigmoidBackward
+    /// (g, y) → g * (1 - y²) with y = tanh(x)
+    case tanhBackward
+    /// (g, x) → g * gelu'(x)
+    case geluBackward
+    /// (g, x) → g * sigmoid(beta x) (identity above the threshold)
+    case softplusBackward(beta: Float, threshold: Float)
+    /// (g, x) → g where min ≤ x ≤ max, else 0
+    case clampBackward(min: Float, max: Float)
+}
+
+public enum ReduceOp: Sendable {
+    case sum, max, min
+}

@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The CPU backend: BLAS for matrix products, tight Swift loops over raw pointers for the rest,
+/// large element-wise work split over the cores.
+public final class CPUBackend: Backend {
+    nonisolated(unsafe) public static let shared = CPUBackend()
+    public var device: Device { .cpu }
+
+    // MARK: Memory
+
+    public func allocate(count: Int, dtype: DType) -> Storage {
+        let bytes = max(count * dtype.itemSize, 64)
+        var raw: UnsafeMutableRawPointer?
+        // 64-byte alignment keeps vector loads aligned and rows off shared cache lines.
+        guard posix_memalign(&raw, 64, bytes) == 0, let pointer = raw else {
+            fatalError("Ember: out of memory allocating \(bytes) bytes for \(count) \(dtype) elements")
+        }
+        return Storage(pointer: pointer, byteCount: bytes, device: .cpu) { p, _ in free(p) }
+    }
+
+    public func copy(_ view: StridedView) -> Storage {
+        let out = allocate(count: view.count, dtype: view.dtype)
+        let target = StridedView(storage: out, shape: view.shape, strides: Shape.contiguousStrides(view.shape),
+                                 offset: 0, dtype: view.dtype)
+        copy(view, into: target)
+        return out
+    }
+
+    public func convert(_ view: StridedView, to dtype: DType) -> Storage {
+        if dtype == view.dtype { return copy(view) }
+        let source = view.isContiguous ? view : StridedView(storage: copy(view), shape: view.shape,
+            strides: Shape.contiguousStrides(view.shape), offset: 0, dtype: view.dtype)
+        let n = view.count
+        let out = allocate(count: n, dtype: dtype)
+        switch (source.dtype, dtype) {
+        case (.int64, .float32):
+            let s = source.storage.int64s() + source.offset, d = out.floats()
+            for i in 0..<n { d[i] = Float(s[i]) }
+        case (.float32, .int64):
+            let s = source.storage.floats() + source.offset, d = out.int64s()
+            for i in 0..<n { d[i] = Int64(s[i]) }
+        default:
+            break
+        }
+        return out
+    }
+
+    public func copy(_ view: StridedView, into destination: StridedView) {
+        precondition(view.dtype == destination.dtype, "Ember: copy between \(view.dtype) and \(destination.dtype)")
+        let size = view.dtype.itemSize
+        let loop = StridedLoop(shape: view.shape, strides: [destination.strides, view.strides])
+        let n = loop.rowLength, ds = loop.innerStride(0), ss = loop.innerStride(1)
+        let dBase = destination.storage.pointer + destination.offset * size
+        let sBase = view.storage.pointer + view.offset * size
+        Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(n, 1))) { rows in
+            loop.forEachRow(rows) { _, offsets in
+                let d = dBase + offsets[0] * size, s = sBase + offsets[1] * size
+                if ds == 1 && ss == 1 {
+                    d.copyMemory(from: s, byteCount: n * size)
+                } else if size == 4 {
+                    let dp = d.assumingMemoryBound(to: Float.self), sp = s.assumingMemoryBound(to: Float.self)
+                    for i in 0..<n { dp[i * ds] = sp[i * ss] }
+                } else {
+                    let dp = d.assumingMemoryBound(to: Int64.self), sp = s.assumingMemoryBound(to: Int64.self)
+                    for i in 0..<n { dp[i * ds] = sp[i * ss] }
+                }
+            }
+        }
+        destination.storage.bumpVersion()
+    }
+
+    public func fill(_ storage: Storage, count: Int, dtype: DType, value: Double) {
+        switch dtype {
+        case .float32:
+            let p = storage.floats(), v = Float(value)
+            if v == 0 { memset(p, 0, count * 4) } else { p.update(repeating: v, count: count) }
+        case .int64:
+            storage.int64s().update(repeating: Int64(value), count: count)
+        }
+    }
+
+    public func upload(_ values: UnsafeRawBufferPointer, into storage: Storage) {
+        guard let base = values.baseAddress else { return }
+        storage.pointer.copyMemory(from: base, byteCount: values.count)
+    }
+
+    // MARK: Random
+
+    public func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator) {
+        let p = storage.floats(), span = high - low
+        for i in 0..<count { p[i] = low + span * generator.nextFloat() }
+    }
+
+    public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
+        let p = storage.floats()
+        for i in 0..<count { p[i] = mean + std * generator.nextNormal() }
+    }
+}

@@ -1,0 +1,199 @@
+/// Element-wise kernels. Each op is a `switch` outside a tight loop over contiguous rows, so the
+/// closure is inlined into the loop and no per-element dispatch or allocation remains.
+extension CPUBackend {
+    public func unary(_ op: UnaryOp, _ x: StridedView) -> Storage {
+        precondition(x.dtype == .float32, "Ember: \(op) needs a float32 tensor, got \(x.dtype)")
+        let source = x.isContiguous ? x.storage : copy(x)
+        let base = x.isContiguous ? x.offset : 0
+        let out = allocate(count: x.count, dtype: .float32)
+        withExtendedLifetime(source) {
+            unaryKernel(op, source.floats() + base, out.floats(), x.count)
+        }
+        return out
+    }
+
+    func unaryKernel(_ op: UnaryOp, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        @inline(__always) func map(_ f: (Float) -> Float) {
+            Parallel.chunks(n) { r in for i in r { y[i] = f(x[i]) } }
+        }
+        switch op {
+        case .neg: map { -$0 }
+        case .exp: map { _expf($0) }
+        case .log: map { _logf($0) }
+        case .sqrt: map { $0.squareRoot() }
+        case .rsqrt: map { 1 / $0.squareRoot() }
+        case .abs: map { Swift.abs($0) }
+        case .sign: map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        case .square: map { $0 * $0 }
+        case .reciprocal: map { 1 / $0 }
+        case .relu: map { $0 > 0 ? $0 : 0 }
+        case .sigmoid: map { 1 / (1 + _expf(-$0)) }
+        case .tanh: map { _tanhf($0) }
+        case .gelu: map { 0.5 * $0 * (1 + _erff($0 * 0.70710678118654752)) }
+        case .softplus(let beta, let threshold):
+            map { $0 * beta > threshold ? $0 : _log1pf(_expf($0 * beta)) / beta }
+        case .leakyRelu(let slope): map { $0 > 0 ? $0 : $0 * slope }
+        case .sin: map { _sinf($0) }
+        case .cos: map { _cosf($0) }
+        case .addScalar(let s): map { $0 + s }
+        case .mulScalar(let s): map { $0 * s }
+        case .powScalar(let p):
+            if p == 2 { map { $0 * $0 } } else if p == 0.5 { map { $0.squareRoot() } } else { map { _powf($0, p) } }
+        case .rsubScalar(let s): map { s - $0 }
+        case .rdivScalar(let s): map { s / $0 }
+        case .clamp(let lo, let hi): map { Swift.min(Swift.max($0, lo), hi) }
+        case .greaterThan(let t): map { $0 > t ? 1 : 0 }
+        }
+    }
+
+    public func binary(_ op: BinaryOp, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage {
+        let n = Shape.count(shape)
+        if a.dtype == .int64 || b.dtype == .int64 {
+            return binaryInt64(op, a, b, shape: shape)
+        }
+        let out = allocate(count: n, dtype: .float32)
+        let outStrides = Shape.contiguousStrides(shape)
+        let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset, po = out.floats()
+        let loop = StridedLoop(shape: shape, strides: [outStrides, a.strides, b.strides])
+        let len = loop.rowLength, sa = loop.innerStride(1), sb = loop.innerStride(2)
+        @inline(__always) func map(_ f: (Float, Float) -> Float) {
+            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / len)) { rows in
+                loop.forEachRow(rows) { _, o in
+                    let y = po + o[0], x1 = pa + o[1], x2 = pb + o[2]
+                    if sa == 1 && sb == 1 {
+                        for i in 0..<len { y[i] = f(x1[i], x2[i]) }
+                    } else if sa == 1 && sb == 0 {
+                        let v = x2[0]
+                        for i in 0..<len { y[i] = f(x1[i], v) }
+                    } else if sa == 0 && sb == 1 {
+                        let v = x1[0]
+                        for i in 0..<len { y[i] = f(v, x2[i]) }
+                    } else {
+                        for i in 0..<len { y[i] = f(x1[i * sa], x2[i * sb]) }
+                    }
+                }
+            }
+        }
+        switch op {
+        case .add: map { $0 + $1 }
+        case .sub: map { $0 - $1 }
+        case .mul: map { $0 * $1 }
+        case .div: map { $0 / $1 }
+        case .pow: map { _powf($0, $1) }
+        case .maximum: map { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+        case .minimum: map { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+        case .equal: map { $0 == $1 ? 1 : 0 }
+        case .notEqual: map { $0 != $1 ? 1 : 0 }
+        case .less: map { $0 < $1 ? 1 : 0 }
+        case .lessEqual: map { $0 <= $1 ? 1 : 0 }
+        case .greater: map { $0 > $1 ? 1 : 0 }
+        case .greaterEqual: map { $0 >= $1 ? 1 : 0 }
+        case .reluBackward: map { $1 > 0 ? $0 : 0 }
+        case .leakyReluBackward(let slope): map { $1 > 0 ? $0 : $0 * slope }
+        case .sigmoidBackward: map { $0 * $1 * (1 - $1) }
+        case .tanhBackward: map { $0 * (1 - $1 * $1) }
+        case .geluBackward:
+            map { g, x in
+                let cdf = 0.5 * (1 + _erff(x * 0.70710678118654752))
+                let pdf = _expf(-0.5 * x * x) * 0.39894228040143268
+                return g * (cdf + x * pdf)
+            }
+        case .softplusBackward(let beta, let threshold):
+            map { g, x in x * beta > threshold ? g : g / (1 + _expf(-x * beta)) }
+        case .clampBackward(let lo, let hi): map { $1 >= lo && $1 <= hi ? $0 : 0 }
+        }
+        return out
+    }
+
+    /// Integer element-wise ops: arithmetic stays int64, comparisons give float32 0/1.
+    private func binaryInt64(_ op: BinaryOp, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage {
+        let ia = a.dtype == .int64 ? a : StridedView(storage: convert(a, to: .int64), shape: a.shape,
+            strides: Shape.contiguousStrides(a.shape), offset: 0, dtype: .int64).broadcast(to: shape)
+        let ib = b.dtype == .int64 ? b : StridedView(storage: convert(b, to: .int64), shape: b.shape,
+            strides: Shape.contiguousStrides(b.shape), offset: 0, dtype: .int64).broadcast(to: shape)
+        let n = Shape.count(shape)
+        let loop = StridedLoop(shape: shape, strides: [Shape.contiguousStrides(shape), ia.strides, ib.strides])
+        let len = loop.rowLength, sa = loop.innerStride(1), sb = loop.innerStride(2)
+        let pa = ia.storage.int64s() + ia.offset, pb = ib.storage.int64s() + ib.offset
+        func run<O>(_ out: UnsafeMutablePointer<O>, _ f: (Int64, Int64) -> O) {
+            loop.forEachRow(0..<loop.rowCount) { _, o in
+                for i in 0..<len { out[o[0] + i] = f(pa[o[1] + i * sa], pb[o[2] + i * sb]) }
+            }
+        }
+        let isComparison: Bool
+        switch op {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: isComparison = true
+        default: isComparison = false
+        }
+        if isComparison {
+            let out = allocate(count: n, dtype: .float32)
+            switch op {
+            case .equal: run(out.floats()) { $0 == $1 ? 1 : 0 }
+            case .notEqual: run(out.floats()) { $0 != $1 ? 1 : 0 }
+            case .less: run(out.floats()) { $0 < $1 ? 1 : 0 }
+            case .lessEqual: run(out.floats()) { $0 <= $1 ? 1 : 0 }
+            case .greater: run(out.floats()) { $0 > $1 ? 1 : 0 }
+            default: run(out.floats()) { $0 >= $1 ? 1 : 0 }
+            }
+            return out
+        }
+        let out = allocate(count: n, dtype: .int64)
+        switch op {
+        case .add: run(out.int64s()) { $0 &+ $1 }
+        case .sub: run(out.int64s()) { $0 &- $1 }
+        case .mul: run(out.int64s()) { $0 &* $1 }
+        case .maximum: run(out.int64s()) { Swift.max($0, $1) }
+        case .minimum: run(out.int64s()) { Swift.min($0, $1) }
+        case .div: run(out.int64s()) { $1 == 0 ? 0 : $0 / $1 }
+        default: fatalError("Ember: \(op) is not defined for int64 tensors; convert with .float() first")
+        }
+        return out
+    }
+
+    public func select(_ condition: StridedView, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage {
+        let c = condition.dtype == .float32 ? condition : StridedView(storage: convert(condition, to: .float32),
+            shape: condition.shape, strides: Shape.contiguousStrides(condition.shape), offset: 0, dtype: .float32)
+            .broadcast(to: shape)
+        let out = allocate(count: Shape.count(shape), dtype: .float32)
+        let loop = StridedLoop(shape: shape, strides: [Shape.contiguousStrides(shape), c.strides, a.strides, b.strides])
+        let len = loop.rowLength, sc = loop.innerStride(1), sa = loop.innerStride(2), sb = loop.innerStride(3)
+        let po = out.floats(), pc = c.storage.floats() + c.offset
+        let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset
+        loop.forEachRow(0..<loop.rowCount) { _, o in
+            for i in 0..<len {
+                po[o[0] + i] = pc[o[1] + i * sc] != 0 ? pa[o[2] + i * sa] : pb[o[3] + i * sb]
+            }
+        }
+        return out
+    }
+
+    public func binaryInPlace(_ op: BinaryOp, _ target: StridedView, _ source: StridedView) {
+        precondition(target.dtype == .float32 && source.dtype == .float32, "Ember: in-place ops need float32 tensors")
+        let src = source.broadcast(to: target.shape)
+        let loop = StridedLoop(shape: target.shape, strides: [target.strides, src.strides])
+        let len = loop.rowLength, st = loop.innerStride(0), ss = loop.innerStride(1)
+        let pt = target.storage.floats() + target.offset, ps = source.storage.floats() + source.offset
+        @inline(__always) func apply(_ f: (Float, Float) -> Float) {
+            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / len)) { rows in
+                loop.forEachRow(rows) { _, o in
+                    let t = pt + o[0], s = ps + o[1]
+                    if st == 1 && ss == 1 {
+                        for i in 0..<len { t[i] = f(t[i], s[i]) }
+                    } else {
+                        for i in 0..<len { t[i * st] = f(t[i * st], s[i * ss]) }
+                    }
+                }
+            }
+        }
+        switch op {
+        case .add: apply { $0 + $1 }
+        case .sub: apply { $0 - $1 }
+        case .mul: apply { $0 * $1 }
+        case .div: apply { $0 / $1 }
+        case .maximum: apply { Swift.max($0, $1) }
+        case .minimum: apply { Swift.min($0, $1) }
+        default: fatalError("Ember: in-place \(op) is not supported")
+        }
+        target.storage.bumpVersion()
+    }
+}

@@ -1,0 +1,95 @@
+/// Reductions over the middle axis of a contiguous [outer, size, inner] array.
+extension CPUBackend {
+    public func reduce(_ op: ReduceOp, _ x: StridedView, outer: Int, size: Int, inner: Int) -> Storage {
+        let source = x.isContiguous ? x.storage : copy(x)
+        let p = source.floats() + (x.isContiguous ? x.offset : 0)
+        let out = allocate(count: outer * inner, dtype: .float32)
+        let y = out.floats()
+        withExtendedLifetime(source) {
+            if inner == 1 {
+                Parallel.chunks(outer, grain: max(1, Parallel.grain / max(size, 1))) { rows in
+                    for o in rows { y[o] = Self.reduceRow(op, p + o * size, size) }
+                }
+            } else {
+                // Accumulate whole rows of `inner` elements: contiguous, vectorizable passes.
+                for o in 0..<outer {
+                    let dst = y + o * inner, src = p + o * size * inner
+                    dst.update(from: src, count: inner)
+                    for j in 1..<max(size, 1) {
+                        let row = src + j * inner
+                        switch op {
+                        case .sum: for i in 0..<inner { dst[i] += row[i] }
+                        case .max: for i in 0..<inner { let v = row[i]; if v > dst[i] || v.isNaN { dst[i] = v } }
+                        case .min: for i in 0..<inner { let v = row[i]; if v < dst[i] || v.isNaN { dst[i] = v } }
+                        }
+                    }
+                    if size == 0 { dst.update(repeating: op == .sum ? 0 : .nan, count: inner) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One contiguous row. Sums use 8 float lanes (vectorizable and more accurate than one running
+    /// sum) flushed into a Double every 1024 elements.
+    @inline(__always)
+    static func reduceRow(_ op: ReduceOp, _ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        switch op {
+        case .sum:
+            var total: Double = 0
+            var start = 0
+            while start < n {
+                let end = min(n, start + 1024)
+                var lanes = SIMD8<Float>(repeating: 0)
+                var i = start
+                while i + 8 <= end {
+                    lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                    i += 8
+                }
+                var tail: Float = 0
+                while i < end { tail += p[i]; i += 1 }
+                total += Double(lanes.sum()) + Double(tail)
+                start = end
+            }
+            return Float(total)
+        case .max:
+            if n == 0 { return -.infinity }
+            var best = p[0]
+            for i in 1..<max(n, 1) where p[i] > best || p[i].isNaN { best = p[i]; if best.isNaN { break } }
+            return best
+        case .min:
+            if n == 0 { return .infinity }
+            var best = p[0]
+            for i in 1..<max(n, 1) where p[i] < best || p[i].isNaN { best = p[i]; if best.isNaN { break } }
+            return best
+        }
+    }
+
+    public func reduceWithIndices(_ op: ReduceOp, _ x: StridedView, outer: Int, size: Int, inner: Int)
+        -> (values: Storage, indices: Storage) {
+        let source = x.isContiguous ? x.storage : copy(x)
+        let p = source.floats() + (x.isContiguous ? x.offset : 0)
+        let values = allocate(count: outer * inner, dtype: .float32)
+        let indices = allocate(count: outer * inner, dtype: .int64)
+        let v = values.floats(), ix = indices.int64s()
+        let wantMax = op == .max
+        withExtendedLifetime(source) {
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = p + o * size * inner + i
+                    var best = base[0], bestIndex = 0
+                    var j = 1
+                    while j < size {
+                        let candidate = base[j * inner]
+                        if candidate.isNaN { best = candidate; bestIndex = j; break }
+                        if wantMax ? candidate > best : candidate < best { best = candidate; bestIndex = j }
+                        j += 1
+                    }
+                    v[o * inner + i] = best
+                    ix[o * inner + i] = Int64(bestIndex)
+                }
+            }
+        }
+        return (values, indices)
+    }
+}

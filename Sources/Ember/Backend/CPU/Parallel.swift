@@ -1,0 +1,37 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits large element-wise work over the cores. Small work runs inline: at the MLP's sizes
+/// (16K elements) a thread hand-off costs more than the loop itself.
+enum Parallel {
+    /// Work below this many elements runs on the calling thread.
+    static let grain = 1 << 16
+
+    nonisolated(unsafe) static var threadCount = max(1, ProcessInfoCores.active)
+
+    /// Calls `body` on disjoint sub-ranges of 0..<count, in parallel when count is large.
+    @inline(__always)
+    static func chunks(_ count: Int, grain: Int = Parallel.grain, _ body: (Range<Int>) -> Void) {
+        let pieces = min(threadCount, count / grain)
+        if pieces <= 1 {
+            body(0..<count)
+            return
+        }
+        let size = (count + pieces - 1) / pieces
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let start = piece * size
+            let end = min(count, start + size)
+            if start < end { body(start..<end) }
+        }
+    }
+}
+
+enum ProcessInfoCores {
+    static var active: Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}

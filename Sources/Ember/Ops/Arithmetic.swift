@@ -1,0 +1,103 @@
+/// + − × ÷ and pow with NumPy/PyTorch broadcasting. Gradients are summed back to each input's shape.
+extension Tensor {
+    /// Runs a broadcasting binary kernel and returns the result (no graph recording).
+    func broadcastBinary(_ op: BinaryOp, _ other: Tensor, name: String) -> Tensor {
+        guard device == other.device else {
+            fatalError("Ember: \(name): expected all tensors on the same device, got \(device) and \(other.device)")
+        }
+        let outShape = checkShape { () throws(ShapeError) in try Shape.broadcast(shape, other.shape, op: name) }
+        let storage = backend.binary(op, view.broadcast(to: outShape), other.view.broadcast(to: outShape), shape: outShape)
+        let isComparison: Bool
+        switch op {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: isComparison = true
+        default: isComparison = false
+        }
+        let dtype: DType = !isComparison && dtype == .int64 && other.dtype == .int64 ? .int64 : .float32
+        return Tensor.result(storage, shape: outShape, dtype: dtype)
+    }
+
+    /// A rank-0 tensor on this tensor's device.
+    func scalarLike(_ value: Float) -> Tensor {
+        Tensor.full([], value, device: device)
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let (sa, sb) = (a.shape, b.shape)
+        return a.broadcastBinary(.add, b, name: "add").recording("add", inputs: [a, b]) { g in
+            [g.sumToShape(sa), g.sumToShape(sb)]
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let (sa, sb) = (a.shape, b.shape)
+        return a.broadcastBinary(.sub, b, name: "sub").recording("sub", inputs: [a, b]) { g in
+            [g.sumToShape(sa), (-g).sumToShape(sb)]
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let (sa, sb) = (a.shape, b.shape)
+        return a.broadcastBinary(.mul, b, name: "mul").recording("mul", inputs: [a, b], saving: [a, b]) { g in
+            [a.requiresGrad ? (g * b).sumToShape(sa) : nil, b.requiresGrad ? (g * a).sumToShape(sb) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let (sa, sb) = (a.shape, b.shape)
+        return a.broadcastBinary(.div, b, name: "div").recording("div", inputs: [a, b], saving: [a, b]) { g in
+            [a.requiresGrad ? (g / b).sumToShape(sa) : nil,
+             b.requiresGrad ? (-(g * a) / (b * b)).sumToShape(sb) : nil]
+        }
+    }
+
+    public static prefix func - (x: Tensor) -> Tensor {
+        x.unaryOp(.neg, name: "neg") { g, _, _ in -g }
+    }
+
+    // Scalars on either side.
+    public static func + (a: Tensor, s: Float) -> Tensor { a.unaryOp(.addScalar(s), name: "add") { g, _, _ in g } }
+    public static func + (s: Float, a: Tensor) -> Tensor { a + s }
+    public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+    public static func - (s: Float, a: Tensor) -> Tensor { a.unaryOp(.rsubScalar(s), name: "rsub") { g, _, _ in -g } }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.unaryOp(.mulScalar(s), name: "mul") { g, _, _ in g * s } }
+    public static func * (s: Float, a: Tensor) -> Tensor { a * s }
+    public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
+    public static func / (s: Float, a: Tensor) -> Tensor {
+        a.unaryOp(.rdivScalar(s), name: "rdiv", savesInput: true) { g, x, _ in g * (-s) / (x! * x!) }
+    }
+
+    /// Element-wise power with a tensor exponent (broadcast).
+    public func pow(_ exponent: Tensor) -> Tensor {
+        let (sa, sb) = (shape, exponent.shape)
+        let base = self
+        let out = broadcastBinary(.pow, exponent, name: "pow")
+        return out.recording("pow", inputs: [base, exponent], saving: [base, exponent, out]) { g in
+            [base.requiresGrad ? (g * exponent * base.pow(exponent - 1)).sumToShape(sa) : nil,
+             exponent.requiresGrad ? (g * out * base.log()).sumToShape(sb) : nil]
+        }
+    }
+
+    /// Element-wise power with a scalar exponent.
+    public func pow(_ exponent: Float) -> Tensor {
+        unaryOp(.powScalar(exponent), name: "pow", savesInput: true) { g, x, _ in
+            exponent == 2 ? g * x! * 2 : g * exponent * x!.pow(exponent - 1)
+        }
+    }
+
+    /// Element-wise maximum of two tensors (broadcast); ties send half the gradient to each.
+    public func maximum(_ other: Tensor) -> Tensor { extremum(other, .maximum, "maximum") }
+
+    /// Element-wise minimum of two tensors (broadcast).
+    public func minimum(_ other: Tensor) -> Tensor { extremum(other, .minimum, "minimum") }
+
+    private func extremum(_ other: Tensor, _ op: BinaryOp, _ name: String) -> Tensor {
+        let (sa, sb) = (shape, other.shape)
+        let a = self
+        return broadcastBinary(op, other, name: name).recording(name, inputs: [a, other], saving: [a, other]) { g in
+            let wins = a.broadcastBinary(op == .maximum ? .greater : .less, other, name: name)
+            let ties = a.broadcastBinary(.equal, other, name: name) * 0.5
+            let share = wins + ties
+            return [(g * share).sumToShape(sa), (g * (1 - share)).sumToShape(sb)]
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Index-select, gather and one-hot (indices are int64 tensors).
+extension Tensor {
+    /// Entries of dim `dim` at `indices` (1-D int64), like `torch.index_select`.
+    public func indexSelect(dim: Int, indices: Tensor) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "indexSelect") }
+        guard indices.rank <= 1 else {
+            shapeFailure(ShapeError("indexSelect: indices must be 0-D or 1-D, got shape \(indices.shape)"))
+        }
+        let source = isContiguous ? self : noGrad { contiguous() }
+        let (outer, size, inner) = source.splitAround(d)
+        var outShape = shape
+        outShape[d] = indices.count
+        let out = Tensor.result(backend.indexSelect(source.view, indices: indices.view, outer: outer, size: size, inner: inner),
+                                shape: outShape, dtype: dtype)
+        return out.recording("indexSelect", inputs: [self]) { g in
+            let gc = g.contiguous()
+            return [Tensor.result(g.backend.indexAdd(gc.view, indices: indices.view, outer: outer, size: size, inner: inner),
+                                  shape: source.shape)]
+        }
+    }
+
+    /// `out[i][j] = self[i][indices[i][j]]` along `dim`, like `torch.gather`.
+    public func gather(dim: Int, indices: Tensor) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "gather") }
+        guard indices.rank == rank,
+              (0..<rank).allSatisfy({ $0 == d || indices.shape[$0] == shape[$0] }) else {
+            shapeFailure(ShapeError("gather: indices of shape \(indices.shape) do not match the input's shape \(shape) "
+                + "outside dim \(d)"))
+        }
+        let source = isContiguous ? self : noGrad { contiguous() }
+        let idx = indices.contiguous()
+        let (outer, size, inner) = source.splitAround(d)
+        let picks = indices.shape[d]
+        let out = Tensor.result(backend.gather(source.view, indices: idx.view, outer: outer, size: size, inner: inner, picks: picks),
+                                shape: indices.shape)
+        return out.recording("gather", inputs: [self]) { g in
+            [g.scatterAdd(dim: d, indices: idx, size: size)]
+        }
+    }
+
+    /// Zeros of this shape with dim `dim` resized to `size`, plus self added at `indices` (the
+    /// adjoint of gather; used by max/min and gather backward).
+    func scatterAdd(dim d: Int, indices: Tensor, size: Int) -> Tensor {
+        let gc = contiguous(), idx = indices.contiguous()
+        let outer = shape[..<d].reduce(1, *), inner = shape[(d + 1)...].reduce(1, *), picks = shape[d]
+        var outShape = shape
+        outShape[d] = size
+        let out = Tensor.result(backend.scatterAdd(gc.view, indices: idx.view, outer: outer, size: size, inner: inner, picks: picks),
+                                shape: outShape)
+        return out.recording("scatterAdd", inputs: [self]) { g in
+            [g.gather(dim: d, indices: idx)]
+        }
+    }
+
+    /// One-hot float32 encoding of int64 class indices, with a new last dim of `classes`.
+    public func oneHot(classes: Int) -> Tensor {
+        guard dtype == .int64 else {
+            shapeFailure(ShapeError("oneHot: expects int64 class indices, got \(dtype)"))
+        }
+        let flat = reshape([-1, 1])
+        let ones = Tensor.ones([flat.shape[0], 1])
+        return ones.scatterAdd(dim: 1, indices: flat, size: classes).reshape(shape + [classes])
+    }
+}

@@ -1,0 +1,91 @@
+/// Matrix products through the backend's BLAS, with PyTorch's `matmul` rules: 1-D operands are
+/// promoted and their dim removed after; batch dims broadcast. Transposed operands are views.
+extension Tensor {
+    public func matmul(_ other: Tensor) -> Tensor {
+        guard device == other.device else {
+            fatalError("Ember: matmul: expected both tensors on the same device, got \(device) and \(other.device)")
+        }
+        guard rank >= 1 && other.rank >= 1 else {
+            shapeFailure(ShapeError("matmul: both arguments need at least 1 dim, got shapes \(shape) and \(other.shape)"))
+        }
+        let a = rank == 1 ? unsqueeze(0) : self
+        let b = other.rank == 1 ? other.unsqueeze(1) : other
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
+        guard b.shape[b.rank - 2] == k else {
+            shapeFailure(ShapeError("matmul: shapes \(shape) and \(other.shape) cannot be multiplied "
+                + "(\(m)x\(k) and \(b.shape[b.rank - 2])x\(n))"))
+        }
+        let batchShape = checkShape { () throws(ShapeError) in
+            try Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
+        }
+        var out = Tensor.product(a, b, batchShape: batchShape, m: m, n: n, k: k, bias: nil)
+        if rank == 1 { out = out.squeeze(-2) }
+        if other.rank == 1 { out = out.squeeze(-1) }
+        return out
+    }
+
+    /// Matrix product of 2-D tensors.
+    public func mm(_ other: Tensor) -> Tensor {
+        guard rank == 2 && other.rank == 2 else {
+            shapeFailure(ShapeError("mm: expects 2-D tensors, got shapes \(shape) and \(other.shape)"))
+        }
+        return matmul(other)
+    }
+
+    /// [batch..., m, k] @ [batch..., k, n] (+ bias over n), recorded with its two backward products.
+    static func product(_ a: Tensor, _ b: Tensor, batchShape: [Int], m: Int, n: Int, k: Int, bias: Tensor?) -> Tensor {
+        let batch = Shape.count(batchShape)
+        let av = a.batched(batchShape, rows: m, cols: k), bv = b.batched(batchShape, rows: k, cols: n)
+        let storage = a.backend.matmul(av, bv, bias: bias?.view, batch: batch, m: m, n: n, k: k)
+        let out = Tensor.result(storage, shape: batchShape + [m, n])
+        let inputs = [a, b] + (bias.map { [$0] } ?? [])
+        return out.recording(bias == nil ? "matmul" : "linear", inputs: inputs, saving: [a, b]) { g in
+            // dA = g @ Bᵀ, dB = Aᵀ @ g (transposes are views: BLAS gets transpose flags).
+            let ga = a.requiresGrad ? g.matmul(b.transpose(-1, -2)).sumToShape(a.shape) : nil
+            let gb = b.requiresGrad ? a.transpose(-1, -2).matmul(g).sumToShape(b.shape) : nil
+            var grads: [Tensor?] = [ga, gb]
+            if let bias { grads.append(bias.requiresGrad ? g.reshape([-1, n]).sum(dims: [0]).reshape(bias.shape) : nil) }
+            return grads
+        }
+    }
+
+    /// This matrix (or batch of matrices) as a [batch, rows, cols] view broadcast to `batchShape`.
+    private func batched(_ batchShape: [Int], rows: Int, cols: Int) -> StridedView {
+        let full = view.broadcast(to: batchShape + [rows, cols])
+        let r = full.shape.count
+        // Collapse the batch dims into one when they are evenly strided; otherwise copy.
+        var batchStride = 0
+        var collapsible = true
+        var expected: Int? = nil
+        for d in stride(from: batchShape.count - 1, through: 0, by: -1) where batchShape[d] != 1 {
+            if let e = expected {
+                if full.strides[d] != e { collapsible = false }
+            } else {
+                batchStride = full.strides[d]
+            }
+            expected = full.strides[d] * batchShape[d]
+        }
+        if !collapsible {
+            let copy = backend.copy(full)
+            return StridedView(storage: copy, shape: [Shape.count(batchShape), rows, cols],
+                               strides: [rows * cols, cols, 1], offset: 0, dtype: dtype)
+        }
+        return StridedView(storage: storage, shape: [Shape.count(batchShape), rows, cols],
+                           strides: [batchStride, full.strides[r - 2], full.strides[r - 1]], offset: offset, dtype: dtype)
+    }
+}
+
+/// `x @ wᵀ + b` in one BLAS call (bias pre-filled, beta = 1), like `torch.nn.functional.linear`.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    guard weight.rank == 2, x.rank >= 1, x.shape[x.rank - 1] == weight.shape[1] else {
+        shapeFailure(ShapeError("linear: input of shape \(x.shape) does not match weight of shape \(weight.shape) "
+            + "(expected the input's last dim to be \(weight.rank == 2 ? weight.shape[1] : -1))"))
+    }
+    if let bias, bias.shape != [weight.shape[0]] {
+        shapeFailure(ShapeError("linear: bias of shape \(bias.shape) does not match weight of shape \(weight.shape)"))
+    }
+    let flat = x.rank == 2 ? x : x.reshape([-1, weight.shape[1]])
+    let out = Tensor.product(flat, weight.t(), batchShape: [], m: flat.shape[0], n: weight.shape[0],
+                             k: weight.shape[1], bias: bias)
+    return x.rank == 2 ? out : out.reshape(Array(x.shape.dropLast()) + [weight.shape[0]])
+}

@@ -1,0 +1,133 @@
+/// Sums, means, extrema, variance: over all elements or chosen dims, with `keepdim` like PyTorch.
+extension Tensor {
+    /// [outer, size, inner] around dim d of a contiguous tensor.
+    func splitAround(_ d: Int) -> (outer: Int, size: Int, inner: Int) {
+        (shape[..<d].reduce(1, *), shape[d], shape[(d + 1)...].reduce(1, *))
+    }
+
+    private func normalizedDims(_ dims: [Int], _ op: String) -> [Int] {
+        let out = dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: op) } }
+        guard Set(out).count == out.count else {
+            shapeFailure(ShapeError("\(op): dim \(dims) appears more than once"))
+        }
+        return out.sorted()
+    }
+
+    /// Raw reduction of one dim (keepdim shape), without graph recording.
+    private func reduceDim(_ op: ReduceOp, _ d: Int) -> Tensor {
+        let source = isContiguous ? self : noGrad { contiguous() }
+        let (outer, size, inner) = source.splitAround(d)
+        var outShape = shape
+        outShape[d] = 1
+        return Tensor.result(backend.reduce(op, source.view, outer: outer, size: size, inner: inner), shape: outShape)
+    }
+
+    /// Sum of all elements (a scalar).
+    public func sum() -> Tensor {
+        let source = isContiguous ? self : noGrad { contiguous() }
+        let out = Tensor.result(backend.reduce(.sum, source.view, outer: 1, size: count, inner: 1), shape: [])
+        let inputShape = shape
+        return out.recording("sum", inputs: [self]) { g in [g.expand(inputShape)] }
+    }
+
+    /// Sum over `dims`.
+    public func sum(dims: [Int], keepdim: Bool = false) -> Tensor {
+        let dims = normalizedDims(dims, "sum")
+        var out = self
+        noGrad { for d in dims { out = out.reduceDim(.sum, d) } }
+        let kept = out.shape
+        if !keepdim { out = out.detach().squeezing(dims) }
+        let inputShape = shape
+        return out.recording("sum", inputs: [self]) { g in [g.reshape(kept).expand(inputShape)] }
+    }
+
+    public func sum(dim: Int, keepdim: Bool = false) -> Tensor { sum(dims: [dim], keepdim: keepdim) }
+
+    /// Mean of all elements.
+    public func mean() -> Tensor { sum() * (1 / Float(Swift.max(count, 1))) }
+
+    public func mean(dims: [Int], keepdim: Bool = false) -> Tensor {
+        let n = normalizedDims(dims, "mean").reduce(1) { $0 * shape[$1] }
+        return sum(dims: dims, keepdim: keepdim) * (1 / Float(Swift.max(n, 1)))
+    }
+
+    public func mean(dim: Int, keepdim: Bool = false) -> Tensor { mean(dims: [dim], keepdim: keepdim) }
+
+    /// Variance over `dims` (unbiased by default, like `torch.var`).
+    public func variance(dims: [Int], unbiased: Bool = true, keepdim: Bool = false) -> Tensor {
+        let n = normalizedDims(dims, "var").reduce(1) { $0 * shape[$1] }
+        let centered = self - mean(dims: dims, keepdim: true)
+        let denominator = Float(Swift.max(unbiased ? n - 1 : n, 0))
+        return (centered * centered).sum(dims: dims, keepdim: keepdim) / denominator
+    }
+
+    public func variance(dim: Int, unbiased: Bool = true, keepdim: Bool = false) -> Tensor {
+        variance(dims: [dim], unbiased: unbiased, keepdim: keepdim)
+    }
+
+    /// Variance of all elements.
+    public func variance(unbiased: Bool = true) -> Tensor {
+        reshape([-1]).variance(dims: [0], unbiased: unbiased)
+    }
+
+    public func std(dims: [Int], unbiased: Bool = true, keepdim: Bool = false) -> Tensor {
+        variance(dims: dims, unbiased: unbiased, keepdim: keepdim).sqrt()
+    }
+
+    public func std(dim: Int, unbiased: Bool = true, keepdim: Bool = false) -> Tensor {
+        std(dims: [dim], unbiased: unbiased, keepdim: keepdim)
+    }
+
+    public func std(unbiased: Bool = true) -> Tensor { variance(unbiased: unbiased).sqrt() }
+
+    /// Largest element; the gradient goes to the (first) maximal element.
+    public func max() -> Tensor { reshape([-1]).max(dim: 0).values }
+    /// Smallest element.
+    public func min() -> Tensor { reshape([-1]).min(dim: 0).values }
+
+    /// Largest values along `dim` and their int64 indices, like `torch.max(x, dim)`.
+    public func max(dim: Int, keepdim: Bool = false) -> (values: Tensor, indices: Tensor) {
+        extremum(.max, dim: dim, keepdim: keepdim)
+    }
+
+    /// Smallest values along `dim` and their int64 indices.
+    public func min(dim: Int, keepdim: Bool = false) -> (values: Tensor, indices: Tensor) {
+        extremum(.min, dim: dim, keepdim: keepdim)
+    }
+
+    /// Index of the largest value along `dim` (int64), or of all elements when `dim` is nil.
+    public func argmax(dim: Int? = nil, keepdim: Bool = false) -> Tensor {
+        noGrad { dim == nil ? reshape([-1]).max(dim: 0).indices : max(dim: dim!, keepdim: keepdim).indices }
+    }
+
+    public func argmin(dim: Int? = nil, keepdim: Bool = false) -> Tensor {
+        noGrad { dim == nil ? reshape([-1]).min(dim: 0).indices : min(dim: dim!, keepdim: keepdim).indices }
+    }
+
+    private func extremum(_ op: ReduceOp, dim: Int, keepdim: Bool) -> (values: Tensor, indices: Tensor) {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: op == .max ? "max" : "min") }
+        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64)) }
+        guard shape[d] > 0 else {
+            shapeFailure(ShapeError("\(op): cannot reduce dim \(d) of size 0 (shape \(shape))"))
+        }
+        let source = isContiguous ? self : noGrad { contiguous() }
+        let (outer, size, inner) = source.splitAround(d)
+        let (v, i) = backend.reduceWithIndices(op, source.view, outer: outer, size: size, inner: inner)
+        var keptShape = shape
+        keptShape[d] = 1
+        let outShape = keepdim ? keptShape : shape.enumerated().filter { $0.offset != d }.map(\.element)
+        let values = Tensor.result(v, shape: outShape)
+        let indices = Tensor.result(i, shape: outShape, dtype: .int64)
+        let inputShape = shape
+        values.recording(op == .max ? "max" : "min", inputs: [self]) { g in
+            [g.reshape(keptShape).scatterAdd(dim: d, indices: indices.reshape(keptShape), size: inputShape[d])]
+        }
+        return (values, indices)
+    }
+
+    /// Removes the given (size-1) dims.
+    fileprivate func squeezing(_ dims: [Int]) -> Tensor {
+        let keep = (0..<rank).filter { !dims.contains($0) }
+        return makeView(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
+    }
+}

@@ -1,0 +1,72 @@
+/// Element-wise math of one tensor, each with its derivative next to it.
+extension Tensor {
+    /// Applies a unary kernel and records `derivative(g, x, y)` as its backward, where x is the input
+    /// (saved when `savesInput`) and y the output (saved when `savesOutput`).
+    func unaryOp(_ op: UnaryOp, name: String, savesInput: Bool = false, savesOutput: Bool = false,
+                 _ derivative: @escaping (Tensor, Tensor?, Tensor?) -> Tensor) -> Tensor {
+        let out = Tensor.result(backend.unary(op, view), shape: shape)
+        let x: Tensor? = savesInput ? self : nil
+        let y: Tensor? = savesOutput ? out.detach() : nil
+        return out.recording(name, inputs: [self], saving: [x, y].compactMap { $0 }) { g in [derivative(g, x, y)] }
+    }
+
+    /// Applies `backwardOp(g, saved)` as one fused kernel (activation backward passes).
+    func fusedBackward(_ op: BinaryOp, _ g: Tensor, _ saved: Tensor) -> Tensor {
+        g.broadcastBinary(op, saved, name: "backward")
+    }
+
+    public func exp() -> Tensor { unaryOp(.exp, name: "exp", savesOutput: true) { g, _, y in g * y! } }
+    public func log() -> Tensor { unaryOp(.log, name: "log", savesInput: true) { g, x, _ in g / x! } }
+    public func sqrt() -> Tensor { unaryOp(.sqrt, name: "sqrt", savesOutput: true) { g, _, y in g / (y! * 2) } }
+    public func rsqrt() -> Tensor {
+        unaryOp(.rsqrt, name: "rsqrt", savesOutput: true) { g, _, y in g * y!.pow(3) * -0.5 }
+    }
+    public func abs() -> Tensor { unaryOp(.abs, name: "abs", savesInput: true) { g, x, _ in g * x!.sign() } }
+    /// −1, 0 or 1 by sign (zero gradient).
+    public func sign() -> Tensor { unaryOp(.sign, name: "sign") { g, _, _ in g * 0 } }
+    public func square() -> Tensor { unaryOp(.square, name: "square", savesInput: true) { g, x, _ in g * x! * 2 } }
+    public func reciprocal() -> Tensor {
+        unaryOp(.reciprocal, name: "reciprocal", savesOutput: true) { g, _, y in -(g * y! * y!) }
+    }
+    public func sin() -> Tensor { unaryOp(.sin, name: "sin", savesInput: true) { g, x, _ in g * x!.cos() } }
+    public func cos() -> Tensor { unaryOp(.cos, name: "cos", savesInput: true) { g, x, _ in -(g * x!.sin()) } }
+
+    /// Limits values to [min, max]; the gradient passes only where the input was inside.
+    public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
+        unaryOp(.clamp(min: lo, max: hi), name: "clamp", savesInput: true) { g, x, _ in
+            g.fusedBackward(.clampBackward(min: lo, max: hi), g, x!)
+        }
+    }
+
+    // MARK: Activations
+
+    public func relu() -> Tensor {
+        unaryOp(.relu, name: "relu", savesOutput: true) { g, _, y in g.fusedBackward(.reluBackward, g, y!) }
+    }
+
+    public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
+        unaryOp(.leakyRelu(slope: negativeSlope), name: "leakyRelu", savesInput: true) { g, x, _ in
+            g.fusedBackward(.leakyReluBackward(slope: negativeSlope), g, x!)
+        }
+    }
+
+    public func sigmoid() -> Tensor {
+        unaryOp(.sigmoid, name: "sigmoid", savesOutput: true) { g, _, y in g.fusedBackward(.sigmoidBackward, g, y!) }
+    }
+
+    public func tanh() -> Tensor {
+        unaryOp(.tanh, name: "tanh", savesOutput: true) { g, _, y in g.fusedBackward(.tanhBackward, g, y!) }
+    }
+
+    /// GELU with the exact erf form (PyTorch's default).
+    public func gelu() -> Tensor {
+        unaryOp(.gelu, name: "gelu", savesInput: true) { g, x, _ in g.fusedBackward(.geluBackward, g, x!) }
+    }
+
+    /// log(1 + exp(beta x)) / beta, linear above `threshold` like PyTorch.
+    public func softplus(beta: Float = 1, threshold: Float = 20) -> Tensor {
+        unaryOp(.softplus(beta: beta, threshold: threshold), name: "softplus", savesInput: true) { g, x, _ in
+            g.fusedBackward(.softplusBackward(beta: beta, threshold: threshold), g, x!)
+        }
+    }
+}

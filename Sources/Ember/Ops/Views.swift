@@ -1,0 +1,198 @@
+/// Ops that return views into the same storage: no data is copied. Each records a backward that
+/// routes the gradient back to the input's shape.
+extension Tensor {
+    private func dim(_ d: Int, _ op: String) -> Int {
+        checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: op) }
+    }
+
+    /// Same elements with a new shape (one entry may be -1). A view when the layout allows it,
+    /// otherwise a contiguous copy, like `torch.reshape`.
+    public func reshape(_ newShape: [Int]) -> Tensor {
+        let target = checkShape { () throws(ShapeError) in try Shape.infer(newShape, count: count, from: shape) }
+        if target == shape { return self }
+        let source = isContiguous ? self : contiguous()
+        let out = source.makeView(shape: target, strides: Shape.contiguousStrides(target), offset: source.offset)
+        let inputShape = source.shape
+        return out.recording("reshape", inputs: [source]) { g in [g.reshape(inputShape)] }
+    }
+
+    public func reshape(_ newShape: Int...) -> Tensor { reshape(newShape) }
+
+    /// A view with a new shape; the tensor must be contiguous, like `torch.Tensor.view`.
+    public func view(_ newShape: [Int]) -> Tensor {
+        guard isContiguous else {
+            shapeFailure(ShapeError("view: the tensor of shape \(shape) with strides \(strides) is not contiguous; "
+                + "use reshape(_:) or call contiguous() first"))
+        }
+        return reshape(newShape)
+    }
+
+    public func view(_ newShape: Int...) -> Tensor { view(newShape) }
+
+    /// Merges dims startDim...endDim into one.
+    public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
+        if rank == 0 { return reshape([1]) }
+        let s = dim(startDim, "flatten"), e = dim(endDim, "flatten")
+        if s >= e { return self }
+        let merged = shape[s...e].reduce(1, *)
+        return reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
+    }
+
+    /// Reorders dims; `permute(1, 0)` transposes a matrix.
+    public func permute(_ order: [Int]) -> Tensor {
+        let order = order.map { dim($0, "permute") }
+        guard order.count == rank, Set(order).count == rank else {
+            shapeFailure(ShapeError("permute: \(order) is not a permutation of the \(rank) dims of shape \(shape)"))
+        }
+        let out = makeView(shape: order.map { shape[$0] }, strides: order.map { strides[$0] }, offset: offset)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, d) in order.enumerated() { inverse[d] = i }
+        return out.recording("permute", inputs: [self]) { g in [g.permute(inverse)] }
+    }
+
+    public func permute(_ order: Int...) -> Tensor { permute(order) }
+
+    /// Swaps two dims (a view).
+    public func transpose(_ d0: Int, _ d1: Int) -> Tensor {
+        var order = Array(0..<rank)
+        order.swapAt(dim(d0, "transpose"), dim(d1, "transpose"))
+        return permute(order)
+    }
+
+    /// Transpose of a matrix (a view); vectors are returned unchanged.
+    public func t() -> Tensor {
+        guard rank <= 2 else {
+            shapeFailure(ShapeError("t: expects a tensor with at most 2 dims, got shape \(shape); use transpose(_:_:)"))
+        }
+        return rank < 2 ? self : transpose(0, 1)
+    }
+
+    /// Transpose of a matrix, `x.T`.
+    public var T: Tensor { t() }
+
+    /// Inserts a dim of size 1 at `d`.
+    public func unsqueeze(_ d: Int) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank + 1, op: "unsqueeze") }
+        var newShape = shape, newStrides = strides
+        newShape.insert(1, at: d)
+        newStrides.insert(d < rank ? strides[d] * shape[d] : 1, at: d)
+        let out = makeView(shape: newShape, strides: newStrides, offset: offset)
+        return out.recording("unsqueeze", inputs: [self]) { g in [g.squeeze(d)] }
+    }
+
+    /// Removes dim `d` if its size is 1, or every size-1 dim when `d` is nil.
+    public func squeeze(_ d: Int? = nil) -> Tensor {
+        let keep: [Int]
+        if let d {
+            let d = dim(d, "squeeze")
+            keep = (0..<rank).filter { $0 != d || shape[$0] != 1 }
+        } else {
+            keep = (0..<rank).filter { shape[$0] != 1 }
+        }
+        if keep.count == rank { return self }
+        let out = makeView(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
+        let inputShape = shape
+        return out.recording("squeeze", inputs: [self]) { g in [g.reshape(inputShape)] }
+    }
+
+    /// Repeats size-1 dims to `newShape` without copying (stride 0); -1 keeps a size.
+    public func expand(_ newShape: [Int]) -> Tensor {
+        guard newShape.count >= rank else {
+            shapeFailure(ShapeError("expand: the target shape \(newShape) has fewer dims than the tensor's shape \(shape)"))
+        }
+        let lead = newShape.count - rank
+        var outShape = newShape, outStrides = [Int](repeating: 0, count: newShape.count)
+        for i in 0..<newShape.count {
+            if i < lead {
+                guard newShape[i] >= 0 else {
+                    shapeFailure(ShapeError("expand: -1 is not allowed for the new leading dim \(i) of \(newShape)"))
+                }
+                continue
+            }
+            let size = shape[i - lead]
+            if newShape[i] == -1 || newShape[i] == size {
+                outShape[i] = size
+                outStrides[i] = strides[i - lead]
+            } else if size == 1 {
+                outStrides[i] = 0
+            } else {
+                shapeFailure(ShapeError("expand: the size of dim \(i - lead) (\(size)) must match the target size "
+                    + "\(newShape[i]) or be 1 (shape \(shape) to \(newShape))"))
+            }
+        }
+        let out = makeView(shape: outShape, strides: outStrides, offset: offset)
+        let inputShape = shape
+        return out.recording("expand", inputs: [self]) { g in [g.sumToShape(inputShape)] }
+    }
+
+    public func expand(_ newShape: Int...) -> Tensor { expand(newShape) }
+
+    /// `length` elements of dim `d` starting at `start` (a view), like `torch.narrow`.
+    public func narrow(_ d: Int, start: Int, length: Int) -> Tensor {
+        let d = dim(d, "narrow")
+        let start = start < 0 ? start + shape[d] : start
+        guard start >= 0, length >= 0, start + length <= shape[d] else {
+            shapeFailure(ShapeError("narrow: start \(start) + length \(length) exceeds dim \(d) of size \(shape[d]) (shape \(shape))"))
+        }
+        return slice(d, start: start, end: start + length, step: 1)
+    }
+
+    /// Elements start..<end with a step along dim `d` (a view), like `x[:, start:end:step]`.
+    public func slice(_ d: Int, start: Int = 0, end: Int? = nil, step: Int = 1) -> Tensor {
+        let d = dim(d, "slice")
+        guard step > 0 else { shapeFailure(ShapeError("slice: step must be positive, got \(step)")) }
+        let size = shape[d]
+        func clampIndex(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + size : i, 0), size) }
+        let lo = clampIndex(start), hi = Swift.max(lo, clampIndex(end ?? size))
+        var newShape = shape, newStrides = strides
+        newShape[d] = (hi - lo + step - 1) / step
+        newStrides[d] = strides[d] * step
+        let out = makeView(shape: newShape, strides: newStrides, offset: offset + lo * strides[d])
+        let inputShape = shape
+        return out.recording("slice", inputs: [self]) { g in
+            let full = Tensor.zeros(inputShape)
+            full.slice(d, start: lo, end: hi, step: step).copy_(g)
+            return [full]
+        }
+    }
+
+    /// The sub-tensor at `index` of dim `d`, with that dim removed (a view), like `x[:, i]`.
+    public func select(_ d: Int, _ index: Int) -> Tensor {
+        let dd = dim(d, "select")
+        let i = index < 0 ? index + shape[dd] : index
+        guard i >= 0 && i < shape[dd] else {
+            shapeFailure(ShapeError("select: index \(index) is out of range for dim \(dd) of size \(shape[dd]) (shape \(shape))"))
+        }
+        return slice(dd, start: i, end: i + 1).squeeze(dd)
+    }
+
+    /// `x[i]`: the i-th entry along the first dim.
+    public subscript(_ index: Int) -> Tensor { select(0, index) }
+
+    /// `x[a..<b]`: a range of the first dim.
+    public subscript(_ range: Range<Int>) -> Tensor { slice(0, start: range.lowerBound, end: range.upperBound) }
+
+    /// Splits into pieces of `size` along dim `d` (the last may be smaller).
+    public func split(_ size: Int, dim d: Int = 0) -> [Tensor] {
+        let d = dim(d, "split")
+        precondition(size > 0, "Ember: split: size must be positive, got \(size)")
+        return stride(from: 0, to: shape[d], by: size).map { narrow(d, start: $0, length: Swift.min(size, shape[d] - $0)) }
+    }
+
+    /// Splits into `chunks` nearly equal pieces along dim `d`.
+    public func chunk(_ chunks: Int, dim d: Int = 0) -> [Tensor] {
+        let size = (shape[dim(d, "chunk")] + chunks - 1) / Swift.max(chunks, 1)
+        return split(Swift.max(size, 1), dim: d)
+    }
+
+    /// Sums a broadcast gradient back down to `target` (the inverse of broadcasting).
+    func sumToShape(_ target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let lead = rank - target.count
+        var dims: [Int] = Array(0..<Swift.max(lead, 0))
+        for i in 0..<target.count where target[i] == 1 && shape[lead + i] != 1 { dims.append(lead + i) }
+        var out = dims.isEmpty ? self : sum(dims: dims, keepdim: true)
+        if lead > 0 { out = out.reshape(target) }
+        return out.shape == target ? out : out.reshape(target)
+    }
+}

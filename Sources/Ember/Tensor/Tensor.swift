@@ -1,0 +1,123 @@
+/// An n-dimensional array with reverse-mode autograd, like `torch.Tensor`.
+///
+/// A tensor is a view (shape, strides, offset) into a shared `Storage`, so reshape, transpose,
+/// slicing and expand make no copies. It is a reference type, as in PyTorch: a parameter held by a
+/// module and by an optimizer is one object, and `grad` accumulates into it.
+public final class Tensor {
+    public let storage: Storage
+    public let shape: [Int]
+    /// Strides in elements (not bytes).
+    public let strides: [Int]
+    /// Offset of the first element in `storage`, in elements.
+    public let offset: Int
+    public let dtype: DType
+
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs).
+    public var requiresGrad: Bool
+    /// The accumulated gradient of a leaf after `backward()`.
+    public var grad: Tensor?
+    /// The node that produced this tensor, or nil for leaves.
+    public internal(set) var gradFn: GradNode?
+
+    public init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
+                requiresGrad: Bool = false) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.dtype = dtype
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A new contiguous tensor with uninitialized contents.
+    public convenience init(uninitializedShape shape: [Int], dtype: DType = .float32, device: Device = .cpu) {
+        let storage = device.backend.allocate(count: Shape.count(shape), dtype: dtype)
+        self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), dtype: dtype)
+    }
+
+    public var device: Device { storage.device }
+    public var backend: Backend { storage.device.backend }
+    public var rank: Int { shape.count }
+    /// Number of elements.
+    public var count: Int { Shape.count(shape) }
+    /// True for tensors created by the user rather than by an op.
+    public var isLeaf: Bool { gradFn == nil }
+
+    /// Size of one dimension; negative dims count from the end.
+    public func size(_ dim: Int) -> Int {
+        shape[checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "size") }]
+    }
+
+    /// True when the elements are laid out row-major without gaps.
+    public var isContiguous: Bool {
+        var expected = 1
+        for i in stride(from: rank - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected *= shape[i]
+        }
+        return true
+    }
+
+    /// This tensor's layout, as the backend sees it.
+    public var view: StridedView {
+        StridedView(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    }
+
+    /// A new view into the same storage.
+    func makeView(shape: [Int], strides: [Int], offset: Int) -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    }
+
+    /// Wraps a freshly computed contiguous result.
+    static func result(_ storage: Storage, shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), dtype: dtype)
+    }
+
+    /// A contiguous tensor with the same values: `self` when already contiguous.
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        let out = Tensor.result(backend.copy(view), shape: shape, dtype: dtype)
+        return out.recording("contiguous", inputs: [self]) { g in [g] }
+    }
+
+    /// A tensor that shares storage but is cut off from the graph.
+    public func detach() -> Tensor {
+        makeView(shape: shape, strides: strides, offset: offset)
+    }
+
+    /// Sets `requiresGrad` and returns self, for chaining.
+    @discardableResult
+    public func requiringGrad(_ flag: Bool = true) -> Tensor {
+        requiresGrad = flag
+        return self
+    }
+}
+
+/// A tensor's memory layout: what a backend kernel needs to read or write it.
+public struct StridedView {
+    public let storage: Storage
+    public let shape: [Int]
+    public let strides: [Int]
+    public let offset: Int
+    public let dtype: DType
+
+    public var count: Int { Shape.count(shape) }
+    public var isContiguous: Bool {
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected *= shape[i]
+        }
+        return true
+    }
+
+    /// The same elements seen with `shape` (broadcast dims get stride 0).
+    public func broadcast(to target: [Int]) -> StridedView {
+        let lead = target.count - shape.count
+        var newStrides = [Int](repeating: 0, count: target.count)
+        for i in 0..<shape.count where shape[i] != 1 {
+            newStrides[lead + i] = strides[i]
+        }
+        return StridedView(storage: storage, shape: target, strides: newStrides, offset: offset, dtype: dtype)
+    }
+}
