@@ -34,12 +34,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "ember",
-            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Ember", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
-        .executableTarget(name: "ember-bench", dependencies: ["Ember"], path: "Benchmarks/ember-bench"),
+        .executableTarget(
+            name: "ember-bench",
+            dependencies: ["Ember", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            path: "Benchmarks/ember-bench",
+            linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
+        ),
         .testTarget(name: "EmberTests", dependencies: ["Ember"]),
     ],
     swiftLanguageModes: [.v5]
