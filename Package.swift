@@ -21,7 +21,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
+            name: "CEmberZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
@@ -29,14 +29,14 @@ let package = Package(
             name: "Ember",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                "CZlib",
+                "CEmberZlib",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         .executableTarget(
             name: "ember",
-            dependencies: ["Ember", "CZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Ember", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),

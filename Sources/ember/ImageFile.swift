@@ -1,4 +1,4 @@
-import CZlib
+import CEmberZlib
 import Foundation
 
 /// Reads a grayscale image from a PGM (P2/P5) or PNG file (8-bit gray, gray+alpha, RGB or RGBA,
