@@ -122,6 +122,17 @@ struct AutogradTests {
         expectClose(x.grad!.toArray(), [Foundation.pow(Float(1.0001), 20_000)], rtol: 1e-3)
     }
 
+    @Test func graphsAreReleasedWithoutBackward() {
+        weak var output: Tensor?, node: GradNode?
+        do {
+            let x = Tensor([2] as [Float], requiresGrad: true)
+            let y = x.pow(Tensor([3] as [Float])).exp() * x
+            output = y
+            node = y.gradFn
+        }
+        #expect(output == nil && node == nil)
+    }
+
     // MARK: In-place safety
 
     @Test func inPlaceOnALeafThatRequiresGradStops() async {

@@ -93,6 +93,7 @@ struct DTypeTests {
         let x = Tensor.ones([2, 3])
         #expect(x.slice(1, start: 2, end: 2).shape == [2, 0])
         #expect(x.slice(1, start: 2, end: 2).mul_(2).count == 0)
+        #expect(Tensor.zeros([0, 40]).sum(dim: 0).toArray() == [Float](repeating: 0, count: 40))
         #expect(Tensor.zeros([2, 0]).matmul(Tensor.zeros([0, 3])).toArray() == [0, 0, 0, 0, 0, 0])
     }
 
