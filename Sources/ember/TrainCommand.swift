@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
         case .adam: return Adam(parameters, lr: lr, weightDecay: weightDecay ?? 0)
         case .adamw: return AdamW(parameters, lr: lr, weightDecay: weightDecay ?? 0.01)
         case .sgd: return SGD(parameters, lr: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
-        case .rmsprop: return RMSprop(parameters, lr: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
+        case .rmsprop: return RMSprop(parameters, lr: lr, weightDecay: weightDecay ?? 0, momentum: momentum)
         }
     }
 
