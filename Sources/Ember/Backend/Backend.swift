@@ -72,6 +72,12 @@ public protocol Backend: AnyObject {
     /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.
     func maxPool2d(_ x: StridedView, _ geometry: ConvGeometry) -> (values: Storage, indices: Storage)
 
+    // MARK: Optimizer updates (in place, contiguous float32 buffers of one size)
+    /// One Adam/AdamW step: updates `parameter`, `expAvg`, `expAvgSq` (and `maxExpAvgSq` for AMSGrad)
+    /// from `grad` in a single pass, with `torch.optim.Adam`'s arithmetic.
+    func adamStep(parameter: StridedView, grad: StridedView, expAvg: StridedView, expAvgSq: StridedView,
+                  maxExpAvgSq: StridedView?, _ hyper: AdamHyperparameters)
+
     // MARK: Random numbers (contiguous; filled from Ember's seeded generator on the host)
     func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator)
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
@@ -133,4 +139,32 @@ public struct ConvGeometry: Equatable, Sendable {
 
     public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
     public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
+}
+
+/// The scalars of one Adam step (bias corrections already folded in).
+public struct AdamHyperparameters: Sendable {
+    public var lr: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    /// AdamW: decay the weights directly instead of adding weightDecay·p to the gradient.
+    public var decoupledWeightDecay: Bool
+    /// 1-based step count, for the bias corrections.
+    public var step: Int
+
+    public init(lr: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float, decoupledWeightDecay: Bool, step: Int) {
+        self.lr = lr; self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
+        self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay; self.step = step
+    }
+
+    /// lr / (1 − β1ᵗ), computed in double like PyTorch's Python scalars.
+    public var stepSize: Float {
+        var power = 1.0
+        for _ in 0..<step { power *= Double(beta1) }
+        return Float(Double(lr) / (1 - power))
+    }
+
+    /// √(1 − β2ᵗ).
+    public var biasCorrection2Sqrt: Float {
+        var power = 1.0
+        for _ in 0..<step { power *= Double(beta2) }
+        return Float((1 - power).squareRoot())
+    }
 }

@@ -13,8 +13,14 @@ extension CPUBackend {
     }
 
     func unaryKernel(_ op: UnaryOp, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        Parallel.chunks(n) { r in Self.unaryLoop(op, x + r.lowerBound, y + r.lowerBound, r.count) }
+    }
+
+    /// One contiguous run. The `switch` sits outside the loops and each closure literal is inlined
+    /// into its loop, so the loops are plain (vectorizable) code with no call per element.
+    static func unaryLoop(_ op: UnaryOp, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         @inline(__always) func map(_ f: (Float) -> Float) {
-            Parallel.chunks(n) { r in for i in r { y[i] = f(x[i]) } }
+            for i in 0..<n { y[i] = f(x[i]) }
         }
         switch op {
         case .neg: map { -$0 }
@@ -60,22 +66,29 @@ extension CPUBackend {
         let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset, po = out.floats()
         let loop = StridedLoop(shape: shape, strides: [outStrides, a.strides, b.strides])
         let len = loop.rowLength, sa = loop.innerStride(1), sb = loop.innerStride(2)
+        Parallel.chunks(loop.rowCount, grain: Swift.max(1, Parallel.grain / Swift.max(len, 1))) { rows in
+            loop.forEachRow(rows) { _, o in
+                Self.binaryRow(op, po + o[0], pa + o[1], sa, pb + o[2], sb, len)
+            }
+        }
+        return out
+    }
+
+    /// One row of a binary op: y[i] = op(a[i·sa], b[i·sb]), with the unit-stride and broadcast-scalar
+    /// cases as separate loops so that they vectorize.
+    static func binaryRow(_ op: BinaryOp, _ y: UnsafeMutablePointer<Float>, _ x1: UnsafeMutablePointer<Float>, _ sa: Int,
+                          _ x2: UnsafeMutablePointer<Float>, _ sb: Int, _ len: Int) {
         @inline(__always) func map(_ f: (Float, Float) -> Float) {
-            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(len, 1))) { rows in
-                loop.forEachRow(rows) { _, o in
-                    let y = po + o[0], x1 = pa + o[1], x2 = pb + o[2]
-                    if sa == 1 && sb == 1 {
-                        for i in 0..<len { y[i] = f(x1[i], x2[i]) }
-                    } else if sa == 1 && sb == 0 {
-                        let v = x2[0]
-                        for i in 0..<len { y[i] = f(x1[i], v) }
-                    } else if sa == 0 && sb == 1 {
-                        let v = x1[0]
-                        for i in 0..<len { y[i] = f(v, x2[i]) }
-                    } else {
-                        for i in 0..<len { y[i] = f(x1[i * sa], x2[i * sb]) }
-                    }
-                }
+            if sa == 1 && sb == 1 {
+                for i in 0..<len { y[i] = f(x1[i], x2[i]) }
+            } else if sa == 1 && sb == 0 {
+                let v = x2[0]
+                for i in 0..<len { y[i] = f(x1[i], v) }
+            } else if sa == 0 && sb == 1 {
+                let v = x1[0]
+                for i in 0..<len { y[i] = f(v, x2[i]) }
+            } else {
+                for i in 0..<len { y[i] = f(x1[i * sa], x2[i * sb]) }
             }
         }
         switch op {
@@ -106,7 +119,6 @@ extension CPUBackend {
             map { g, x in x * beta > threshold ? g : g / (1 + _expf(-x * beta)) }
         case .clampBackward(let lo, let hi): map { $1 >= lo && $1 <= hi ? $0 : 0 }
         }
-        return out
     }
 
     /// Integer element-wise ops: arithmetic stays int64, comparisons give float32 0/1.
@@ -184,26 +196,16 @@ extension CPUBackend {
         let loop = StridedLoop(shape: target.shape, strides: [target.strides, src.strides])
         let len = loop.rowLength, st = loop.innerStride(0), ss = loop.innerStride(1)
         let pt = target.storage.floats() + target.offset, ps = source.storage.floats() + source.offset
-        @inline(__always) func apply(_ f: (Float, Float) -> Float) {
-            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(len, 1))) { rows in
-                loop.forEachRow(rows) { _, o in
-                    let t = pt + o[0], s = ps + o[1]
-                    if st == 1 && ss == 1 {
-                        for i in 0..<len { t[i] = f(t[i], s[i]) }
-                    } else {
-                        for i in 0..<len { t[i * st] = f(t[i * st], s[i * ss]) }
-                    }
+        Parallel.chunks(loop.rowCount, grain: Swift.max(1, Parallel.grain / Swift.max(len, 1))) { rows in
+            loop.forEachRow(rows) { _, o in
+                let t = pt + o[0], s = ps + o[1]
+                if st == 1 {
+                    Self.binaryRow(op, t, t, 1, s, ss, len)
+                } else {
+                    // A strided target (rare): element by element through the same kernel.
+                    for i in 0..<len { Self.binaryRow(op, t + i * st, t + i * st, 1, s + i * ss, 0, 1) }
                 }
             }
-        }
-        switch op {
-        case .add: apply { $0 + $1 }
-        case .sub: apply { $0 - $1 }
-        case .mul: apply { $0 * $1 }
-        case .div: apply { $0 / $1 }
-        case .maximum: apply { Swift.max($0, $1) }
-        case .minimum: apply { Swift.min($0, $1) }
-        default: fatalError("Ember: in-place \(op) is not supported")
         }
         target.storage.bumpVersion()
     }

@@ -8,8 +8,9 @@ import Darwin
 /// Splits large element-wise work over the cores. Small work runs inline: at the MLP's sizes
 /// (16K elements) a thread hand-off costs more than the loop itself.
 enum Parallel {
-    /// Work below this many elements runs on the calling thread.
-    static let grain = 1 << 16
+    /// Work below this many elements runs on the calling thread. Element-wise loops are memory-bound
+    /// and a hand-off costs microseconds, so only large arrays are split (the MLP's are not).
+    static let grain = 1 << 17
 
     nonisolated(unsafe) static var threadCount = max(1, ProcessInfoCores.active)
 
