@@ -25,9 +25,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .target(name: "CEmberKernels"),
         .target(
             name: "Ember",
             dependencies: [
+                "CEmberKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 "CEmberZlib",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -34,10 +34,7 @@ extension Tensor {
 
     /// [batch..., m, k] @ [batch..., k, n] (+ bias over n), recorded with its two backward products.
     static func product(_ a: Tensor, _ b: Tensor, batchShape: [Int], m: Int, n: Int, k: Int, bias: Tensor?) -> Tensor {
-        let batch = Shape.count(batchShape)
-        let av = a.batched(batchShape, rows: m, cols: k), bv = b.batched(batchShape, rows: k, cols: n)
-        let storage = a.backend.matmul(av, bv, bias: bias?.view, batch: batch, m: m, n: n, k: k)
-        let out = Tensor.result(storage, shape: batchShape + [m, n])
+        let out = rawProduct(a, b, batchShape: batchShape, m: m, n: n, k: k, bias: bias)
         let inputs = [a, b] + (bias.map { [$0] } ?? [])
         return out.recording(bias == nil ? "matmul" : "linear", inputs: inputs, saving: [a, b]) { g in
             // dA = g @ Bᵀ, dB = Aᵀ @ g (transposes are views: BLAS gets transpose flags).
@@ -47,6 +44,13 @@ extension Tensor {
             if let bias { grads.append(bias.requiresGrad ? g.reshape([-1, n]).sum(dims: [0]).reshape(bias.shape) : nil) }
             return grads
         }
+    }
+
+    /// The product without graph recording.
+    static func rawProduct(_ a: Tensor, _ b: Tensor, batchShape: [Int], m: Int, n: Int, k: Int, bias: Tensor?) -> Tensor {
+        let av = a.batched(batchShape, rows: m, cols: k), bv = b.batched(batchShape, rows: k, cols: n)
+        let storage = a.backend.matmul(av, bv, bias: bias?.view, batch: Shape.count(batchShape), m: m, n: n, k: k)
+        return Tensor.result(storage, shape: batchShape + [m, n])
     }
 
     /// This matrix (or batch of matrices) as a [batch, rows, cols] view broadcast to `batchShape`.
@@ -85,7 +89,15 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         shapeFailure(ShapeError("linear: bias of shape \(bias.shape) does not match weight of shape \(weight.shape)"))
     }
     let flat = x.rank == 2 ? x : x.reshape([-1, weight.shape[1]])
-    let out = Tensor.product(flat, weight.t(), batchShape: [], m: flat.shape[0], n: weight.shape[0],
-                             k: weight.shape[1], bias: bias)
-    return x.rank == 2 ? out : out.reshape(Array(x.shape.dropLast()) + [weight.shape[0]])
+    let (m, n, k) = (flat.shape[0], weight.shape[0], weight.shape[1])
+    let out = Tensor.rawProduct(flat, weight.t(), batchShape: [], m: m, n: n, k: k, bias: bias)
+    let inputs = [flat, weight] + (bias.map { [$0] } ?? [])
+    out.recording("linear", inputs: inputs, saving: [flat, weight]) { g in
+        // dW = gᵀ·x comes out [out, in], the weight's own layout: no transposed copy.
+        var grads: [Tensor?] = [flat.requiresGrad ? g.matmul(weight) : nil,
+                                weight.requiresGrad ? g.t().matmul(flat) : nil]
+        if let bias { grads.append(bias.requiresGrad ? g.sum(dims: [0]) : nil) }
+        return grads
+    }
+    return x.rank == 2 ? out : out.reshape(Array(x.shape.dropLast()) + [n])
 }

@@ -1,0 +1,24 @@
+// Hot element-wise kernels in C, where `restrict` and per-function AVX2/FMA code (chosen at run time
+// through target_clones) let the compiler vectorize loops that Swift, built for baseline x86-64,
+// leaves scalar. Each kernel has a plain version for other CPUs and architectures.
+#ifndef EMBER_KERNELS_H
+#define EMBER_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One Adam/AdamW step over n contiguous floats (see torch.optim.Adam). `max_exp_avg_sq` may be NULL
+/// (no AMSGrad). `decay` multiplies the parameter first (AdamW: 1 - lr*wd, else 1); `coupled_wd` is
+/// added as coupled_wd * p to the gradient (Adam's L2 term, else 0).
+void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
+                    int64_t n, float beta1, float beta2, float eps, float step_size, float bias_correction2_sqrt,
+                    float decay, float coupled_wd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
