@@ -1,6 +1,13 @@
 #include "EmberKernels.h"
 #include <math.h>
 
+// sqrtf may set errno, which keeps the compiler from vectorizing; the element-wise builtin does not.
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define EMBER_SQRT(x) __builtin_elementwise_sqrt(x)
+#else
+#define EMBER_SQRT(x) sqrtf(x)
+#endif
+
 #if defined(__x86_64__) && defined(__linux__)
 #define EMBER_CLONES __attribute__((target_clones("avx2,fma", "default")))
 #else
@@ -22,7 +29,7 @@ void ember_adam_f32(float *restrict param, const float *restrict grad, float *re
             exp_avg[i] = m;
             exp_avg_sq[i] = v;
             max_exp_avg_sq[i] = w;
-            param[i] = p - step_size * (m / (sqrtf(w) / bias_correction2_sqrt + eps));
+            param[i] = p - step_size * (m / (EMBER_SQRT(w) / bias_correction2_sqrt + eps));
         }
     } else {
         for (int64_t i = 0; i < n; i++) {
@@ -32,7 +39,7 @@ void ember_adam_f32(float *restrict param, const float *restrict grad, float *re
             float v = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g;
             exp_avg[i] = m;
             exp_avg_sq[i] = v;
-            param[i] = p - step_size * (m / (sqrtf(v) / bias_correction2_sqrt + eps));
+            param[i] = p - step_size * (m / (EMBER_SQRT(v) / bias_correction2_sqrt + eps));
         }
     }
 }
