@@ -77,7 +77,10 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
         private let prefetch: Bool
         private let queue = DispatchQueue(label: "ember.dataloader.prefetch")
         private var pending: DispatchWorkItem?
-        private var pendingResult: (Tensor, Tensor)?
+        /// Where the background work leaves the next batch (owned by the work item, not by `self`,
+        /// so an iterator dropped mid-epoch can go away while the last prefetch finishes).
+        private final class Slot { var batch: (Tensor, Tensor)? }
+        private var slot = Slot()
 
         init(dataset: D, batches: [[Int]], prefetch: Bool) {
             self.dataset = dataset
@@ -92,8 +95,8 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
             let result: (Tensor, Tensor)
             if let pending {
                 pending.wait()
-                result = pendingResult!
-                pendingResult = nil
+                result = slot.batch!
+                slot.batch = nil
                 self.pending = nil
             } else {
                 result = DataLoader.load(dataset, batches[nextIndex])
@@ -102,8 +105,9 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
             if prefetch && nextIndex < batches.count {
                 let indices = batches[nextIndex]
                 let dataset = self.dataset
-                let work = DispatchWorkItem { [unowned self] in
-                    self.pendingResult = DataLoader.load(dataset, indices)
+                let slot = self.slot
+                let work = DispatchWorkItem {
+                    slot.batch = DataLoader.load(dataset, indices)
                 }
                 pending = work
                 queue.async(execute: work)
