@@ -155,4 +155,28 @@ struct DownloadTests {
         #expect(error.kind == .datasetNotFound)
         #expect(error.description.contains("EMBER_DATA_DIR") && error.description.contains("Datasets/"))
     }
+
+    @Test func environmentFolderIsSearchedBeforeTheCache() throws {
+        let folder = makeIOTestFolder("env")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let name = "EnvTest-\(UUID().uuidString)"
+        let dataset = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: dataset, withIntermediateDirectories: true)
+        try Data([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 200]).write(to: dataset.appendingPathComponent("imgs"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 1, 4]).write(to: dataset.appendingPathComponent("lbls"))
+        let spec = IDXDatasetSpec(name: name, cacheName: name.lowercased(), mirrors: [],
+                                  trainImages: ("imgs.gz", ""), trainLabels: ("lbls.gz", ""), testImages: ("imgs.gz", ""), testLabels: ("lbls.gz", ""),
+                                  classes: [])
+        let previous = ProcessInfo.processInfo.environment["EMBER_DATA_DIR"]
+        setenv("EMBER_DATA_DIR", folder.path, 1)
+        defer { if let previous { setenv("EMBER_DATA_DIR", previous, 1) } else { unsetenv("EMBER_DATA_DIR") } }
+        let folders = spec.searchFolders().map(\.path)
+        let envIndex = try #require(folders.firstIndex(of: dataset.path))
+        let cacheIndex = try #require(folders.firstIndex(of: spec.defaultCacheFolder.path))
+        #expect(envIndex < cacheIndex)
+        // Uncompressed files are accepted in place of the .gz names.
+        let loaded = try IDXImageDataset(spec, train: true, download: false)
+        #expect(loaded.count == 1 && loaded.label(0) == 4)
+        #expect(loaded[0].0.toArray() == [Float(200) / 255])
+    }
 }
