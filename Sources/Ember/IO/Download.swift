@@ -34,11 +34,7 @@ public enum Downloader {
             throw EmberIOError(.checksumMismatch, file: url.absoluteString,
                                "the downloaded file has MD5 \(digest) but \(md5) was expected; it was discarded and nothing at \(destination.path) was changed")
         }
-        do {
-            try writer.commit()
-        } catch {
-            throw error
-        }
+        try writer.commit()
     }
 
     /// Tries each URL in turn until one succeeds; throws the last error.
