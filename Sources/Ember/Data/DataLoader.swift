@@ -1,0 +1,118 @@
+import Dispatch
+
+/// Batches a dataset for training, like `torch.utils.data.DataLoader`:
+///
+///     let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 1)
+///     for epoch in 0..<5 {
+///         for (images, labels) in loader { ... }   // images float32 [64, 1, 28, 28], labels int64 [64]
+///     }
+///
+/// Each `for` loop is one epoch. With `shuffle`, each epoch visits the samples in a new random order drawn
+/// from a generator seeded with `seed`, so a run is reproducible: epoch k of two loaders with the same seed
+/// yields the same batches. While the loop body works on batch k, batch k+1 is assembled on a background
+/// thread (`prefetch`); batches are still produced strictly in order, one at a time, so random transforms
+/// see the same sequence as without prefetching.
+///
+/// Datasets that conform to `BatchGathering` build each batch in one go; others are indexed sample by
+/// sample and stacked with `collate`.
+public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, Int) {
+    public let dataset: D
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let prefetch: Bool
+    private let generator: RandomGenerator
+    /// Epochs started so far (each `makeIterator()` starts one).
+    public private(set) var epoch = 0
+
+    public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
+                prefetch: Bool = true) {
+        precondition(batchSize > 0, "Ember: DataLoader batchSize must be positive, got \(batchSize)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.prefetch = prefetch
+        self.generator = RandomGenerator(seed: seed)
+    }
+
+    /// Batches per epoch.
+    public var count: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// The sample order of the next epoch, drawn now (advances the shuffle generator).
+    func nextEpochOrder() -> [Int] {
+        epoch += 1
+        return shuffle ? generator.permutation(dataset.count) : Array(0..<dataset.count)
+    }
+
+    /// The sample indices of each batch of the next epoch.
+    public func makeIterator() -> Iterator {
+        let order = nextEpochOrder()
+        var batches: [[Int]] = []
+        var start = 0
+        while start < order.count {
+            let end = Swift.min(start + batchSize, order.count)
+            if end - start < batchSize && dropLast { break }
+            batches.append(Array(order[start..<end]))
+            start = end
+        }
+        return Iterator(dataset: dataset, batches: batches, prefetch: prefetch)
+    }
+
+    /// Assembles one batch.
+    static func load(_ dataset: D, _ indices: [Int]) -> (Tensor, Tensor) {
+        if let gathering = dataset as? BatchGathering {
+            return gathering.batch(at: indices)
+        }
+        return collate(indices.map { dataset[$0] })
+    }
+
+    public final class Iterator: IteratorProtocol {
+        private let dataset: D
+        /// Sample indices of every batch of this epoch, in order.
+        public let batches: [[Int]]
+        private var nextIndex = 0
+        private let prefetch: Bool
+        private let queue = DispatchQueue(label: "ember.dataloader.prefetch")
+        private var pending: DispatchWorkItem?
+        /// Where the background work leaves the next batch (owned by the work item, not by `self`,
+        /// so an iterator dropped mid-epoch can go away while the last prefetch finishes).
+        private final class Slot { var batch: (Tensor, Tensor)? }
+        private var slot = Slot()
+
+        init(dataset: D, batches: [[Int]], prefetch: Bool) {
+            self.dataset = dataset
+            self.batches = batches
+            self.prefetch = prefetch
+        }
+
+        deinit { pending?.wait() }
+
+        public func next() -> (Tensor, Tensor)? {
+            guard nextIndex < batches.count else { return nil }
+            let result: (Tensor, Tensor)
+            if let pending {
+                pending.wait()
+                result = slot.batch!
+                slot.batch = nil
+                self.pending = nil
+            } else {
+                result = DataLoader.load(dataset, batches[nextIndex])
+            }
+            nextIndex += 1
+            if prefetch && nextIndex < batches.count {
+                let indices = batches[nextIndex]
+                let dataset = self.dataset
+                let slot = self.slot
+                let work = DispatchWorkItem {
+                    slot.batch = DataLoader.load(dataset, indices)
+                }
+                pending = work
+                queue.async(execute: work)
+            }
+            return result
+        }
+    }
+}
