@@ -1,13 +1,14 @@
 /// Whether ops record the graph. `noGrad { }` turns recording off for evaluation and optimizer steps.
+/// The mode is per thread/task (like PyTorch's thread-local grad mode), so concurrent code — tests
+/// running in parallel, a data loader thread — does not switch recording off for others.
 public enum GradMode {
-    nonisolated(unsafe) public private(set) static var isEnabled = true
+    @TaskLocal static var enabled = true
+
+    public static var isEnabled: Bool { enabled }
 
     /// Runs `body` with gradient recording set to `enabled`, restoring the previous mode after.
     public static func with<T>(enabled: Bool, _ body: () throws -> T) rethrows -> T {
-        let previous = isEnabled
-        isEnabled = enabled
-        defer { isEnabled = previous }
-        return try body()
+        try $enabled.withValue(enabled, operation: body)
     }
 }
 

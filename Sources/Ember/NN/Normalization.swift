@@ -74,7 +74,7 @@ public final class BatchNorm1d: Module {
 
     public override var extraDescription: String {
         let m = momentum.map { "\($0)" } ?? "None"
-        return "\(numFeatures), eps=\(eps), momentum=\(m), affine=\(pythonBool(affine)), "
+        return "\(numFeatures), eps=\(eps), momentum=\(m), affine=\(pythonBool(affine)), bias=True, "
             + "track_running_stats=\(pythonBool(trackRunningStats))"
     }
 }
