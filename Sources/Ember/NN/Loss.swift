@@ -6,7 +6,7 @@
 ///     final class LogCoshLoss: Loss {
 ///         override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
 ///             let d = input - target
-///             return reduction.reduce((d.exp() + (-d).exp()).log() - Float(2).logValue)
+///             return reduction.reduce((d.exp() + (-d).exp()).log() - 0.6931472)   // log(cosh d)
 ///         }
 ///     }
 ///     let loss = LogCoshLoss(reduction: .sum)(prediction, target)
@@ -27,11 +27,6 @@ open class Loss: CustomStringConvertible {
 extension Reduction {
     /// Reduces per-element losses: mean, sum or unchanged.
     public func reduce(_ loss: Tensor) -> Tensor { apply(loss) }
-}
-
-extension Float {
-    /// ln(self), for writing constants in losses.
-    public var logValue: Float { _logf(self) }
 }
 
 /// Mean squared error, like `torch.nn.MSELoss`.

@@ -134,11 +134,20 @@ open class Module: CustomStringConvertible {
 
     public func children() -> [Module] { namedChildren().map(\.1) }
 
-    /// This module and every submodule, depth first, with dotted names ("" for self).
+    /// This module and every submodule, depth first, with dotted names ("" for self). A module
+    /// reachable twice is listed once (first name), like PyTorch's `named_modules()`.
     public func namedModules(prefix: String = "") -> [(String, Module)] {
+        var seen = Set<ObjectIdentifier>()
+        return walkModules(prefix: prefix, ancestors: []).filter { seen.insert(ObjectIdentifier($0.1)).inserted }
+    }
+
+    /// Depth-first walk listing shared submodules under every name; a reference back to an
+    /// ancestor (a cycle, e.g. a stored parent) is not followed.
+    func walkModules(prefix: String, ancestors: Set<ObjectIdentifier>) -> [(String, Module)] {
         var out: [(String, Module)] = [(prefix, self)]
-        for (name, child) in namedChildren() {
-            out += child.namedModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
+        let inside = ancestors.union([ObjectIdentifier(self)])
+        for (name, child) in namedChildren() where !inside.contains(ObjectIdentifier(child)) {
+            out += child.walkModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)", ancestors: inside)
         }
         return out
     }
@@ -196,11 +205,15 @@ open class Module: CustomStringConvertible {
     /// The text inside the parentheses, like PyTorch's `extra_repr` ("in_features=4, ...").
     open var extraDescription: String { "" }
 
-    /// The module tree, formatted like PyTorch's `print(model)`.
-    open var description: String {
+    /// The module tree, formatted like PyTorch's `print(model)`. Customize it through `typeName`
+    /// and `extraDescription`.
+    public var description: String { describe(ancestors: []) }
+
+    func describe(ancestors: Set<ObjectIdentifier>) -> String {
+        let inside = ancestors.union([ObjectIdentifier(self)])
         let extraLines = extraDescription.isEmpty ? [] : extraDescription.split(separator: "\n").map(String.init)
-        let childLines = namedChildren().map { name, child in
-            "(\(name)): " + child.description.replacingOccurrences(of: "\n", with: "\n  ")
+        let childLines = namedChildren().filter { !inside.contains(ObjectIdentifier($0.1)) }.map { name, child in
+            "(\(name)): " + child.describe(ancestors: inside).replacingOccurrences(of: "\n", with: "\n  ")
         }
         let lines = extraLines + childLines
         var text = typeName + "("

@@ -42,7 +42,7 @@ extension Module {
     /// Parameters then buffers of each module, module by module (PyTorch's `state_dict()` order).
     /// Shared tensors appear under every name, as in PyTorch.
     public func namedStateEntries() -> [(String, Tensor)] {
-        namedModules().flatMap { prefix, module in
+        walkModules(prefix: "", ancestors: []).flatMap { prefix, module in
             (module.directParameters() + module.directBuffers()).map {
                 (prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)", $0.1)
             }

@@ -90,6 +90,27 @@ struct ModuleTests {
         #expect(tied.stateDictKeys == ["a.weight", "a.bias", "b.weight", "b.bias"])
     }
 
+    @Test func sharedSubmodulesAndBackReferences() {
+        final class Block: Module {
+            let fc = Linear(2, 2)
+            weak var owner: Module?
+        }
+        final class Twin: Module {
+            let left = Block()
+            var right: Block
+            override init() {
+                right = left
+                super.init()
+                left.owner = self
+            }
+        }
+        let twin = Twin()
+        #expect(twin.namedModules().map(\.0) == ["", "left", "left.fc"])
+        #expect(twin.namedParameters().map(\.0) == ["left.fc.weight", "left.fc.bias"])
+        #expect(twin.stateDictKeys == ["left.fc.weight", "left.fc.bias", "right.fc.weight", "right.fc.bias"])
+        #expect(twin.description.hasPrefix("Twin(\n  (left): Block(\n    (fc): Linear("))
+    }
+
     @Test func trainEvalRecursesAndZeroGradClears() {
         let model = FixtureMLP()
         #expect(model.modules().allSatisfy { $0.isTraining })
