@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .systemLibrary(
@@ -20,7 +21,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
+            name: "CEmberZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
@@ -28,18 +29,24 @@ let package = Package(
             name: "Ember",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                "CZlib",
+                "CEmberZlib",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         .executableTarget(
             name: "ember",
-            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Ember", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
-        .executableTarget(name: "ember-bench", dependencies: ["Ember"], path: "Benchmarks/ember-bench"),
+        .executableTarget(
+            name: "ember-bench",
+            dependencies: ["Ember", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            path: "Benchmarks/ember-bench",
+            linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
+        ),
         .testTarget(name: "EmberTests", dependencies: ["Ember"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,8 +1,8 @@
 /// Whether ops record the graph. `noGrad { }` turns recording off for evaluation and optimizer steps.
-/// The mode is per thread/task (like PyTorch's thread-local grad mode), so concurrent code — tests
-/// running in parallel, a data loader thread — does not switch recording off for others.
 public enum GradMode {
-    @TaskLocal static var enabled = true
+    /// Task-local (thread-local outside tasks), like PyTorch's thread-local grad mode: a `noGrad` block
+    /// in one task or thread must not stop recording in another running at the same time.
+    @TaskLocal private static var enabled = true
 
     public static var isEnabled: Bool { enabled }
 

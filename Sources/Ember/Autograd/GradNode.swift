@@ -3,11 +3,11 @@
 public final class GradNode {
     public let name: String
     /// Inputs in the order the backward closure returns their gradients.
-    let inputs: [Tensor]
+    private(set) var inputs: [Tensor]
     /// Maps the output gradient to one gradient per input (nil where none flows).
     private(set) var backwardFunction: ((Tensor) -> [Tensor?])?
     /// Tensors the closure reads, with their storage versions at recording time.
-    private let saved: [(Tensor, Int)]
+    private var saved: [(Tensor, Int)]
 
     init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
         self.name = name
@@ -33,6 +33,23 @@ public final class GradNode {
 
     /// Drops the closure and what it saved (after a backward without retainGraph).
     func free() { backwardFunction = nil }
+
+    /// Unlinks the graph behind this node with a loop: releasing a long chain (thousands of ops) through
+    /// nested deinits, tensor → node → tensor → ..., would overflow the stack.
+    deinit {
+        var pending = inputs + saved.map(\.0)
+        inputs = []
+        saved = []
+        while var tensor = pending.popLast() {
+            guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn else { continue }
+            tensor.gradFn = nil
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            node.backwardFunction = nil
+            pending += node.inputs + node.saved.map(\.0)
+            node.inputs = []
+            node.saved = []
+        }
+    }
 }
 
 extension Tensor {

@@ -62,6 +62,16 @@ public protocol Backend: AnyObject {
     /// The adjoint of gather: zeros of [outer, size, inner] with `g` added at the indices.
     func scatterAdd(_ g: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage
 
+    // MARK: Convolution and pooling (contiguous NCHW)
+    /// Unfolds the sliding windows of a contiguous [N, C, H, W] input into columns
+    /// [N, C·kh·kw, outH·outW] (zeros where a window covers padding).
+    func im2col(_ x: StridedView, _ geometry: ConvGeometry) -> Storage
+    /// The adjoint of im2col: sums columns [N, C·kh·kw, outH·outW] back into a [N, C, H, W] image.
+    func col2im(_ columns: StridedView, _ geometry: ConvGeometry) -> Storage
+    /// Max over each window of a contiguous [N, C, H, W] input (padding counts as −∞): values
+    /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.
+    func maxPool2d(_ x: StridedView, _ geometry: ConvGeometry) -> (values: Storage, indices: Storage)
+
     // MARK: Random numbers (contiguous; filled from Ember's seeded generator on the host)
     func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator)
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
@@ -102,4 +112,25 @@ public enum BinaryOp: Equatable, Sendable {
 
 public enum ReduceOp: Sendable {
     case sum, max, min
+}
+
+/// Sizes of a 2-D sliding-window op (convolution or pooling) over an [N, C, H, W] input.
+public struct ConvGeometry: Equatable, Sendable {
+    public var batch: Int, channels: Int, height: Int, width: Int
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+    public var dilationH: Int, dilationW: Int
+
+    public init(batch: Int, channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int),
+                padding: (Int, Int), dilation: (Int, Int)) {
+        self.batch = batch; self.channels = channels; self.height = height; self.width = width
+        (kernelH, kernelW) = kernel
+        (strideH, strideW) = stride
+        (padH, padW) = padding
+        (dilationH, dilationW) = dilation
+    }
+
+    public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
+    public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
 }

@@ -71,9 +71,10 @@ extension Tensor {
         let (sa, sb) = (shape, exponent.shape)
         let base = self
         let out = broadcastBinary(.pow, exponent, name: "pow")
-        return out.recording("pow", inputs: [base, exponent], saving: [base, exponent, out]) { g in
+        let y = out.detach()  // the output itself would hold its own node: a reference cycle
+        return out.recording("pow", inputs: [base, exponent], saving: [base, exponent, y]) { g in
             [base.requiresGrad ? (g * exponent * base.pow(exponent - 1)).sumToShape(sa) : nil,
-             exponent.requiresGrad ? (g * out * base.log()).sumToShape(sb) : nil]
+             exponent.requiresGrad ? (g * y * base.log()).sumToShape(sb) : nil]
         }
     }
 

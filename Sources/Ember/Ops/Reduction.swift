@@ -5,7 +5,9 @@ extension Tensor {
         (shape[..<d].reduce(1, *), shape[d], shape[(d + 1)...].reduce(1, *))
     }
 
+    /// No dims means all dims, as in `torch.sum(x, dim=[])`.
     private func normalizedDims(_ dims: [Int], _ op: String) -> [Int] {
+        if dims.isEmpty { return Array(0..<rank) }
         let out = dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: op) } }
         guard Set(out).count == out.count else {
             shapeFailure(ShapeError("\(op): dim \(dims) appears more than once"))
@@ -24,6 +26,7 @@ extension Tensor {
 
     /// Sum of all elements (a scalar).
     public func sum() -> Tensor {
+        if dtype == .int64 { return noGrad { to(.float32).sum().to(.int64) } }
         let source = isContiguous ? self : noGrad { contiguous() }
         let out = Tensor.result(backend.reduce(.sum, source.view, outer: 1, size: count, inner: 1), shape: [])
         let inputShape = shape
@@ -32,6 +35,8 @@ extension Tensor {
 
     /// Sum over `dims`.
     public func sum(dims: [Int], keepdim: Bool = false) -> Tensor {
+        // The kernels read float32; int64 sums go through float32 (exact below 2^24) and back, like torch's dtype.
+        if dtype == .int64 { return noGrad { to(.float32).sum(dims: dims, keepdim: keepdim).to(.int64) } }
         let dims = normalizedDims(dims, "sum")
         var out = self
         noGrad { for d in dims { out = out.reduceDim(.sum, d) } }
@@ -107,6 +112,10 @@ extension Tensor {
     private func extremum(_ op: ReduceOp, dim: Int, keepdim: Bool) -> (values: Tensor, indices: Tensor) {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: op == .max ? "max" : "min") }
         if rank == 0 { return (self, Tensor.zeros([], dtype: .int64)) }
+        if dtype == .int64 {
+            let (v, i) = noGrad { to(.float32).extremum(op, dim: dim, keepdim: keepdim) }
+            return (v.to(.int64), i)
+        }
         guard shape[d] > 0 else {
             shapeFailure(ShapeError("\(op): cannot reduce dim \(d) of size 0 (shape \(shape))"))
         }

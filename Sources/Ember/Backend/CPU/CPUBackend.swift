@@ -9,18 +9,18 @@ import Darwin
 public final class CPUBackend: Backend {
     nonisolated(unsafe) public static let shared = CPUBackend()
     public var device: Device { .cpu }
+    private let allocator = CachingAllocator()
 
     // MARK: Memory
 
     public func allocate(count: Int, dtype: DType) -> Storage {
-        let bytes = max(count * dtype.itemSize, 64)
-        var raw: UnsafeMutableRawPointer?
-        // 64-byte alignment keeps vector loads aligned and rows off shared cache lines.
-        guard posix_memalign(&raw, 64, bytes) == 0, let pointer = raw else {
-            fatalError("Ember: out of memory allocating \(bytes) bytes for \(count) \(dtype) elements")
-        }
-        return Storage(pointer: pointer, byteCount: bytes, device: .cpu) { p, _ in free(p) }
+        let (pointer, size) = allocator.allocate(count * dtype.itemSize)
+        let allocator = self.allocator
+        return Storage(pointer: pointer, byteCount: size, device: .cpu) { p, size in allocator.release(p, size: size) }
     }
+
+    /// Returns cached blocks to the system (like `torch.cuda.empty_cache`, for the CPU).
+    public func emptyCache() { allocator.emptyCache() }
 
     public func copy(_ view: StridedView) -> Storage {
         let out = allocate(count: view.count, dtype: view.dtype)

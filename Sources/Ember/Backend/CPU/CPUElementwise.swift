@@ -48,8 +48,12 @@ extension CPUBackend {
 
     public func binary(_ op: BinaryOp, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage {
         let n = Shape.count(shape)
-        if a.dtype == .int64 || b.dtype == .int64 {
+        if a.dtype == .int64 && b.dtype == .int64 {
             return binaryInt64(op, a, b, shape: shape)
+        }
+        // int64 with float32 computes in float32, as PyTorch promotes (not in int64, which truncates 0.5).
+        if a.dtype == .int64 || b.dtype == .int64 {
+            return binary(op, floatView(a), floatView(b), shape: shape)
         }
         let out = allocate(count: n, dtype: .float32)
         let outStrides = Shape.contiguousStrides(shape)
@@ -57,7 +61,7 @@ extension CPUBackend {
         let loop = StridedLoop(shape: shape, strides: [outStrides, a.strides, b.strides])
         let len = loop.rowLength, sa = loop.innerStride(1), sb = loop.innerStride(2)
         @inline(__always) func map(_ f: (Float, Float) -> Float) {
-            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / len)) { rows in
+            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(len, 1))) { rows in
                 loop.forEachRow(rows) { _, o in
                     let y = po + o[0], x1 = pa + o[1], x2 = pb + o[2]
                     if sa == 1 && sb == 1 {
@@ -150,6 +154,13 @@ extension CPUBackend {
         return out
     }
 
+    /// `v` as float32: itself, or a converted contiguous copy.
+    private func floatView(_ v: StridedView) -> StridedView {
+        if v.dtype == .float32 { return v }
+        return StridedView(storage: convert(v, to: .float32), shape: v.shape, strides: Shape.contiguousStrides(v.shape),
+                           offset: 0, dtype: .float32)
+    }
+
     public func select(_ condition: StridedView, _ a: StridedView, _ b: StridedView, shape: [Int]) -> Storage {
         let c = condition.dtype == .float32 ? condition : StridedView(storage: convert(condition, to: .float32),
             shape: condition.shape, strides: Shape.contiguousStrides(condition.shape), offset: 0, dtype: .float32)
@@ -174,7 +185,7 @@ extension CPUBackend {
         let len = loop.rowLength, st = loop.innerStride(0), ss = loop.innerStride(1)
         let pt = target.storage.floats() + target.offset, ps = source.storage.floats() + source.offset
         @inline(__always) func apply(_ f: (Float, Float) -> Float) {
-            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / len)) { rows in
+            Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(len, 1))) { rows in
                 loop.forEachRow(rows) { _, o in
                     let t = pt + o[0], s = ps + o[1]
                     if st == 1 && ss == 1 {

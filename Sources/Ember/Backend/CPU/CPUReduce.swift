@@ -14,6 +14,8 @@ extension CPUBackend {
                 // Accumulate whole rows of `inner` elements: contiguous, vectorizable passes.
                 for o in 0..<outer {
                     let dst = y + o * inner, src = p + o * size * inner
+                    // An empty axis has no first row to start from (reading it would run past the storage).
+                    if size == 0 { dst.update(repeating: op == .sum ? 0 : .nan, count: inner); continue }
                     dst.update(from: src, count: inner)
                     for j in 1..<max(size, 1) {
                         let row = src + j * inner
@@ -23,7 +25,6 @@ extension CPUBackend {
                         case .min: for i in 0..<inner { let v = row[i]; if v < dst[i] || v.isNaN { dst[i] = v } }
                         }
                     }
-                    if size == 0 { dst.update(repeating: op == .sum ? 0 : .nan, count: inner) }
                 }
             }
         }

@@ -35,3 +35,21 @@ enum ProcessInfoCores {
         Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
+
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// Sets how many threads BLAS and Ember's element-wise kernels use, like `torch.set_num_threads`.
+public func setNumThreads(_ count: Int) {
+    precondition(count >= 1, "Ember: setNumThreads needs at least 1 thread, got \(count)")
+    Parallel.threadCount = count
+    #if !canImport(Accelerate)
+    openblas_set_num_threads(Int32(count))
+    #endif
+}
+
+/// The number of threads Ember's CPU kernels use.
+public func numThreads() -> Int { Parallel.threadCount }

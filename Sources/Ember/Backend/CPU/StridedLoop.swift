@@ -38,6 +38,7 @@ struct StridedLoop {
     /// (relative to its base) at the start of that row.
     @inline(__always)
     func forEachRow(_ rows: Range<Int>, _ body: (Int, UnsafeMutablePointer<Int>) -> Void) {
+        if rows.isEmpty { return }  // an empty tensor: a zero size would divide by zero below
         let outerRank = sizes.count - 1
         let operands = strides.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(outerRank, 1) + operands) { scratch in

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+
+/// Times `body` and returns seconds per call: repeats until a batch lasts at least `minimum`
+/// seconds, takes the best of `rounds` batches (the least disturbed by other processes).
+func secondsPerCall(minimum: Double = 0.05, rounds: Int = 5, _ body: () -> Void) -> Double {
+    body()  // warm-up: first-touch page faults, BLAS thread start-up
+    var iterations = 1
+    while true {
+        let t = measure(iterations, body)
+        if t >= minimum { break }
+        iterations *= t < minimum / 10 ? 10 : 2
+    }
+    var best = Double.infinity
+    for _ in 0..<rounds { best = min(best, measure(iterations, body) / Double(iterations)) }
+    return best
+}
+
+private func measure(_ iterations: Int, _ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<iterations { body() }
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// One line describing the machine, printed with every benchmark.
+func machineDescription() -> String {
+    var model = "unknown CPU"
+    if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+       let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let name = line.split(separator: ":", maxSplits: 1).last {
+        model = name.trimmingCharacters(in: .whitespaces)
+    }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
+    return "\(model), \(cores) cores, \(String(format: "%.0f", memory)) GiB"
+}
+
+func format(_ value: Double, _ decimals: Int = 1) -> String { String(format: "%.\(decimals)f", value) }
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,110 @@
+/// 2-D convolution as im2col + one batched BLAS product, like `torch.nn.functional.conv2d`.
+/// Layouts are PyTorch's: input [N, C, H, W], weight [out, in/groups, kh, kw], so state dicts load unchanged.
+
+/// How much zero padding a convolution adds. An integer literal means the same padding on all sides.
+public enum Padding: Equatable, Sendable, ExpressibleByIntegerLiteral {
+    /// No padding.
+    case valid
+    /// Output as large as the input (stride 1 only); odd totals put the extra row/column at the end, as PyTorch does.
+    case same
+    /// Rows added at top and bottom, columns at left and right.
+    case explicit(Int, Int)
+
+    public init(integerLiteral value: Int) { self = .explicit(value, value) }
+}
+
+extension Tensor {
+    /// Sliding windows of a [N, C, H, W] tensor as columns [N, C·kh·kw, outH·outW]; gradient by col2im.
+    public func im2col(_ geometry: ConvGeometry) -> Tensor {
+        let source = contiguous()
+        let rows = geometry.channels * geometry.kernelH * geometry.kernelW
+        let out = Tensor.result(backend.im2col(source.view, geometry),
+                                shape: [geometry.batch, rows, geometry.outHeight * geometry.outWidth])
+        let inputShape = shape
+        return out.recording("im2col", inputs: [source]) { g in
+            [Tensor.result(g.backend.col2im(g.contiguous().view, geometry), shape: inputShape)]
+        }
+    }
+
+    /// Zero-pads the last two dims: `left`/`right` columns and `top`/`bottom` rows, like `F.pad`.
+    public func pad2d(left: Int, right: Int, top: Int, bottom: Int) -> Tensor {
+        guard rank >= 2, left >= 0, right >= 0, top >= 0, bottom >= 0 else {
+            shapeFailure(ShapeError("pad2d: needs a tensor with at least 2 dims and non-negative padding, "
+                + "got shape \(shape) and padding (\(left), \(right), \(top), \(bottom))"))
+        }
+        if left == 0 && right == 0 && top == 0 && bottom == 0 { return self }
+        var outShape = shape
+        outShape[rank - 2] += top + bottom
+        outShape[rank - 1] += left + right
+        let out = Tensor.zeros(outShape, device: device)
+        let h = shape[rank - 2], w = shape[rank - 1]
+        noGrad { out.narrow(-2, start: top, length: h).narrow(-1, start: left, length: w).copy_(self) }
+        return out.recording("pad2d", inputs: [self]) { g in
+            [g.narrow(-2, start: top, length: h).narrow(-1, start: left, length: w)]
+        }
+    }
+}
+
+/// Resolves `.same`/`.valid` into symmetric padding plus the extra bottom/right rows PyTorch adds
+/// when the total is odd.
+func resolvePadding(_ padding: Padding, kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), op: String)
+    -> (symmetric: (Int, Int), extra: (Int, Int)) {
+    switch padding {
+    case .valid:
+        return ((0, 0), (0, 0))
+    case .explicit(let h, let w):
+        guard h >= 0 && w >= 0 else { shapeFailure(ShapeError("\(op): padding must be non-negative, got (\(h), \(w))")) }
+        return ((h, w), (0, 0))
+    case .same:
+        guard stride == (1, 1) else {
+            shapeFailure(ShapeError("\(op): padding .same is only supported with stride 1, got stride \(stride)"))
+        }
+        let totalH = dilation.0 * (kernel.0 - 1), totalW = dilation.1 * (kernel.1 - 1)
+        return ((totalH / 2, totalW / 2), (totalH % 2, totalW % 2))
+    }
+}
+
+/// 2-D convolution of `x` [N, C, H, W] with `weight` [out, C/groups, kh, kw] and optional `bias` [out].
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: Padding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    guard x.rank == 4, weight.rank == 4 else {
+        shapeFailure(ShapeError("conv2d: expects a 4-D input [N, C, H, W] and a 4-D weight [out, in/groups, kh, kw], "
+            + "got input \(x.shape) and weight \(weight.shape)"))
+    }
+    guard groups >= 1, stride.0 >= 1, stride.1 >= 1, dilation.0 >= 1, dilation.1 >= 1 else {
+        shapeFailure(ShapeError("conv2d: groups, stride and dilation must be positive, got groups \(groups), "
+            + "stride \(stride), dilation \(dilation)"))
+    }
+    let (n, c) = (x.shape[0], x.shape[1])
+    let (outChannels, groupChannels, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    guard c % groups == 0, outChannels % groups == 0 else {
+        shapeFailure(ShapeError("conv2d: input channels (\(c)) and output channels (\(outChannels)) must both be "
+            + "divisible by groups (\(groups))"))
+    }
+    guard groupChannels * groups == c else {
+        shapeFailure(ShapeError("conv2d: weight \(weight.shape) expects \(groupChannels * groups) input channels "
+            + "(\(groupChannels) per group × \(groups) groups), but the input \(x.shape) has \(c)"))
+    }
+    if let bias, bias.shape != [outChannels] {
+        shapeFailure(ShapeError("conv2d: bias of shape \(bias.shape) does not match \(outChannels) output channels"))
+    }
+    let (pad, extra) = resolvePadding(padding, kernel: (kh, kw), stride: stride, dilation: dilation, op: "conv2d")
+    let input = extra == (0, 0) ? x : x.pad2d(left: 0, right: extra.1, top: 0, bottom: extra.0)
+    let geometry = ConvGeometry(batch: n, channels: c, height: input.shape[2], width: input.shape[3],
+                                kernel: (kh, kw), stride: stride, padding: pad, dilation: dilation)
+    let paddedH = input.shape[2] + 2 * pad.0, paddedW = input.shape[3] + 2 * pad.1
+    guard dilation.0 * (kh - 1) + 1 <= paddedH, dilation.1 * (kw - 1) + 1 <= paddedW else {
+        shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
+            + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
+    }
+    let outH = geometry.outHeight, outW = geometry.outWidth
+    // A 1×1 kernel with unit stride and no padding reads the image as it is: no im2col.
+    let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == (0, 0)
+    let columns = direct ? input.reshape([n, c, outH * outW]) : input.im2col(geometry)
+    let k = groupChannels * kh * kw
+    let grouped = columns.reshape([n, groups, k, outH * outW])
+    var out = weight.reshape([groups, outChannels / groups, k]).matmul(grouped)
+    out = out.reshape([n, outChannels, outH, outW])
+    if let bias { out = out + bias.reshape([1, outChannels, 1, 1]) }
+    return out
+}

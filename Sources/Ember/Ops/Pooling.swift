@@ -1,0 +1,91 @@
+/// Max, average and adaptive average pooling over NCHW tensors, like `torch.nn.functional`.
+
+private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+                          dilation: (Int, Int), op: String) -> ConvGeometry {
+    guard x.rank == 4 else {
+        shapeFailure(ShapeError("\(op): expects a 4-D input [N, C, H, W], got shape \(x.shape)"))
+    }
+    let stride = stride ?? kernel
+    guard kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0 else {
+        shapeFailure(ShapeError("\(op): kernel \(kernel) and stride \(stride) must be positive"))
+    }
+    guard padding.0 >= 0, padding.1 >= 0, padding.0 <= kernel.0 / 2, padding.1 <= kernel.1 / 2 else {
+        shapeFailure(ShapeError("\(op): padding \(padding) must be non-negative and at most half the kernel \(kernel)"))
+    }
+    let g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                         kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    guard g.outHeight >= 1, g.outWidth >= 1 else {
+        shapeFailure(ShapeError("\(op): kernel \(kernel) (dilation \(dilation)) is larger than the padded input "
+            + "\(x.shape[2] + 2 * padding.0)x\(x.shape[3] + 2 * padding.1) of shape \(x.shape)"))
+    }
+    return g
+}
+
+/// Maximum over each window; the gradient goes to each window's winning element.
+public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      dilation: (Int, Int) = (1, 1)) -> Tensor {
+    maxPool2dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation).values
+}
+
+/// Max pooling that also returns the winners' int64 indices into each H·W plane (for unpooling).
+public func maxPool2dWithIndices(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                                 dilation: (Int, Int) = (1, 1)) -> (values: Tensor, indices: Tensor) {
+    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, op: "maxPool2d")
+    let source = x.contiguous()
+    let (v, i) = x.backend.maxPool2d(source.view, g)
+    let outShape = [g.batch, g.channels, g.outHeight, g.outWidth]
+    let values = Tensor.result(v, shape: outShape)
+    let indices = Tensor.result(i, shape: outShape, dtype: .int64)
+    let planes = g.batch * g.channels, plane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+    values.recording("maxPool2d", inputs: [source]) { grad in
+        [grad.reshape([planes, outPlane]).scatterAdd(dim: 1, indices: indices.reshape([planes, outPlane]), size: plane)
+            .reshape(source.shape)]
+    }
+    return (values, indices)
+}
+
+/// Mean over each window. With `countIncludePad` (PyTorch's default) padding zeros count in the mean.
+public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      countIncludePad: Bool = true) -> Tensor {
+    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: (1, 1), op: "avgPool2d")
+    var planes = g
+    planes.batch = g.batch * g.channels
+    planes.channels = 1
+    let columns = x.reshape([planes.batch, 1, g.height, g.width]).im2col(planes)
+    let sums = columns.sum(dim: 1)
+    let out: Tensor
+    if countIncludePad || padding == (0, 0) {
+        out = sums * (1 / Float(kernel.0 * kernel.1))
+    } else {
+        var single = planes
+        single.batch = 1
+        let counts = noGrad { Tensor.ones([1, 1, g.height, g.width], device: x.device).im2col(single).sum(dim: 1) }
+        out = sums / counts
+    }
+    return out.reshape([g.batch, g.channels, g.outHeight, g.outWidth])
+}
+
+/// Average pooling to a fixed output size, with PyTorch's window bounds
+/// (start = ⌊i·H/out⌋, end = ⌈(i+1)·H/out⌉).
+public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
+    guard x.rank == 4, outputSize.0 > 0, outputSize.1 > 0 else {
+        shapeFailure(ShapeError("adaptiveAvgPool2d: expects a 4-D input and a positive output size, "
+            + "got shape \(x.shape) and output size \(outputSize)"))
+    }
+    let (h, w) = (x.shape[2], x.shape[3])
+    let (oh, ow) = outputSize
+    if oh == 1 && ow == 1 { return x.mean(dims: [2, 3], keepdim: true) }
+    if h % oh == 0 && w % ow == 0 { return avgPool2d(x, kernel: (h / oh, w / ow)) }
+    var rows: [Tensor] = []
+    for i in 0..<oh {
+        let top = i * h / oh, bottom = ((i + 1) * h + oh - 1) / oh
+        var cells: [Tensor] = []
+        for j in 0..<ow {
+            let left = j * w / ow, right = ((j + 1) * w + ow - 1) / ow
+            cells.append(x.narrow(2, start: top, length: bottom - top).narrow(3, start: left, length: right - left)
+                .mean(dims: [2, 3]))
+        }
+        rows.append(Tensor.stack(cells, dim: -1))
+    }
+    return Tensor.stack(rows, dim: -2)
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Ember
+import Foundation
+
+/// The models `ember` trains, named as on the command line and recorded in saved files' metadata
+/// (`ember.arch`), so `ember eval` rebuilds the right network.
+enum Architecture: String, ExpressibleByArgument, CaseIterable {
+    case mlp
+    case mlp3
+
+    /// The metadata key under which a saved model names its architecture.
+    static let metadataKey = "ember.arch"
+
+    func makeModel() -> Module {
+        switch self {
+        case .mlp: return MLP()
+        case .mlp3: return MLP3()
+        }
+    }
+
+    /// The architecture a saved file records, or the one given with `--arch`.
+    static func resolve(recorded: String?, override: Architecture?, file: String) throws -> Architecture {
+        if let override { return override }
+        guard let recorded else {
+            throw ValidationError("\(file) does not record its architecture; pass --arch "
+                + allCases.map(\.rawValue).joined(separator: "|"))
+        }
+        guard let arch = Architecture(rawValue: recorded) else {
+            throw ValidationError("\(file) records architecture '\(recorded)', which this ember does not know; "
+                + "pass --arch " + allCases.map(\.rawValue).joined(separator: "|"))
+        }
+        return arch
+    }
+}
+
+/// The seed MLP: 784 → 256 → ReLU → 10 (parameter names fc1, fc2 as in the PyTorch tutorial).
+final class MLP: Module {
+    let fc1 = Linear(784, 256)
+    let relu = ReLU()
+    let fc2 = Linear(256, 10)
+
+    override func forward(_ x: Tensor) -> Tensor {
+        fc2(relu(fc1(x.reshape([x.shape[0], -1]))))
+    }
+}
+
+/// The deeper seed MLP: 784 → 128 → ReLU → 64 → ReLU → 10 (fc1, fc2, fc3).
+final class MLP3: Module {
+    let fc1 = Linear(784, 128)
+    let fc2 = Linear(128, 64)
+    let fc3 = Linear(64, 10)
+
+    override func forward(_ x: Tensor) -> Tensor {
+        let h = fc2(fc1(x.reshape([x.shape[0], -1])).relu()).relu()
+        return fc3(h)
+    }
+}
+
+/// Loads a model file (Ember or PyTorch safetensors) into a fresh model of its architecture.
+func loadModel(path: String, arch: Architecture?) throws -> (Module, Architecture, [String: String]) {
+    let url = URL(fileURLWithPath: path)
+    let (tensors, metadata) = try Safetensors.read(contentsOf: url)
+    let architecture = try Architecture.resolve(recorded: metadata[Architecture.metadataKey], override: arch, file: path)
+    let model = architecture.makeModel()
+    do {
+        try model.loadStateDict(tensors)
+    } catch {
+        throw ValidationError("\(path) does not fit the \(architecture.rawValue) architecture: \(error)")
+    }
+    return (model.eval(), architecture, metadata)
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Ember
+import Foundation
+
+/// The datasets `ember` knows, with their normalization constants.
+enum DatasetName: String, ExpressibleByArgument, CaseIterable {
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case kmnist
+
+    var spec: IDXDatasetSpec {
+        switch self {
+        case .mnist: return .mnist
+        case .fashionMNIST: return .fashionMNIST
+        case .kmnist: return .kmnist
+        }
+    }
+
+    var normalization: (mean: Float, std: Float) {
+        switch self {
+        case .mnist: return (MNIST.mean, MNIST.std)
+        case .fashionMNIST: return (FashionMNIST.mean, FashionMNIST.std)
+        case .kmnist: return (KMNIST.mean, KMNIST.std)
+        }
+    }
+
+    /// Loads a split, normalized like the seed programs (`Normalize(mean, std)`).
+    func load(train: Bool, dataDirectory: String?, progress: Bool, augment: [any Transform] = []) throws -> IDXImageDataset {
+        let (mean, std) = normalization
+        let normalize: any Transform = Normalize(mean: mean, std: std)
+        let transform: any Transform = augment.isEmpty ? normalize : Compose(augment + [normalize])
+        return try IDXImageDataset(spec, train: train, root: dataDirectory.map { URL(fileURLWithPath: $0) },
+                                   download: true, transform: transform, progress: progress)
+    }
+}
+
+/// Options shared by the commands that read a dataset.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: DatasetName = .mnist
+
+    @Option(name: .customLong("data-dir"),
+            help: "Folder with the dataset's IDX files (default: the repository's Datasets/, then ~/.cache/ember/<dataset>; downloaded when missing).")
+    var dataDirectory: String?
+
+    @Option(help: "Batch size for evaluation.")
+    var testBatchSize: Int = 1000
+
+    @Option(help: "Worker threads for BLAS and element-wise kernels (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON object with every result at the end, instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard testBatchSize > 0 else { throw ValidationError("--test-batch-size must be positive, got \(testBatchSize)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func applyThreads() {
+        if let threads { setNumThreads(threads) }
+    }
+}
+
+/// Prints a JSON object (sorted keys) on standard output.
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Writes text to a file through a temporary file renamed when complete.
+func writeTextAtomically(_ text: String, to path: String) throws {
+    try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
+}
+
+/// Messages for people go to standard error when standard output carries JSON.
+func note(_ text: String, json: Bool) {
+    if json {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    } else {
+        print(text)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Ember
+import Foundation
+
+/// `ember predict`: classify one test image or an image file and show it in the terminal.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify one image with a saved model: a test image by index, or a 28x28 PGM/PNG file.")
+
+    @OptionGroup var data: DataOptions
+
+    @Option(name: .customLong("model"), help: "The model file (.safetensors).")
+    var modelPath: String
+
+    @Option(help: "The architecture, when the file does not record it: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arch: Architecture?
+
+    @Option(help: "Index of a test image (0 to 9999).")
+    var index: Int?
+
+    @Option(help: "A 28x28 grayscale PGM or PNG file (white digit on black, like MNIST; see --invert).")
+    var image: String?
+
+    @Flag(help: "Invert the image file's gray levels (for a dark digit on a light background).")
+    var invert = false
+
+    func validate() throws {
+        guard (index == nil) != (image == nil) else {
+            throw ValidationError("give exactly one of --index N or --image FILE")
+        }
+        if let index, index < 0 { throw ValidationError("--index must be non-negative, got \(index)") }
+    }
+
+    func run() throws {
+        data.applyThreads()
+        let (model, _, _) = try loadModel(path: modelPath, arch: arch)
+        let (mean, std) = data.dataset.normalization
+        var pixels: [UInt8]
+        var label: Int? = nil
+        var classNames = data.dataset.spec.classes
+        if let index {
+            let test = try data.dataset.load(train: false, dataDirectory: data.dataDirectory, progress: !data.json)
+            guard index < test.count else {
+                throw ValidationError("--index \(index) is out of range: the test set has \(test.count) images (0...\(test.count - 1))")
+            }
+            let plane = test.height * test.width
+            pixels = Array(test.pixels[index * plane..<(index + 1) * plane])
+            label = test.label(index)
+            classNames = test.classes
+        } else {
+            let file = try GrayImage.read(image!)
+            guard file.width == 28 && file.height == 28 else {
+                throw ValidationError("\(image!) is \(file.width)x\(file.height); the model needs a 28x28 image")
+            }
+            pixels = invert ? file.pixels.map { 255 - $0 } : file.pixels
+        }
+        let input = Tensor(pixels.map { (Float($0) / 255 - mean) / std }, shape: [1, 1, 28, 28])
+        let probabilities = noGrad { model(input).softmax(dim: 1) }.toArray()
+        let top = probabilities.enumerated().sorted { $0.element > $1.element }.prefix(3)
+        func name(_ c: Int) -> String { c < classNames.count ? classNames[c] : String(c) }
+        if data.json {
+            var object: [String: Any] = [
+                "prediction": top.first!.offset,
+                "top3": top.map { ["class": $0.offset, "name": name($0.offset), "probability": Double($0.element)] },
+            ]
+            if let label { object["label"] = label }
+            try printJSON(object)
+            return
+        }
+        print(GrayImage(width: 28, height: 28, pixels: pixels).terminalArt())
+        if let label { print("label: \(label) (\(name(label)))") }
+        for (rank, entry) in top.enumerated() {
+            print(String(format: "%d. %@  %6.2f%%", rank + 1, name(entry.offset), entry.element * 100))
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Ember
+import Foundation
+
+/// `ember train`: the seed program's training run, with its options exposed.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a classifier on MNIST, Fashion-MNIST or KMNIST.",
+        discussion: "With the defaults this is the PyTorch tutorial: the 784-256-10 MLP, Adam lr 1e-3, batch 64, 5 epochs.")
+
+    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
+        case adam, adamw, sgd, rmsprop
+    }
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Model: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: Architecture = .mlp
+
+    @Option(help: "Number of passes over the training set.")
+    var epochs: Int = 5
+
+    @Option(help: "Training batch size.")
+    var batchSize: Int = 64
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 0.001
+
+    @Option(help: "Optimizer: \(OptimizerName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var optimizer: OptimizerName = .adam
+
+    @Option(help: "Momentum (sgd, rmsprop).")
+    var momentum: Float = 0
+
+    @Option(help: "Weight decay (L2 for adam, sgd, rmsprop; decoupled for adamw).")
+    var weightDecay: Float?
+
+    @Option(help: "Seed for initialization and shuffling; the same seed (and thread count) gives the same run.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Print the loss every this many steps (when no progress bar is shown).")
+    var logInterval: Int = 100
+
+    @Option(help: "Write the trained model to this safetensors file (PyTorch loads it with safetensors.torch.load_file).")
+    var save: String?
+
+    @Option(help: "Continue training from a model saved with --save (its optimizer state is read from beside it).")
+    var resume: String?
+
+    @Option(help: "Write loss and accuracy curves to this SVG file.")
+    var plot: String?
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        guard momentum >= 0 else { throw ValidationError("--momentum must be non-negative, got \(momentum)") }
+        if let weightDecay, weightDecay < 0 { throw ValidationError("--weight-decay must be non-negative, got \(weightDecay)") }
+        guard logInterval >= 1 else { throw ValidationError("--log-interval must be at least 1, got \(logInterval)") }
+        if let save, !save.hasSuffix(".safetensors") {
+            throw ValidationError("--save writes safetensors; give a path ending in .safetensors, got \(save)")
+        }
+        if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot writes SVG; give a path ending in .svg, got \(plot)") }
+    }
+
+    func makeOptimizer(_ parameters: [Tensor]) -> Optimizer {
+        switch optimizer {
+        case .adam: return Adam(parameters, lr: lr, weightDecay: weightDecay ?? 0)
+        case .adamw: return AdamW(parameters, lr: lr, weightDecay: weightDecay ?? 0.01)
+        case .sgd: return SGD(parameters, lr: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
+        case .rmsprop: return RMSprop(parameters, lr: lr, weightDecay: weightDecay ?? 0, momentum: momentum)
+        }
+    }
+
+    func run() throws {
+        data.applyThreads()
+        manualSeed(seed)
+        let started = Date()
+        let interactive = !data.json && isatty(STDERR_FILENO) != 0
+        let train = try data.dataset.load(train: true, dataDirectory: data.dataDirectory, progress: !data.json)
+        let test = try data.dataset.load(train: false, dataDirectory: data.dataDirectory, progress: !data.json)
+
+        let net = model.makeModel()
+        let optimizer = makeOptimizer(net.parameters())
+        var firstEpoch = 1
+        if let resume {
+            let state = try TrainingCheckpoint.load(model: net, optimizer: optimizer, from: resume, architecture: model)
+            firstEpoch = state.epochsDone + 1
+            note("Resumed from \(resume) after \(state.epochsDone) epochs", json: data.json)
+        }
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
+        let steps = loader.count
+        let lastEpoch = firstEpoch + epochs - 1
+        var history = TrainingHistory()
+        for _ in 1..<firstEpoch { _ = loader.makeIterator() }  // the shuffle order continues where it stopped
+
+        for epoch in firstEpoch...lastEpoch {
+            net.train()
+            let epochStart = Date()
+            var bar = ProgressBar(total: steps, title: "Epoch \(epoch)/\(lastEpoch)", enabled: interactive)
+            var lossSum: Double = 0, seen = 0, step = 0
+            for (images, labels) in loader {
+                step += 1
+                optimizer.zeroGrad()
+                let loss = crossEntropy(net(images), labels)
+                loss.backward()
+                optimizer.step()
+                let value = loss.item()
+                lossSum += Double(value) * Double(labels.count)
+                seen += labels.count
+                bar.update(step: step, loss: value, samples: seen)
+                if !interactive && !data.json && step % logInterval == 0 {
+                    print("Epoch [\(epoch)/\(lastEpoch)], Step [\(step)/\(steps)], Loss: \(String(format: "%.4f", value))")
+                }
+            }
+            bar.finish()
+            let trainSeconds = Date().timeIntervalSince(epochStart)
+            let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize)
+            history.append(epoch: epoch, trainLoss: Float(lossSum / Double(max(seen, 1))), evaluation: evaluation,
+                           seconds: trainSeconds)
+            note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.2f s",
+                        epoch, lastEpoch, history.trainLoss.last!, evaluation.loss, evaluation.accuracy,
+                        evaluation.correct, evaluation.total, trainSeconds), json: data.json)
+        }
+
+        if let save {
+            try TrainingCheckpoint.save(model: net, optimizer: optimizer, architecture: model, dataset: data.dataset,
+                                        epochsDone: lastEpoch, to: save)
+            note("Saved the model to \(save)", json: data.json)
+        }
+        if let plot {
+            try writeTextAtomically(history.svg(title: "\(model.rawValue) on \(data.dataset.rawValue)"), to: plot)
+            note("Wrote curves to \(plot)", json: data.json)
+        }
+        let total = Date().timeIntervalSince(started)
+        note(String(format: "Test accuracy: %.2f%%, total time %.2f s", history.testAccuracy.last!, total), json: data.json)
+        if data.json {
+            var object = history.json
+            object["model"] = model.rawValue
+            object["dataset"] = data.dataset.rawValue
+            object["optimizer"] = self.optimizer.rawValue
+            object["seed"] = seed
+            object["total_seconds"] = total
+            object["saved"] = save
+            try printJSON(object)
+        }
+    }
+}
+
+/// Per-epoch figures of a training run, for the summary, the plot and --json.
+struct TrainingHistory {
+    var epochs: [Int] = []
+    var trainLoss: [Float] = []
+    var testLoss: [Float] = []
+    var testAccuracy: [Float] = []
+    var seconds: [Double] = []
+
+    mutating func append(epoch: Int, trainLoss: Float, evaluation: Evaluation, seconds: Double) {
+        epochs.append(epoch)
+        self.trainLoss.append(trainLoss)
+        testLoss.append(evaluation.loss)
+        testAccuracy.append(evaluation.accuracy)
+        self.seconds.append(seconds)
+    }
+
+    var json: [String: Any] {
+        ["epochs": epochs, "train_loss": trainLoss.map(Double.init), "test_loss": testLoss.map(Double.init),
+         "test_accuracy": testAccuracy.map(Double.init), "epoch_seconds": seconds,
+         "final_test_accuracy": Double(testAccuracy.last ?? 0)]
+    }
+
+    func svg(title: String) -> String {
+        SVGPlot.lineCharts([
+            (title: "\(title): loss", series: [
+                .init(name: "train loss", values: trainLoss.map(Double.init), color: "#1f77b4"),
+                .init(name: "test loss", values: testLoss.map(Double.init), color: "#ff7f0e"),
+            ]),
+            (title: "test accuracy (%)", series: [
+                .init(name: "test accuracy", values: testAccuracy.map(Double.init), color: "#2ca02c"),
+            ]),
+        ])
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+@testable import Ember
+
+/// conv2d, max/avg/adaptive pooling: outputs and gradients against PyTorch (scripts/make_conv_fixtures.py),
+/// plus finite differences on a small case.
+@Suite struct ConvolutionTests {
+    static let cases: [[String: Any]] = {
+        (try? loadFixture("conv.json"))?["cases"] as? [[String: Any]] ?? []
+    }()
+
+    static func pair(_ value: Any?) -> (Int, Int) {
+        let a = (value as? [Int]) ?? [1, 1]
+        return (a[0], a[1])
+    }
+
+    @Test func fixturesLoaded() {
+        #expect(Self.cases.count == 17)
+    }
+
+    @Test(arguments: 0..<8)
+    func conv2dMatchesPyTorch(_ index: Int) throws {
+        let c = Self.cases[index]
+        let name = c["name"] as! String
+        let x = Tensor(floats(c["x"]), shape: c["x_shape"] as! [Int], requiresGrad: true)
+        let w = Tensor(floats(c["w"]), shape: c["w_shape"] as! [Int], requiresGrad: true)
+        let b: Tensor? = c["b"] is NSNull || c["b"] == nil ? nil : Tensor(floats(c["b"]), requiresGrad: true)
+        let padding: Padding = (c["padding"] as? String) == "same" ? .same
+            : .explicit(Self.pair(c["padding"]).0, Self.pair(c["padding"]).1)
+        let out = conv2d(x, weight: w, bias: b, stride: Self.pair(c["stride"]), padding: padding,
+                         dilation: Self.pair(c["dilation"]), groups: c["groups"] as! Int)
+        #expect(out.shape == c["out_shape"] as! [Int], "\(name)")
+        expectClose(out.toArray(), floats(c["out"]), atol: 1e-4, name)
+        (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
+        expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-4, "\(name) grad x")
+        expectClose(w.grad!.toArray(), floats(c["grad_w"]), atol: 1e-4, "\(name) grad w")
+        if let b { expectClose(b.grad!.toArray(), floats(c["grad_b"]), atol: 1e-4, "\(name) grad b") }
+    }
+
+    @Test(arguments: 8..<17)
+    func poolingMatchesPyTorch(_ index: Int) throws {
+        let c = Self.cases[index]
+        let name = c["name"] as! String, kind = c["kind"] as! String
+        let args = c["args"] as! [String: Any]
+        let x = Tensor(floats(c["x"]), shape: c["x_shape"] as! [Int], requiresGrad: true)
+        let out: Tensor
+        switch kind {
+        case "max":
+            out = maxPool2d(x, kernel: Self.pair(args["kernel_size"]), stride: args["stride"].map { Self.pair($0) },
+                            padding: args["padding"].map { Self.pair($0) } ?? (0, 0),
+                            dilation: args["dilation"].map { Self.pair($0) } ?? (1, 1))
+        case "avg":
+            out = avgPool2d(x, kernel: Self.pair(args["kernel_size"]), stride: args["stride"].map { Self.pair($0) },
+                            padding: args["padding"].map { Self.pair($0) } ?? (0, 0),
+                            countIncludePad: args["count_include_pad"] as? Bool ?? true)
+        default:
+            out = adaptiveAvgPool2d(x, outputSize: Self.pair(args["output_size"]))
+        }
+        #expect(out.shape == c["out_shape"] as! [Int], "\(name)")
+        expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
+        (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
+        expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-5, "\(name) grad x")
+    }
+
+    @Test func conv2dGradientsMatchFiniteDifferences() {
+        manualSeed(3)
+        let x = Tensor.randn([1, 2, 5, 4], requiresGrad: true)
+        let w = Tensor.randn([3, 2, 3, 2], requiresGrad: true)
+        let r = Tensor.randn([1, 3, 3, 3])
+        let f = { (input: Tensor) in conv2d(input, weight: w.detach(), stride: (2, 2), padding: 1) * r }
+        f(x).sum().backward()
+        expectClose(x.grad!.toArray(), numericalGradient(of: f, at: x), atol: 2e-2, rtol: 1e-2, "finite differences")
+        let g = { (weight: Tensor) in conv2d(x.detach(), weight: weight, stride: (2, 2), padding: 1) * r }
+        g(w).sum().backward()
+        expectClose(w.grad!.toArray(), numericalGradient(of: g, at: w), atol: 2e-2, rtol: 1e-2, "finite differences w")
+    }
+
+    @Test func pad2dPadsAndRoutesGradient() {
+        let x = Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2], requiresGrad: true)
+        let y = x.pad2d(left: 1, right: 0, top: 0, bottom: 1)
+        #expect(y.shape == [1, 1, 3, 3])
+        #expect(y.toArray() == [0, 1, 2, 0, 3, 4, 0, 0, 0])
+        (y * Tensor(Array(1...9).map(Float.init), shape: [1, 1, 3, 3])).sum().backward()
+        // Each input element receives the weight at its padded position.
+        #expect(x.grad!.toArray() == [2, 3, 5, 6])
+    }
+
+    @Test func kernelLargerThanPaddedInputNamesTheSizes() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = conv2d(Tensor.zeros([1, 1, 2, 2]), weight: Tensor.zeros([1, 1, 3, 3]))
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("kernel size 3x3 (dilation (1, 1)) is larger than the padded input 2x2"))
+        }
+    }
+
+    @Test func channelsNotDivisibleByGroupsNamesTheSizes() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = conv2d(Tensor.zeros([1, 3, 4, 4]), weight: Tensor.zeros([4, 1, 3, 3]), groups: 2)
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("input channels (3) and output channels (4) must both be divisible by groups (2)"))
+        }
+    }
+}
+
+import Foundation

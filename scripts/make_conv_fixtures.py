@@ -1,0 +1,73 @@
+"""Reference values for Ember's convolution and pooling ops, computed by PyTorch.
+
+Run: /opt/torchenv/bin/python scripts/make_conv_fixtures.py
+Writes Tests/EmberTests/Fixtures/conv.json: for each case the inputs, the op's arguments, the output,
+and the gradients of sum(output * r) for a fixed random r.
+"""
+import json
+import pathlib
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(7)
+OUT = pathlib.Path(__file__).resolve().parent.parent / "Tests/EmberTests/Fixtures/conv.json"
+
+
+def values(t):
+    return [round(v, 6) for v in t.detach().reshape(-1).tolist()]
+
+
+def conv_case(name, x_shape, w_shape, bias=True, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    x = torch.randn(x_shape, requires_grad=True)
+    w = torch.randn(w_shape, requires_grad=True)
+    b = torch.randn(w_shape[0], requires_grad=True) if bias else None
+    out = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {
+        "name": name, "kind": "conv2d", "x_shape": list(x_shape), "x": values(x), "w_shape": list(w_shape), "w": values(w),
+        "b": values(b) if bias else None, "stride": list(stride),
+        "padding": padding if isinstance(padding, str) else list(padding), "dilation": list(dilation), "groups": groups,
+        "out_shape": list(out.shape), "out": values(out), "r": values(r),
+        "grad_x": values(x.grad), "grad_w": values(w.grad), "grad_b": values(b.grad) if bias else None,
+    }
+
+
+def pool_case(name, kind, x_shape, **kwargs):
+    x = torch.randn(x_shape, requires_grad=True)
+    if kind == "max":
+        out = F.max_pool2d(x, **kwargs)
+    elif kind == "avg":
+        out = F.avg_pool2d(x, **kwargs)
+    else:
+        out = F.adaptive_avg_pool2d(x, **kwargs)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+    return {"name": name, "kind": kind, "x_shape": list(x_shape), "x": values(x), "args": args,
+            "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad)}
+
+
+cases = [
+    conv_case("basic", (2, 3, 7, 6), (4, 3, 3, 3)),
+    conv_case("stride2_pad1", (2, 3, 7, 6), (4, 3, 3, 3), stride=(2, 2), padding=(1, 1)),
+    conv_case("dilation2", (1, 2, 9, 8), (3, 2, 3, 3), dilation=(2, 2), padding=(2, 2)),
+    conv_case("groups2", (2, 4, 6, 6), (6, 2, 3, 3), groups=2),
+    conv_case("depthwise", (1, 3, 5, 5), (3, 1, 3, 3), groups=3, padding=(1, 1), bias=False),
+    conv_case("pointwise", (2, 3, 4, 5), (5, 3, 1, 1)),
+    conv_case("same_even_kernel", (1, 3, 6, 7), (2, 3, 4, 4), padding="same"),
+    conv_case("odd_sizes", (1, 2, 5, 7), (3, 2, 2, 3), stride=(2, 1), padding=(1, 0)),
+    pool_case("max_k2", "max", (2, 3, 6, 6), kernel_size=(2, 2)),
+    pool_case("max_k3_s2_p1", "max", (1, 2, 7, 5), kernel_size=(3, 3), stride=(2, 2), padding=(1, 1)),
+    pool_case("max_dilation", "max", (1, 2, 7, 7), kernel_size=(2, 2), stride=(1, 1), dilation=(2, 2)),
+    pool_case("avg_k2", "avg", (2, 3, 6, 6), kernel_size=(2, 2)),
+    pool_case("avg_k3_s2_p1", "avg", (1, 2, 7, 5), kernel_size=(3, 3), stride=(2, 2), padding=(1, 1)),
+    pool_case("avg_k3_s2_p1_exclude", "avg", (1, 2, 7, 5), kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
+              count_include_pad=False),
+    pool_case("adaptive_3x3_from_7x7", "adaptive", (1, 2, 7, 7), output_size=(3, 3)),
+    pool_case("adaptive_2x2_from_6x6", "adaptive", (1, 2, 6, 6), output_size=(2, 2)),
+    pool_case("adaptive_1x1", "adaptive", (2, 3, 5, 4), output_size=(1, 1)),
+]
+OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
+print(f"wrote {len(cases)} cases to {OUT}")
