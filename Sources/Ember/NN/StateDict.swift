@@ -1,0 +1,93 @@
+/// Why `loadStateDict` refused a state dict. Its description reads like PyTorch's
+/// "Error(s) in loading state_dict for MLP: ..." message.
+public struct StateDictError: Error, CustomStringConvertible, Equatable {
+    /// A key whose tensor has a different shape in the checkpoint than in the model.
+    public struct ShapeMismatch: Equatable, Sendable {
+        public let key: String
+        /// The shape in the state dict being loaded.
+        public let checkpointShape: [Int]
+        /// The shape in the current model.
+        public let modelShape: [Int]
+    }
+
+    /// The module's type name.
+    public let moduleName: String
+    /// Keys the module has that the state dict lacks (reported only when strict).
+    public let missingKeys: [String]
+    /// Keys in the state dict that the module does not have (reported only when strict).
+    public let unexpectedKeys: [String]
+    /// Keys present in both whose shapes differ (reported strict or not).
+    public let shapeMismatches: [ShapeMismatch]
+
+    public var description: String {
+        var lines = ["Error(s) in loading state_dict for \(moduleName):"]
+        func quoted(_ keys: [String]) -> String { keys.map { "\"\($0)\"" }.joined(separator: ", ") }
+        if !missingKeys.isEmpty { lines.append("\tMissing key(s) in state_dict: \(quoted(missingKeys)).") }
+        if !unexpectedKeys.isEmpty { lines.append("\tUnexpected key(s) in state_dict: \(quoted(unexpectedKeys)).") }
+        for m in shapeMismatches {
+            lines.append("\tsize mismatch for \(m.key): copying a param with shape \(m.checkpointShape) from checkpoint, "
+                + "the shape in current model is \(m.modelShape).")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// What a non-strict `loadStateDict` skipped, like PyTorch's `_IncompatibleKeys`.
+public struct LoadStateDictResult: Equatable, Sendable {
+    public let missingKeys: [String]
+    public let unexpectedKeys: [String]
+}
+
+extension Module {
+    /// Parameters then buffers of each module, module by module (PyTorch's `state_dict()` order).
+    /// Shared tensors appear under every name, as in PyTorch.
+    public func namedStateEntries() -> [(String, Tensor)] {
+        walkModules(prefix: "", ancestors: []).flatMap { prefix, module in
+            (module.directParameters() + module.directBuffers()).map {
+                (prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)", $0.1)
+            }
+        }
+    }
+
+    /// The state-dict keys in order (`fc1.weight`, `fc1.bias`, `bn.running_mean`, ...).
+    public var stateDictKeys: [String] { namedStateEntries().map(\.0) }
+
+    /// Every parameter and buffer by dotted name, as detached tensors that share the module's storage
+    /// (copy them with `clone()` to keep a snapshot that later training does not change).
+    public func stateDict() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (key, t) in namedStateEntries() { out[key] = t.detach() }
+        return out
+    }
+
+    /// Copies the values of `stateDict` into this module's existing tensors (in place, so optimizers
+    /// holding them see the new values), converting dtypes where they differ.
+    ///
+    /// Strict (the default): every key must match and every shape agree, else it throws a
+    /// `StateDictError` listing missing keys, unexpected keys and shape mismatches. Non-strict: keys
+    /// on one side only are skipped and returned; shape mismatches still throw. Loading is all or
+    /// nothing: when it throws, no tensor has been changed.
+    @discardableResult
+    public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws -> LoadStateDictResult {
+        let entries = namedStateEntries()
+        let ownKeys = Set(entries.map(\.0))
+        let missing = entries.map(\.0).filter { stateDict[$0] == nil }
+        let unexpected = stateDict.keys.filter { !ownKeys.contains($0) }.sorted()
+        var mismatches: [StateDictError.ShapeMismatch] = []
+        for (key, t) in entries {
+            if let source = stateDict[key], source.shape != t.shape {
+                mismatches.append(.init(key: key, checkpointShape: source.shape, modelShape: t.shape))
+            }
+        }
+        if !mismatches.isEmpty || (strict && (!missing.isEmpty || !unexpected.isEmpty)) {
+            throw StateDictError(moduleName: typeName, missingKeys: strict ? missing : [],
+                                 unexpectedKeys: strict ? unexpected : [], shapeMismatches: mismatches)
+        }
+        noGrad {
+            for (key, t) in entries {
+                if let source = stateDict[key] { t.copy_(source) }
+            }
+        }
+        return LoadStateDictResult(missingKeys: missing, unexpectedKeys: unexpected)
+    }
+}

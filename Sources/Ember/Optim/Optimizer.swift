@@ -1,0 +1,115 @@
+/// Why an optimizer refused a saved state.
+public struct OptimizerStateError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The base class of optimizers, like `torch.optim.Optimizer` with one parameter group.
+///
+/// It holds the parameters (the same Tensor objects the module holds, so in-place updates show up in
+/// the model), the learning rate and a state dictionary per parameter. `step()` runs, under `noGrad`,
+/// `update(_:grad:state:)` for every parameter that has a gradient; subclasses override that one
+/// method with their rule.
+///
+///     let optimizer = Adam(model.parameters(), lr: 1e-3)
+///     for (x, y) in batches {
+///         optimizer.zeroGrad()
+///         let loss = crossEntropy(model(x), y)
+///         loss.backward()
+///         optimizer.step()
+///     }
+open class Optimizer {
+    /// The tensors this optimizer updates, in order (state-dict indices refer to this order).
+    public let parameters: [Tensor]
+    /// The learning rate (schedulers change it between steps).
+    public var lr: Float
+    /// Per-parameter state by name ("step", "exp_avg", ...), as PyTorch names it.
+    public var state: [[String: Tensor]]
+
+    public init(_ parameters: [Tensor], lr: Float) {
+        precondition(lr >= 0, "Ember: \(type(of: self)): invalid learning rate \(lr)")
+        self.parameters = parameters
+        self.lr = lr
+        self.state = Array(repeating: [:], count: parameters.count)
+    }
+
+    /// Clears every parameter's gradient (sets it to nil, as PyTorch does by default).
+    public func zeroGrad() {
+        for p in parameters { p.grad = nil }
+    }
+
+    /// Updates every parameter that has a gradient, in place.
+    open func step() {
+        noGrad {
+            for (i, p) in parameters.enumerated() {
+                guard let grad = p.grad else { continue }
+                update(p, grad: grad, state: &state[i])
+            }
+        }
+    }
+
+    /// The rule for one parameter: change `parameter` in place from `grad`, keeping what it needs in `state`.
+    open func update(_ parameter: Tensor, grad: Tensor, state: inout [String: Tensor]) {
+        fatalError("Ember: \(type(of: self)) does not override update(_:grad:state:)")
+    }
+
+    /// Hyperparameters saved with the state (subclasses add theirs); `lr` by default.
+    open var hyperparameters: [String: Float] {
+        get { ["lr": lr] }
+        set { if let v = newValue["lr"] { lr = v } }
+    }
+
+    /// Increments and returns a "step" counter kept in `state` (a float32 scalar, like PyTorch's).
+    public func incrementStep(_ state: inout [String: Tensor]) -> Int {
+        let step = Int(state["step"]?.item() ?? 0) + 1
+        state["step"] = Tensor(Float(step))
+        return step
+    }
+
+    /// Everything needed to resume: "state.<index>.<name>" for each parameter's state (copies) and
+    /// "hyperparameters.<name>" as scalars.
+    public func stateDict() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        noGrad {
+            for (i, entries) in state.enumerated() {
+                for (name, t) in entries { out["state.\(i).\(name)"] = t.clone() }
+            }
+        }
+        for (name, value) in hyperparameters { out["hyperparameters.\(name)"] = Tensor(value) }
+        return out
+    }
+
+    /// Restores a state saved by `stateDict()` from an optimizer over parameters of the same shapes.
+    /// Throws (changing nothing) on unknown keys, parameter indices out of range or shapes that do
+    /// not fit the parameter.
+    public func loadStateDict(_ dict: [String: Tensor]) throws {
+        var newState: [[String: Tensor]] = Array(repeating: [:], count: parameters.count)
+        var hyper = hyperparameters
+        for key in dict.keys.sorted() {
+            let t = dict[key]!
+            let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+            if parts.count == 2 && parts[0] == "hyperparameters" {
+                guard hyper[parts[1]] != nil else {
+                    throw OptimizerStateError("\(type(of: self)).loadStateDict: unknown hyperparameter \"\(parts[1])\"")
+                }
+                hyper[parts[1]] = t.item()
+                continue
+            }
+            guard parts.count == 3, parts[0] == "state", let index = Int(parts[1]) else {
+                throw OptimizerStateError("\(type(of: self)).loadStateDict: unexpected key \"\(key)\"")
+            }
+            guard index >= 0 && index < parameters.count else {
+                throw OptimizerStateError("\(type(of: self)).loadStateDict: key \"\(key)\" refers to parameter \(index), "
+                    + "but the optimizer has \(parameters.count) parameters")
+            }
+            guard t.count == 1 && t.rank == 0 || t.shape == parameters[index].shape else {
+                throw OptimizerStateError("\(type(of: self)).loadStateDict: \"\(key)\" has shape \(t.shape), "
+                    + "but parameter \(index) has shape \(parameters[index].shape)")
+            }
+            newState[index][parts[2]] = noGrad { t.to(.float32).clone().detach() }
+        }
+        state = newState
+        hyperparameters = hyper
+    }
+}

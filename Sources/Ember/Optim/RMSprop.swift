@@ -1,0 +1,56 @@
+/// RMSprop, following `torch.optim.RMSprop`:
+///
+///     g = grad + weightDecay·p;  s = α·s + (1-α)·g²
+///     centered: a = α·a + (1-α)·g, avg = sqrt(s - a²) + eps;  otherwise avg = sqrt(s) + eps
+///     momentum > 0: b = momentum·b + g/avg, p -= lr·b;  otherwise p -= lr·g/avg
+///
+/// State: "step", "square_avg", "momentum_buffer" (momentum), "grad_avg" (centered).
+public final class RMSprop: Optimizer {
+    public var alpha: Float, eps: Float, weightDecay: Float, momentum: Float
+    public let centered: Bool
+
+    public init(_ parameters: [Tensor], lr: Float = 1e-2, alpha: Float = 0.99, eps: Float = 1e-8,
+                weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+        self.alpha = alpha
+        self.eps = eps
+        self.weightDecay = weightDecay
+        self.momentum = momentum
+        self.centered = centered
+        super.init(parameters, lr: lr)
+    }
+
+    public override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
+        _ = incrementStep(&state)
+        var g = grad
+        if weightDecay != 0 { g = g + p * weightDecay }
+        let squareAvg = state["square_avg"] ?? Tensor.zeros(like: p)
+        state["square_avg"] = squareAvg
+        squareAvg.mul_(alpha).add_(g * g * (1 - alpha))
+        var avg: Tensor
+        if centered {
+            let gradAvg = state["grad_avg"] ?? Tensor.zeros(like: p)
+            state["grad_avg"] = gradAvg
+            gradAvg.add_((g - gradAvg) * (1 - alpha))
+            avg = (squareAvg - gradAvg * gradAvg).sqrt()
+        } else {
+            avg = squareAvg.sqrt()
+        }
+        avg = avg + eps
+        if momentum > 0 {
+            let buffer = state["momentum_buffer"] ?? Tensor.zeros(like: p)
+            state["momentum_buffer"] = buffer
+            buffer.mul_(momentum).add_(g / avg)
+            p.add_(buffer, alpha: -lr)
+        } else {
+            p.add_(g / avg, alpha: -lr)
+        }
+    }
+
+    public override var hyperparameters: [String: Float] {
+        get { ["lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weightDecay, "momentum": momentum] }
+        set {
+            lr = newValue["lr"] ?? lr; alpha = newValue["alpha"] ?? alpha; eps = newValue["eps"] ?? eps
+            weightDecay = newValue["weight_decay"] ?? weightDecay; momentum = newValue["momentum"] ?? momentum
+        }
+    }
+}

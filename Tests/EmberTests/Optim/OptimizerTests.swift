@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import Ember
+
+@Suite("Optimizers")
+struct OptimizerTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("optim.json") }
+
+    func makeOptimizer(_ name: String, _ params: [Tensor]) -> Optimizer {
+        switch name {
+        case "sgd": return SGD(params, lr: 0.05)
+        case "sgd_momentum": return SGD(params, lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
+        case "sgd_nesterov": return SGD(params, lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true)
+        case "adam": return Adam(params, lr: 0.05)
+        case "adam_wd_amsgrad": return Adam(params, lr: 0.05, betas: (0.8, 0.99), weightDecay: 0.1, amsgrad: true)
+        case "adamw": return AdamW(params, lr: 0.05, weightDecay: 0.1)
+        case "adamw_amsgrad": return AdamW(params, lr: 0.05, eps: 1e-6, weightDecay: 0.05, amsgrad: true)
+        case "rmsprop": return RMSprop(params, lr: 0.01)
+        case "rmsprop_centered_momentum":
+            return RMSprop(params, lr: 0.01, alpha: 0.9, weightDecay: 0.01, momentum: 0.9, centered: true)
+        case "adagrad": return Adagrad(params, lr: 0.1)
+        case "adagrad_decay":
+            return Adagrad(params, lr: 0.1, lrDecay: 0.01, weightDecay: 0.05, initialAccumulatorValue: 0.1)
+        default: fatalError("unknown optimizer \(name)")
+        }
+    }
+
+    /// The fixture's problem: sum((x·w + b - y)²).
+    func lossStep(_ w: Tensor, _ b: Tensor) -> Tensor {
+        let x = tensor(fixture["x"], [4, 3]), y = tensor(fixture["y"], [4, 2])
+        let d = x.matmul(w) + b - y
+        return (d * d).sum()
+    }
+
+    static let names = ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_wd_amsgrad", "adamw", "adamw_amsgrad",
+                        "rmsprop", "rmsprop_centered_momentum", "adagrad", "adagrad_decay"]
+
+    @Test(arguments: names)
+    func trajectoryMatchesTorch(name: String) {
+        let config = object(object(fixture["configs"])[name])
+        let w = tensor(fixture["w0"], [3, 2], requiresGrad: true), b = tensor(fixture["b0"], [2], requiresGrad: true)
+        let optimizer = makeOptimizer(name, [w, b])
+        let trajectory = config["trajectory"] as! [Any]
+        #expect(trajectory.count >= 10)
+        for (i, pointAny) in trajectory.enumerated() {
+            let point = object(pointAny)
+            optimizer.zeroGrad()
+            lossStep(w, b).backward()
+            optimizer.step()
+            expectClose(w.toArray(), floats(point["w"]), atol: 1e-5, rtol: 1e-4, "\(name) step \(i + 1) w")
+            expectClose(b.toArray(), floats(point["b"]), atol: 1e-5, rtol: 1e-4, "\(name) step \(i + 1) b")
+        }
+        #expect(optimizer.state[0].keys.sorted() == (config["state_keys"] as! [String]), "\(name) state names")
+    }
+
+    @Test(arguments: names)
+    func stateDictResumesExactly(name: String) throws {
+        // Reference: 10 uninterrupted steps.
+        let w = tensor(fixture["w0"], [3, 2], requiresGrad: true), b = tensor(fixture["b0"], [2], requiresGrad: true)
+        let reference = makeOptimizer(name, [w, b])
+        for _ in 0..<10 { reference.zeroGrad(); lossStep(w, b).backward(); reference.step() }
+
+        // 4 steps, save, then a fresh optimizer (and parameters restored) continues for 6.
+        let w1 = tensor(fixture["w0"], [3, 2], requiresGrad: true), b1 = tensor(fixture["b0"], [2], requiresGrad: true)
+        let first = makeOptimizer(name, [w1, b1])
+        for _ in 0..<4 { first.zeroGrad(); lossStep(w1, b1).backward(); first.step() }
+        let saved = first.stateDict()
+        if name.hasPrefix("adam") {
+            #expect(saved["state.0.exp_avg"]?.shape == [3, 2])
+            #expect(saved["state.1.step"]?.item() == 4)
+        }
+        #expect(saved["hyperparameters.lr"] != nil)
+        let w2 = Tensor(w1.toArray(), shape: [3, 2], requiresGrad: true), b2 = Tensor(b1.toArray(), shape: [2], requiresGrad: true)
+        let resumed = makeOptimizer(name, [w2, b2])
+        resumed.lr = 123
+        try resumed.loadStateDict(saved)
+        #expect(resumed.lr == first.lr)
+        // The saved state is a copy: more steps of `first` do not change it.
+        first.zeroGrad(); lossStep(w1, b1).backward(); first.step()
+        for _ in 0..<6 { resumed.zeroGrad(); lossStep(w2, b2).backward(); resumed.step() }
+        #expect(w2.toArray() == w.toArray(), "\(name) resumed w")
+        #expect(b2.toArray() == b.toArray(), "\(name) resumed b")
+    }
+
+    @Test func loadStateDictRejectsBadStates() {
+        let p = Tensor.zeros([2, 2], requiresGrad: true)
+        let adam = Adam([p])
+        #expect(throws: OptimizerStateError("Adam.loadStateDict: key \"state.3.exp_avg\" refers to parameter 3, but the optimizer has 1 parameters")) {
+            try adam.loadStateDict(["state.3.exp_avg": Tensor.zeros([2, 2])])
+        }
+        #expect(throws: OptimizerStateError("Adam.loadStateDict: \"state.0.exp_avg\" has shape [3], but parameter 0 has shape [2, 2]")) {
+            try adam.loadStateDict(["state.0.exp_avg": Tensor.zeros([3])])
+        }
+        #expect(throws: OptimizerStateError("Adam.loadStateDict: unexpected key \"momentum\"")) {
+            try adam.loadStateDict(["momentum": Tensor.zeros([3])])
+        }
+        #expect(throws: OptimizerStateError("Adam.loadStateDict: unknown hyperparameter \"rho\"")) {
+            try adam.loadStateDict(["hyperparameters.rho": Tensor(1)])
+        }
+    }
+
+    @Test func stepUpdatesModuleParametersInPlaceAndSkipsMissingGrads() {
+        let model = Sequential(Linear(3, 2), ReLU(), Linear(2, 1))
+        let optimizer = SGD(model.parameters(), lr: 0.1)
+        let before = model.parameters().map { $0.toArray() }
+        let frozenBias = (model[2] as! Linear).bias!
+        let x = Tensor.randn([4, 3])
+        mseLoss(model(x), Tensor.zeros([4, 1])).backward()
+        frozenBias.grad = nil
+        optimizer.step()
+        let after = model.parameters().map { $0.toArray() }
+        #expect(after[3] == before[3], "a parameter without grad is not updated")
+        #expect(after[0] != before[0])
+        optimizer.zeroGrad()
+        #expect(model.parameters().allSatisfy { $0.grad == nil })
+    }
+
+    @Test func gradientClippingMatchesTorch() {
+        let clip = object(fixture["clipping"])
+        for (key, normType) in [("l2", Float(2)), ("inf", Float.infinity), ("l1", Float(1))] {
+            let expected = object(clip[key])
+            let w = Tensor.zeros([3, 2], requiresGrad: true), b = Tensor.zeros([2], requiresGrad: true)
+            w.grad = tensor(clip["grad_w"], [3, 2])
+            b.grad = tensor(clip["grad_b"], [2])
+            let total = clipGradNorm([w, b], maxNorm: 1.5, normType: normType)
+            #expect(abs(total - Float(expected["total"] as! Double)) < 1e-4, "\(key) total norm")
+            expectClose(w.grad!.toArray(), floats(expected["grad_w"]), "\(key) grad w")
+            expectClose(b.grad!.toArray(), floats(expected["grad_b"]), "\(key) grad b")
+        }
+        // Below the limit: unchanged.
+        let p = Tensor.zeros([2], requiresGrad: true)
+        p.grad = Tensor([0.3, 0.4])
+        #expect(abs(clipGradNorm([p], maxNorm: 1) - 0.5) < 1e-6)
+        #expect(p.grad!.toArray() == [0.3, 0.4])
+
+        let w = Tensor.zeros([3, 2], requiresGrad: true), b = Tensor.zeros([2], requiresGrad: true)
+        w.grad = tensor(clip["grad_w"], [3, 2])
+        b.grad = tensor(clip["grad_b"], [2])
+        clipGradValue([w, b], clipValue: 0.7)
+        let expected = object(clip["value"])
+        expectClose(w.grad!.toArray(), floats(expected["grad_w"]))
+        expectClose(b.grad!.toArray(), floats(expected["grad_b"]))
+    }
+
+    @Test func l1AndL2Penalties() {
+        let a = Tensor([1, -2], requiresGrad: true), b = Tensor([[0.5, -0.5]], requiresGrad: true)
+        let l1 = l1Penalty([a, b]), l2 = l2Penalty([a, b])
+        #expect(l1.item() == 4)
+        #expect(l2.item() == 5.5)
+        (l1 * 0.1 + l2 * 0.01).backward()
+        expectClose(a.grad!.toArray(), [0.1 + 0.02, -0.1 - 0.04])
+        expectClose(b.grad!.toArray(), [0.1 + 0.01, -0.1 - 0.01])
+        // SGD's weightDecay w equals adding w/2·l2Penalty to the loss.
+        let p1 = Tensor([1, -2, 3], requiresGrad: true), p2 = Tensor([1, -2, 3], requiresGrad: true)
+        let o1 = SGD([p1], lr: 0.1, weightDecay: 0.2), o2 = SGD([p2], lr: 0.1)
+        (p1 * p1).sum().backward()
+        ((p2 * p2).sum() + l2Penalty([p2]) * 0.1).backward()
+        o1.step(); o2.step()
+        expectClose(p1.toArray(), p2.toArray())
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Ember
+
+@Suite("LR schedulers and early stopping")
+struct SchedulerTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("optim_schedulers.json") }
+
+    func sequence(_ make: (Optimizer) -> LRScheduler, epochs: Int) -> [Float] {
+        let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+        let scheduler = make(optimizer)
+        var lrs = [optimizer.lr]
+        for _ in 0..<epochs {
+            optimizer.step()
+            scheduler.step()
+            lrs.append(scheduler.currentLR)
+        }
+        return lrs
+    }
+
+    @Test func closedFormSchedulersMatchTorch() {
+        let cases: [(String, (Optimizer) -> LRScheduler)] = [
+            ("step", { StepLR($0, stepSize: 3, gamma: 0.5) }),
+            ("exponential", { ExponentialLR($0, gamma: 0.9) }),
+            ("cosine", { CosineAnnealingLR($0, tMax: 10, etaMin: 0.01) }),
+            ("linear", { LinearLR($0, startFactor: 0.25, totalIters: 4) }),
+        ]
+        for (name, make) in cases {
+            let expected = floats(fixture[name])
+            expectClose(sequence(make, epochs: expected.count - 1), expected, atol: 1e-7, rtol: 1e-5, name)
+        }
+        let warm = sequence({ linearWarmup($0, steps: 4, startFactor: 0.25) }, epochs: 8)
+        expectClose(warm, floats(fixture["linear"]), atol: 1e-7, rtol: 1e-5, "warm-up")
+    }
+
+    @Test func reduceOnPlateauMatchesTorch() {
+        for (name, mode) in [("plateau", ReduceLROnPlateau.Mode.min), ("plateau_max", .max)] {
+            let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+            let scheduler = name == "plateau"
+                ? ReduceLROnPlateau(optimizer, mode: mode, factor: 0.5, patience: 2, cooldown: 1, minLR: 0.004)
+                : ReduceLROnPlateau(optimizer, mode: mode, factor: 0.1, patience: 1, threshold: 0.1, thresholdMode: .absolute)
+            var lrs = [optimizer.lr]
+            for metric in floats(fixture["\(name)_metrics"]) {
+                scheduler.step(metric)
+                lrs.append(optimizer.lr)
+            }
+            expectClose(lrs, floats(fixture[name]), atol: 1e-7, rtol: 1e-5, name)
+        }
+    }
+
+    @Test func earlyStoppingMin() {
+        let stopper = EarlyStopping(patience: 2, minDelta: 0.1, mode: .min)
+        #expect(!stopper.step(1.0))
+        #expect(!stopper.step(0.8))         // improved by 0.2
+        #expect(!stopper.step(0.75))        // within minDelta: not an improvement (1)
+        #expect(stopper.counter == 1)
+        #expect(!stopper.step(0.6))         // improved on 0.8 by 0.2: reset
+        #expect(stopper.counter == 0 && stopper.best == 0.6 && stopper.bestEpoch == 3)
+        #expect(!stopper.step(0.7))
+        #expect(stopper.step(0.65))         // second check without improvement
+        #expect(stopper.shouldStop && stopper.best == 0.6)
+        stopper.reset()
+        #expect(stopper.best == nil && !stopper.shouldStop)
+    }
+
+    @Test func earlyStoppingMax() {
+        let stopper = EarlyStopping(patience: 3, mode: .max)
+        let accuracies: [Float] = [0.5, 0.6, 0.6, 0.7, 0.69, 0.7, 0.65]
+        let stops = accuracies.map { stopper.step($0) }
+        #expect(stops == [false, false, false, false, false, false, true])
+        #expect(stopper.best == 0.7 && stopper.bestEpoch == 3)
+    }
+}

@@ -1,0 +1,245 @@
+"""Generates the PyTorch reference fixtures for Ember's NN and Optim tests.
+
+    /opt/torchenv/bin/python scripts/make_nn_fixtures.py
+
+Writes Tests/EmberTests/Fixtures/nn_layers.json, nn_losses.json, optim.json and optim_schedulers.json.
+"""
+import json
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(1234)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures")
+
+
+def L(t):
+    return [round(float(v), 7) for v in t.detach().reshape(-1).tolist()]
+
+
+def dump(name, obj):
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        json.dump(obj, f, separators=(",", ":"))
+    print(path, os.path.getsize(path), "bytes")
+
+
+# ---------------------------------------------------------------- layers
+layers = {}
+
+x = torch.randn(3, 4, requires_grad=True)
+lin = nn.Linear(4, 5)
+g = torch.randn(3, 5)
+y = lin(x)
+y.backward(g)
+layers["linear"] = dict(x=L(x), weight=L(lin.weight), bias=L(lin.bias), upstream=L(g), out=L(y),
+                        grad_x=L(x.grad), grad_weight=L(lin.weight.grad), grad_bias=L(lin.bias.grad))
+
+acts = {
+    "relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.2), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
+    "gelu": nn.GELU(), "softmax": nn.Softmax(dim=1), "log_softmax": nn.LogSoftmax(dim=1),
+    "softplus": nn.Softplus(beta=2.0, threshold=5.0),
+}
+x = torch.randn(2, 5) * 2
+g = torch.randn(2, 5)
+layers["activation_input"] = L(x)
+layers["activation_upstream"] = L(g)
+for name, m in acts.items():
+    xi = x.clone().requires_grad_(True)
+    out = m(xi)
+    out.backward(g)
+    layers[name] = dict(out=L(out), grad=L(xi.grad))
+
+for shape in ([4, 3], [2, 3, 4]):
+    bn = nn.BatchNorm1d(3, momentum=0.1)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([1.5, 0.5, -1.0]))
+        bn.bias.copy_(torch.tensor([0.1, -0.2, 0.3]))
+    steps = []
+    for i in range(3):
+        xi = (torch.randn(*shape) * (i + 1) + i).requires_grad_(True)
+        gi = torch.randn(*shape)
+        out = bn(xi)
+        out.backward(gi)
+        steps.append(dict(x=L(xi), upstream=L(gi), out=L(out), grad_x=L(xi.grad), grad_weight=L(bn.weight.grad),
+                          grad_bias=L(bn.bias.grad), running_mean=L(bn.running_mean), running_var=L(bn.running_var)))
+        bn.weight.grad = None
+        bn.bias.grad = None
+    bn.eval()
+    xe = torch.randn(*shape)
+    layers["batchnorm_%dd" % len(shape)] = dict(shape=shape, weight=L(bn.weight), bias=L(bn.bias), steps=steps,
+                                               eval_x=L(xe), eval_out=L(bn(xe)),
+                                               num_batches_tracked=int(bn.num_batches_tracked))
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.act = nn.ReLU()
+        self.drop = nn.Dropout(0.1)
+        self.bn = nn.BatchNorm1d(8)
+        self.net = nn.Sequential(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3, bias=False))
+
+    def forward(self, x):
+        return self.net(self.bn(self.drop(self.act(self.fc1(x)))))
+
+
+mlp = MLP()
+layers["mlp"] = dict(state_dict_keys=list(mlp.state_dict().keys()),
+                     parameter_names=[n for n, _ in mlp.named_parameters()],
+                     description=repr(mlp))
+dump("nn_layers.json", layers)
+
+# ---------------------------------------------------------------- losses
+losses = {}
+
+
+def record(name, fn, inp, **extra):
+    entry = dict(input=L(inp), input_shape=list(inp.shape), **extra)
+    for red in ("mean", "sum", "none"):
+        xi = inp.clone().requires_grad_(True)
+        out = fn(xi, red)
+        out.sum().backward()
+        entry[red] = dict(value=L(out), grad=L(xi.grad))
+    losses[name] = entry
+
+
+a = torch.randn(3, 4)
+b = torch.randn(3, 4)
+record("mse", lambda x, r: F.mse_loss(x, b, reduction=r), a, target=L(b))
+record("l1", lambda x, r: F.l1_loss(x, b, reduction=r), a, target=L(b))
+record("huber_1", lambda x, r: F.huber_loss(x, b, reduction=r, delta=1.0), a, target=L(b))
+record("huber_05", lambda x, r: F.huber_loss(x, b, reduction=r, delta=0.5), a, target=L(b))
+
+p = torch.sigmoid(torch.randn(3, 4))
+t = torch.rand(3, 4).round()
+w = torch.rand(3, 4) + 0.5
+record("bce", lambda x, r: F.binary_cross_entropy(x, t, reduction=r), p, target=L(t))
+record("bce_weight", lambda x, r: F.binary_cross_entropy(x, t, weight=w, reduction=r), p, target=L(t), weight=L(w))
+
+z = torch.randn(3, 4) * 3
+z[0, 0], z[1, 1], z[2, 2] = 40.0, -40.0, 25.0
+ts = torch.rand(3, 4)
+pw = torch.tensor([1.0, 2.0, 0.5, 3.0])
+record("bce_logits", lambda x, r: F.binary_cross_entropy_with_logits(x, ts, reduction=r), z, target=L(ts))
+record("bce_logits_weights", lambda x, r: F.binary_cross_entropy_with_logits(x, ts, weight=w, pos_weight=pw, reduction=r),
+       z, target=L(ts), weight=L(w), pos_weight=L(pw))
+
+logits = torch.randn(5, 4) * 2
+target = torch.tensor([0, 3, 1, 1, 2])
+cw = torch.tensor([0.5, 2.0, 1.0, 1.5])
+logp = F.log_softmax(logits, dim=1)
+record("nll", lambda x, r: F.nll_loss(x, target, reduction=r), logp, target=target.tolist())
+record("nll_weight", lambda x, r: F.nll_loss(x, target, weight=cw, reduction=r), logp, target=target.tolist(), weight=L(cw))
+record("ce", lambda x, r: F.cross_entropy(x, target, reduction=r), logits, target=target.tolist())
+record("ce_weight", lambda x, r: F.cross_entropy(x, target, weight=cw, reduction=r), logits, target=target.tolist(),
+       weight=L(cw))
+record("ce_smooth", lambda x, r: F.cross_entropy(x, target, label_smoothing=0.1, reduction=r), logits,
+       target=target.tolist(), label_smoothing=0.1)
+record("ce_weight_smooth", lambda x, r: F.cross_entropy(x, target, weight=cw, label_smoothing=0.2, reduction=r), logits,
+       target=target.tolist(), weight=L(cw), label_smoothing=0.2)
+tig = torch.tensor([0, -100, 1, 1, -100])
+record("ce_ignore_weight_smooth",
+       lambda x, r: F.cross_entropy(x, tig, weight=cw, label_smoothing=0.3, ignore_index=-100, reduction=r), logits,
+       target=tig.tolist(), weight=L(cw), label_smoothing=0.3)
+logits3 = torch.randn(2, 4, 3)
+target3 = torch.tensor([[0, 3, 2], [1, 1, 0]])
+record("ce_3d_weight", lambda x, r: F.cross_entropy(x, target3, weight=cw, reduction=r), logits3,
+       target=target3.tolist(), target_shape=[2, 3], weight=L(cw))
+probs = torch.softmax(torch.randn(5, 4), dim=1)
+record("ce_probs_smooth_weight", lambda x, r: F.cross_entropy(x, probs, weight=cw, label_smoothing=0.1, reduction=r),
+       logits, target=L(probs), weight=L(cw), label_smoothing=0.1)
+dump("nn_losses.json", losses)
+
+# ---------------------------------------------------------------- optimizers
+X = torch.randn(4, 3)
+Y = torch.randn(4, 2)
+W0 = torch.randn(3, 2)
+B0 = torch.randn(2)
+STEPS = 12
+configs = {
+    "sgd": (torch.optim.SGD, dict(lr=0.05)),
+    "sgd_momentum": (torch.optim.SGD, dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    "sgd_nesterov": (torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    "adam": (torch.optim.Adam, dict(lr=0.05)),
+    "adam_wd_amsgrad": (torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
+    "adamw": (torch.optim.AdamW, dict(lr=0.05, weight_decay=0.1)),
+    "adamw_amsgrad": (torch.optim.AdamW, dict(lr=0.05, eps=1e-6, weight_decay=0.05, amsgrad=True)),
+    "rmsprop": (torch.optim.RMSprop, dict(lr=0.01)),
+    "rmsprop_centered_momentum": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, momentum=0.9, centered=True,
+                                                             weight_decay=0.01)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=0.1)),
+    "adagrad_decay": (torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.05,
+                                                initial_accumulator_value=0.1)),
+}
+optim = dict(x=L(X), y=L(Y), w0=L(W0), b0=L(B0), steps=STEPS, configs={})
+for name, (cls, kw) in configs.items():
+    w = W0.clone().requires_grad_(True)
+    b = B0.clone().requires_grad_(True)
+    opt = cls([w, b], **kw)
+    traj = []
+    for _ in range(STEPS):
+        opt.zero_grad()
+        loss = ((X @ w + b - Y) ** 2).sum()
+        loss.backward()
+        opt.step()
+        traj.append(dict(w=L(w), b=L(b)))
+    kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
+    optim["configs"][name] = dict(kwargs=kw, trajectory=traj, state_keys=sorted(opt.state[w].keys()))
+
+# clipping
+gw = torch.randn(3, 2) * 3
+gb = torch.randn(2)
+clip = dict(grad_w=L(gw), grad_b=L(gb))
+for nt, key in ((2.0, "l2"), (float("inf"), "inf"), (1.0, "l1")):
+    w = torch.zeros(3, 2, requires_grad=True)
+    b = torch.zeros(2, requires_grad=True)
+    w.grad, b.grad = gw.clone(), gb.clone()
+    total = torch.nn.utils.clip_grad_norm_([w, b], max_norm=1.5, norm_type=nt)
+    clip[key] = dict(total=float(total), grad_w=L(w.grad), grad_b=L(b.grad))
+w = torch.zeros(3, 2, requires_grad=True)
+b = torch.zeros(2, requires_grad=True)
+w.grad, b.grad = gw.clone(), gb.clone()
+torch.nn.utils.clip_grad_value_([w, b], clip_value=0.7)
+clip["value"] = dict(grad_w=L(w.grad), grad_b=L(b.grad))
+optim["clipping"] = clip
+dump("optim.json", optim)
+
+# ---------------------------------------------------------------- schedulers
+import warnings
+warnings.filterwarnings("ignore")
+sched = {}
+
+
+def lrs(make, epochs, metrics=None):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    s = make(opt)
+    out = [opt.param_groups[0]["lr"]]
+    for e in range(epochs):
+        opt.step()
+        if metrics is None:
+            s.step()
+        else:
+            s.step(metrics[e])
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+S = torch.optim.lr_scheduler
+sched["step"] = lrs(lambda o: S.StepLR(o, step_size=3, gamma=0.5), 12)
+sched["exponential"] = lrs(lambda o: S.ExponentialLR(o, gamma=0.9), 12)
+sched["cosine"] = lrs(lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=0.01), 25)
+sched["linear"] = lrs(lambda o: S.LinearLR(o, start_factor=0.25, total_iters=4), 8)
+metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]
+sched["plateau_metrics"] = metrics
+sched["plateau"] = lrs(lambda o: S.ReduceLROnPlateau(o, patience=2, factor=0.5, cooldown=1, min_lr=0.004), len(metrics),
+                       metrics)
+metrics_max = [0.1, 0.2, 0.2, 0.2, 0.25, 0.25, 0.25, 0.25]
+sched["plateau_max_metrics"] = metrics_max
+sched["plateau_max"] = lrs(lambda o: S.ReduceLROnPlateau(o, mode="max", patience=1, factor=0.1, threshold=0.1,
+                                                         threshold_mode="abs"), len(metrics_max), metrics_max)
+dump("optim_schedulers.json", sched)
