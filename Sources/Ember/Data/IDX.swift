@@ -1,4 +1,4 @@
-import CZlib
+import CEmberZlib
 import Foundation
 
 /// An array read from an IDX file: its dimensions and its unsigned bytes, row-major.

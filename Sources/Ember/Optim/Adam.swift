@@ -28,28 +28,18 @@ open class Adam: Optimizer {
 
     open override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
         let step = incrementStep(&state)
-        var g = grad
-        if weightDecay != 0 {
-            if decoupledWeightDecay { p.mul_(1 - lr * weightDecay) } else { g = g + p * weightDecay }
-        }
         let expAvg = state["exp_avg"] ?? Tensor.zeros(like: p)
         let expAvgSq = state["exp_avg_sq"] ?? Tensor.zeros(like: p)
         state["exp_avg"] = expAvg
         state["exp_avg_sq"] = expAvgSq
-        expAvg.add_((g - expAvg) * (1 - beta1))
-        expAvgSq.mul_(beta2).add_(g * g * (1 - beta2))
-        let bc1 = 1 - Foundation.pow(Double(beta1), Double(step))
-        let bc2Sqrt = (1 - Foundation.pow(Double(beta2), Double(step))).squareRoot()
-        let stepSize = Float(Double(lr) / bc1)
-        var second = expAvgSq
+        var maxSq: Tensor? = nil
         if amsgrad {
-            let maxSq = state["max_exp_avg_sq"] ?? Tensor.zeros(like: p)
-            maxSq.copy_(maxSq.maximum(expAvgSq))
+            maxSq = state["max_exp_avg_sq"] ?? Tensor.zeros(like: p)
             state["max_exp_avg_sq"] = maxSq
-            second = maxSq
         }
-        let denom = second.sqrt() / Float(bc2Sqrt) + eps
-        p.add_(expAvg / denom, alpha: -stepSize)
+        p.adamStep_(grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxSq,
+                    AdamHyperparameters(lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                                        decoupledWeightDecay: decoupledWeightDecay, step: step))
     }
 
     open override var hyperparameters: [String: Float] {
