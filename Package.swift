@@ -49,7 +49,8 @@ let package = Package(
             path: "Benchmarks/ember-bench",
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
-        .testTarget(name: "EmberTests", dependencies: ["Ember"]),
+        .executableTarget(name: "mnist-cnn", dependencies: ["Ember"], path: "Examples/mnist-cnn"),
+        .testTarget(name: "EmberTests", dependencies: ["Ember"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

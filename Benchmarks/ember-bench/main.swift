@@ -6,10 +6,14 @@ print("machine: \(machineDescription())")
 switch which {
 case "matmul": matmulBenchmark()
 case "elementwise": elementwiseBenchmark()
+case "train":
+    let epochs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1 : 1
+    let steps = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
+    try trainingBenchmark(epochs: epochs, steps: steps)
 case "all":
     matmulBenchmark()
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]]")
 }
