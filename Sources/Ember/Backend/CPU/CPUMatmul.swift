@@ -3,6 +3,22 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import Dispatch
+import Foundation
+
+/// Who runs large matrix products on several cores. By default Ember splits them over its own
+/// threads and keeps OpenBLAS single-threaded; `EMBER_BLAS_THREADS=openblas` hands threading to
+/// OpenBLAS instead (for comparison: its idle workers spin between calls).
+enum BLASThreading {
+    static let emberSplitsProducts: Bool = {
+        let choice = ProcessInfo.processInfo.environment["EMBER_BLAS_THREADS"] ?? "ember"
+        let ember = choice != "openblas"
+        #if !canImport(Accelerate)
+        if ember { openblas_set_num_threads(1) }
+        #endif
+        return ember
+    }()
+}
 
 /// Matrix products through `cblas_sgemm`. A transposed view (column stride 1) is passed with
 /// CblasTrans and its leading dimension instead of being copied.
@@ -28,13 +44,45 @@ extension CPUBackend {
         withExtendedLifetime((aStorage, bStorage)) {
             let ap = aStorage.floats(), bp = bStorage.floats()
             for i in 0..<batch {
-                cblas_sgemm(CblasRowMajor, aOp.transpose, bOp.transpose, Int32(m), Int32(n), Int32(k), 1,
-                            ap + aOp.offset + i * aOp.batchStride, Int32(aOp.leading),
-                            bp + bOp.offset + i * bOp.batchStride, Int32(bOp.leading),
-                            beta, c + i * m * n, Int32(n))
+                Self.sgemm(aOp, ap + aOp.offset + i * aOp.batchStride, bOp, bp + bOp.offset + i * bOp.batchStride,
+                           c + i * m * n, m: m, n: n, k: k, beta: beta)
             }
         }
         return out
+    }
+
+    /// Products at least this large (m·n·k) are split over the cores by Ember; smaller ones run on
+    /// the calling thread, where a hand-off would cost more than it saves.
+    static let parallelProductSize = 1 << 20
+
+    /// One sgemm, split into column (or row) blocks run on Ember's threads when it is large. BLAS
+    /// itself runs single-threaded (see `BLASThreading`), so one pool owns the cores: OpenBLAS's
+    /// spinning workers no longer compete with Ember's element-wise kernels between calls.
+    static func sgemm(_ aOp: BLASOperand, _ a: UnsafeMutablePointer<Float>, _ bOp: BLASOperand, _ b: UnsafeMutablePointer<Float>,
+                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float) {
+        func call(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                  _ rows: Int, _ cols: Int) {
+            cblas_sgemm(CblasRowMajor, aOp.transpose, bOp.transpose, Int32(rows), Int32(cols), Int32(k), 1,
+                        a, Int32(aOp.leading), b, Int32(bOp.leading), beta, c, Int32(n))
+        }
+        let pieces = BLASThreading.emberSplitsProducts ? Swift.min(Parallel.threadCount, Swift.max(m, n) / 16) : 1
+        if pieces <= 1 || m * n * k < parallelProductSize {
+            call(a, b, c, m, n)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: pieces) { p in
+            if n >= m {
+                // Columns n0..<n1 of C come from columns n0..<n1 of op(B).
+                let n0 = p * n / pieces, n1 = (p + 1) * n / pieces
+                let bBlock = bOp.transpose == CblasNoTrans ? b + n0 : b + n0 * bOp.leading
+                call(a, bBlock, c + n0, m, n1 - n0)
+            } else {
+                // Rows m0..<m1 of C come from rows m0..<m1 of op(A).
+                let m0 = p * m / pieces, m1 = (p + 1) * m / pieces
+                let aBlock = aOp.transpose == CblasNoTrans ? a + m0 * aOp.leading : a + m0
+                call(aBlock, b, c + m0 * n, m1 - m0, n)
+            }
+        }
     }
 
     struct BLASOperand {

@@ -48,7 +48,7 @@ public func setNumThreads(_ count: Int) {
     precondition(count >= 1, "Ember: setNumThreads needs at least 1 thread, got \(count)")
     Parallel.threadCount = count
     #if !canImport(Accelerate)
-    openblas_set_num_threads(Int32(count))
+    if !BLASThreading.emberSplitsProducts { openblas_set_num_threads(Int32(count)) }
     #endif
 }
 
