@@ -5,8 +5,8 @@ import Testing
 @Suite("Safetensors")
 struct SafetensorsTests {
     @Test func readsTheTorchMLPCheckpoint() throws {
-        let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/torch/mlp_mnist.safetensors")
-        try #require(FileManager.default.fileExists(atPath: url.path), "shared fixture missing: \(url.path)")
+        let url = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/torch/mlp_mnist.safetensors")
+        try #require(FileManager.default.fileExists(atPath: url.path), "fixture missing: \(url.path)")
         let (tensors, _) = try Safetensors.read(contentsOf: url)
         #expect(Set(tensors.keys) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
         #expect(tensors["fc1.weight"]?.shape == [256, 784])
