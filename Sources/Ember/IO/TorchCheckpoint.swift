@@ -28,16 +28,24 @@ public enum TorchCheckpoint {
         } catch {
             throw TorchCheckpointError(.io, file: file, "cannot read the file: \(error.localizedDescription)")
         }
+        if isZip(data) {
+            return try TorchZipCheckpointReader(url: url, fileSize: data.count, file: file).read()
+        }
         return try read(data, name: file)
+    }
+
+    /// "PK" and a zip record signature.
+    private static func isZip(_ data: Data) -> Bool {
+        let bytes = [UInt8](data.prefix(4))
+        return bytes.count == 4 && bytes[0] == 0x50 && bytes[1] == 0x4B && bytes[2] <= 8 && bytes[3] <= 8
     }
 
     /// The state dict in checkpoint bytes; `name` labels errors.
     public static func read(_ data: Data, name: String = "<data>") throws -> [(key: String, tensor: Tensor)] {
-        let bytes = [UInt8](data.prefix(4))
-        if bytes.count == 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] <= 8, bytes[3] <= 8 {  // "PK.."
-            return try TorchZipCheckpointReader(data: data, file: name).read()
+        if isZip(data) {
+            return try TorchZipCheckpointReader.read(data, file: name)
         }
-        if bytes.first == PickleOpcode.proto.rawValue {
+        if data.first == PickleOpcode.proto.rawValue {
             return try TorchLegacyCheckpointReader(data: data, file: name).read()
         }
         if data.count > 262, data[data.startIndex + 257..<data.startIndex + 262] == Data("ustar".utf8) {
@@ -106,8 +114,12 @@ public enum TorchCheckpoint {
                 storage = try reporting(file: file, key: entry.key) { try load(ref.storage) }
                 loaded[ObjectIdentifier(ref.storage)] = storage
             }
-            let tensor = Tensor(storage: storage, shape: ref.shape, strides: ref.strides, offset: ref.offset,
-                                dtype: ref.storage.type.emberDType)
+            // An empty tensor's strides carry no information; Ember's kernels expect them contiguous
+            // (copying an empty view with other strides divides by zero in StridedLoop).
+            let empty = ref.shape.contains(0)
+            let tensor = Tensor(storage: storage, shape: ref.shape,
+                                strides: empty ? Shape.contiguousStrides(ref.shape) : ref.strides,
+                                offset: empty ? 0 : ref.offset, dtype: ref.storage.type.emberDType)
             return (entry.key, tensor)
         }
     }

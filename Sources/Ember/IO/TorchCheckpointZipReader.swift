@@ -4,9 +4,28 @@ import ZIPFoundation
 /// Reads the zip-based checkpoint format of PyTorch ≥ 1.6: `<archive>/data.pkl` (the state-dict
 /// pickle, whose persistent ids name storages), `<archive>/data/<key>` (raw storage bytes),
 /// `<archive>/byteorder` and `<archive>/version`. The archive folder's name varies.
+///
+/// The archive is always read from a file: ZIPFoundation's in-memory archives (0.9.20) crash on
+/// a central directory that points past the end of the data, while file-backed ones read short
+/// and fail cleanly.
 struct TorchZipCheckpointReader {
-    let data: Data
+    let url: URL
+    /// Bytes in the file; no record may claim more.
+    let fileSize: Int
     let file: String
+
+    /// Reads checkpoint bytes by way of a temporary file.
+    static func read(_ data: Data, file: String) throws -> [(key: String, tensor: Tensor)] {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ember-checkpoint-\(UUID().uuidString).pth")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw TorchCheckpointError(.io, file: file, "cannot write a temporary copy: \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        return try TorchZipCheckpointReader(url: temporary, fileSize: data.count, file: file).read()
+    }
 
     /// Largest pickle accepted (a state dict's pickle is a few bytes per tensor).
     static let maxPickleBytes = 256 << 20
@@ -14,7 +33,7 @@ struct TorchZipCheckpointReader {
     func read() throws -> [(key: String, tensor: Tensor)] {
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw TorchCheckpointError(.malformed, file: file, "not a readable zip archive (\(error))")
         }
@@ -76,9 +95,9 @@ struct TorchZipCheckpointReader {
                                        "'\(entry.path.prefix(200))' is compressed; torch.save stores its records uncompressed")
         }
         let size = entry.uncompressedSize
-        guard size == entry.compressedSize, size <= UInt64(data.count) else {
+        guard size == entry.compressedSize, size <= UInt64(fileSize) else {
             throw TorchCheckpointError(.malformed, file: file,
-                                       "'\(entry.path.prefix(200))' declares \(size) bytes in an archive of \(data.count)")
+                                       "'\(entry.path.prefix(200))' declares \(size) bytes in an archive of \(fileSize)")
         }
         guard !exact || size <= UInt64(limit) else {
             throw TorchCheckpointError(.malformed, file: file, "'\(entry.path.prefix(200))' is larger than \(limit) bytes")
