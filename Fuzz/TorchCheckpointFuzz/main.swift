@@ -212,6 +212,7 @@ func installCrashHandler() {
 }
 
 func main() {
+    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen, also in a log file
     let options = parseOptions()
     let seeds = loadCorpus(options.paths)
     guard !seeds.isEmpty else {
