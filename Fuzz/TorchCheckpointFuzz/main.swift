@@ -1,11 +1,14 @@
-// A deterministic mutation fuzzer for Ember's PyTorch checkpoint reader (zip archive, legacy
-// format, and the safe unpickler inside both).
+// A deterministic mutation fuzzer for Ember's file parsers: the PyTorch checkpoint reader (zip
+// archive, legacy format, and the safe unpickler inside both), safetensors decoding, and IDX
+// parsing with its gzip layer.
 //
 //   swift run torch-checkpoint-fuzz [--iterations N] [--seed S] [--start K] [--dump DIR] [FILE|DIR ...]
 //
 // Input K is a pure function of (seed, K), so `--start K --iterations 1 --dump /tmp` reproduces
 // and saves any input a run reports. Without paths, the corpus is the PyTorch fixtures in
-// Tests/EmberTests/Fixtures/torch and ../shared/fixtures/torch (real `torch.save` files).
+// Tests/EmberTests/Fixtures/torch and ../shared/fixtures/torch (real `torch.save` files), the
+// safetensors files in Tests/EmberTests/Fixtures and ../shared/fixtures/torch, and MNIST's test
+// set in ../shared/datasets/mnist (cut to 20 images for the IDX seeds).
 //
 // Targets, in turn:
 //   raw     — the file's bytes mutated, read with `TorchCheckpoint.read(_:name:)`. Reaches the
@@ -16,6 +19,9 @@
 //             unpickler and the storage checks see the mutation.
 //   pickle  — a bare pickle from the corpus (each seed's data.pkl, and a few built-in ones)
 //             mutated and wrapped as a zip checkpoint.
+//   safetensors — a mutated .safetensors file, through `Safetensors.decode`.
+//   idx     — a mutated (uncompressed) IDX file, through `IDX.parse`.
+//   gzip    — a mutated .gz IDX file, through `IDX.gunzip` and `IDX.parse`.
 // A crash or hang is the finding; thrown errors are the expected outcome. A signal handler
 // prints the input's index before the process dies.
 
@@ -175,20 +181,22 @@ func parseOptions() -> Options {
     if options.paths.isEmpty {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         options.paths = [root.appendingPathComponent("Tests/EmberTests/Fixtures/torch"),
-                         root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/torch")]
+                         root.appendingPathComponent("Tests/EmberTests/Fixtures"),
+                         root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/torch"),
+                         root.deletingLastPathComponent().appendingPathComponent("shared/datasets/mnist")]
     }
     return options
 }
 
-func loadCorpus(_ paths: [URL]) -> [(name: String, bytes: [UInt8])] {
+func loadCorpus(_ paths: [URL], extensions: [String]) -> [(name: String, bytes: [UInt8])] {
     var out: [(name: String, bytes: [UInt8])] = []
     for path in paths {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else { continue }
         let files = isDirectory.boolValue
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path.path)) ?? []).sorted()
-                .filter { $0.hasSuffix(".pth") || $0.hasSuffix(".pt") }.map { path.appendingPathComponent($0) }
-            : [path]
+                .filter { name in extensions.contains { name.hasSuffix($0) } }.map { path.appendingPathComponent($0) }
+            : [path].filter { url in extensions.contains { url.lastPathComponent.hasSuffix($0) } }
         for file in files {
             if let data = try? Data(contentsOf: file) { out.append((file.lastPathComponent, [UInt8](data))) }
         }
@@ -214,7 +222,17 @@ func installCrashHandler() {
 func main() {
     setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen, also in a log file
     let options = parseOptions()
-    let seeds = loadCorpus(options.paths)
+    let seeds = loadCorpus(options.paths, extensions: [".pth", ".pt"])
+    let safetensors = loadCorpus(options.paths, extensions: [".safetensors"])
+    let gzips = loadCorpus(options.paths, extensions: ["t10k-labels-idx1-ubyte.gz"])
+    // Small IDX seeds: MNIST's test labels and images, cut to 20 items with their headers fixed.
+    var idxSeeds: [[UInt8]] = []
+    for gz in loadCorpus(options.paths, extensions: ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]) {
+        guard var raw = try? IDX.gunzip(gz.bytes, file: gz.name), raw.count > 16 else { continue }
+        let images = raw[3] == 3
+        raw[4...7] = [0, 0, 0, 20]
+        idxSeeds.append(Array(raw.prefix((images ? 16 : 8) + 20 * (images ? 784 : 1))))
+    }
     guard !seeds.isEmpty else {
         print("no corpus files found in \(options.paths.map(\.path))")
         exit(2)
@@ -222,7 +240,8 @@ func main() {
     let zipSeeds = seeds.compactMap { seed in records(of: seed.bytes).map { (seed.name, $0) } }
     let pickles = zipSeeds.compactMap { $0.1.first { $0.name.hasSuffix("/data.pkl") }?.bytes } + builtinPickles
     let allBytes = seeds.map(\.bytes) + pickles
-    print("corpus: \(seeds.count) files (\(zipSeeds.count) zip), \(pickles.count) pickles; seed \(options.seed)")
+    print("corpus: \(seeds.count) checkpoints (\(zipSeeds.count) zip), \(pickles.count) pickles, \(safetensors.count) safetensors, "
+        + "\(idxSeeds.count) IDX, \(gzips.count) gzip; seed \(options.seed)")
     installCrashHandler()
 
     var outcomes: [String: Int] = [:]
@@ -231,11 +250,25 @@ func main() {
     let began = Date()
     for index in options.start..<(options.start + options.iterations) {
         var rng = SplitMix64(state: options.seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
-        let target = ["raw", "records", "pickle"][index % 3]
+        var target = ["raw", "records", "pickle", "safetensors", "idx", "gzip"][index % 6]
+        if (target == "safetensors" && safetensors.isEmpty) || (target == "idx" && idxSeeds.isEmpty)
+            || (target == "gzip" && gzips.isEmpty) || (target == "records" && zipSeeds.isEmpty) { target = "raw" }
         var input: [UInt8]
         var label: String
         switch target {
-        case "records" where !zipSeeds.isEmpty:
+        case "safetensors":
+            let s = rng.below(safetensors.count)
+            input = mutate(safetensors[s].bytes, &rng, corpus: safetensors.map(\.bytes))
+            label = "safetensors \(safetensors[s].name)"
+        case "idx":
+            let s = rng.below(idxSeeds.count)
+            input = mutate(idxSeeds[s], &rng, corpus: idxSeeds)
+            label = "idx \(s)"
+        case "gzip":
+            let s = rng.below(gzips.count)
+            input = mutate(gzips[s].bytes, &rng, corpus: [])
+            label = "gzip \(gzips[s].name)"
+        case "records":
             let (name, original) = zipSeeds[rng.below(zipSeeds.count)]
             var recs = original
             let pick = rng.chance(70) ? recs.firstIndex { $0.name.hasSuffix("/data.pkl") } ?? 0 : rng.below(recs.count)
@@ -265,10 +298,20 @@ func main() {
 
         let t0 = Date()
         do {
-            let state = try TorchCheckpoint.read(Data(input), name: "fuzz-\(index)")
-            // Touch every element, as a user would: views must stay inside their storages.
             var checksum: Float = 0
-            for (_, tensor) in state where tensor.count <= 1 << 22 { checksum += tensor.toArray().reduce(0, +) }
+            switch target {
+            case "safetensors":
+                let (tensors, _) = try Safetensors.decode(Data(input), file: "fuzz-\(index)")
+                for (_, tensor) in tensors where tensor.count <= 1 << 22 { checksum += tensor.toArray().reduce(0, +) }
+            case "idx":
+                _ = try IDX.parse(input, file: "fuzz-\(index)")
+            case "gzip":
+                _ = try IDX.parse(try IDX.gunzip(input, file: "fuzz-\(index)"), file: "fuzz-\(index)")
+            default:
+                let state = try TorchCheckpoint.read(Data(input), name: "fuzz-\(index)")
+                // Touch every element, as a user would: views must stay inside their storages.
+                for (_, tensor) in state where tensor.count <= 1 << 22 { checksum += tensor.toArray().reduce(0, +) }
+            }
             _ = checksum
             outcomes["\(target): loaded", default: 0] += 1
         } catch let error as TorchCheckpointError {
@@ -279,8 +322,11 @@ func main() {
             default: kind = "\(error.kind)"
             }
             errorKinds[kind, default: 0] += 1
+        } catch let error as EmberIOError {
+            outcomes["\(target): threw", default: 0] += 1
+            errorKinds["EmberIOError.\(error.kind)", default: 0] += 1
         } catch {
-            outcomes["\(target): threw a non-TorchCheckpointError \(type(of: error))", default: 0] += 1
+            outcomes["\(target): threw a \(type(of: error))", default: 0] += 1
         }
         let seconds = Date().timeIntervalSince(t0)
         if seconds > slowest.seconds { slowest = (index, seconds) }

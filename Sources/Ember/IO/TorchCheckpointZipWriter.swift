@@ -3,36 +3,23 @@ import Foundation
 
 /// Writes an uncompressed ("stored") zip archive the way PyTorch's `PyTorchStreamWriter` does:
 /// each record's data aligned to 64 bytes by padding in an extra field (id "FB"), so that PyTorch
-/// can memory-map storages. The archive goes to a temporary file beside the destination, renamed
-/// over it only when complete. Archives up to 4 GiB (no ZIP64).
+/// can memory-map storages. The archive goes through `AtomicFileWriter`: a temporary file beside
+/// the destination, renamed over it only when complete. Archives up to 4 GiB (no ZIP64).
 final class TorchZipWriter {
     static let alignment = 64
 
-    private let handle: FileHandle
-    private let temporaryURL: URL
-    private let destination: URL
+    private let out: AtomicFileWriter
     private let file: String
     private var offset = 0
     private var centralDirectory: [UInt8] = []
     private var entryCount = 0
-    private var finished = false
 
     init(destination: URL) throws {
-        self.destination = destination
-        self.file = destination.lastPathComponent
-        let directory = destination.deletingLastPathComponent()
-        temporaryURL = directory.appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporaryURL.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryURL.path) else {
-            throw TorchCheckpointError(.io, file: file, "cannot create a temporary file in \(directory.path)")
-        }
-        self.handle = handle
-    }
-
-    deinit {
-        if !finished {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporaryURL)
+        file = destination.lastPathComponent
+        do {
+            out = try AtomicFileWriter(destination: destination)
+        } catch {
+            throw TorchCheckpointError(.io, file: file, "\(error)")
         }
     }
 
@@ -116,25 +103,19 @@ final class TorchZipWriter {
         try write(centralDirectory)
         try write(end)
         do {
-            try handle.synchronize()
-            try handle.close()
+            try out.commit()
         } catch {
-            throw TorchCheckpointError(.io, file: file, "cannot write: \(error.localizedDescription)")
+            throw TorchCheckpointError(.io, file: file, "\(error)")
         }
-        guard rename(temporaryURL.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw TorchCheckpointError(.io, file: file, "cannot move the finished file into place: \(reason)")
-        }
-        finished = true
     }
 
     private func write(_ bytes: [UInt8]) throws { try write(Data(bytes)) }
 
     private func write(_ data: Data) throws {
         do {
-            try handle.write(contentsOf: data)
+            try out.write(data)
         } catch {
-            throw TorchCheckpointError(.io, file: file, "cannot write: \(error.localizedDescription)")
+            throw TorchCheckpointError(.io, file: file, "\(error)")
         }
     }
 

@@ -212,8 +212,9 @@ struct TorchCheckpointTests {
         #expect(throws: TorchCheckpointError.self) { try TorchCheckpoint.write([("a", t), ("a", t)], to: url) }
         #expect(try Data(contentsOf: url) == Data("old".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["keep.pth"])
-        let missing = dir.appendingPathComponent("no/such/dir/x.pth")
-        let error = try #require(throws: TorchCheckpointError.self) { try TorchCheckpoint.write([("a", t)], to: missing) }
+        // A file where the folder should be.
+        let blocked = url.appendingPathComponent("x.pth")
+        let error = try #require(throws: TorchCheckpointError.self) { try TorchCheckpoint.write([("a", t)], to: blocked) }
         #expect(error.kind == .io)
     }
 
