@@ -202,6 +202,37 @@ struct TorchCheckpointTests {
         #expect(try Data(contentsOf: url) == committed)
     }
 
+    @Test("live: PyTorch loads Ember's file with weights_only=True and re-saves it; Ember reads that back",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/opt/torchenv/bin/python"), "needs /opt/torchenv"))
+    func liveRoundTripThroughPyTorch() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ours = dir.appendingPathComponent("ours.pth"), theirs = dir.appendingPathComponent("theirs.pth")
+        let original = emberSampleState()
+        try TorchCheckpoint.write(original, to: ours)
+        let script = """
+        import sys, torch, collections
+        s = torch.load(sys.argv[1], weights_only=True)
+        assert isinstance(s, collections.OrderedDict), type(s)
+        assert s['base.t'].untyped_storage().data_ptr() == s['base'].untyped_storage().data_ptr()
+        s['doubled'] = s['layer.weight'] * 2
+        torch.save(s, sys.argv[2])
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/opt/torchenv/bin/python")
+        process.arguments = ["-c", script, ours.path, theirs.path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "PyTorch could not load Ember's checkpoint")
+        let back = try TorchCheckpoint.read(contentsOf: theirs)
+        #expect(back.map(\.key) == original.map(\.key) + ["doubled"])
+        for (a, b) in zip(original, back) {
+            #expect(a.tensor.shape == b.tensor.shape && a.tensor.dtype == b.tensor.dtype, "\(a.key)")
+            #expect(a.tensor.toArray() == b.tensor.toArray(), "\(a.key)")
+        }
+        #expect(back.last?.tensor.toArray() == original[0].tensor.toArray().map { $0 * 2 })
+    }
+
     @Test("a failed write leaves the existing file alone")
     func atomicWrite() throws {
         let dir = try temporaryDirectory()
