@@ -45,6 +45,12 @@ enum TorchStorageType: String, CaseIterable {
         let storage = Device.cpu.backend.allocate(count: max(count, 1), dtype: emberDType)
         guard count > 0, let base = raw.baseAddress else { return storage }
         precondition(raw.count >= count * itemSize)
+        #if _endian(little)
+        if !bigEndian && (self == .float || self == .long) {  // already Ember's layout
+            storage.pointer.copyMemory(from: base, byteCount: count * itemSize)
+            return storage
+        }
+        #endif
         func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
             let v = T(littleEndian: base.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
             return bigEndian ? v.byteSwapped : v
