@@ -50,6 +50,11 @@ let package = Package(
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         .executableTarget(name: "mnist-cnn", dependencies: ["Ember"], path: "Examples/mnist-cnn"),
+        .executableTarget(
+            name: "torch-checkpoint-fuzz",
+            dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Fuzz/TorchCheckpointFuzz"
+        ),
         .testTarget(name: "EmberTests", dependencies: ["Ember"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
