@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Ember", targets: ["Ember"]),
-        .executable(name: "ember", targets: ["ember"]),
+        .executable(name: "ember", targets: ["EmberCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +36,12 @@ let package = Package(
             ],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
+        // The `ember` command line (target EmberCLI, so its module name differs from Ember's on
+        // case-insensitive file systems).
         .executableTarget(
-            name: "ember",
-            dependencies: ["Ember", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            name: "EmberCLI",
+            dependencies: ["Ember", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ember"
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
@@ -55,7 +58,8 @@ let package = Package(
             dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Fuzz/TorchCheckpointFuzz"
         ),
-        .testTarget(name: "EmberTests", dependencies: ["Ember"], exclude: ["Fixtures"]),
+        // Depends on EmberCLI so that `swift test` builds the `ember` binary the command-line tests run.
+        .testTarget(name: "EmberTests", dependencies: ["Ember", "EmberCLI"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -56,11 +56,56 @@ final class MLP3: Module {
     }
 }
 
-/// Loads a model file (Ember or PyTorch safetensors) into a fresh model of its architecture.
-func loadModel(path: String, arch: Architecture?) throws -> (Module, Architecture, [String: String]) {
+/// Reads a state dict from a safetensors file or a PyTorch checkpoint (.pth/.pt), with the
+/// safetensors metadata (empty for PyTorch checkpoints).
+func readStateDict(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     let url = URL(fileURLWithPath: path)
-    let (tensors, metadata) = try Safetensors.read(contentsOf: url)
-    let architecture = try Architecture.resolve(recorded: metadata[Architecture.metadataKey], override: arch, file: path)
+    if path.hasSuffix(".pth") || path.hasSuffix(".pt") {
+        let entries = try TorchCheckpoint.read(contentsOf: url)
+        return (Dictionary(entries.map { ($0.key, $0.tensor) }, uniquingKeysWith: { first, _ in first }), [:])
+    }
+    return try Safetensors.read(contentsOf: url)
+}
+
+/// Writes a state dict as safetensors or, for .pth/.pt paths, as a PyTorch checkpoint.
+func writeStateDict(_ tensors: [(String, Tensor)], metadata: [String: String], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let contiguous = noGrad { tensors.map { ($0.0, $0.1.contiguous()) } }
+    if path.hasSuffix(".pth") || path.hasSuffix(".pt") {
+        try TorchCheckpoint.write(contiguous.map { (key: $0.0, tensor: $0.1) }, to: url)
+    } else {
+        try Safetensors.write(Dictionary(uniqueKeysWithValues: contiguous), metadata: metadata, to: url)
+    }
+}
+
+extension Architecture {
+    /// The architectures whose state dict has exactly these keys and shapes.
+    static func matching(_ tensors: [String: Tensor]) -> [Architecture] {
+        allCases.filter { arch in
+            let expected = arch.makeModel().stateDict()
+            return expected.count == tensors.count
+                && expected.allSatisfy { key, tensor in tensors[key]?.shape == tensor.shape }
+        }
+    }
+}
+
+/// Loads a model file (Ember or PyTorch, safetensors or .pth) into a fresh model of its
+/// architecture: the one recorded in the file, else `--arch`, else the only one whose keys and
+/// shapes fit.
+func loadModel(path: String, arch: Architecture?) throws -> (Module, Architecture, [String: String]) {
+    let (tensors, metadata) = try readStateDict(path: path)
+    let architecture: Architecture
+    if arch == nil, metadata[Architecture.metadataKey] == nil {
+        let candidates = Architecture.matching(tensors)
+        guard candidates.count == 1 else {
+            throw ValidationError("\(path) does not record its architecture and its keys fit "
+                + (candidates.isEmpty ? "none of" : "several of") + " the known ones; pass --arch "
+                + Architecture.allCases.map(\.rawValue).joined(separator: "|"))
+        }
+        architecture = candidates[0]
+    } else {
+        architecture = try Architecture.resolve(recorded: metadata[Architecture.metadataKey], override: arch, file: path)
+    }
     let model = architecture.makeModel()
     do {
         try model.loadStateDict(tensors)

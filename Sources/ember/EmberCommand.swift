@@ -6,7 +6,7 @@ struct EmberCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ember",
         abstract: "Train, evaluate and use neural networks with Ember.",
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, RegressCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, RegressCommand.self, ConvertCommand.self],
         defaultSubcommand: nil
     )
 }

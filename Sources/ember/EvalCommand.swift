@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(name: .customLong("model"), help: "The model file (.safetensors).")
+    @Option(name: .customLong("model"), help: "The model file: Ember or PyTorch safetensors, or a PyTorch .pth/.pt checkpoint.")
     var modelPath: String
 
     @Option(help: "The architecture, when the file does not record it: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         data.applyThreads()
         let (model, architecture, _) = try loadModel(path: modelPath, arch: arch)
-        let test = try data.dataset.load(train: false, dataDirectory: data.dataDirectory, progress: !data.json)
+        let test = try data.load(train: false)
         let start = Date()
         let result = Evaluation.run(model, on: test, batchSize: data.testBatchSize)
         let seconds = Date().timeIntervalSince(start)

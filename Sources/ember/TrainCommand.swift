@@ -78,8 +78,8 @@ struct TrainCommand: ParsableCommand {
         manualSeed(seed)
         let started = Date()
         let interactive = !data.json && isatty(STDERR_FILENO) != 0
-        let train = try data.dataset.load(train: true, dataDirectory: data.dataDirectory, progress: !data.json)
-        let test = try data.dataset.load(train: false, dataDirectory: data.dataDirectory, progress: !data.json)
+        let train = try data.load(train: true)
+        let test = try data.load(train: false)
 
         let net = model.makeModel()
         let optimizer = makeOptimizer(net.parameters())

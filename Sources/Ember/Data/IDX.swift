@@ -6,6 +6,13 @@ public struct IDXArray: Sendable {
     public let shape: [Int]
     public let bytes: [UInt8]
     public var count: Int { shape.first ?? 0 }
+
+    public init(shape: [Int], bytes: [UInt8]) {
+        precondition(shape.reduce(1, *) == bytes.count,
+                     "Ember: IDXArray: \(bytes.count) bytes do not fill shape \(shape)")
+        self.shape = shape
+        self.bytes = bytes
+    }
 }
 
 /// The IDX format of MNIST, Fashion-MNIST, KMNIST and EMNIST: a 4-byte magic number

@@ -36,6 +36,16 @@ public class IDXImageDataset: Dataset, BatchGathering {
         self.init(images: x, labels: y, classes: spec.classes, transform: transform)
     }
 
+    /// The first `n` samples (all when `n` ≥ count), with the same classes and transform: a quick
+    /// subset for experiments and tests.
+    public func prefix(_ n: Int) -> IDXImageDataset {
+        let n = Swift.max(0, Swift.min(n, count))
+        let plane = height * width
+        return IDXImageDataset(images: IDXArray(shape: [n, height, width], bytes: Array(pixels.prefix(n * plane))),
+                               labels: IDXArray(shape: [n], bytes: Array(labelBytes.prefix(n))),
+                               classes: classes, transform: transform)
+    }
+
     /// Images as a float tensor [count, 1, H, W] in [0, 1] (no transform).
     public var imageShape: [Int] { [1, height, width] }
 

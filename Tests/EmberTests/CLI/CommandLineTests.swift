@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// The `ember` binary end to end, on small subsets of the shipped MNIST: JSON output, determinism,
+/// saving and resuming, evaluation of a PyTorch checkpoint, and argument errors.
+@Suite("ember command line") struct CommandLineTests {
+    /// `ember` is built beside the test bundle (the test target depends on it).
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("ember")
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static let quick = ["--train-size", "3000", "--test-size", "1000", "--epochs", "1", "--json"]
+
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ember-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func executableIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.executable.path), "missing \(Self.executable.path)")
+    }
+
+    @Test func trainPrintsOneJSONObjectWithEveryFigure() throws {
+        let result = try Self.run(["train"] + Self.quick)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = result.json
+        #expect(json["model"] as? String == "mlp")
+        #expect(json["epochs"] as? [Int] == [1])
+        #expect((json["train_loss"] as? [Double])?.count == 1)
+        #expect((json["epoch_seconds"] as? [Double])?.count == 1)
+        let accuracy = try #require(json["final_test_accuracy"] as? Double)
+        #expect(accuracy > 80 && accuracy <= 100, "accuracy \(accuracy) after one epoch on 3,000 images")
+    }
+
+    @Test func sameSeedGivesIdenticalRuns() throws {
+        let first = try Self.run(["train", "--seed", "7", "--threads", "1"] + Self.quick).json
+        let second = try Self.run(["train", "--seed", "7", "--threads", "1"] + Self.quick).json
+        #expect(first["train_loss"] as? [Double] != nil)
+        #expect(first["train_loss"] as? [Double] == second["train_loss"] as? [Double])
+        #expect(first["test_loss"] as? [Double] == second["test_loss"] as? [Double])
+        #expect(first["test_accuracy"] as? [Double] == second["test_accuracy"] as? [Double])
+    }
+
+    @Test func saveEvalPredictResumeAndPlot() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("mlp.safetensors").path
+        let plot = folder.appendingPathComponent("curves.svg").path
+        let trained = try Self.run(["train", "--save", model, "--plot", plot] + Self.quick)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("mlp.optim.safetensors").path))
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("test accuracy"))
+
+        let eval = try Self.run(["eval", "--model", model, "--test-size", "1000", "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.json["arch"] as? String == "mlp")
+        #expect(eval.json["total"] as? Int == 1000)
+        #expect((eval.json["confusion_matrix"] as? [[Int]])?.flatMap { $0 }.reduce(0, +) == 1000)
+        // The saved model evaluates to the accuracy training reported for the same images.
+        #expect(eval.json["test_accuracy"] as? Double == trained.json["final_test_accuracy"] as? Double)
+
+        let predict = try Self.run(["predict", "--model", model, "--index", "0", "--json"])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.json["label"] as? Int == 7)
+        #expect((predict.json["top3"] as? [[String: Any]])?.count == 3)
+
+        let resumed = try Self.run(["train", "--resume", model] + Self.quick)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.json["epochs"] as? [Int] == [2])
+    }
+
+    @Test func evalReadsAPyTorchCheckpointAndReproducesItsAccuracy() throws {
+        let checkpoint = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/torch/mlp_mnist.pth").path
+        let result = try Self.run(["eval", "--model", checkpoint, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.json["correct"] as? Int == 9651)
+        #expect(result.json["arch"] as? String == "mlp")
+    }
+
+    @Test func convertRoundTripsBetweenFormats() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoint = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/torch/mlp_mnist.pth").path
+        let safetensors = folder.appendingPathComponent("m.safetensors").path
+        let back = folder.appendingPathComponent("m.pth").path
+        #expect(try Self.run(["convert", checkpoint, safetensors]).status == 0)
+        #expect(try Self.run(["convert", safetensors, back]).status == 0)
+        let eval = try Self.run(["eval", "--model", back, "--json"])
+        #expect(eval.json["correct"] as? Int == 9651)
+    }
+
+    @Test func regressLearnsTheSum() throws {
+        let result = try Self.run(["regress", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let predictions = try #require(result.json["predictions"] as? [Double])
+        #expect(predictions.count == 3)
+        for (prediction, target) in zip(predictions, [6.0, 9, 12]) {
+            #expect(abs(prediction - target) < 0.5, "predicted \(prediction) for \(target)")
+        }
+    }
+
+    @Test(arguments: [
+        (["train", "--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["train", "--model", "resnet"], "mlp"),
+        (["train", "--optimizer", "lbfgs"], "adam"),
+        (["train", "--dataset", "cifar"], "fashion-mnist"),
+        (["train", "--lr=-1"], "--lr must be a positive number"),
+        (["train", "--save", "model.bin"], "ending in .safetensors"),
+        (["eval", "--model", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),
+        (["predict", "--model", "x.safetensors"], "exactly one of --index N or --image FILE"),
+        (["convert", "a.txt", "b.safetensors"], "a.txt: expected a .pth, .pt or .safetensors file"),
+    ])
+    func wrongArgumentsSayWhatIsWrong(_ arguments: [String], _ expected: String) throws {
+        let result = try Self.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(expected), "stderr: \(result.stderr)")
+    }
+}
