@@ -22,8 +22,11 @@ public struct IDXArray: Sendable {
 public enum IDX {
     /// Reads an IDX file, plain or gzip-compressed.
     public static func read(contentsOf url: URL) throws -> IDXArray {
-        let bytes = try fileBytes(url)
-        return try parse(bytes, file: url.path)
+        var bytes = try fileBytes(url)
+        let (shape, headerSize) = try header(bytes, file: url.path)
+        // Drop the header in place: no second copy of a 47 MB image file at load time.
+        bytes.removeFirst(headerSize)
+        return IDXArray(shape: shape, bytes: bytes)
     }
 
     /// Reads images and labels and checks that they pair up: images [N, H, W], labels [N].
@@ -45,6 +48,12 @@ public enum IDX {
 
     /// Parses IDX bytes already in memory. `file` names them in error messages.
     public static func parse(_ data: [UInt8], file: String) throws -> IDXArray {
+        let (shape, headerSize) = try header(data, file: file)
+        return IDXArray(shape: shape, bytes: Array(data[headerSize...]))
+    }
+
+    /// Validates IDX bytes and returns their shape and header length.
+    static func header(_ data: [UInt8], file: String) throws -> (shape: [Int], size: Int) {
         func fail(_ kind: EmberIOError.Kind, _ message: String) -> EmberIOError {
             EmberIOError(kind, file: file, message)
         }
@@ -81,7 +90,7 @@ public enum IDX {
         guard available == total else {
             throw fail(.truncated, "the file has \(available - total) bytes after the \(total) bytes of data its header describes (shape \(shape)); it is damaged or not an IDX file")
         }
-        return IDXArray(shape: shape, bytes: headerSize == 0 ? data : Array(data[headerSize...]))
+        return (shape, headerSize)
     }
 
     /// The file's bytes, gunzipped when it is gzip-compressed.
