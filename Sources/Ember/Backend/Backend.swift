@@ -52,6 +52,15 @@ public protocol Backend: AnyObject {
     /// Gradient of softmax (`log` false) or log-softmax (`log` true) from the output `y` and `grad`.
     func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage
 
+    /// Cross-entropy of each row of contiguous logits [rows, cols] against int64 class indices [rows]:
+    /// per-row losses (0 where the target is `ignoreIndex`) and the rows' softmax, kept for backward.
+    /// A target outside 0..<cols (other than `ignoreIndex`) stops with a message naming it.
+    func crossEntropy(_ logits: StridedView, targets: StridedView, rows: Int, cols: Int, ignoreIndex: Int)
+        -> (losses: Storage, softmax: Storage)
+    /// Its gradient: (softmax − onehot(target)) · grad[row]; zero rows where the target is `ignoreIndex`.
+    func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, rows: Int, cols: Int,
+                              ignoreIndex: Int) -> Storage
+
     // MARK: Indexing (contiguous [outer, size, inner] arrays; indices are int64)
     /// `out[o, j, i] = x[o, indices[j], i]`.
     func indexSelect(_ x: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int) -> Storage

@@ -134,6 +134,18 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
                          labelSmoothing: Float = 0, reduction: Reduction = .mean) -> Tensor {
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "Ember: crossEntropy: labelSmoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
+    // The common case (logits [N, C], class indices, no weights or smoothing) runs as one fused op.
+    if input.rank == 2, target.dtype == .int64, weight == nil, labelSmoothing == 0 {
+        checkClassTarget(input, target, "crossEntropy")
+        let losses = input.crossEntropyPerRow(target, ignoreIndex: ignoreIndex)
+        switch reduction {
+        case .none: return losses
+        case .sum: return losses.sum()
+        case .mean:
+            let kept = target.toIntArray().reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
+            return losses.sum() * (1 / Float(kept))
+        }
+    }
     let classDim = input.rank == 1 ? 0 : 1
     let classes = input.shape[classDim]
     let logp = input.logSoftmax(dim: classDim)

@@ -56,3 +56,67 @@ extension CPUBackend {
         return out
     }
 }
+
+/// Fused softmax + negative log-likelihood: one pass per row forward, one backward.
+extension CPUBackend {
+    public func crossEntropy(_ logits: StridedView, targets: StridedView, rows: Int, cols: Int, ignoreIndex: Int)
+        -> (losses: Storage, softmax: Storage) {
+        let source = logits.isContiguous ? logits.storage : copy(logits)
+        let x = source.floats() + (logits.isContiguous ? logits.offset : 0)
+        let labels = targets.isContiguous ? targets.storage : copy(targets)
+        let t = labels.int64s() + (targets.isContiguous ? targets.offset : 0)
+        let losses = allocate(count: rows, dtype: .float32), softmax = allocate(count: rows * cols, dtype: .float32)
+        let l = losses.floats(), p = softmax.floats()
+        withExtendedLifetime((source, labels)) {
+            for r in 0..<rows {
+                let xr = x + r * cols, pr = p + r * cols
+                var maxValue = -Float.infinity
+                for j in 0..<cols where xr[j] > maxValue { maxValue = xr[j] }
+                var sum: Float = 0
+                for j in 0..<cols {
+                    let e = _expf(xr[j] - maxValue)
+                    pr[j] = e
+                    sum += e
+                }
+                let scale = 1 / sum
+                for j in 0..<cols { pr[j] *= scale }
+                let target = Int(t[r])
+                if target == ignoreIndex {
+                    l[r] = 0
+                    continue
+                }
+                guard target >= 0 && target < cols else {
+                    fatalError("Ember: crossEntropy: target \(target) at position \(r) is out of bounds for \(cols) classes")
+                }
+                // -log softmax = log(sum) + max - x, computed without the rounded probability.
+                l[r] = _logf(sum) + maxValue - xr[target]
+            }
+        }
+        return (losses, softmax)
+    }
+
+    public func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, rows: Int, cols: Int,
+                                     ignoreIndex: Int) -> Storage {
+        let labels = targets.isContiguous ? targets.storage : copy(targets)
+        let gradient = grad.isContiguous ? grad.storage : copy(grad)
+        let t = labels.int64s() + (targets.isContiguous ? targets.offset : 0)
+        let g = gradient.floats() + (grad.isContiguous ? grad.offset : 0)
+        let p = softmax.storage.floats() + softmax.offset
+        let out = allocate(count: rows * cols, dtype: .float32)
+        let dx = out.floats()
+        withExtendedLifetime((labels, gradient)) {
+            for r in 0..<rows {
+                let target = Int(t[r])
+                let dr = dx + r * cols, pr = p + r * cols
+                if target == ignoreIndex {
+                    dr.update(repeating: 0, count: cols)
+                    continue
+                }
+                let scale = g[r]
+                for j in 0..<cols { dr[j] = pr[j] * scale }
+                dr[target] -= scale
+            }
+        }
+        return out
+    }
+}

@@ -12,7 +12,11 @@ enum Parallel {
     /// and a hand-off costs microseconds, so only large arrays are split (the MLP's are not).
     static let grain = 1 << 17
 
-    nonisolated(unsafe) static var threadCount = max(1, ProcessInfoCores.active)
+    /// Threads for Ember's kernels: $EMBER_NUM_THREADS when set, else every core.
+    nonisolated(unsafe) static var threadCount: Int = {
+        if let text = getenv("EMBER_NUM_THREADS").map({ String(cString: $0) }), let n = Int(text), n >= 1 { return n }
+        return max(1, ProcessInfoCores.active)
+    }()
 
     /// Calls `body` on disjoint sub-ranges of 0..<count, in parallel when count is large.
     @inline(__always)
