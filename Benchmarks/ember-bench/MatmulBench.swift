@@ -1,4 +1,5 @@
 import Ember
+import Foundation
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -25,6 +26,9 @@ func matmulBenchmark() {
         let ember = secondsPerCall { _ = noGrad { a.matmul(b) } }
         let aRaw = [Float](repeating: 0.5, count: m * k), bRaw = [Float](repeating: 0.5, count: k * n)
         var cRaw = [Float](repeating: 0, count: m * n)
+        // Raw sgemm as OpenBLAS runs it best on its own: with its own threads on every core.
+        openblas_set_num_threads(Int32(numThreads()))
+        defer { restoreBLASThreads() }
         let raw = secondsPerCall {
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         Int32(m), Int32(n), Int32(k), 1, aRaw, Int32(ta ? m : k), bRaw, Int32(tb ? k : n),
@@ -37,4 +41,10 @@ func matmulBenchmark() {
               + format(ratio * 100) + " %")
     }
     print("lowest ratio at the training shapes: \(format(ratios.prefix(3).min()! * 100)) % of raw sgemm")
+}
+
+/// Puts OpenBLAS back to the threading Ember chose for itself (see BLASThreading).
+func restoreBLASThreads() {
+    let emberSplits = (ProcessInfo.processInfo.environment["EMBER_BLAS_THREADS"] ?? "ember") != "openblas"
+    openblas_set_num_threads(emberSplits ? 1 : Int32(numThreads()))
 }

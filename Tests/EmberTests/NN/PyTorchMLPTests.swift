@@ -40,4 +40,15 @@ import Testing
         #expect(correct == expected["test_correct"] as? Int)
         expectClose(logits, floats(expected["first_test_logits"]), atol: 1e-4, rtol: 1e-5, "first test logits")
     }
+
+    @Test func pthCheckpointReproducesPyTorchResults() throws {
+        let expected = try loadFixture("torch/mlp_mnist.json")
+        let entries = try TorchCheckpoint.read(contentsOf: Self.folder.appendingPathComponent("mlp_mnist.pth"))
+        #expect(entries.map(\.key) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        let model = MLP()
+        try model.loadStateDict(Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.tensor) }))
+        let (correct, logits) = try Self.evaluate(model)
+        #expect(correct == expected["test_correct"] as? Int)
+        expectClose(logits, floats(expected["first_test_logits"]), atol: 1e-4, rtol: 1e-5, "first test logits")
+    }
 }
