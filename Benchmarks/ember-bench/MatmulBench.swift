@@ -27,7 +27,7 @@ func matmulBenchmark() {
         let aRaw = [Float](repeating: 0.5, count: m * k), bRaw = [Float](repeating: 0.5, count: k * n)
         var cRaw = [Float](repeating: 0, count: m * n)
         // Raw sgemm as OpenBLAS runs it best on its own: with its own threads on every core.
-        openblas_set_num_threads(Int32(numThreads()))
+        setRawBLASThreads(numThreads())
         defer { restoreBLASThreads() }
         let raw = secondsPerCall {
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -46,5 +46,11 @@ func matmulBenchmark() {
 /// Puts OpenBLAS back to the threading Ember chose for itself (see BLASThreading).
 func restoreBLASThreads() {
     let emberSplits = (ProcessInfo.processInfo.environment["EMBER_BLAS_THREADS"] ?? "ember") != "openblas"
-    openblas_set_num_threads(emberSplits ? 1 : Int32(numThreads()))
+    setRawBLASThreads(emberSplits ? 1 : numThreads())
+}
+
+func setRawBLASThreads(_ count: Int) {
+    #if !canImport(Accelerate)
+    openblas_set_num_threads(Int32(count))
+    #endif
 }
