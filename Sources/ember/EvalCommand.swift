@@ -11,11 +11,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(name: .customLong("model"), help: "The model file: Ember or PyTorch safetensors, or a PyTorch .pth/.pt checkpoint.")
-    var modelPath: String
-
-    @Option(help: "The architecture, when the file does not record it: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var arch: Architecture?
+    @OptionGroup var modelFile: ModelFileOptions
 
     @Option(help: "Write the confusion matrix to this SVG file.")
     var plot: String?
@@ -26,7 +22,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         data.applyThreads()
-        let (model, architecture, _) = try loadModel(path: modelPath, arch: arch)
+        let (model, architecture, _) = try modelFile.load()
         let test = try data.load(train: false)
         let start = Date()
         let result = Evaluation.run(model, on: test, batchSize: data.testBatchSize)
@@ -37,7 +33,7 @@ struct EvalCommand: ParsableCommand {
         }
         if data.json {
             try printJSON([
-                "model": modelPath, "arch": architecture.rawValue, "dataset": data.dataset.rawValue,
+                "model": modelFile.path, "arch": architecture.rawValue, "dataset": data.dataset.rawValue,
                 "test_accuracy": Double(result.accuracy), "test_loss": Double(result.loss),
                 "correct": result.correct, "total": result.total,
                 "per_class_accuracy": result.perClassAccuracy.map(Double.init), "confusion_matrix": result.confusion,

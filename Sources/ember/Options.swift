@@ -96,3 +96,16 @@ func note(_ text: String, json: Bool) {
         print(text)
     }
 }
+
+/// The saved model that `eval` and `predict` read.
+struct ModelFileOptions: ParsableArguments {
+    @Option(name: .customLong("model"), help: "The model file: Ember or PyTorch safetensors, or a PyTorch .pth/.pt checkpoint.")
+    var path: String
+
+    @Option(help: "The architecture, when the file does not record it and its keys do not tell: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arch: Architecture?
+
+    func load() throws -> (Module, Architecture, [String: String]) {
+        try loadModel(path: path, arch: arch)
+    }
+}

@@ -10,11 +10,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(name: .customLong("model"), help: "The model file: Ember or PyTorch safetensors, or a PyTorch .pth/.pt checkpoint.")
-    var modelPath: String
-
-    @Option(help: "The architecture, when the file does not record it: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var arch: Architecture?
+    @OptionGroup var modelFile: ModelFileOptions
 
     @Option(help: "Index of a test image (0 to 9999).")
     var index: Int?
@@ -34,7 +30,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         data.applyThreads()
-        let (model, _, _) = try loadModel(path: modelPath, arch: arch)
+        let (model, _, _) = try modelFile.load()
         let (mean, std) = data.dataset.normalization
         var pixels: [UInt8]
         var label: Int? = nil

@@ -9,14 +9,7 @@ extension CPUBackend {
             Parallel.chunks(rows, grain: max(1, Parallel.grain / max(cols, 1))) { range in
                 for r in range {
                     let xr = p + r * cols, yr = y + r * cols
-                    var maxValue = -Float.infinity
-                    for j in 0..<cols where xr[j] > maxValue { maxValue = xr[j] }
-                    var sum: Float = 0
-                    for j in 0..<cols {
-                        let e = _expf(xr[j] - maxValue)
-                        yr[j] = e
-                        sum += e
-                    }
+                    let (maxValue, sum) = Self.exponentiateRow(xr, into: yr, cols)
                     if log {
                         let shift = maxValue + _logf(sum)
                         for j in 0..<cols { yr[j] = xr[j] - shift }
@@ -28,6 +21,21 @@ extension CPUBackend {
             }
         }
         return out
+    }
+
+    /// y = exp(x − max(x)) for one row; returns the maximum and the sum of y.
+    @inline(__always)
+    static func exponentiateRow(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, _ cols: Int)
+        -> (max: Float, sum: Float) {
+        var maxValue = -Float.infinity
+        for j in 0..<cols where x[j] > maxValue { maxValue = x[j] }
+        var sum: Float = 0
+        for j in 0..<cols {
+            let e = _expf(x[j] - maxValue)
+            y[j] = e
+            sum += e
+        }
+        return (maxValue, sum)
     }
 
     public func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage {
@@ -70,14 +78,7 @@ extension CPUBackend {
         withExtendedLifetime((source, labels)) {
             for r in 0..<rows {
                 let xr = x + r * cols, pr = p + r * cols
-                var maxValue = -Float.infinity
-                for j in 0..<cols where xr[j] > maxValue { maxValue = xr[j] }
-                var sum: Float = 0
-                for j in 0..<cols {
-                    let e = _expf(xr[j] - maxValue)
-                    pr[j] = e
-                    sum += e
-                }
+                let (maxValue, sum) = Self.exponentiateRow(xr, into: pr, cols)
                 let scale = 1 / sum
                 for j in 0..<cols { pr[j] *= scale }
                 let target = Int(t[r])
