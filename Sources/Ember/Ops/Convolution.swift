@@ -14,12 +14,19 @@ public enum Padding: Equatable, Sendable, ExpressibleByIntegerLiteral {
 }
 
 extension Tensor {
-    /// Sliding windows of a [N, C, H, W] tensor as columns [N, C·kh·kw, outH·outW]; gradient by col2im.
+    /// Sliding windows of a [N, C, H, W] tensor as columns [N, C·kh·kw, outH·outW], like `F.unfold`;
+    /// gradient by col2im. The result is a view of the backend's [C·kh·kw, N, outH·outW] layout.
     public func im2col(_ geometry: ConvGeometry) -> Tensor {
+        convColumns(geometry).reshape([geometry.channels * geometry.kernelH * geometry.kernelW, geometry.batch,
+                                       geometry.outHeight * geometry.outWidth]).permute([1, 0, 2])
+    }
+
+    /// The backend's columns [C·kh·kw, N·outH·outW] (differentiable through col2im).
+    func convColumns(_ geometry: ConvGeometry) -> Tensor {
         let source = contiguous()
         let rows = geometry.channels * geometry.kernelH * geometry.kernelW
         let out = Tensor.result(backend.im2col(source.view, geometry),
-                                shape: [geometry.batch, rows, geometry.outHeight * geometry.outWidth])
+                                shape: [rows, geometry.batch * geometry.outHeight * geometry.outWidth])
         let inputShape = shape
         return out.recording("im2col", inputs: [source]) { g in
             [Tensor.result(g.backend.col2im(g.contiguous().view, geometry), shape: inputShape)]
@@ -97,14 +104,41 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
             + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
     }
-    let outH = geometry.outHeight, outW = geometry.outWidth
-    // A 1×1 kernel with unit stride and no padding reads the image as it is: no im2col.
-    let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == (0, 0)
-    let columns = direct ? input.reshape([n, c, outH * outW]) : input.im2col(geometry)
-    let k = groupChannels * kh * kw
-    let grouped = columns.reshape([n, groups, k, outH * outW])
-    var out = weight.reshape([groups, outChannels / groups, k]).matmul(grouped)
-    out = out.reshape([n, outChannels, outH, outW])
-    if let bias { out = out + bias.reshape([1, outChannels, 1, 1]) }
-    return out
+    return convolve(input, weight: weight, bias: bias, geometry: geometry, groups: groups)
+}
+
+/// The convolution proper, recorded as one node. Forward: im2col to columns [C·kh·kw, N·L]
+/// (L = outH·outW), then one BLAS product per image and group, W_g [out/g, K] × columns of image n
+/// (a strided block, no copy), written straight into NCHW. Backward, over the whole batch at once:
+/// the output gradient is transposed to [out, N·L], then dW = g·columnsᵀ and dColumns = Wᵀ·g are one
+/// GEMM per group each, and col2im folds dColumns back into the input's shape.
+private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int) -> Tensor {
+    let n = geometry.batch, outChannels = weight.shape[0], perGroup = outChannels / groups
+    let outH = geometry.outHeight, outW = geometry.outWidth, plane = outH * outW
+    let k = weight.shape[1] * weight.shape[2] * weight.shape[3]
+    let columns = noGrad { input.convColumns(geometry) }  // [groups·k, n·plane]
+    let groupedWeight = weight.reshape([groups, perGroup, k])
+    // Image n, group g reads rows g·k..<(g+1)·k, columns n·plane..<(n+1)·plane.
+    let imageColumns = columns.reshape([groups, k, n, plane]).permute([2, 0, 1, 3])
+    let out = noGrad {
+        Tensor.rawProduct(groupedWeight.detach(), imageColumns, batchShape: [n, groups], m: perGroup, n: plane, k: k,
+                          bias: nil).reshape([n, outChannels, outH, outW])
+    }
+    if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
+        // [N, out, L] → [groups, out/g, N·L]
+        let planes = g.contiguous().reshape([n, outChannels, plane]).permute([1, 0, 2]).contiguous()
+            .reshape([groups, perGroup, n * plane])
+        let gradWeight = weight.requiresGrad
+            ? planes.matmul(columns.reshape([groups, k, n * plane]).transpose(-1, -2)).reshape(weight.shape) : nil
+        var gradInput: Tensor? = nil
+        if input.requiresGrad {
+            let gradColumns = groupedWeight.detach().transpose(-1, -2).matmul(planes)  // [groups, k, N·L]
+            gradInput = Tensor.result(input.backend.col2im(gradColumns.contiguous().view, geometry), shape: input.shape)
+        }
+        var grads: [Tensor?] = [gradInput, gradWeight]
+        if let bias { grads.append(bias.requiresGrad ? g.sum(dims: [0, 2, 3]) : nil) }
+        return grads
+    }
 }
