@@ -99,30 +99,57 @@ extension CPUBackend {
         let values = allocate(count: planes * outH * outW, dtype: .float32)
         let indices = allocate(count: planes * outH * outW, dtype: .int64)
         let v = values.floats(), ix = indices.int64s()
+        let width = g.width
+        // Every window inside the image: no bounds tests (the common case, and the CNN's 2×2).
+        let unpadded = g.padH == 0 && g.padW == 0
+        let pair = unpadded && g.kernelH == 2 && g.kernelW == 2 && g.dilationH == 1 && g.dilationW == 1
         withExtendedLifetime(source) {
-            Parallel.chunks(planes, grain: max(1, Parallel.grain / max(g.height * g.width, 1))) { range in
+            Parallel.chunks(planes, grain: max(1, Parallel.grain / max(g.height * width, 1))) { range in
                 for p in range {
-                    let image = base + p * g.height * g.width
+                    let image = base + p * g.height * width
                     for oy in 0..<outH {
+                        let o = (p * outH + oy) * outW
+                        if pair {
+                            // Same order and tie/NaN rules as the general loop below: row-major, the
+                            // first maximum wins, a NaN wins and ends its kernel row.
+                            let top = oy * g.strideH * width, bottom = top + width
+                            for ox in 0..<outW {
+                                let i0 = top + ox * g.strideW
+                                var best = image[i0], bestIndex = i0
+                                if !best.isNaN {
+                                    let b = image[i0 + 1]
+                                    if b > best || b.isNaN { best = b; bestIndex = i0 + 1 }
+                                }
+                                let i2 = bottom + ox * g.strideW
+                                let c = image[i2]
+                                if c > best || c.isNaN { best = c; bestIndex = i2 }
+                                if !c.isNaN {
+                                    let d = image[i2 + 1]
+                                    if d > best || d.isNaN { best = d; bestIndex = i2 + 1 }
+                                }
+                                v[o + ox] = best
+                                ix[o + ox] = Int64(bestIndex)
+                            }
+                            continue
+                        }
                         for ox in 0..<outW {
                             var best = -Float.infinity, bestIndex = -1
                             for ki in 0..<g.kernelH {
                                 let iy = oy * g.strideH - g.padH + ki * g.dilationH
-                                if iy < 0 || iy >= g.height { continue }
+                                if !unpadded && (iy < 0 || iy >= g.height) { continue }
                                 for kj in 0..<g.kernelW {
                                     let jx = ox * g.strideW - g.padW + kj * g.dilationW
-                                    if jx < 0 || jx >= g.width { continue }
-                                    let candidate = image[iy * g.width + jx]
+                                    if !unpadded && (jx < 0 || jx >= width) { continue }
+                                    let candidate = image[iy * width + jx]
                                     if candidate > best || bestIndex < 0 || candidate.isNaN {
                                         best = candidate
-                                        bestIndex = iy * g.width + jx
+                                        bestIndex = iy * width + jx
                                         if candidate.isNaN { break }
                                     }
                                 }
                             }
-                            let o = (p * outH + oy) * outW + ox
-                            v[o] = best
-                            ix[o] = Int64(bestIndex)
+                            v[o + ox] = best
+                            ix[o + ox] = Int64(bestIndex)
                         }
                     }
                 }
