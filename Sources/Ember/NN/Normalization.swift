@@ -122,7 +122,7 @@ open class BatchNormBase: Module {
 
     open override var extraDescription: String {
         let m = momentum.map { "\($0)" } ?? "None"
-        return "\(numFeatures), eps=\(eps), momentum=\(m), affine=\(pythonBool(affine)), bias=True, "
+        return "\(numFeatures), eps=\(eps), momentum=\(m), affine=\(pythonBool(affine)), bias=\(pythonBool(affine)), "
             + "track_running_stats=\(pythonBool(trackRunningStats))"
     }
 }

@@ -74,7 +74,7 @@ public final class AvgPool2d: Module {
 
     public override var extraDescription: String {
         "kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride)), padding=\(pairText(padding))"
-            + (countIncludePad ? "" : ", count_include_pad=False")
+
     }
 }
 
