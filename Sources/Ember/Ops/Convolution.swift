@@ -107,22 +107,28 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     return convolve(input, weight: weight, bias: bias, geometry: geometry, groups: groups)
 }
 
-/// The convolution proper, recorded as one node. Forward: im2col to columns [C·kh·kw, N·L]
-/// (L = outH·outW), then one BLAS product per image and group, W_g [out/g, K] × columns of image n
-/// (a strided block, no copy), written straight into NCHW. Backward, over the whole batch at once:
-/// the output gradient is transposed to [out, N·L], then dW = g·columnsᵀ and dColumns = Wᵀ·g are one
-/// GEMM per group each, and col2im folds dColumns back into the input's shape.
+/// The convolution proper, recorded as one node.
+///
+/// Forward: im2col to columns [C·kh·kw, N·L] (L = outH·outW), then one BLAS product per image and
+/// group, W_g [out/g, k] × that image's columns (a strided block of the rows, no copy), written
+/// straight into NCHW.
+/// Backward: the output gradient is transposed once to [groups, out/g, N·L]; dW = g·columnsᵀ is one
+/// GEMM per group over the whole batch; dColumns = Wᵀ·g is one GEMM per group over a block of a few
+/// images (about 2 MB of columns), which col2im folds into the input gradient while it is still in
+/// cache. (Measured: blocking dColumns saves ~8 % of a CNN step; blocking the forward and dW as well,
+/// recomputing im2col, was slower.)
 private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int) -> Tensor {
     let n = geometry.batch, outChannels = weight.shape[0], perGroup = outChannels / groups
     let outH = geometry.outHeight, outW = geometry.outWidth, plane = outH * outW
     let k = weight.shape[1] * weight.shape[2] * weight.shape[3]
-    let columns = noGrad { input.convColumns(geometry) }  // [groups·k, n·plane]
-    let groupedWeight = weight.reshape([groups, perGroup, k])
-    // Image n, group g reads rows g·k..<(g+1)·k, columns n·plane..<(n+1)·plane.
+    let source = input.contiguous()
+    let columns = Tensor.result(source.backend.im2col(source.view, geometry), shape: [groups * k, n * plane])
+    let groupedWeight = weight.detach().reshape([groups, perGroup, k])
+    // Image i, group g reads rows g·k..<(g+1)·k, columns i·L..<(i+1)·L.
     let imageColumns = columns.reshape([groups, k, n, plane]).permute([2, 0, 1, 3])
     let out = noGrad {
-        Tensor.rawProduct(groupedWeight.detach(), imageColumns, batchShape: [n, groups], m: perGroup, n: plane, k: k,
-                          bias: nil).reshape([n, outChannels, outH, outW])
+        Tensor.rawProduct(groupedWeight, imageColumns, batchShape: [n, groups], m: perGroup, n: plane, k: k, bias: nil)
+            .reshape([n, outChannels, outH, outW])
     }
     if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
@@ -134,8 +140,20 @@ private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: 
             ? planes.matmul(columns.reshape([groups, k, n * plane]).transpose(-1, -2)).reshape(weight.shape) : nil
         var gradInput: Tensor? = nil
         if input.requiresGrad {
-            let gradColumns = groupedWeight.detach().transpose(-1, -2).matmul(planes)  // [groups, k, N·L]
-            gradInput = Tensor.result(input.backend.col2im(gradColumns.contiguous().view, geometry), shape: input.shape)
+            let weightT = groupedWeight.transpose(-1, -2)  // [groups, k, out/g]
+            let imagesPerBlock = max(1, min(n, (1 << 19) / max(groups * k * plane, 1)))
+            var pieces: [Tensor] = []
+            for start in stride(from: 0, to: n, by: imagesPerBlock) {
+                let count = min(imagesPerBlock, n - start)
+                // A strided slice of `planes` (leading dimension N·L): BLAS reads it in place.
+                let block = planes.narrow(2, start: start * plane, length: count * plane)
+                let gradColumns = weightT.matmul(block)  // [groups, k, count·L] = [C·kh·kw, count·L]
+                var part = geometry
+                part.batch = count
+                pieces.append(Tensor.result(input.backend.col2im(gradColumns.view, part),
+                                            shape: [count] + Array(input.shape.dropFirst())))
+            }
+            gradInput = pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 0)
         }
         var grads: [Tensor?] = [gradInput, gradWeight]
         if let bias { grads.append(bias.requiresGrad ? g.sum(dims: [0, 2, 3]) : nil) }

@@ -114,19 +114,19 @@ extension CPUBackend {
                             // first maximum wins, a NaN wins and ends its kernel row.
                             let top = oy * g.strideH * width, bottom = top + width
                             for ox in 0..<outW {
-                                let i0 = top + ox * g.strideW
-                                var best = image[i0], bestIndex = i0
-                                if !best.isNaN {
-                                    let b = image[i0 + 1]
-                                    if b > best || b.isNaN { best = b; bestIndex = i0 + 1 }
-                                }
-                                let i2 = bottom + ox * g.strideW
-                                let c = image[i2]
-                                if c > best || c.isNaN { best = c; bestIndex = i2 }
-                                if !c.isNaN {
-                                    let d = image[i2 + 1]
-                                    if d > best || d.isNaN { best = d; bestIndex = i2 + 1 }
-                                }
+                                // Selects rather than branches: which element wins is data-dependent.
+                                let i0 = top + ox * g.strideW, i2 = bottom + ox * g.strideW
+                                let a = image[i0], b = image[i0 + 1], c = image[i2], d = image[i2 + 1]
+                                var best = a, bestIndex = i0
+                                let takeB = (b > best || b.isNaN) && !a.isNaN
+                                best = takeB ? b : best
+                                bestIndex = takeB ? i0 + 1 : bestIndex
+                                let takeC = c > best || c.isNaN
+                                best = takeC ? c : best
+                                bestIndex = takeC ? i2 : bestIndex
+                                let takeD = (d > best || d.isNaN) && !c.isNaN
+                                best = takeD ? d : best
+                                bestIndex = takeD ? i2 + 1 : bestIndex
                                 v[o + ox] = best
                                 ix[o + ox] = Int64(bestIndex)
                             }
