@@ -1,9 +1,10 @@
 // The CNN of PyTorch's MNIST example (github.com/pytorch/examples, mnist/main.py), in Swift with Ember:
 // conv 1→32 3×3, ReLU, conv 32→64 3×3, ReLU, max-pool 2, dropout 0.25, flatten, fc 9216→128, ReLU,
 // dropout 0.5, fc 128→10. PyTorch's example trains it with Adadelta lr 1.0 + StepLR(gamma 0.7); here it is
-// Adam lr 1e-3 with the same StepLR(step 1, gamma 0.7), batch 64, 4 epochs: about 99.2 % test accuracy.
+// Adam lr 1e-3 with the same StepLR(step 1, gamma 0.7), batch 64, 8 epochs: 99.24 % test accuracy with
+// `ember train` (99.07 % after 4 epochs, 99.24 % from epoch 7 on).
 //
-//     swift run -c release mnist-cnn              # or: ember train --model cnn --epochs 4 --lr-gamma 0.7
+//     swift run -c release mnist-cnn              # or: ember train --model cnn --epochs 8 --lr-gamma 0.7
 //     swift run -c release mnist-cnn --augment    # random shifts of up to 10 % (RandomAffine), like --augment
 import Ember
 import Foundation
@@ -27,7 +28,7 @@ final class Net: Module {
 }
 
 let augment = CommandLine.arguments.contains("--augment")
-let epochs = 4
+let epochs = 8
 manualSeed(1)
 let normalize = Normalize(mean: MNIST.mean, std: MNIST.std)
 let trainTransform: any Transform = augment
