@@ -1,6 +1,8 @@
 import Ember
+import Foundation
 
-// ember-bench [matmul|elementwise|all]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|cnn]: benchmarks, not tests. Build with -c release.
+// EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
 switch which {
@@ -10,10 +12,14 @@ case "train":
     let epochs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1 : 1
     let steps = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
     try trainingBenchmark(epochs: epochs, steps: steps)
+case "cnn":
+    // ember-bench cnn [steps] [step]: "step" times only the training step (for profiling).
+    try cnnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 50 : 50,
+                     convLayers: CommandLine.arguments.count <= 3 || CommandLine.arguments[3] != "step")
 case "all":
     matmulBenchmark()
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|cnn [steps] [step]]")
 }

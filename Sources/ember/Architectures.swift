@@ -7,6 +7,7 @@ import Foundation
 enum Architecture: String, ExpressibleByArgument, CaseIterable {
     case mlp
     case mlp3
+    case cnn
 
     /// The metadata key under which a saved model names its architecture.
     static let metadataKey = "ember.arch"
@@ -15,6 +16,7 @@ enum Architecture: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .mlp: return MLP()
         case .mlp3: return MLP3()
+        case .cnn: return CNN()
         }
     }
 
@@ -53,6 +55,26 @@ final class MLP3: Module {
     override func forward(_ x: Tensor) -> Tensor {
         let h = fc2(fc1(x.reshape([x.shape[0], -1])).relu()).relu()
         return fc3(h)
+    }
+}
+
+/// The CNN of PyTorch's MNIST example (examples/mnist/main.py): conv 1→32 3×3, ReLU, conv 32→64 3×3,
+/// ReLU, max-pool 2, dropout 0.25, flatten, fc 9216→128, ReLU, dropout 0.5, fc 128→10. Parameter
+/// names conv1, conv2, fc1, fc2 as there, so its state dict loads either way. Returns logits (the
+/// example's log_softmax + nll_loss is cross-entropy of these).
+final class CNN: Module {
+    let conv1 = Conv2d(1, 32, kernelSize: 3)
+    let conv2 = Conv2d(32, 64, kernelSize: 3)
+    let dropout1 = Dropout(0.25)
+    let dropout2 = Dropout(0.5)
+    let fc1 = Linear(9216, 128)
+    let fc2 = Linear(128, 10)
+
+    override func forward(_ x: Tensor) -> Tensor {
+        var h = x.reshape([x.shape[0], 1, 28, 28])
+        h = conv2(conv1(h).relu()).relu()
+        h = dropout1(maxPool2d(h, kernel: (2, 2))).flatten(startDim: 1)
+        return fc2(dropout2(fc1(h).relu()))
     }
 }
 

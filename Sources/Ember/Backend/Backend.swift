@@ -73,9 +73,12 @@ public protocol Backend: AnyObject {
 
     // MARK: Convolution and pooling (contiguous NCHW)
     /// Unfolds the sliding windows of a contiguous [N, C, H, W] input into columns
-    /// [N, C·kh·kw, outH·outW] (zeros where a window covers padding).
+    /// [C·kh·kw, N·outH·outW] (zeros where a window covers padding): row (c, ki, kj) holds that
+    /// kernel tap's input for every output position of image 0, then image 1, ... Batch-inner, so a
+    /// convolution's weight and input gradients are single GEMMs over the whole batch, and image n's
+    /// columns are a strided block (leading dimension N·outH·outW) for the forward product.
     func im2col(_ x: StridedView, _ geometry: ConvGeometry) -> Storage
-    /// The adjoint of im2col: sums columns [N, C·kh·kw, outH·outW] back into a [N, C, H, W] image.
+    /// The adjoint of im2col: sums columns [C·kh·kw, N·outH·outW] back into a [N, C, H, W] image.
     func col2im(_ columns: StridedView, _ geometry: ConvGeometry) -> Storage
     /// Max over each window of a contiguous [N, C, H, W] input (padding counts as −∞): values
     /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.

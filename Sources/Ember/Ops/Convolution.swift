@@ -14,12 +14,19 @@ public enum Padding: Equatable, Sendable, ExpressibleByIntegerLiteral {
 }
 
 extension Tensor {
-    /// Sliding windows of a [N, C, H, W] tensor as columns [N, C·kh·kw, outH·outW]; gradient by col2im.
+    /// Sliding windows of a [N, C, H, W] tensor as columns [N, C·kh·kw, outH·outW], like `F.unfold`;
+    /// gradient by col2im. The result is a view of the backend's [C·kh·kw, N, outH·outW] layout.
     public func im2col(_ geometry: ConvGeometry) -> Tensor {
+        convColumns(geometry).reshape([geometry.channels * geometry.kernelH * geometry.kernelW, geometry.batch,
+                                       geometry.outHeight * geometry.outWidth]).permute([1, 0, 2])
+    }
+
+    /// The backend's columns [C·kh·kw, N·outH·outW] (differentiable through col2im).
+    func convColumns(_ geometry: ConvGeometry) -> Tensor {
         let source = contiguous()
         let rows = geometry.channels * geometry.kernelH * geometry.kernelW
         let out = Tensor.result(backend.im2col(source.view, geometry),
-                                shape: [geometry.batch, rows, geometry.outHeight * geometry.outWidth])
+                                shape: [rows, geometry.batch * geometry.outHeight * geometry.outWidth])
         let inputShape = shape
         return out.recording("im2col", inputs: [source]) { g in
             [Tensor.result(g.backend.col2im(g.contiguous().view, geometry), shape: inputShape)]
@@ -97,14 +104,59 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
             + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
     }
-    let outH = geometry.outHeight, outW = geometry.outWidth
-    // A 1×1 kernel with unit stride and no padding reads the image as it is: no im2col.
-    let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == (0, 0)
-    let columns = direct ? input.reshape([n, c, outH * outW]) : input.im2col(geometry)
-    let k = groupChannels * kh * kw
-    let grouped = columns.reshape([n, groups, k, outH * outW])
-    var out = weight.reshape([groups, outChannels / groups, k]).matmul(grouped)
-    out = out.reshape([n, outChannels, outH, outW])
-    if let bias { out = out + bias.reshape([1, outChannels, 1, 1]) }
-    return out
+    return convolve(input, weight: weight, bias: bias, geometry: geometry, groups: groups)
+}
+
+/// The convolution proper, recorded as one node.
+///
+/// Forward: im2col to columns [C·kh·kw, N·L] (L = outH·outW), then one BLAS product per image and
+/// group, W_g [out/g, k] × that image's columns (a strided block of the rows, no copy), written
+/// straight into NCHW.
+/// Backward: the output gradient is transposed once to [groups, out/g, N·L]; dW = g·columnsᵀ is one
+/// GEMM per group over the whole batch; dColumns = Wᵀ·g is one GEMM per group over a block of a few
+/// images (about 2 MB of columns), which col2im folds into the input gradient while it is still in
+/// cache. (Measured: blocking dColumns saves ~8 % of a CNN step; blocking the forward and dW as well,
+/// recomputing im2col, was slower.)
+private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int) -> Tensor {
+    let n = geometry.batch, outChannels = weight.shape[0], perGroup = outChannels / groups
+    let outH = geometry.outHeight, outW = geometry.outWidth, plane = outH * outW
+    let k = weight.shape[1] * weight.shape[2] * weight.shape[3]
+    let source = input.contiguous()
+    let columns = Tensor.result(source.backend.im2col(source.view, geometry), shape: [groups * k, n * plane])
+    let groupedWeight = weight.detach().reshape([groups, perGroup, k])
+    // Image i, group g reads rows g·k..<(g+1)·k, columns i·L..<(i+1)·L.
+    let imageColumns = columns.reshape([groups, k, n, plane]).permute([2, 0, 1, 3])
+    let out = noGrad {
+        Tensor.rawProduct(groupedWeight, imageColumns, batchShape: [n, groups], m: perGroup, n: plane, k: k, bias: nil)
+            .reshape([n, outChannels, outH, outW])
+    }
+    if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
+        // [N, out, L] → [groups, out/g, N·L]
+        let planes = g.contiguous().reshape([n, outChannels, plane]).permute([1, 0, 2]).contiguous()
+            .reshape([groups, perGroup, n * plane])
+        let gradWeight = weight.requiresGrad
+            ? planes.matmul(columns.reshape([groups, k, n * plane]).transpose(-1, -2)).reshape(weight.shape) : nil
+        var gradInput: Tensor? = nil
+        if input.requiresGrad {
+            let weightT = groupedWeight.transpose(-1, -2)  // [groups, k, out/g]
+            let imagesPerBlock = max(1, min(n, (1 << 19) / max(groups * k * plane, 1)))
+            var pieces: [Tensor] = []
+            for start in stride(from: 0, to: n, by: imagesPerBlock) {
+                let count = min(imagesPerBlock, n - start)
+                // A strided slice of `planes` (leading dimension N·L): BLAS reads it in place.
+                let block = planes.narrow(2, start: start * plane, length: count * plane)
+                let gradColumns = weightT.matmul(block)  // [groups, k, count·L] = [C·kh·kw, count·L]
+                var part = geometry
+                part.batch = count
+                pieces.append(Tensor.result(input.backend.col2im(gradColumns.view, part),
+                                            shape: [count] + Array(input.shape.dropFirst())))
+            }
+            gradInput = pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 0)
+        }
+        var grads: [Tensor?] = [gradInput, gradWeight]
+        if let bias { grads.append(bias.requiresGrad ? g.sum(dims: [0, 2, 3]) : nil) }
+        return grads
+    }
 }

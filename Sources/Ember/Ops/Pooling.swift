@@ -14,7 +14,9 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
     }
     let g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-    guard g.outHeight >= 1, g.outWidth >= 1 else {
+    // (Checked on the extent: Swift's division truncates, so outHeight is 1 for a slightly too large kernel.)
+    guard dilation.0 * (kernel.0 - 1) + 1 <= x.shape[2] + 2 * padding.0,
+          dilation.1 * (kernel.1 - 1) + 1 <= x.shape[3] + 2 * padding.1 else {
         shapeFailure(ShapeError("\(op): kernel \(kernel) (dilation \(dilation)) is larger than the padded input "
             + "\(x.shape[2] + 2 * padding.0)x\(x.shape[3] + 2 * padding.1) of shape \(x.shape)"))
     }
@@ -51,15 +53,16 @@ public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
     var planes = g
     planes.batch = g.batch * g.channels
     planes.channels = 1
-    let columns = x.reshape([planes.batch, 1, g.height, g.width]).im2col(planes)
-    let sums = columns.sum(dim: 1)
+    // Columns [kh·kw, planes·L]: the window sum is a sum over the first dim.
+    let columns = x.reshape([planes.batch, 1, g.height, g.width]).convColumns(planes)
+    let sums = columns.sum(dim: 0).reshape([planes.batch, g.outHeight * g.outWidth])
     let out: Tensor
     if countIncludePad || padding == (0, 0) {
         out = sums * (1 / Float(kernel.0 * kernel.1))
     } else {
         var single = planes
         single.batch = 1
-        let counts = noGrad { Tensor.ones([1, 1, g.height, g.width], device: x.device).im2col(single).sum(dim: 1) }
+        let counts = noGrad { Tensor.ones([1, 1, g.height, g.width], device: x.device).convColumns(single).sum(dim: 0) }
         out = sums / counts
     }
     return out.reshape([g.batch, g.channels, g.outHeight, g.outWidth])

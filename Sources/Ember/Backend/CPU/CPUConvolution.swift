@@ -1,20 +1,35 @@
-/// im2col / col2im and max pooling. Columns are laid out [C·kh·kw, outH·outW] per image so that a
-/// convolution is one BLAS product per image (or group) with the weight matrix.
+/// im2col / col2im and max pooling. Columns are laid out [C·kh·kw, N·outH·outW]: one row per kernel
+/// tap, holding that tap's input value for every output position of every image. A convolution's
+/// forward pass is then one BLAS product per image (the image's columns are a strided block of
+/// every row), and both backward products run over the whole batch as single GEMMs.
 extension CPUBackend {
+    /// The output columns `ox` in `lo..<hi` whose input column `x0 + ox·stride` lies inside `0..<width`.
+    @inline(__always)
+    static func validRange(start x0: Int, stride: Int, count: Int, width: Int) -> (lo: Int, hi: Int) {
+        let lo = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride
+        let hi = width - x0 <= 0 ? 0 : (width - x0 + stride - 1) / stride
+        let clampedLo = Swift.min(lo, count)
+        return (clampedLo, Swift.max(clampedLo, Swift.min(hi, count)))
+    }
+
     public func im2col(_ x: StridedView, _ g: ConvGeometry) -> Storage {
         let source = x.isContiguous ? x.storage : copy(x)
         let base = source.floats() + (x.isContiguous ? x.offset : 0)
         let outH = g.outHeight, outW = g.outWidth, plane = outH * outW
-        let rows = g.channels * g.kernelH * g.kernelW
-        let out = allocate(count: g.batch * rows * plane, dtype: .float32)
+        let kernel = g.kernelH * g.kernelW
+        let rows = g.channels * kernel
+        let out = allocate(count: rows * g.batch * plane, dtype: .float32)
         let cols = out.floats()
         withExtendedLifetime(source) {
-            Parallel.chunks(g.batch * rows, grain: max(1, Parallel.grain / max(plane, 1))) { range in
+            // One (kernel tap, image) block of outH·outW values per task item.
+            Parallel.chunks(rows * g.batch, grain: max(1, Parallel.grain / max(plane, 1))) { range in
                 for item in range {
-                    let n = item / rows, row = item % rows
-                    let c = row / (g.kernelH * g.kernelW), ki = (row / g.kernelW) % g.kernelH, kj = row % g.kernelW
+                    let row = item / g.batch, n = item % g.batch
+                    let c = row / kernel, ki = (row % kernel) / g.kernelW, kj = row % g.kernelW
                     let image = base + (n * g.channels + c) * g.height * g.width
                     let dst = cols + item * plane
+                    let x0 = kj * g.dilationW - g.padW
+                    let (lo, hi) = Self.validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
                     for oy in 0..<outH {
                         let iy = oy * g.strideH - g.padH + ki * g.dilationH
                         let line = dst + oy * outW
@@ -23,11 +38,13 @@ extension CPUBackend {
                             continue
                         }
                         let src = image + iy * g.width
-                        let x0 = kj * g.dilationW - g.padW
-                        for ox in 0..<outW {
-                            let ix = x0 + ox * g.strideW
-                            line[ox] = ix >= 0 && ix < g.width ? src[ix] : 0
+                        if lo > 0 { line.update(repeating: 0, count: lo) }
+                        if g.strideW == 1 {
+                            (line + lo).update(from: src + (x0 + lo), count: hi - lo)
+                        } else {
+                            for ox in lo..<hi { line[ox] = src[x0 + ox * g.strideW] }
                         }
+                        if hi < outW { (line + hi).update(repeating: 0, count: outW - hi) }
                     }
                 }
             }
@@ -40,25 +57,31 @@ extension CPUBackend {
         let cols = source.floats() + (columns.isContiguous ? columns.offset : 0)
         let outH = g.outHeight, outW = g.outWidth, plane = outH * outW
         let kernel = g.kernelH * g.kernelW
-        let out = allocate(count: g.batch * g.channels * g.height * g.width, dtype: .float32)
-        fill(out, count: g.batch * g.channels * g.height * g.width, dtype: .float32, value: 0)
+        let count = g.batch * g.channels * g.height * g.width
+        let out = allocate(count: count, dtype: .float32)
         let image = out.floats()
         withExtendedLifetime(source) {
             // One (image, channel) plane per task: its kernel rows all add into that plane only.
             Parallel.chunks(g.batch * g.channels, grain: max(1, Parallel.grain / max(plane * kernel, 1))) { range in
                 for item in range {
+                    let n = item / g.channels, c = item % g.channels
                     let target = image + item * g.height * g.width
+                    target.update(repeating: 0, count: g.height * g.width)
                     for k in 0..<kernel {
                         let ki = k / g.kernelW, kj = k % g.kernelW
-                        let src = cols + (item * kernel + k) * plane
+                        let src = cols + ((c * kernel + k) * g.batch + n) * plane
+                        let x0 = kj * g.dilationW - g.padW
+                        let (lo, hi) = Self.validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
+                        if lo >= hi { continue }
                         for oy in 0..<outH {
                             let iy = oy * g.strideH - g.padH + ki * g.dilationH
                             if iy < 0 || iy >= g.height { continue }
-                            let line = target + iy * g.width
-                            let x0 = kj * g.dilationW - g.padW
-                            for ox in 0..<outW {
-                                let ix = x0 + ox * g.strideW
-                                if ix >= 0 && ix < g.width { line[ix] += src[oy * outW + ox] }
+                            let line = target + iy * g.width + x0
+                            let row = src + oy * outW
+                            if g.strideW == 1 {
+                                for ox in lo..<hi { line[ox] += row[ox] }
+                            } else {
+                                for ox in lo..<hi { line[ox * g.strideW] += row[ox] }
                             }
                         }
                     }
@@ -76,30 +99,57 @@ extension CPUBackend {
         let values = allocate(count: planes * outH * outW, dtype: .float32)
         let indices = allocate(count: planes * outH * outW, dtype: .int64)
         let v = values.floats(), ix = indices.int64s()
+        let width = g.width
+        // Every window inside the image: no bounds tests (the common case, and the CNN's 2×2).
+        let unpadded = g.padH == 0 && g.padW == 0
+        let pair = unpadded && g.kernelH == 2 && g.kernelW == 2 && g.dilationH == 1 && g.dilationW == 1
         withExtendedLifetime(source) {
-            Parallel.chunks(planes, grain: max(1, Parallel.grain / max(g.height * g.width, 1))) { range in
+            Parallel.chunks(planes, grain: max(1, Parallel.grain / max(g.height * width, 1))) { range in
                 for p in range {
-                    let image = base + p * g.height * g.width
+                    let image = base + p * g.height * width
                     for oy in 0..<outH {
+                        let o = (p * outH + oy) * outW
+                        if pair {
+                            // Same order and tie/NaN rules as the general loop below: row-major, the
+                            // first maximum wins, a NaN wins and ends its kernel row.
+                            let top = oy * g.strideH * width, bottom = top + width
+                            for ox in 0..<outW {
+                                // Selects rather than branches: which element wins is data-dependent.
+                                let i0 = top + ox * g.strideW, i2 = bottom + ox * g.strideW
+                                let a = image[i0], b = image[i0 + 1], c = image[i2], d = image[i2 + 1]
+                                var best = a, bestIndex = i0
+                                let takeB = (b > best || b.isNaN) && !a.isNaN
+                                best = takeB ? b : best
+                                bestIndex = takeB ? i0 + 1 : bestIndex
+                                let takeC = c > best || c.isNaN
+                                best = takeC ? c : best
+                                bestIndex = takeC ? i2 : bestIndex
+                                let takeD = (d > best || d.isNaN) && !c.isNaN
+                                best = takeD ? d : best
+                                bestIndex = takeD ? i2 + 1 : bestIndex
+                                v[o + ox] = best
+                                ix[o + ox] = Int64(bestIndex)
+                            }
+                            continue
+                        }
                         for ox in 0..<outW {
                             var best = -Float.infinity, bestIndex = -1
                             for ki in 0..<g.kernelH {
                                 let iy = oy * g.strideH - g.padH + ki * g.dilationH
-                                if iy < 0 || iy >= g.height { continue }
+                                if !unpadded && (iy < 0 || iy >= g.height) { continue }
                                 for kj in 0..<g.kernelW {
                                     let jx = ox * g.strideW - g.padW + kj * g.dilationW
-                                    if jx < 0 || jx >= g.width { continue }
-                                    let candidate = image[iy * g.width + jx]
+                                    if !unpadded && (jx < 0 || jx >= width) { continue }
+                                    let candidate = image[iy * width + jx]
                                     if candidate > best || bestIndex < 0 || candidate.isNaN {
                                         best = candidate
-                                        bestIndex = iy * g.width + jx
+                                        bestIndex = iy * width + jx
                                         if candidate.isNaN { break }
                                     }
                                 }
                             }
-                            let o = (p * outH + oy) * outW + ox
-                            v[o] = best
-                            ix[o] = Int64(bestIndex)
+                            v[o + ox] = best
+                            ix[o + ox] = Int64(bestIndex)
                         }
                     }
                 }

@@ -1,0 +1,100 @@
+/// 2-D convolution over [N, C, H, W] inputs, like `torch.nn.Conv2d`.
+///
+/// The weight has PyTorch's layout [outChannels, inChannels/groups, kh, kw] (state dicts load
+/// unchanged) and, like PyTorch, is initialized with kaiming_uniform(a: √5), i.e. U(±1/√fanIn) with
+/// fanIn = inChannels/groups·kh·kw; the bias is U(±1/√fanIn) too. Both come from the global generator.
+open class Conv2d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: (Int, Int)
+    public let stride: (Int, Int)
+    public let padding: Padding
+    public let dilation: (Int, Int)
+    public let groups: Int
+    /// [outChannels, inChannels/groups, kh, kw]
+    public var weight: Tensor
+    /// [outChannels], or nil without bias.
+    public var bias: Tensor?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: Padding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+        precondition(inChannels > 0 && outChannels > 0,
+                     "Ember: Conv2d: channels must be positive, got in \(inChannels), out \(outChannels)")
+        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Ember: Conv2d: in_channels (\(inChannels)) and out_channels (\(outChannels)) must both be divisible by groups (\(groups))")
+        precondition(kernelSize.0 > 0 && kernelSize.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0,
+                     "Ember: Conv2d: kernel size \(kernelSize), stride \(stride) and dilation \(dilation) must be positive")
+        if case .explicit(let h, let w) = padding {
+            precondition(h >= 0 && w >= 0, "Ember: Conv2d: padding must be non-negative, got (\(h), \(w))")
+        }
+        precondition(padding != .same || stride == (1, 1),
+                     "Ember: Conv2d: padding .same is only supported with stride 1, got stride \(stride)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        weight = Tensor.zeros([outChannels, inChannels / groups, kernelSize.0, kernelSize.1], requiresGrad: true)
+        self.bias = bias ? Tensor.zeros([outChannels], requiresGrad: true) : nil
+        super.init()
+        resetParameters()
+    }
+
+    /// A square kernel, stride and dilation: `Conv2d(1, 32, kernelSize: 3)`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1,
+                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
+                  padding: padding, dilation: (dilation, dilation), groups: groups, bias: bias)
+    }
+
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
+                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias)
+    }
+
+    /// PyTorch's default: kaiming_uniform(a: √5) for the weight, U(±1/√fanIn) for the bias.
+    open func resetParameters() {
+        Init.kaimingUniform(weight, a: Float(5).squareRoot())
+        if let bias {
+            let fanIn = Init.fans(weight).fanIn
+            let bound: Float = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
+            Init.uniform(bias, low: -bound, high: bound)
+        }
+    }
+
+    open override func forward(_ x: Tensor) -> Tensor {
+        guard x.rank == 4 || x.rank == 3 else {
+            shapeFailure(ShapeError("Conv2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape \(x.shape)"))
+        }
+        let channels = x.shape[x.rank - 3]
+        guard channels == inChannels else {
+            shapeFailure(ShapeError("Conv2d: expected input with \(inChannels) channels (\(typeName)(\(extraDescription))), "
+                + "got \(channels) channels in input of shape \(x.shape)"))
+        }
+        // An unbatched [C, H, W] input runs as a batch of one, like PyTorch.
+        let batched = x.rank == 3 ? x.unsqueeze(0) : x
+        let out = conv2d(batched, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                         groups: groups)
+        return x.rank == 3 ? out.squeeze(0) : out
+    }
+
+    /// PyTorch's repr: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the non-default settings.
+    open override var extraDescription: String {
+        var text = "\(inChannels), \(outChannels), kernel_size=\(pythonPair(kernelSize)), stride=\(pythonPair(stride))"
+        switch padding {
+        case .valid: break
+        case .same: text += ", padding=same"
+        case .explicit(let h, let w): if h != 0 || w != 0 { text += ", padding=\(pythonPair((h, w)))" }
+        }
+        if dilation != (1, 1) { text += ", dilation=\(pythonPair(dilation))" }
+        if groups != 1 { text += ", groups=\(groups)" }
+        if bias == nil { text += ", bias=False" }
+        return text
+    }
+}
+
+/// Python's spelling of a pair: `(3, 3)`.
+func pythonPair(_ p: (Int, Int)) -> String { "(\(p.0), \(p.1))" }

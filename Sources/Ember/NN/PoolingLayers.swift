@@ -1,0 +1,100 @@
+/// Pooling layers over [N, C, H, W] (or unbatched [C, H, W]) inputs, like `torch.nn.MaxPool2d`,
+/// `AvgPool2d` and `AdaptiveAvgPool2d`. The stride defaults to the kernel size.
+
+/// Runs a 4-D op on a 3-D or 4-D input (an unbatched input is a batch of one), checking the rank.
+private func batchedOrNot(_ x: Tensor, _ layer: String, _ op: (Tensor) -> Tensor) -> Tensor {
+    guard x.rank == 3 || x.rank == 4 else {
+        shapeFailure(ShapeError("\(layer): expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape \(x.shape)"))
+    }
+    return x.rank == 3 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
+}
+
+/// A pair as PyTorch prints what it was given: `2` for a square (2, 2), `(2, 3)` otherwise.
+private func pairText(_ p: (Int, Int)) -> String { p.0 == p.1 ? "\(p.0)" : pythonPair(p) }
+
+/// Maximum over each window, like `torch.nn.MaxPool2d` (ceil_mode off).
+public final class MaxPool2d: Module {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.dilation = dilation
+        super.init()
+    }
+
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+        self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
+                  dilation: (dilation, dilation))
+    }
+
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot(x, "MaxPool2d") { maxPool2d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
+    }
+
+    public override var extraDescription: String {
+        "kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride)), padding=\(pairText(padding)), "
+            + "dilation=\(pairText(dilation)), ceil_mode=False"
+    }
+}
+
+/// Mean over each window, like `torch.nn.AvgPool2d` (ceil_mode off). With `countIncludePad`
+/// (PyTorch's default) padding zeros count in the mean.
+public final class AvgPool2d: Module {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    public let countIncludePad: Bool
+
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), countIncludePad: Bool = true) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.countIncludePad = countIncludePad
+        super.init()
+    }
+
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
+                  countIncludePad: countIncludePad)
+    }
+
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        self.init(kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot(x, "AvgPool2d") {
+            avgPool2d($0, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+        }
+    }
+
+    public override var extraDescription: String {
+        "kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride)), padding=\(pairText(padding))"
+
+    }
+}
+
+/// Average pooling to a fixed output size, like `torch.nn.AdaptiveAvgPool2d`.
+public final class AdaptiveAvgPool2d: Module {
+    public let outputSize: (Int, Int)
+
+    public init(outputSize: (Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0,
+                     "Ember: AdaptiveAvgPool2d: output size must be positive, got \(outputSize)")
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
+    public convenience init(outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot(x, "AdaptiveAvgPool2d") { adaptiveAvgPool2d($0, outputSize: outputSize) }
+    }
+
+    public override var extraDescription: String { "output_size=\(pairText(outputSize))" }
+}
