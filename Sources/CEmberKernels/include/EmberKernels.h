@@ -17,6 +17,9 @@ void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_
                     int64_t n, float beta1, float beta2, float eps, float step_size, float bias_correction2_sqrt,
                     float decay, float coupled_wd);
 
+/// dst[i] = table[src[i]]: bytes (pixels) to floats through a 256-entry table (a fused normalization).
+void ember_bytes_lookup(const uint8_t *src, float *dst, int64_t n, const float *table);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CEmberKernels
 import Foundation
 
 /// Grayscale images with class labels from a pair of IDX files, kept as bytes in memory.
@@ -77,7 +78,7 @@ public class IDXImageDataset: Dataset, BatchGathering {
                     precondition(index >= 0 && index < count, "Ember: sample index \(index) is out of range 0..<\(count)")
                     let from = src.baseAddress! + index * plane
                     let to = dst + row * plane
-                    for i in 0..<plane { to[i] = lut[Int(from[i])] }
+                    ember_bytes_lookup(from, to, Int64(plane), lut.baseAddress!)
                     labelsOut[row] = Int64(labelBytes[index])
                 }
             }

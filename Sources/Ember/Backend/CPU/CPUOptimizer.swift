@@ -12,7 +12,8 @@ extension CPUBackend {
         let stepSize = h.stepSize, bc2 = h.biasCorrection2Sqrt
         let decay = h.decoupledWeightDecay ? 1 - h.lr * wd : 1
         let coupled = h.decoupledWeightDecay ? 0 : wd
-        Parallel.chunks(n) { r in
+        // Memory-bound and run every step: split from 32K elements (the MLP's 200K-weight layer gets both cores).
+        Parallel.chunks(n, grain: 1 << 15) { r in
             ember_adam_f32(p + r.lowerBound, g + r.lowerBound, m + r.lowerBound, v + r.lowerBound,
                            vmax.map { $0 + r.lowerBound }, Int64(r.count), beta1, beta2, eps, stepSize, bc2, decay, coupled)
         }
