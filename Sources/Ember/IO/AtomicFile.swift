@@ -33,6 +33,10 @@ public final class AtomicFileWriter {
         guard descriptor >= 0 else {
             throw EmberIOError(.writeFailed, file: destination.path, "cannot create a temporary file in \(folder.path): \(String(cString: strerror(errno)))")
         }
+        // mkstemp creates the file 0600; give it the mode a plain create would (0666 less the umask).
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o666 & ~mask)
         fd = descriptor
         temporaryURL = URL(fileURLWithPath: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }

@@ -14,6 +14,17 @@ struct AtomicFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.bin"])
     }
 
+    @Test func writtenFilesGetTheUsualPermissions() throws {
+        let folder = makeIOTestFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("model.safetensors")
+        try AtomicFile.write(Data("x".utf8), to: target)
+        let mask = umask(0)
+        umask(mask)
+        let mode = try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? Int
+        #expect(mode == Int(0o666 & ~mask), "mode \(String(mode ?? 0, radix: 8)), not the 0600 of a temporary file")
+    }
+
     @Test func failureKeepsTheOldFile() throws {
         struct Boom: Error {}
         let folder = makeIOTestFolder()
