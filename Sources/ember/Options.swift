@@ -49,8 +49,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Use only the first N test images (quick runs).")
     var testSize: Int?
 
-    @Option(help: "Batch size for evaluation.")
-    var testBatchSize: Int = 1000
+    @Option(help: "Batch size for evaluation (default 1000; 100 for the CNN, whose activations are 25× larger).")
+    var testBatchSize: Int?
+
+    /// The evaluation batch for a model: the option, else 1000 (100 for the CNN).
+    func testBatchSize(for architecture: Architecture) -> Int {
+        testBatchSize ?? (architecture == .cnn ? 100 : 1000)
+    }
 
     @Option(help: "Worker threads for BLAS and element-wise kernels (default: all cores).")
     var threads: Int?
@@ -59,7 +64,9 @@ struct DataOptions: ParsableArguments {
     var json = false
 
     func validate() throws {
-        guard testBatchSize > 0 else { throw ValidationError("--test-batch-size must be positive, got \(testBatchSize)") }
+        if let testBatchSize, testBatchSize < 1 {
+            throw ValidationError("--test-batch-size must be positive, got \(testBatchSize)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be at least 1, got \(trainSize)") }
         if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1, got \(testSize)") }

@@ -129,7 +129,7 @@ struct TrainCommand: ParsableCommand {
             }
             bar.finish()
             let trainSeconds = Date().timeIntervalSince(epochStart)
-            let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize)
+            let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize(for: model))
             history.append(epoch: epoch, trainLoss: Float(lossSum / Double(max(seen, 1))), evaluation: evaluation,
                            seconds: trainSeconds)
             note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.2f s",

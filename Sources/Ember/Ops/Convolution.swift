@@ -104,8 +104,28 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
             + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
     }
+    // Without a graph to record (evaluation), bound im2col's memory by convolving a block of images
+    // at a time: a whole test batch of columns can take hundreds of megabytes.
+    let recordsGraph = GradMode.isEnabled && (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    let columnBytesPerImage = c * kh * kw * geometry.outHeight * geometry.outWidth * 4
+    let block = Swift.max(1, columnsBudget / Swift.max(columnBytesPerImage, 1))
+    if !recordsGraph && n > block {
+        let out = Tensor(uninitializedShape: [n, outChannels, geometry.outHeight, geometry.outWidth], device: x.device)
+        for start in Swift.stride(from: 0, to: n, by: block) {
+            let count = Swift.min(block, n - start)
+            var part = geometry
+            part.batch = count
+            let result = convolve(input.narrow(0, start: start, length: count), weight: weight, bias: bias,
+                                  geometry: part, groups: groups)
+            noGrad { out.narrow(0, start: start, length: count).copy_(result) }
+        }
+        return out
+    }
     return convolve(input, weight: weight, bias: bias, geometry: geometry, groups: groups)
 }
+
+/// The most memory im2col's columns may take when convolving without recording a graph.
+let columnsBudget = 64 << 20
 
 /// The convolution proper, recorded as one node.
 ///

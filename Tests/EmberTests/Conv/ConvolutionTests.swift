@@ -74,6 +74,18 @@ import Testing
         expectClose(w.grad!.toArray(), numericalGradient(of: g, at: w), atol: 2e-2, rtol: 1e-2, "finite differences w")
     }
 
+    @Test func evaluationInBlocksMatchesOneBatch() {
+        // 16 channels, 5×5 kernel, 64×64 output: 6.5 MB of columns per image, so without a graph the
+        // 48 images run in blocks of 9; the result must equal the recorded single pass.
+        manualSeed(21)
+        let x = Tensor.randn([48, 16, 64, 64])
+        let w = Tensor.randn([8, 16, 5, 5], requiresGrad: true), b = Tensor.randn([8])
+        let blocked = noGrad { conv2d(x, weight: w, bias: b, padding: 2) }
+        let whole = conv2d(x, weight: w, bias: b, padding: 2)
+        #expect(whole.gradFn != nil)
+        expectClose(blocked.toArray(), whole.toArray(), atol: 1e-4, "blocked evaluation")
+    }
+
     @Test func pad2dPadsAndRoutesGradient() {
         let x = Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2], requiresGrad: true)
         let y = x.pad2d(left: 1, right: 0, top: 0, bottom: 1)

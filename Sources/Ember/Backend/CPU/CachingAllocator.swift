@@ -14,7 +14,7 @@ final class CachingAllocator: @unchecked Sendable {
     private let limit: Int
     private let lock = NSLock()
 
-    init(limit: Int = 512 << 20) { self.limit = limit }
+    init(limit: Int = 128 << 20) { self.limit = limit }
 
     /// Sizes are rounded up to 64 bytes below 4 KiB and to 4 KiB pages above, so near sizes share blocks.
     @inline(__always)
