@@ -65,3 +65,12 @@ func peakRSSMiB() -> Int {
     #endif
     return usage.ru_maxrss / 1024
 }
+
+/// Set by SIGINT / SIGTERM: the run stops after the current input and prints its summary.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+func installStopHandler() {
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig) { _ in stopRequested = 1 }
+    }
+}

@@ -15,7 +15,7 @@
 //
 // A crash, a hang (an input running over --hang-seconds) or a peak RSS over --max-rss-mb is a
 // finding: the process prints the input's index and exits non-zero. Thrown errors are the
-// expected outcome.
+// expected outcome. SIGINT or SIGTERM stops the run after the current input, with its summary.
 
 import Foundation
 
@@ -49,12 +49,18 @@ func main() -> Int32 {
     let loadable = corpus.pickles.filter { (try? Target.pickle.run($0.wrapper.checkpoint(around: $0.wrapper.pickle), name: $0.name)) != nil }
     print("pickle seeds that load unmutated: \(loadable.map(\.name).joined(separator: ", "))")
     installCrashHandler()
+    installStopHandler()
     startWatchdog(seconds: options.hangSeconds)
 
     var stats: [Target: Stats] = [:]
     let began = monotonicSeconds()
-    let end = options.start + options.iterations
+    var end = options.start + options.iterations
     for index in options.start..<end {
+        if stopRequested != 0 {
+            print("fuzz: stopped by a signal after \(index - options.start) inputs")
+            end = index
+            break
+        }
         var target = options.target ?? Target.allCases[index % Target.allCases.count]
         if corpus.isEmpty(target) { target = .raw }
         let (input, label) = corpus.input(target, index: index, seed: options.seed)
@@ -95,8 +101,9 @@ func main() -> Int32 {
         }
     }
     let elapsed = monotonicSeconds() - began
-    print("ran \(options.iterations) inputs (\(options.start)..<\(end)) in \(String(format: "%.1f", elapsed)) s "
-        + "(\(String(format: "%.0f", Double(options.iterations) / elapsed)) inputs/s); no crashes, no hangs; peak RSS \(peakRSSMiB()) MiB")
+    let ran = end - options.start
+    print("ran \(ran) inputs (\(options.start)..<\(end)) in \(String(format: "%.1f", elapsed)) s "
+        + "(\(String(format: "%.0f", Double(ran) / elapsed)) inputs/s); no crashes, no hangs; peak RSS \(peakRSSMiB()) MiB")
     for target in Target.allCases {
         guard let s = stats[target] else { continue }
         print("  \(target.rawValue): \(s.inputs) inputs, \(s.loaded) loaded; slowest input \(s.slowest.index) "
