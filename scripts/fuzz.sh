@@ -9,7 +9,8 @@
 # target's input count, time, rate, slowest input and peak RSS, and a summary; exits non-zero if
 # any target crashed, hung, ran an input over 1 s or went over the RSS limit. Logs go to
 # .build/fuzz/<target>.log. Zip checkpoints go through a temporary file, so TMPDIR is set to
-# /dev/shm when it exists.
+# /dev/shm when it exists. To stop a long target early with its exact count, `kill` the harness
+# process (SIGTERM): it prints its summary and the script goes on to the next target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
