@@ -22,7 +22,7 @@ while getopts "n:s:k:h" opt; do
         n) inputs="$OPTARG" ;;
         s) seed_args=(--seed "$OPTARG") ;;
         k) start_args=(--start "$OPTARG") ;;
-        *) sed -n '2,12p' "$0"; exit 2 ;;
+        *) sed -n '2,13p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
