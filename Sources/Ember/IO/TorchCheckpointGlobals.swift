@@ -43,6 +43,11 @@ final class TorchStateDictHooks: PickleHooks {
 
     /// Most dims a tensor may have (PyTorch allows 64).
     static let maxRank = 64
+    /// Most items all `OrderedDict(items)` calls of a load may add: a pickle can call it again
+    /// with the same memoized list for every few bytes, which would make loading quadratic.
+    /// torch.save calls `OrderedDict()` empty and fills it with SETITEMS.
+    static let maxOrderedDictItems = 1 << 22
+    private var orderedDictItems = 0
 
     init(legacy: Bool) { self.legacy = legacy }
 
@@ -77,9 +82,13 @@ final class TorchStateDictHooks: PickleHooks {
                 guard args.count == 1, let pairs = items.sequence else {
                     throw PickleError.unsupported("OrderedDict called with \(args.count) arguments")
                 }
+                orderedDictItems += pairs.count
+                guard orderedDictItems <= Self.maxOrderedDictItems else {
+                    throw PickleError.malformed("OrderedDict calls with more than \(Self.maxOrderedDictItems) items in all")
+                }
                 for pair in pairs {
                     guard let kv = pair.sequence, kv.count == 2 else { throw PickleError.malformed("OrderedDict item is not a pair") }
-                    dict.set(kv[0], kv[1])
+                    try dict.set(kv[0], kv[1])
                 }
             }
             return .dict(dict)
@@ -122,6 +131,10 @@ final class TorchStateDictHooks: PickleHooks {
         case let .string(s): key = s
         case let .int(i): key = String(i)
         default: throw PickleError.malformed("storage key is a \(fields[2].typeName)")
+        }
+        // Looked up (hashed) once per persistent id, which a pickle can repeat every 3 bytes.
+        guard key.utf8.count <= PickleDict.maxKeyLength else {
+            throw PickleError.malformed("a storage key of \(key.utf8.count) bytes (the limit is \(PickleDict.maxKeyLength))")
         }
         guard let count = fields[4].intValue, count >= 0, count <= Int.max / 8 else {
             throw PickleError.malformed("storage '\(key.prefix(100))' has an invalid element count")

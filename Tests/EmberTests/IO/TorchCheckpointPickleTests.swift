@@ -178,4 +178,50 @@ struct TorchCheckpointPickleTests {
         #expect(TorchStorageType.halfToFloat(0x7E00).isNaN)
         #expect(TorchStorageType.halfToFloat(0x7BFF) == 65504)
     }
+
+    // Found by reading the unpickler during the 1M-input fuzz run: each of these pickles repeats
+    // an O(size) operation for every few bytes, so loading was quadratic (a 70 KB pickle took 47 s).
+
+    /// BINUNICODE of `count` bytes.
+    private static func string(_ count: Int, _ byte: UInt8 = 0x61) -> [UInt8] {
+        [0x58] + withUnsafeBytes(of: UInt32(count).littleEndian, Array.init) + [UInt8](repeating: byte, count: count)
+    }
+
+    @Test("dict keys are bounded, so setting a memoized long key many times cannot hash the file over and over")
+    func longDictKey() throws {
+        var bytes: [UInt8] = [0x80, 0x02] + Self.string(PickleDict.maxKeyLength + 1) + [0x71, 1, 0x30, 0x7D, 0x28]  // PUT 1, POP, {}, MARK
+        for _ in 0..<20_000 { bytes += [0x68, 1, 0x68, 1] }  // GET 1, GET 1
+        bytes += [0x75, 0x2E]  // SETITEMS, STOP
+        let error = try #require(throws: TorchCheckpointError.self) { try unpickleStateDict(bytes) }
+        #expect(error.kind == .malformed)
+        // A key at the limit is fine.
+        let ok: [UInt8] = [0x80, 0x02, 0x7D] + Self.string(PickleDict.maxKeyLength) + [0x4E, 0x73, 0x2E]  // {}, key, None, SETITEM
+        #expect(try unpickle(ok) { value -> Int in guard case let .dict(d) = value else { return -1 }; return d.count } == 1)
+    }
+
+    @Test("storage keys are bounded: a persistent id with a long key can be repeated every 3 bytes")
+    func longStorageKey() throws {
+        var bytes: [UInt8] = [0x80, 0x02, 0x28] + Self.string(7, 0) + Array("ctorch\nFloatStorage\n".utf8)
+        bytes.replaceSubrange(8..<15, with: Array("storage".utf8))
+        bytes += Self.string(PickleDict.maxKeyLength + 1) + Self.string(3, 0x63) + [0x4B, 1, 0x74, 0x71, 1]  // key, 'ccc', 1, TUPLE, PUT 1
+        for _ in 0..<20_000 { bytes += [0x68, 1, 0x51, 0x30] }  // GET 1, BINPERSID, POP
+        bytes += [0x7D, 0x2E]
+        let error = try #require(throws: TorchCheckpointError.self) { try unpickleStateDict(bytes) }
+        #expect(error.kind == .malformed)
+        #expect(error.description.contains("storage key of \(PickleDict.maxKeyLength + 1) bytes"))
+    }
+
+    @Test("OrderedDict(items) calls share one item budget, so calling it again and again on one list stops")
+    func orderedDictBudget() throws {
+        let items = TorchStateDictHooks.maxOrderedDictItems / 4 + 1
+        var bytes: [UInt8] = [0x80, 0x02, 0x4B, 1, 0x4B, 2, 0x86, 0x71, 1, 0x28]  // (1, 2), PUT 1, MARK
+        bytes += [UInt8](repeating: 0, count: 2 * items)
+        for i in 0..<items { bytes[10 + 2 * i] = 0x68; bytes[11 + 2 * i] = 1 }  // GET 1
+        bytes += [0x6C, 0x85, 0x71, 2, 0x30] + Array("ccollections\nOrderedDict\n".utf8) + [0x71, 3, 0x30]  // LIST, TUPLE1
+        for _ in 0..<5 { bytes += [0x68, 3, 0x68, 2, 0x52, 0x30] }  // OrderedDict(list), POP
+        bytes += [0x7D, 0x2E]
+        let error = try #require(throws: TorchCheckpointError.self) { try unpickleStateDict(bytes) }
+        #expect(error.kind == .malformed)
+        #expect(error.description.contains("more than \(TorchStateDictHooks.maxOrderedDictItems) items"))
+    }
 }

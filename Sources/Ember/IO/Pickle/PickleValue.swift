@@ -77,6 +77,11 @@ final class PickleDict {
 
     init(ordered: Bool = false) { self.ordered = ordered }
 
+    /// Longest string key, in UTF-8 bytes. Hashing a key costs its length, and a pickle can set a
+    /// memoized key again for every 4 bytes, so unbounded keys make loading quadratic in the
+    /// file's size. State-dict keys are module paths, far shorter.
+    static let maxKeyLength = 1024
+
     private enum Key: Hashable {
         case string(String), int(Int), bool(Bool), none
     }
@@ -91,7 +96,10 @@ final class PickleDict {
         }
     }
 
-    func set(_ key: PickleValue, _ value: PickleValue) {
+    func set(_ key: PickleValue, _ value: PickleValue) throws(PickleError) {
+        if case let .string(s) = key, s.utf8.count > Self.maxKeyLength {
+            throw .malformed("a dict key of \(s.utf8.count) bytes (the limit is \(Self.maxKeyLength))")
+        }
         if let k = Self.key(key) {
             if let at = index[k] {
                 entries[at].value = value

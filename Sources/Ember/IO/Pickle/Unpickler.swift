@@ -158,7 +158,7 @@ final class Unpickler {
         }
         var i = 0
         while i < pairs.count {
-            dict.set(pairs[i].value, pairs[i + 1].value)
+            try dict.set(pairs[i].value, pairs[i + 1].value)
             i += 2
         }
     }
