@@ -31,6 +31,13 @@ struct TorchZipCheckpointReader {
     static let maxPickleBytes = 256 << 20
 
     func read() throws -> [(key: String, tensor: Tensor)] {
+        let mapped: Data
+        do {
+            mapped = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw TorchCheckpointError(.io, file: file, "cannot read the file: \(error.localizedDescription)")
+        }
+        try mapped.withUnsafeBytes { try ZipStructure.validate($0, file: file) }
         let archive: Archive
         do {
             archive = try Archive(url: url, accessMode: .read)
