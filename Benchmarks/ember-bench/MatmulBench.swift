@@ -45,7 +45,7 @@ func matmulBenchmark() {
 
 /// Puts OpenBLAS back to the threading Ember chose for itself (see BLASThreading).
 func restoreBLASThreads() {
-    let emberSplits = (ProcessInfo.processInfo.environment["EMBER_BLAS_THREADS"] ?? "ember") != "openblas"
+    let emberSplits = ProcessInfo.processInfo.environment["EMBER_BLAS_THREADS"] != "openblas"
     setRawBLASThreads(emberSplits ? 1 : numThreads())
 }
 
