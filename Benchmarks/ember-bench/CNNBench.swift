@@ -24,27 +24,16 @@ func cnnBenchmark(steps: Int, convLayers: Bool = true) throws {
     let model = BenchCNN()
     let optimizer = Adam(model.parameters(), lr: 1e-3)
     let order = RandomGenerator(seed: 1).permutation(train.count)
-    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     print("cnn: PyTorch's MNIST CNN (conv 1→32→64 3×3, max-pool 2, fc 9216→128→10), Adam, batch 64, \(numThreads()) threads")
     var phase = [Double](repeating: 0, count: 4)
     let warmup = 3
-    var start = clock()
+    var start = secondsNow()
     for step in 0..<(steps + warmup) {
-        if step == warmup { phase = [0, 0, 0, 0]; start = clock() }
-        let t0 = clock()
+        if step == warmup { phase = [0, 0, 0, 0]; start = secondsNow() }
         let lo = (step * 64) % (train.count - 64)
-        let (x, y) = train.batch(at: Array(order[lo..<lo + 64]))
-        let t1 = clock()
-        let loss = crossEntropy(model(x), y)
-        let t2 = clock()
-        optimizer.zeroGrad()
-        loss.backward()
-        let t3 = clock()
-        optimizer.step()
-        let t4 = clock()
-        phase[0] += t1 - t0; phase[1] += t2 - t1; phase[2] += t3 - t2; phase[3] += t4 - t3
+        timedTrainingStep(model, optimizer, train, Array(order[lo..<lo + 64]), phases: &phase)
     }
-    let perStep = (clock() - start) / Double(steps)
+    let perStep = (secondsNow() - start) / Double(steps)
     let epochSteps = (train.count + 63) / 64
     print("step: \(format(perStep * 1000, 1)) ms over \(steps) steps → \(format(perStep * Double(epochSteps), 1)) s per epoch "
           + "(\(epochSteps) steps)")

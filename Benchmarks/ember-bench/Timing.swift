@@ -1,4 +1,5 @@
 import Dispatch
+import Ember
 import Foundation
 
 /// Times `body` and returns seconds per call: repeats until a batch lasts at least `minimum`
@@ -39,4 +40,25 @@ func format(_ value: Double, _ decimals: Int = 1) -> String { String(format: "%.
 
 func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+/// Now, in seconds.
+func secondsNow() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// One classifier training step as the benchmarks time it: assemble the batch of `indices`, forward
+/// with cross-entropy, backward, optimizer step. Adds each phase's seconds to `phases`
+/// (gather, forward, backward, optimizer).
+func timedTrainingStep(_ model: Module, _ optimizer: Optimizer, _ data: IDXImageDataset, _ indices: [Int],
+                       phases: inout [Double]) {
+    let t0 = secondsNow()
+    let (x, y) = data.batch(at: indices)
+    let t1 = secondsNow()
+    let loss = crossEntropy(model(x), y)
+    let t2 = secondsNow()
+    optimizer.zeroGrad()
+    loss.backward()
+    let t3 = secondsNow()
+    optimizer.step()
+    let t4 = secondsNow()
+    phases[0] += t1 - t0; phases[1] += t2 - t1; phases[2] += t3 - t2; phases[3] += t4 - t3
 }

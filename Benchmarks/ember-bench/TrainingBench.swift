@@ -19,35 +19,24 @@ func trainingBenchmark(epochs: Int, steps: Int?) throws {
     let optimizer = Adam(model.parameters(), lr: 1e-3)
     let order = RandomGenerator(seed: 1)
     var phase = [Double](repeating: 0, count: 4)
-    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     print("training: seed MLP 784-256-10, Adam lr 1e-3, batch 64, \(numThreads()) threads")
     var epochSeconds: [Double] = []
     for epoch in 1...epochs {
         let permutation = order.permutation(train.count)
         let batches = steps ?? (train.count + 63) / 64
-        let start = clock()
+        let start = secondsNow()
         for step in 0..<batches {
-            let t0 = clock()
             let lo = (step * 64) % train.count
-            let (x, y) = train.batch(at: Array(permutation[lo..<min(lo + 64, train.count)]))
-            let t1 = clock()
-            let loss = crossEntropy(model(x), y)
-            let t2 = clock()
-            optimizer.zeroGrad()
-            loss.backward()
-            let t3 = clock()
-            optimizer.step()
-            let t4 = clock()
-            phase[0] += t1 - t0; phase[1] += t2 - t1; phase[2] += t3 - t2; phase[3] += t4 - t3
+            timedTrainingStep(model, optimizer, train, Array(permutation[lo..<min(lo + 64, train.count)]), phases: &phase)
         }
-        let seconds = clock() - start
+        let seconds = secondsNow() - start
         epochSeconds.append(seconds)
         print("epoch \(epoch): \(format(seconds, 3)) s (\(batches) steps, \(format(seconds / Double(batches) * 1e6, 0)) µs/step)")
     }
     let steps = Double(epochs * (steps ?? (train.count + 63) / 64))
     print("step breakdown (µs): gather \(format(phase[0] / steps * 1e6, 1)), forward \(format(phase[1] / steps * 1e6, 1)), "
           + "backward \(format(phase[2] / steps * 1e6, 1)), optimizer \(format(phase[3] / steps * 1e6, 1))")
-    let evalStart = clock()
+    let evalStart = secondsNow()
     var correct = 0
     model.eval()
     noGrad {
@@ -55,6 +44,6 @@ func trainingBenchmark(epochs: Int, steps: Int?) throws {
             correct += Int(model(images).argmax(dim: 1).eq(labels).sum().item())
         }
     }
-    print("evaluation of 10,000 test images: \(format((clock() - evalStart) * 1000, 1)) ms, accuracy \(format(Double(correct) / 100, 2)) %")
+    print("evaluation of 10,000 test images: \(format((secondsNow() - evalStart) * 1000, 1)) ms, accuracy \(format(Double(correct) / 100, 2)) %")
     print("best epoch: \(format(epochSeconds.min()!, 3)) s")
 }

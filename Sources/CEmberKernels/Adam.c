@@ -1,4 +1,5 @@
 #include "EmberKernels.h"
+#include "Clones.h"
 #include <math.h>
 
 // sqrtf may set errno, which keeps the compiler from vectorizing; the element-wise builtin does not.
@@ -8,11 +9,6 @@
 #define EMBER_SQRT(x) sqrtf(x)
 #endif
 
-#if defined(__x86_64__) && defined(__linux__)
-#define EMBER_CLONES __attribute__((target_clones("avx2,fma", "default")))
-#else
-#define EMBER_CLONES
-#endif
 
 EMBER_CLONES
 void ember_adam_f32(float *restrict param, const float *restrict grad, float *restrict exp_avg,

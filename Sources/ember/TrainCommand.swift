@@ -96,9 +96,9 @@ struct TrainCommand: ParsableCommand {
         let optimizer = makeOptimizer(net.parameters())
         var firstEpoch = 1
         if let resume {
-            let state = try TrainingCheckpoint.load(model: net, optimizer: optimizer, from: resume, architecture: model)
-            firstEpoch = state.epochsDone + 1
-            note("Resumed from \(resume) after \(state.epochsDone) epochs", json: data.json)
+            let epochsDone = try TrainingCheckpoint.load(model: net, optimizer: optimizer, from: resume, architecture: model)
+            firstEpoch = epochsDone + 1
+            note("Resumed from \(resume) after \(epochsDone) epochs", json: data.json)
         }
         let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
         let steps = loader.count

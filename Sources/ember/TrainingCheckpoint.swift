@@ -25,7 +25,7 @@ enum TrainingCheckpoint {
 
     /// Loads weights (and optimizer state when its file exists); returns the epochs already done.
     static func load(model: Module, optimizer: Optimizer, from path: String, architecture: Architecture) throws
-        -> (epochsDone: Int, Void) {
+        -> Int {
         let (tensors, metadata) = try Safetensors.read(contentsOf: URL(fileURLWithPath: path))
         if let recorded = metadata[Architecture.metadataKey], recorded != architecture.rawValue {
             throw ValidationError("\(path) holds a \(recorded) model but --model is \(architecture.rawValue); "
@@ -39,6 +39,6 @@ enum TrainingCheckpoint {
         } else {
             FileHandle.standardError.write(Data("warning: \(optimizerFile) not found; the optimizer starts fresh\n".utf8))
         }
-        return (Int(metadata["ember.epochs"] ?? "0") ?? 0, ())
+        return Int(metadata["ember.epochs"] ?? "0") ?? 0
     }
 }
