@@ -18,7 +18,7 @@ extension Tensor {
                 shapeFailure(ShapeError("backward: grad can be implicitly created only for scalar outputs, "
                     + "but the tensor has shape \(shape); pass a gradient of that shape"))
             }
-            seed = Tensor.ones(shape)
+            seed = Tensor.ones(shape, device: device)
         }
         noGrad { runBackward(seed: seed, retainGraph: retainGraph) }
     }

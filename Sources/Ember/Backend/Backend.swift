@@ -23,6 +23,10 @@ public protocol Backend: AnyObject {
     func fill(_ storage: Storage, count: Int, dtype: DType, value: Double)
     /// Copies host values into a contiguous storage.
     func upload(_ values: UnsafeRawBufferPointer, into storage: Storage)
+    /// Copies `view`'s elements, row-major, into host memory (waiting for queued work first).
+    func download(_ view: StridedView, into destination: UnsafeMutableRawPointer)
+    /// Waits until all queued work has finished (a no-op for backends that run synchronously).
+    func synchronize()
 
     // MARK: Element-wise
     /// `op(x)` element by element.

@@ -142,6 +142,10 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
         case .none: return losses
         case .sum: return losses.sum()
         case .mean:
+            if input.device != .cpu {
+                // Counted on the device: reading the targets back would make the host wait for the GPU every step.
+                return losses.sum() / target.ne(Float(ignoreIndex)).sum()
+            }
             let kept = target.toIntArray().reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
             return losses.sum() * (1 / Float(kept))
         }

@@ -179,6 +179,16 @@ open class Module: CustomStringConvertible {
 
     public func buffers() -> [Tensor] { namedBuffers().map(\.1) }
 
+    // MARK: Devices
+
+    /// Moves every parameter and buffer to `device` in place, like `model.to(device)`: the tensors
+    /// stay the same objects, so an optimizer made before the move keeps working.
+    @discardableResult
+    public func to(_ device: Device) -> Self {
+        for t in parameters() + buffers() { t.moveData(to: device) }
+        return self
+    }
+
     // MARK: Modes and gradients
 
     /// Sets training mode on this module and every submodule.

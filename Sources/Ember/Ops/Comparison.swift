@@ -31,6 +31,7 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let shape = checkShape { () throws(ShapeError) in
         try Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
     }
+    a.checkSameDevice("where", condition, b)
     let out = Tensor.result(a.backend.select(condition.view.broadcast(to: shape), a.view.broadcast(to: shape),
                                              b.view.broadcast(to: shape), shape: shape), shape: shape)
     let (sa, sb) = (a.shape, b.shape)

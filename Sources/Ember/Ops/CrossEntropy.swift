@@ -8,6 +8,7 @@ extension Tensor {
             shapeFailure(ShapeError("crossEntropyPerRow: expects logits [N, C] and int64 targets [N], "
                 + "got logits \(shape) and \(targets.dtype) targets \(targets.shape)"))
         }
+        checkSameDevice("crossEntropy", targets)
         let (rows, cols) = (shape[0], shape[1])
         let logits = contiguous()
         let (losses, softmax) = backend.crossEntropy(logits.view, targets: targets.view, rows: rows, cols: cols,

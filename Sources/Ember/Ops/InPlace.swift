@@ -15,6 +15,7 @@ extension Tensor {
 
     private func inPlace(_ op: BinaryOp, _ other: Tensor, _ name: String) -> Tensor {
         checkInPlace(name)
+        checkSameDevice(name, other)
         _ = checkShape { () throws(ShapeError) in
             let b = try Shape.broadcast(shape, other.shape, op: name)
             guard b == shape else {
@@ -64,7 +65,8 @@ extension Tensor {
             return b
         }
         let converted = source.dtype == dtype ? source : source.to(dtype)
-        backend.copy(converted.view.broadcast(to: shape), into: view)
+        let local = converted.device == device ? converted : noGrad { converted.to(device) }
+        backend.copy(local.view.broadcast(to: shape), into: view)
         return self
     }
 

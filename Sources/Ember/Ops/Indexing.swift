@@ -6,6 +6,7 @@ extension Tensor {
         guard indices.rank <= 1 else {
             shapeFailure(ShapeError("indexSelect: indices must be 0-D or 1-D, got shape \(indices.shape)"))
         }
+        checkSameDevice("indexSelect", indices)
         let source = isContiguous ? self : noGrad { contiguous() }
         let (outer, size, inner) = source.splitAround(d)
         var outShape = shape
@@ -27,6 +28,7 @@ extension Tensor {
             shapeFailure(ShapeError("gather: indices of shape \(indices.shape) do not match the input's shape \(shape) "
                 + "outside dim \(d)"))
         }
+        checkSameDevice("gather", indices)
         let source = isContiguous ? self : noGrad { contiguous() }
         let idx = indices.contiguous()
         let (outer, size, inner) = source.splitAround(d)
@@ -58,7 +60,7 @@ extension Tensor {
             shapeFailure(ShapeError("oneHot: expects int64 class indices, got \(dtype)"))
         }
         let flat = reshape([-1, 1])
-        let ones = Tensor.ones([flat.shape[0], 1])
+        let ones = Tensor.ones([flat.shape[0], 1], device: device)
         return ones.scatterAdd(dim: 1, indices: flat, size: classes).reshape(shape + [classes])
     }
 }

@@ -10,6 +10,7 @@ extension Tensor {
                 shapeFailure(ShapeError("cat: sizes of tensors must match except in dim \(d); "
                     + "tensor 0 has shape \(first.shape) but tensor \(i) has shape \(t.shape)"))
             }
+            first.checkSameDevice("cat", t)
             guard t.dtype == first.dtype else {
                 shapeFailure(ShapeError("cat: tensor \(i) is \(t.dtype) but tensor 0 is \(first.dtype)"))
             }

@@ -48,6 +48,7 @@ extension Tensor {
 
     /// The product without graph recording.
     static func rawProduct(_ a: Tensor, _ b: Tensor, batchShape: [Int], m: Int, n: Int, k: Int, bias: Tensor?) -> Tensor {
+        a.checkSameDevice(bias == nil ? "matmul" : "linear", b, bias)
         let av = a.batched(batchShape, rows: m, cols: k), bv = b.batched(batchShape, rows: k, cols: n)
         let storage = a.backend.matmul(av, bv, bias: bias?.view, batch: Shape.count(batchShape), m: m, n: n, k: k)
         return Tensor.result(storage, shape: batchShape + [m, n])

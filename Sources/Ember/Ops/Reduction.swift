@@ -111,7 +111,7 @@ extension Tensor {
 
     private func extremum(_ op: ReduceOp, dim: Int, keepdim: Bool) -> (values: Tensor, indices: Tensor) {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: op == .max ? "max" : "min") }
-        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64)) }
+        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
         if dtype == .int64 {
             let (v, i) = noGrad { to(.float32).extremum(op, dim: dim, keepdim: keepdim) }
             return (v.to(.int64), i)

@@ -150,7 +150,7 @@ extension Tensor {
         let out = makeView(shape: newShape, strides: newStrides, offset: offset + lo * strides[d])
         let inputShape = shape
         return out.recording("slice", inputs: [self]) { g in
-            let full = Tensor.zeros(inputShape)
+            let full = Tensor.zeros(inputShape, device: g.device)
             full.slice(d, start: lo, end: hi, step: step).copy_(g)
             return [full]
         }

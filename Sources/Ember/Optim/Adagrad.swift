@@ -22,7 +22,7 @@ public final class Adagrad: Optimizer {
         var g = grad
         if weightDecay != 0 { g = g + p * weightDecay }
         let clr = lr / (1 + Float(step - 1) * lrDecay)
-        let sum = state["sum"] ?? Tensor.full(p.shape, initialAccumulatorValue)
+        let sum = state["sum"] ?? Tensor.full(p.shape, initialAccumulatorValue, device: p.device)
         state["sum"] = sum
         sum.add_(g * g)
         p.add_(g / (sum.sqrt() + eps), alpha: -clr)

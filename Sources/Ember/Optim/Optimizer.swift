@@ -107,7 +107,9 @@ open class Optimizer {
                 throw OptimizerStateError("\(type(of: self)).loadStateDict: \"\(key)\" has shape \(t.shape), "
                     + "but parameter \(index) has shape \(parameters[index].shape)")
             }
-            newState[index][parts[2]] = noGrad { t.to(.float32).clone().detach() }
+            // Moment buffers live beside their parameter; the step counter stays a host scalar.
+            let device = parts[2] == "step" ? Device.cpu : parameters[index].device
+            newState[index][parts[2]] = noGrad { t.to(.float32).to(device).clone().detach() }
         }
         state = newState
         hyperparameters = hyper

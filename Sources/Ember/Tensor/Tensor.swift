@@ -4,12 +4,14 @@
 /// slicing and expand make no copies. It is a reference type, as in PyTorch: a parameter held by a
 /// module and by an optimizer is one object, and `grad` accumulates into it.
 public final class Tensor {
-    public let storage: Storage
+    /// The memory this tensor views. Replaced only by `Module.to(_:)`, which moves a parameter's data
+    /// to another device while keeping the tensor (and the optimizer's reference to it).
+    public private(set) var storage: Storage
     public let shape: [Int]
     /// Strides in elements (not bytes).
-    public let strides: [Int]
+    public private(set) var strides: [Int]
     /// Offset of the first element in `storage`, in elements.
-    public let offset: Int
+    public private(set) var offset: Int
     public let dtype: DType
 
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs).
@@ -83,6 +85,25 @@ public final class Tensor {
     /// A tensor that shares storage but is cut off from the graph.
     public func detach() -> Tensor {
         makeView(shape: shape, strides: strides, offset: offset)
+    }
+
+    /// Moves this tensor's data (and its gradient) to `target` in place, keeping the tensor object:
+    /// what `Module.to(_:)` does to every parameter and buffer.
+    func moveData(to target: Device) {
+        guard device != target else { return }
+        let moved = noGrad { detach().to(target) }
+        storage = moved.storage
+        strides = moved.strides
+        offset = moved.offset
+        if let g = grad { grad = noGrad { g.to(target) } }
+    }
+
+    /// Stops with a message naming both devices unless every tensor is on this tensor's device.
+    func checkSameDevice(_ op: String, _ others: Tensor?...) {
+        for case let other? in others where other.device != device {
+            fatalError("Ember: \(op): expected all tensors on the same device, got \(device) and \(other.device); "
+                + "move them with .to(device) first")
+        }
     }
 
     /// Sets `requiresGrad` and returns self, for chaining.

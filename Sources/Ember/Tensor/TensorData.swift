@@ -57,10 +57,25 @@ extension Tensor {
         return noGrad { host.contiguous() }
     }
 
-    /// Copies the tensor to another device (returns self when already there).
+    /// Copies the tensor to another device (returns self when already there), like `x.to(device)`.
+    /// The copy stays in the graph: its gradient flows back to the original's device.
     public func to(_ target: Device) -> Tensor {
         if target == device { return self }
-        fatalError("Ember: copying tensors to \(target) needs a backend for it; this build has the CPU backend only")
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: target)
+        if target == .cpu {
+            backend.download(view, into: out.storage.pointer)
+        } else if device == .cpu {
+            let source = noGrad { contiguous() }
+            let bytes = UnsafeRawBufferPointer(start: source.storage.pointer + source.offset * dtype.itemSize,
+                                               count: count * dtype.itemSize)
+            target.backend.upload(bytes, into: out.storage)
+            withExtendedLifetime(source) {}
+        } else {
+            // Between two GPUs: through the host (rare; keeps each backend to its own device).
+            return to(.cpu).to(target)
+        }
+        let origin = device
+        return out.recording("to", inputs: [self]) { g in [g.to(origin)] }
     }
 }
 

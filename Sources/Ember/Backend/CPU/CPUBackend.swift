@@ -88,6 +88,14 @@ public final class CPUBackend: Backend {
         storage.pointer.copyMemory(from: base, byteCount: values.count)
     }
 
+    public func download(_ view: StridedView, into destination: UnsafeMutableRawPointer) {
+        let source = view.isContiguous ? view.storage : copy(view)
+        let offset = view.isContiguous ? view.offset : 0
+        destination.copyMemory(from: source.pointer + offset * view.dtype.itemSize, byteCount: view.count * view.dtype.itemSize)
+    }
+
+    public func synchronize() {}
+
     // MARK: Random
 
     public func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator) {

@@ -1,0 +1,450 @@
+/// The CUDA C source of every kernel the CUDA backend launches. NVRTC compiles it once per process,
+/// for the GPU's own compute capability, the first time a CUDA tensor is made.
+///
+/// Conventions shared with the Swift side (`CUDAKernelArguments`):
+/// - integers are `long long` (i64) and structs hold only i64, so the parameter buffer built in Swift
+///   has C's layout without padding rules to get wrong;
+/// - strided operands are described by one `Shape` (the merged output dims) and one `Strides` per
+///   operand; rank 0 means "contiguous, index directly";
+/// - op codes are the `code` values of `UnaryOp` / `BinaryOp` in `CUDAOpCodes.swift`;
+/// - a kernel that meets a bad index (out of range, a cross-entropy target) records it in `err`
+///   (kind, value, bound) instead of trapping; the host reports it at its next synchronisation.
+let cudaKernelSource = #"""
+typedef long long i64;
+typedef unsigned long long u64;
+#define MAXD 8
+struct Shape { i64 rank; i64 size[MAXD]; };
+struct Strides { i64 s[MAXD]; };
+
+extern "C" {
+
+__device__ __forceinline__ i64 offsetOf(i64 i, const Shape& sh, const Strides& st) {
+    if (sh.rank == 0) return i;
+    i64 off = 0;
+    for (int d = (int)sh.rank - 1; d >= 0; --d) {
+        i64 q = i / sh.size[d];
+        off += (i - q * sh.size[d]) * st.s[d];
+        i = q;
+    }
+    return off;
+}
+
+__device__ void reportError(i64* err, i64 kind, i64 value, i64 bound) {
+    if (atomicCAS((u64*)err, 0ull, (u64)kind) == 0ull) { err[1] = value; err[2] = bound; }
+}
+
+#define GRID_LOOP(i, n) for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < (n); i += (i64)blockDim.x * gridDim.x)
+
+__device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
+    switch (op) {
+    case 0: return -x;
+    case 1: return expf(x);
+    case 2: return logf(x);
+    case 3: return sqrtf(x);
+    case 4: return 1.0f / sqrtf(x);
+    case 5: return fabsf(x);
+    case 6: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
+    case 7: return x * x;
+    case 8: return 1.0f / x;
+    case 9: return x > 0.0f ? x : 0.0f;
+    case 10: return 1.0f / (1.0f + expf(-x));
+    case 11: return tanhf(x);
+    case 12: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case 13: return x * p1 > p2 ? x : log1pf(expf(x * p1)) / p1;
+    case 14: return x > 0.0f ? x : x * p1;
+    case 15: return sinf(x);
+    case 16: return cosf(x);
+    case 17: return x + p1;
+    case 18: return x * p1;
+    case 19: return p1 == 2.0f ? x * x : (p1 == 0.5f ? sqrtf(x) : powf(x, p1));
+    case 20: return p1 - x;
+    case 21: return p1 / x;
+    case 22: return x < p1 ? p1 : (x > p2 ? p2 : x);
+    case 23: return x > p1 ? 1.0f : 0.0f;
+    }
+    return 0.0f;
+}
+
+__device__ __forceinline__ float binaryOp(int op, float a, float b, float p1, float p2) {
+    switch (op) {
+    case 0: return a + b;
+    case 1: return a - b;
+    case 2: return a * b;
+    case 3: return a / b;
+    case 4: return powf(a, b);
+    case 5: return (isnan(a) || isnan(b)) ? __int_as_float(0x7fc00000) : fmaxf(a, b);
+    case 6: return (isnan(a) || isnan(b)) ? __int_as_float(0x7fc00000) : fminf(a, b);
+    case 7: return a == b ? 1.0f : 0.0f;
+    case 8: return a != b ? 1.0f : 0.0f;
+    case 9: return a < b ? 1.0f : 0.0f;
+    case 10: return a <= b ? 1.0f : 0.0f;
+    case 11: return a > b ? 1.0f : 0.0f;
+    case 12: return a >= b ? 1.0f : 0.0f;
+    case 13: return b > 0.0f ? a : 0.0f;
+    case 14: return b > 0.0f ? a : a * p1;
+    case 15: return a * b * (1.0f - b);
+    case 16: return a * (1.0f - b * b);
+    case 17: {
+        float cdf = 0.5f * (1.0f + erff(b * 0.70710678118654752f));
+        float pdf = expf(-0.5f * b * b) * 0.39894228040143268f;
+        return a * (cdf + b * pdf);
+    }
+    case 18: return b * p1 > p2 ? a : a / (1.0f + expf(-b * p1));
+    case 19: return (b >= p1 && b <= p2) ? a : 0.0f;
+    }
+    return 0.0f;
+}
+
+// MARK: memory
+
+__global__ void fill_f32(float* y, i64 n, float value) { GRID_LOOP(i, n) y[i] = value; }
+__global__ void fill_i64(i64* y, i64 n, i64 value) { GRID_LOOP(i, n) y[i] = value; }
+
+__global__ void copy_b4(unsigned* d, const unsigned* s, i64 n, Shape sh, Strides sd, Strides ss) {
+    GRID_LOOP(i, n) d[offsetOf(i, sh, sd)] = s[offsetOf(i, sh, ss)];
+}
+__global__ void copy_b8(u64* d, const u64* s, i64 n, Shape sh, Strides sd, Strides ss) {
+    GRID_LOOP(i, n) d[offsetOf(i, sh, sd)] = s[offsetOf(i, sh, ss)];
+}
+
+__global__ void convert_i64_f32(float* y, const i64* x, i64 n) { GRID_LOOP(i, n) y[i] = (float)x[i]; }
+__global__ void convert_f32_i64(i64* y, const float* x, i64 n) { GRID_LOOP(i, n) y[i] = (i64)x[i]; }
+
+/// Every row of y [rows, cols] = bias (the prefill of a linear layer's output before a beta=1 GEMM).
+__global__ void broadcast_rows(float* y, const float* bias, i64 rows, i64 cols, i64 biasStride) {
+    GRID_LOOP(i, rows * cols) y[i] = bias[(i % cols) * biasStride];
+}
+
+// MARK: element-wise
+
+__global__ void unary_f32(float* y, const float* x, i64 n, Shape sh, Strides sx, int op, float p1, float p2) {
+    GRID_LOOP(i, n) y[i] = unaryOp(op, x[offsetOf(i, sh, sx)], p1, p2);
+}
+
+__global__ void binary_f32(float* y, const float* a, const float* b, i64 n, Shape sh, Strides sa, Strides sb,
+                           int op, float p1, float p2) {
+    GRID_LOOP(i, n) y[i] = binaryOp(op, a[offsetOf(i, sh, sa)], b[offsetOf(i, sh, sb)], p1, p2);
+}
+
+/// int64 arithmetic (y int64) or comparison (y float32, op 7...12).
+__global__ void binary_i64(void* y, const i64* a, const i64* b, i64 n, Shape sh, Strides sa, Strides sb, int op) {
+    GRID_LOOP(i, n) {
+        i64 u = a[offsetOf(i, sh, sa)], v = b[offsetOf(i, sh, sb)];
+        if (op >= 7 && op <= 12) {
+            bool r = op == 7 ? u == v : op == 8 ? u != v : op == 9 ? u < v : op == 10 ? u <= v : op == 11 ? u > v : u >= v;
+            ((float*)y)[i] = r ? 1.0f : 0.0f;
+        } else {
+            i64 r = 0;
+            switch (op) {
+            case 0: r = (i64)((u64)u + (u64)v); break;
+            case 1: r = (i64)((u64)u - (u64)v); break;
+            case 2: r = (i64)((u64)u * (u64)v); break;
+            case 3: r = v == 0 ? 0 : u / v; break;
+            case 5: r = u > v ? u : v; break;
+            case 6: r = u < v ? u : v; break;
+            }
+            ((i64*)y)[i] = r;
+        }
+    }
+}
+
+__global__ void binary_inplace_f32(float* t, const float* s, i64 n, Shape sh, Strides st, Strides ss,
+                                   int op, float p1, float p2) {
+    GRID_LOOP(i, n) {
+        float* p = t + offsetOf(i, sh, st);
+        *p = binaryOp(op, *p, s[offsetOf(i, sh, ss)], p1, p2);
+    }
+}
+
+__global__ void select_f32(float* y, const float* c, const float* a, const float* b, i64 n, Shape sh,
+                           Strides sc, Strides sa, Strides sb) {
+    GRID_LOOP(i, n) y[i] = c[offsetOf(i, sh, sc)] != 0.0f ? a[offsetOf(i, sh, sa)] : b[offsetOf(i, sh, sb)];
+}
+
+// MARK: reductions
+
+__device__ __forceinline__ float combine(int op, float a, float b) {
+    if (op == 0) return a + b;
+    if (isnan(a) || isnan(b)) return __int_as_float(0x7fc00000);
+    return op == 1 ? fmaxf(a, b) : fminf(a, b);
+}
+
+__device__ __forceinline__ float identityOf(int op) {
+    return op == 0 ? 0.0f : (op == 1 ? -__int_as_float(0x7f800000) : __int_as_float(0x7f800000));
+}
+
+/// One block per row of x [rows, size]: the block's threads stride over the row, then combine
+/// through shared memory. op: 0 sum, 1 max, 2 min.
+__global__ void reduce_rows(float* y, const float* x, i64 rows, i64 size, int op) {
+    __shared__ float partial[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* row = x + r * size;
+        float acc = identityOf(op);
+        for (i64 j = threadIdx.x; j < size; j += blockDim.x) acc = combine(op, acc, row[j]);
+        partial[threadIdx.x] = acc;
+        __syncthreads();
+        for (int width = blockDim.x / 2; width > 0; width /= 2) {
+            if (threadIdx.x < width) partial[threadIdx.x] = combine(op, partial[threadIdx.x], partial[threadIdx.x + width]);
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) y[r] = partial[0];
+        __syncthreads();
+    }
+}
+
+/// One thread per output of x [outer, size, inner] (inner > 1: neighbouring threads read
+/// neighbouring addresses).
+__global__ void reduce_cols(float* y, const float* x, i64 outer, i64 size, i64 inner, int op) {
+    GRID_LOOP(k, outer * inner) {
+        i64 o = k / inner, i = k - o * inner;
+        const float* p = x + o * size * inner + i;
+        float acc = identityOf(op);
+        for (i64 j = 0; j < size; j++) acc = combine(op, acc, p[j * inner]);
+        y[k] = acc;
+    }
+}
+
+/// Max (op 1) or min (op 2) with the index of the first winner; a NaN wins at once.
+__global__ void reduce_index(float* values, i64* indices, const float* x, i64 outer, i64 size, i64 inner, int op) {
+    GRID_LOOP(k, outer * inner) {
+        i64 o = k / inner, i = k - o * inner;
+        const float* p = x + o * size * inner + i;
+        float best = p[0];
+        i64 bestIndex = 0;
+        for (i64 j = 1; j < size && !isnan(best); j++) {
+            float c = p[j * inner];
+            if (isnan(c) || (op == 1 ? c > best : c < best)) { best = c; bestIndex = j; }
+        }
+        values[k] = best;
+        indices[k] = bestIndex;
+    }
+}
+
+// MARK: softmax family (one block per row; blockDim a power of two, at most 256)
+
+__device__ float blockReduce(float v, int op, float* scratch) {
+    scratch[threadIdx.x] = v;
+    __syncthreads();
+    for (int width = blockDim.x / 2; width > 0; width /= 2) {
+        if (threadIdx.x < width) scratch[threadIdx.x] = combine(op, scratch[threadIdx.x], scratch[threadIdx.x + width]);
+        __syncthreads();
+    }
+    float r = scratch[0];
+    __syncthreads();
+    return r;
+}
+
+/// The row's maximum m and Σ exp(x − m), shared by the block's threads.
+__device__ void rowMaxAndExpSum(const float* xr, i64 cols, float* scratch, float& m, float& s) {
+    m = -__int_as_float(0x7f800000);
+    for (i64 j = threadIdx.x; j < cols; j += blockDim.x) m = fmaxf(m, xr[j]);
+    m = blockReduce(m, 1, scratch);
+    s = 0.0f;
+    for (i64 j = threadIdx.x; j < cols; j += blockDim.x) s += expf(xr[j] - m);
+    s = blockReduce(s, 0, scratch);
+}
+
+__global__ void softmax_rows(float* y, const float* x, i64 rows, i64 cols, int logOutput) {
+    __shared__ float scratch[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* xr = x + r * cols;
+        float* yr = y + r * cols;
+        float m, s;
+        rowMaxAndExpSum(xr, cols, scratch, m, s);
+        if (logOutput) {
+            float shift = m + logf(s);
+            for (i64 j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = xr[j] - shift;
+        } else {
+            float scale = 1.0f / s;
+            for (i64 j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = expf(xr[j] - m) * scale;
+        }
+    }
+}
+
+__global__ void softmax_backward_rows(float* dx, const float* y, const float* g, i64 rows, i64 cols, int logOutput) {
+    __shared__ float scratch[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* yr = y + r * cols;
+        const float* gr = g + r * cols;
+        float* dr = dx + r * cols;
+        float s = 0.0f;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) s += logOutput ? gr[j] : gr[j] * yr[j];
+        s = blockReduce(s, 0, scratch);
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x)
+            dr[j] = logOutput ? gr[j] - expf(yr[j]) * s : yr[j] * (gr[j] - s);
+    }
+}
+
+/// Per-row loss −log softmax(x)[target] (0 for ignoreIndex) and the row's softmax, kept for backward.
+__global__ void cross_entropy_rows(float* loss, float* prob, const float* x, const i64* targets, i64 rows, i64 cols,
+                                   i64 ignoreIndex, i64* err) {
+    __shared__ float scratch[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* xr = x + r * cols;
+        float* pr = prob + r * cols;
+        float m, s;
+        rowMaxAndExpSum(xr, cols, scratch, m, s);
+        float scale = 1.0f / s;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) pr[j] = expf(xr[j] - m) * scale;
+        if (threadIdx.x == 0) {
+            i64 t = targets[r];
+            if (t == ignoreIndex) {
+                loss[r] = 0.0f;
+            } else if (t < 0 || t >= cols) {
+                reportError(err, 2, t, cols);
+                loss[r] = __int_as_float(0x7fc00000);
+            } else {
+                loss[r] = logf(s) + m - xr[t];
+            }
+        }
+    }
+}
+
+__global__ void cross_entropy_backward(float* dx, const float* prob, const i64* targets, const float* g, i64 gStride,
+                                       i64 rows, i64 cols, i64 ignoreIndex) {
+    GRID_LOOP(k, rows * cols) {
+        i64 r = k / cols, j = k - r * cols;
+        i64 t = targets[r];
+        float scale = g[r * gStride];
+        dx[k] = t == ignoreIndex ? 0.0f : prob[k] * scale - (j == t ? scale : 0.0f);
+    }
+}
+
+// MARK: indexing ([outer, size, inner] arrays; bad indices are reported, their outputs zeroed)
+
+__device__ __forceinline__ bool checkIndex(i64 v, i64 size, i64* err) {
+    if (v < 0 || v >= size) { reportError(err, 1, v, size); return false; }
+    return true;
+}
+
+__global__ void index_select_b4(unsigned* y, const unsigned* x, const i64* idx, i64 outer, i64 size, i64 inner,
+                                i64 picks, i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, j = (k / inner) % picks, o = k / (inner * picks);
+        i64 s = idx[j];
+        y[k] = checkIndex(s, size, err) ? x[(o * size + s) * inner + i] : 0u;
+    }
+}
+__global__ void index_select_b8(u64* y, const u64* x, const i64* idx, i64 outer, i64 size, i64 inner,
+                                i64 picks, i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, j = (k / inner) % picks, o = k / (inner * picks);
+        i64 s = idx[j];
+        y[k] = checkIndex(s, size, err) ? x[(o * size + s) * inner + i] : 0ull;
+    }
+}
+
+/// y (zeroed) [outer, size, inner] += g [outer, picks, inner] at idx[j].
+__global__ void index_add_f32(float* y, const float* g, const i64* idx, i64 outer, i64 size, i64 inner, i64 picks,
+                              i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, j = (k / inner) % picks, o = k / (inner * picks);
+        i64 t = idx[j];
+        if (checkIndex(t, size, err)) atomicAdd(y + (o * size + t) * inner + i, g[k]);
+    }
+}
+
+__global__ void gather_f32(float* y, const float* x, const i64* idx, i64 outer, i64 size, i64 inner, i64 picks,
+                           i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, o = k / (inner * picks);
+        i64 s = idx[k];
+        y[k] = checkIndex(s, size, err) ? x[(o * size + s) * inner + i] : 0.0f;
+    }
+}
+
+__global__ void scatter_add_f32(float* y, const float* g, const i64* idx, i64 outer, i64 size, i64 inner, i64 picks,
+                                i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, o = k / (inner * picks);
+        i64 t = idx[k];
+        if (checkIndex(t, size, err)) atomicAdd(y + (o * size + t) * inner + i, g[k]);
+    }
+}
+
+// MARK: convolution and pooling (NCHW; geometry as i64s)
+
+struct Geometry { i64 n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow; };
+
+/// columns [C·kh·kw, N·oh·ow], batch-inner, zeros where a window covers padding.
+__global__ void im2col_f32(float* cols, const float* x, Geometry g) {
+    i64 plane = g.oh * g.ow, width = g.n * plane;
+    GRID_LOOP(k, g.c * g.kh * g.kw * width) {
+        i64 row = k / width, col = k - row * width;
+        i64 n = col / plane, p = col - n * plane, oy = p / g.ow, ox = p - oy * g.ow;
+        i64 c = row / (g.kh * g.kw), ki = (row / g.kw) % g.kh, kj = row % g.kw;
+        i64 iy = oy * g.sh - g.ph + ki * g.dh, ix = ox * g.sw - g.pw + kj * g.dw;
+        cols[k] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? x[((n * g.c + c) * g.h + iy) * g.w + ix] : 0.0f;
+    }
+}
+
+/// The adjoint: each image pixel sums the column entries that read it (no atomics needed).
+__global__ void col2im_f32(float* x, const float* cols, Geometry g) {
+    i64 plane = g.oh * g.ow, width = g.n * plane;
+    GRID_LOOP(k, g.n * g.c * g.h * g.w) {
+        i64 ix = k % g.w, iy = (k / g.w) % g.h, c = (k / (g.w * g.h)) % g.c, n = k / (g.w * g.h * g.c);
+        float acc = 0.0f;
+        for (i64 ki = 0; ki < g.kh; ki++) {
+            i64 ty = iy + g.ph - ki * g.dh;
+            if (ty < 0 || ty % g.sh != 0) continue;
+            i64 oy = ty / g.sh;
+            if (oy >= g.oh) continue;
+            for (i64 kj = 0; kj < g.kw; kj++) {
+                i64 tx = ix + g.pw - kj * g.dw;
+                if (tx < 0 || tx % g.sw != 0) continue;
+                i64 ox = tx / g.sw;
+                if (ox >= g.ow) continue;
+                i64 row = (c * g.kh + ki) * g.kw + kj;
+                acc += cols[row * width + n * plane + oy * g.ow + ox];
+            }
+        }
+        x[k] = acc;
+    }
+}
+
+/// Window maxima (padding is −∞) and the winners' indices into each H·W plane; the first maximum
+/// wins and a NaN wins at once, as on the CPU.
+__global__ void max_pool2d_f32(float* values, i64* indices, const float* x, Geometry g) {
+    GRID_LOOP(k, g.n * g.c * g.oh * g.ow) {
+        i64 ox = k % g.ow, oy = (k / g.ow) % g.oh, plane = k / (g.ow * g.oh);
+        const float* image = x + plane * g.h * g.w;
+        float best = -__int_as_float(0x7f800000);
+        i64 bestIndex = -1;
+        bool done = false;
+        for (i64 ki = 0; ki < g.kh && !done; ki++) {
+            i64 iy = oy * g.sh - g.ph + ki * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (i64 kj = 0; kj < g.kw; kj++) {
+                i64 jx = ox * g.sw - g.pw + kj * g.dw;
+                if (jx < 0 || jx >= g.w) continue;
+                float c = image[iy * g.w + jx];
+                if (c > best || bestIndex < 0 || isnan(c)) {
+                    best = c; bestIndex = iy * g.w + jx;
+                    if (isnan(c)) { done = true; break; }
+                }
+            }
+        }
+        values[k] = best;
+        indices[k] = bestIndex;
+    }
+}
+
+// MARK: optimizers
+
+/// torch.optim.Adam / AdamW arithmetic, in the same order as the CPU kernel (ember_adam_f32).
+__global__ void adam_f32(float* param, const float* grad, float* expAvg, float* expAvgSq, float* maxExpAvgSq, i64 n,
+                         float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay, float coupled) {
+    GRID_LOOP(i, n) {
+        float p = param[i] * decay;
+        float g = grad[i] + coupled * p;
+        float m = expAvg[i] + (g - expAvg[i]) * (1.0f - beta1);
+        float v = expAvgSq[i] * beta2 + (1.0f - beta2) * g * g;
+        expAvg[i] = m;
+        expAvgSq[i] = v;
+        if (maxExpAvgSq) { v = fmaxf(maxExpAvgSq[i], v); maxExpAvgSq[i] = v; }
+        param[i] = p - stepSize * (m / (sqrtf(v) / bc2Sqrt + eps));
+    }
+}
+
+}
+"""#

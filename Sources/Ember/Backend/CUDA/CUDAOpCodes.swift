@@ -1,0 +1,76 @@
+/// The op codes of `cudaKernelSource`'s `unaryOp` and `binaryOp` switches, with their scalar
+/// parameters (p1, p2).
+extension UnaryOp {
+    var cudaCode: (Int32, Float, Float) {
+        switch self {
+        case .neg: return (0, 0, 0)
+        case .exp: return (1, 0, 0)
+        case .log: return (2, 0, 0)
+        case .sqrt: return (3, 0, 0)
+        case .rsqrt: return (4, 0, 0)
+        case .abs: return (5, 0, 0)
+        case .sign: return (6, 0, 0)
+        case .square: return (7, 0, 0)
+        case .reciprocal: return (8, 0, 0)
+        case .relu: return (9, 0, 0)
+        case .sigmoid: return (10, 0, 0)
+        case .tanh: return (11, 0, 0)
+        case .gelu: return (12, 0, 0)
+        case .softplus(let beta, let threshold): return (13, beta, threshold)
+        case .leakyRelu(let slope): return (14, slope, 0)
+        case .sin: return (15, 0, 0)
+        case .cos: return (16, 0, 0)
+        case .addScalar(let s): return (17, s, 0)
+        case .mulScalar(let s): return (18, s, 0)
+        case .powScalar(let p): return (19, p, 0)
+        case .rsubScalar(let s): return (20, s, 0)
+        case .rdivScalar(let s): return (21, s, 0)
+        case .clamp(let lo, let hi): return (22, lo, hi)
+        case .greaterThan(let t): return (23, t, 0)
+        }
+    }
+}
+
+extension BinaryOp {
+    var cudaCode: (Int32, Float, Float) {
+        switch self {
+        case .add: return (0, 0, 0)
+        case .sub: return (1, 0, 0)
+        case .mul: return (2, 0, 0)
+        case .div: return (3, 0, 0)
+        case .pow: return (4, 0, 0)
+        case .maximum: return (5, 0, 0)
+        case .minimum: return (6, 0, 0)
+        case .equal: return (7, 0, 0)
+        case .notEqual: return (8, 0, 0)
+        case .less: return (9, 0, 0)
+        case .lessEqual: return (10, 0, 0)
+        case .greater: return (11, 0, 0)
+        case .greaterEqual: return (12, 0, 0)
+        case .reluBackward: return (13, 0, 0)
+        case .leakyReluBackward(let slope): return (14, slope, 0)
+        case .sigmoidBackward: return (15, 0, 0)
+        case .tanhBackward: return (16, 0, 0)
+        case .geluBackward: return (17, 0, 0)
+        case .softplusBackward(let beta, let threshold): return (18, beta, threshold)
+        case .clampBackward(let lo, let hi): return (19, lo, hi)
+        }
+    }
+
+    /// Whether the int64 kernel defines this op (arithmetic and comparisons).
+    var isDefinedForInt64: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .maximum, .minimum, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            return true
+        default:
+            return false
+        }
+    }
+
+    var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
+        default: return false
+        }
+    }
+}
