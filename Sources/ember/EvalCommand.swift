@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
         let (model, architecture, _) = try modelFile.load()
         let test = try data.load(train: false)
         let start = Date()
+        model.to(try data.resolvedDevice())
         let result = Evaluation.run(model, on: test, batchSize: data.testBatchSize(for: architecture))
         let seconds = Date().timeIntervalSince(start)
         if let plot {

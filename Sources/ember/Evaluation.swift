@@ -26,9 +26,11 @@ struct Evaluation {
                                 confusion: Array(repeating: Array(repeating: 0, count: classes), count: classes))
         var lossSum: Double = 0
         noGrad {
-            for (images, labels) in DataLoader(dataset, batchSize: batchSize) {
+            let device = model.parameters().first?.device ?? .cpu
+            for (cpuImages, labels) in DataLoader(dataset, batchSize: batchSize) {
+                let images = cpuImages.to(device)
                 let logits = model(images)
-                lossSum += Double(crossEntropy(logits, labels, reduction: .sum).item())
+                lossSum += Double(crossEntropy(logits, labels.to(device), reduction: .sum).item())
                 let predicted = logits.argmax(dim: 1).toIntArray()
                 for (p, y) in zip(predicted, labels.toIntArray()) {
                     result.confusion[y][p] += 1

@@ -63,6 +63,26 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Print one JSON object with every result at the end, instead of text.")
     var json = false
 
+    @Option(help: "Where to compute: cpu, cuda, cuda:N, or auto (the first GPU when CUDA is available, else the CPU).")
+    var device: String = "auto"
+
+    /// The --device option as a `Device`; throws, naming the reason, for a GPU that cannot be used.
+    func resolvedDevice() throws -> Device {
+        if device == "auto" { return Device.cudaIfAvailable }
+        guard let parsed = Device(device) else {
+            throw ValidationError("--device must be cpu, cuda, cuda:N or auto, got \"\(device)\"")
+        }
+        if case .cuda(let index) = parsed {
+            guard CUDA.isAvailable else {
+                throw ValidationError("--device \(device): \(CUDA.unavailableReason ?? "CUDA is unavailable"); use --device cpu")
+            }
+            guard index < CUDA.deviceCount else {
+                throw ValidationError("--device \(device): this machine has \(CUDA.deviceCount) CUDA device(s)")
+            }
+        }
+        return parsed
+    }
+
     func validate() throws {
         if let testBatchSize, testBatchSize < 1 {
             throw ValidationError("--test-batch-size must be positive, got \(testBatchSize)")

@@ -92,7 +92,8 @@ struct TrainCommand: ParsableCommand {
         let train = try data.load(train: true, augment: augmentation)
         let test = try data.load(train: false)
 
-        let net = model.makeModel()
+        let device = try data.resolvedDevice()
+        let net = model.makeModel().to(device)
         let optimizer = makeOptimizer(net.parameters())
         var firstEpoch = 1
         if let resume {
@@ -100,11 +101,21 @@ struct TrainCommand: ParsableCommand {
             firstEpoch = epochsDone + 1
             note("Resumed from \(resume) after \(epochsDone) epochs", json: data.json)
         }
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
-        let steps = loader.count
+        // On a GPU without augmentation the whole training set lives on the device (batches are
+        // gathered there); otherwise a DataLoader assembles batches on the CPU in the background.
+        // Both shuffle alike, so a seed gives the same batches.
+        let nextEpoch: () -> AnyIterator<(Tensor, Tensor)>
+        let steps: Int
+        if device != .cpu && !augment {
+            let loader = DeviceDataLoader(train, batchSize: batchSize, shuffle: true, seed: seed, device: device)
+            (nextEpoch, steps) = ({ loader.makeIterator() }, loader.count)
+        } else {
+            let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
+            (nextEpoch, steps) = ({ AnyIterator(loader.makeIterator()) }, loader.count)
+        }
         let lastEpoch = firstEpoch + epochs - 1
         var history = TrainingHistory()
-        for _ in 1..<firstEpoch { _ = loader.makeIterator() }  // the shuffle order continues where it stopped
+        for _ in 1..<firstEpoch { _ = nextEpoch() }  // the shuffle order continues where it stopped
 
         for epoch in firstEpoch...lastEpoch {
             net.train()
@@ -112,25 +123,31 @@ struct TrainCommand: ParsableCommand {
             if let lrGamma { optimizer.lr = lr * Float(Foundation.pow(Double(lrGamma), Double(epoch - 1))) }
             let epochStart = Date()
             var bar = ProgressBar(total: steps, title: "Epoch \(epoch)/\(lastEpoch)", enabled: interactive)
-            var lossSum: Double = 0, seen = 0, step = 0
-            for (images, labels) in loader {
+            // The epoch's loss is summed on the device: reading a GPU value waits for the GPU, so the
+            // loop reads the loss only when it prints it.
+            let lossSum = Tensor.zeros([], device: device)
+            var seen = 0, step = 0
+            for (cpuImages, cpuLabels) in IteratorSequence(nextEpoch()) {
                 step += 1
+                let images = cpuImages.to(device), labels = cpuLabels.to(device)
                 optimizer.zeroGrad()
                 let loss = crossEntropy(net(images), labels)
                 loss.backward()
                 optimizer.step()
-                let value = loss.item()
-                lossSum += Double(value) * Double(labels.count)
+                noGrad { lossSum.add_(loss, alpha: Float(labels.count)) }
                 seen += labels.count
-                bar.update(step: step, loss: value, samples: seen)
-                if !interactive && !data.json && step % logInterval == 0 {
-                    print("Epoch [\(epoch)/\(lastEpoch)], Step [\(step)/\(steps)], Loss: \(String(format: "%.4f", value))")
+                let logs = !interactive && !data.json && step % logInterval == 0
+                if logs || (interactive && (device == .cpu || step % 20 == 0 || step == steps)) {
+                    let value = loss.item()
+                    bar.update(step: step, loss: value, samples: seen)
+                    if logs { print("Epoch [\(epoch)/\(lastEpoch)], Step [\(step)/\(steps)], Loss: \(String(format: "%.4f", value))") }
                 }
             }
             bar.finish()
+            device.backend.synchronize()   // GPU work is queued: the epoch ends when the device is done
             let trainSeconds = Date().timeIntervalSince(epochStart)
             let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize(for: model))
-            history.append(epoch: epoch, trainLoss: Float(lossSum / Double(max(seen, 1))), evaluation: evaluation,
+            history.append(epoch: epoch, trainLoss: lossSum.item() / Float(max(seen, 1)), evaluation: evaluation,
                            seconds: trainSeconds)
             note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.2f s",
                         epoch, lastEpoch, history.trainLoss.last!, evaluation.loss, evaluation.accuracy,
@@ -151,6 +168,7 @@ struct TrainCommand: ParsableCommand {
         if data.json {
             var object = history.json
             object["model"] = model.rawValue
+            object["device"] = device.description
             object["dataset"] = data.dataset.rawValue
             object["optimizer"] = self.optimizer.rawValue
             object["seed"] = seed
