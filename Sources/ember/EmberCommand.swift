@@ -6,7 +6,8 @@ struct EmberCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ember",
         abstract: "Train, evaluate and use neural networks with Ember.",
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, RegressCommand.self, ConvertCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, RegressCommand.self, ConvertCommand.self,
+                      DeviceCommand.self],
         defaultSubcommand: nil
     )
 }
