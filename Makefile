@@ -12,9 +12,10 @@ train: setup
 	swift build -c release --product ember
 	.build/release/ember train $(ARGS)
 
+# EMBER_CUDA_PATH lets the tests find the NVRTC that setup.sh fetches (to compile the CUDA kernels).
 test: setup
 	swift build --build-tests
-	swift test --skip-build
+	EMBER_CUDA_PATH="$${EMBER_CUDA_PATH:+$$EMBER_CUDA_PATH:}$(CURDIR)/.build-nvrtc/nvidia/cu13/lib" swift test --skip-build
 
 bench: setup
 	swift build -c release --product ember-bench

@@ -28,3 +28,18 @@ if ! command -v swift >/dev/null 2>&1; then
   fi
   exit 1
 fi
+
+# Optional: NVRTC (CUDA's run-time compiler, no GPU needed) so that the tests compile every CUDA
+# kernel on this machine too. Best effort: without it those tests are skipped, saying why.
+nvrtc_dir="$(cd "$(dirname "$0")/.." && pwd)/.build-nvrtc"
+if [ ! -e "$nvrtc_dir/nvidia/cu13/lib/libnvrtc.so.13" ] && command -v python3 >/dev/null 2>&1; then
+  if timeout 300 python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
+       --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 -d "$nvrtc_dir/wheel" \
+       "nvidia-cuda-nvrtc>=13,<14" >/dev/null 2>&1 \
+     && python3 -m zipfile -e "$nvrtc_dir"/wheel/nvidia_cuda_nvrtc-*.whl "$nvrtc_dir" 2>/dev/null; then
+    echo "setup: NVRTC installed in $nvrtc_dir (for the CUDA kernel compile tests)" >&2
+  else
+    echo "setup: NVRTC not installed (pip could not fetch nvidia-cuda-nvrtc); the CUDA compile tests will be skipped" >&2
+  fi
+fi
+exit 0

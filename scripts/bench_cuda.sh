@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Ember and PyTorch on the same GPU, seconds per epoch side by side: the seed MLP (784-256-10, Adam
+# lr 1e-3, batch 64, 60,000 MNIST images preloaded on the GPU).
+#
+#   scripts/bench_cuda.sh [epochs] [ember binary]
+#
+# Ember: `ember train --device cuda` (the training set on the device, batches gathered there).
+# PyTorch: scripts/bench_cuda_pytorch.py (eager, eager with fused Adam, and a CUDA graph of the step);
+# skipped, saying so, when python3 cannot import torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs="${1:-5}"
+ember="${2:-.build/release/ember}"
+
+echo "== Ember"
+"$ember" device
+"$ember" train --device cuda --epochs "$epochs" --log-interval 100000 | tee /tmp/ember-cuda-train.txt
+ember_best=$(grep -o '[0-9.]* s$' /tmp/ember-cuda-train.txt | sed 's/ s//' | tail -n +2 | sort -n | head -1)
+
+echo "== PyTorch"
+if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+    python3 scripts/bench_cuda_pytorch.py "$epochs" | tee /tmp/torch-cuda.txt
+    echo "== s/epoch (best epoch after the first)"
+    echo "ember                                  $ember_best"
+    grep '^pytorch' /tmp/torch-cuda.txt | while read -r line; do
+        torch_best=$(echo "$line" | sed 's/.*best \([0-9.]*\).*/\1/')
+        name=$(echo "$line" | sed 's/^pytorch \(.*\) s\/epoch.*/\1/')
+        printf 'pytorch %-30s %s  (Ember %.1fx faster)\n' "$name" "$torch_best" "$(awk -v a="$torch_best" -v b="$ember_best" 'BEGIN { print a / b }')"
+    done
+else
+    echo "PyTorch with CUDA is not available to python3: comparison skipped."
+fi
