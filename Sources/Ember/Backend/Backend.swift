@@ -132,6 +132,16 @@ public enum BinaryOp: Equatable, Sendable {
     case clampBackward(min: Float, max: Float)
 }
 
+extension BinaryOp {
+    /// The comparisons, which give float32 0/1 whatever their operands' dtype.
+    public var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
+        default: return false
+        }
+    }
+}
+
 public enum ReduceOp: Sendable {
     case sum, max, min
 }

@@ -7,12 +7,7 @@ extension Tensor {
         }
         let outShape = checkShape { () throws(ShapeError) in try Shape.broadcast(shape, other.shape, op: name) }
         let storage = backend.binary(op, view.broadcast(to: outShape), other.view.broadcast(to: outShape), shape: outShape)
-        let isComparison: Bool
-        switch op {
-        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: isComparison = true
-        default: isComparison = false
-        }
-        let dtype: DType = !isComparison && dtype == .int64 && other.dtype == .int64 ? .int64 : .float32
+        let dtype: DType = !op.isComparison && dtype == .int64 && other.dtype == .int64 ? .int64 : .float32
         return Tensor.result(storage, shape: outShape, dtype: dtype)
     }
 

@@ -136,12 +136,7 @@ extension CPUBackend {
                 for i in 0..<len { out[o[0] + i] = f(pa[o[1] + i * sa], pb[o[2] + i * sb]) }
             }
         }
-        let isComparison: Bool
-        switch op {
-        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: isComparison = true
-        default: isComparison = false
-        }
-        if isComparison {
+        if op.isComparison {
             let out = allocate(count: n, dtype: .float32)
             switch op {
             case .equal: run(out.floats()) { $0 == $1 ? 1 : 0 }

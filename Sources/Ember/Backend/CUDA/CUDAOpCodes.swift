@@ -66,11 +66,4 @@ extension BinaryOp {
             return false
         }
     }
-
-    var isComparison: Bool {
-        switch self {
-        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
-        default: return false
-        }
-    }
 }
