@@ -70,6 +70,24 @@ struct DataLoaderTests {
         #expect(seen.sorted() == Array(0..<10))
     }
 
+    @Test func deviceDataLoaderGivesDataLoadersBatches() {
+        let inputs = Tensor((0..<22).map(Float.init), shape: [11, 2])
+        let labels = Tensor(Array(0..<11), shape: [11])
+        let data = TensorDataset(inputs: inputs, labels: labels)
+        for dropLast in [false, true] {
+            let host = DataLoader(data, batchSize: 4, shuffle: true, seed: 7, dropLast: dropLast)
+            let device = DeviceDataLoader(data, batchSize: 4, shuffle: true, seed: 7, dropLast: dropLast, device: .cpu)
+            #expect(device.count == host.count)
+            for _ in 0..<2 {   // two epochs: the shuffle continues alike
+                let a = Array(IteratorSequence(host.makeIterator()).map { ($0.0.toArray(), $0.1.toIntArray()) })
+                let b = Array(IteratorSequence(device.makeIterator()).map { ($0.0.toArray(), $0.1.toIntArray()) })
+                #expect(a.map(\.0) == b.map(\.0))
+                #expect(a.map(\.1) == b.map(\.1))
+                #expect(b.count == (dropLast ? 2 : 3))
+            }
+        }
+    }
+
     @Test func seededAugmentationsAreDeterministicWithPrefetch() throws {
         func run(prefetch: Bool) throws -> [Float] {
             let test = try MNIST(train: false, root: repositoryRoot.appendingPathComponent("Datasets/MNIST"), download: false,
