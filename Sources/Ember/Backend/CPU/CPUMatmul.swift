@@ -43,6 +43,12 @@ extension CPUBackend {
             if bias == nil { fill(out, count: batch * m * n, dtype: .float32, value: 0) }
             return out
         }
+        // OpenBLAS clears C for beta = 0 in a separate pass (sgemm_beta) that costs more than memset:
+        // the MLP's weight gradient (256×784, k = 64) takes 250 µs that way against 13 + 172 µs here.
+        if beta == 0 && m * n >= Self.clearedOutputSize {
+            memset(c, 0, batch * m * n * MemoryLayout<Float>.size)
+            beta = 1
+        }
         withExtendedLifetime((aStorage, bStorage)) {
             let ap = aStorage.floats(), bp = bStorage.floats()
             for i in 0..<batch {
@@ -52,6 +58,9 @@ extension CPUBackend {
         }
         return out
     }
+
+    /// Outputs at least this large (m·n) are cleared with memset and accumulated into (beta = 1).
+    static let clearedOutputSize = 1 << 14
 
     /// Products at least this large (m·n·k) are split over the cores by Ember; smaller ones run on
     /// the calling thread, where a hand-off would cost more than it saves.
