@@ -1,6 +1,7 @@
-// Hot element-wise kernels in C, where `restrict` and per-function AVX2/FMA code (chosen at run time
-// through target_clones) let the compiler vectorize loops that Swift, built for baseline x86-64,
-// leaves scalar. Each kernel has a plain version for other CPUs and architectures.
+// Hot element-wise kernels and the thread pool, in C. The kernels are here because `restrict` and
+// per-function AVX2/FMA code (chosen at run time through target_clones) let the compiler vectorize
+// loops that Swift, built for baseline x86-64, leaves scalar; each has a plain version for other CPUs.
+// The pool is here for C11 atomics, which Swift offers only from macOS 15.
 #ifndef EMBER_KERNELS_H
 #define EMBER_KERNELS_H
 
@@ -19,6 +20,14 @@ void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_
 
 /// dst[i] = table[src[i]]: bytes (pixels) to floats through a 256-entry table (a fused normalization).
 void ember_bytes_lookup(const uint8_t *src, float *dst, int64_t n, const float *table);
+
+/// One piece of a parallel region: `index` runs from 0 to the region's count - 1.
+typedef void (*ember_task_fn)(void *context, int64_t index);
+
+/// Runs function(context, i) for i in 0..<count on up to `threads` threads (the caller and pool
+/// workers) and returns when all are done. Nested calls, and calls while another thread's region
+/// runs, run inline on the caller. Which thread runs which piece varies; the pieces do not.
+void ember_parallel_for(int64_t count, int threads, ember_task_fn function, void *context);
 
 #ifdef __cplusplus
 }

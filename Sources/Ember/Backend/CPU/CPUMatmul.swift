@@ -80,7 +80,7 @@ extension CPUBackend {
             call(a, b, c, m, n)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: pieces) { p in
+        Parallel.forEach(pieces) { p in
             if n >= m {
                 // Columns n0..<n1 of C come from columns n0..<n1 of op(B).
                 let n0 = p * n / pieces, n1 = (p + 1) * n / pieces

@@ -1,4 +1,4 @@
-import Dispatch
+import CEmberKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,10 +27,23 @@ enum Parallel {
             return
         }
         let size = (count + pieces - 1) / pieces
-        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+        forEach(pieces) { piece in
             let start = piece * size
             let end = min(count, start + size)
             if start < end { body(start..<end) }
+        }
+    }
+
+    /// Calls `body(i)` for i in 0..<count on Ember's thread pool (see ThreadPool.c), returning when
+    /// all calls are done. The caller runs pieces too.
+    static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var task = body
+            withUnsafeMutablePointer(to: &task) { task in
+                ember_parallel_for(Int64(count), Int32(clamping: threadCount), { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                }, task)
+            }
         }
     }
 }
