@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|cnn]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|cnn]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -12,6 +12,7 @@ case "train":
     let epochs = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 1 : 1
     let steps = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
     try trainingBenchmark(epochs: epochs, steps: steps)
+case "eval": try evaluationBenchmark()
 case "cnn":
     // ember-bench cnn [steps] [step]: "step" times only the training step (for profiling).
     try cnnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 50 : 50,
@@ -21,5 +22,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|cnn [steps] [step]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|cnn [steps] [step]]")
 }

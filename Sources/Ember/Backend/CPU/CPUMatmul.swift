@@ -3,7 +3,6 @@ import Accelerate
 #else
 import CBLAS
 #endif
-import Dispatch
 import Foundation
 
 /// Who runs large matrix products on several cores. By default Ember splits them into column (or
