@@ -180,17 +180,13 @@ public struct AdamHyperparameters: Sendable {
         self.weightDecay = weightDecay; self.decoupledWeightDecay = decoupledWeightDecay; self.step = step
     }
 
-    /// lr / (1 − β1ᵗ), computed in double like PyTorch's Python scalars.
+    /// lr / (1 − β1ᵗ), computed in double with pow, like PyTorch's Python scalars (`beta1 ** step`).
     public var stepSize: Float {
-        var power = 1.0
-        for _ in 0..<step { power *= Double(beta1) }
-        return Float(Double(lr) / (1 - power))
+        Float(Double(lr) / (1 - _pow(Double(beta1), Double(step))))
     }
 
     /// √(1 − β2ᵗ).
     public var biasCorrection2Sqrt: Float {
-        var power = 1.0
-        for _ in 0..<step { power *= Double(beta2) }
-        return Float((1 - power).squareRoot())
+        Float((1 - _pow(Double(beta2), Double(step))).squareRoot())
     }
 }

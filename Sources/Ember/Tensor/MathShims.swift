@@ -14,4 +14,5 @@ import Darwin
 @inline(__always) func _tanhf(_ x: Float) -> Float { tanhf(x) }
 @inline(__always) func _erff(_ x: Float) -> Float { erff(x) }
 @inline(__always) func _powf(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inline(__always) func _log1pf(_ x: Float) -> Float { log1pf(x) }

@@ -4,6 +4,21 @@ import Testing
 
 @Suite("Optimizers")
 struct OptimizerTests {
+    /// Adam's bias corrections as PyTorch computes them (`1 - beta ** step` in double), from the first
+    /// step to a billion (in constant time: they are used every step of every parameter).
+    @Test func adamBiasCorrectionsMatchPythonScalars() {
+        for step in [1, 2, 10, 938, 4_690, 1_000_000_000] {
+            let h = AdamHyperparameters(lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
+                                        decoupledWeightDecay: false, step: step)
+            let b1 = Double(Float(0.9)), b2 = Double(Float(0.999)), lr = Double(Float(1e-3))
+            #expect(h.stepSize == Float(lr / (1 - Foundation.pow(b1, Double(step)))), "step \(step)")
+            #expect(h.biasCorrection2Sqrt == Float((1 - Foundation.pow(b2, Double(step))).squareRoot()), "step \(step)")
+        }
+        let first = AdamHyperparameters(lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
+                                        decoupledWeightDecay: false, step: 1)
+        #expect(abs(first.stepSize - 1e-2) < 1e-8 && abs(first.biasCorrection2Sqrt - 0.0316228) < 1e-6)
+    }
+
     let fixture: [String: Any]
     init() throws { fixture = try loadFixture("optim.json") }
 
