@@ -1,8 +1,21 @@
 #include "EmberKernels.h"
 #include "Clones.h"
 
-
 EMBER_CLONES
-void ember_bytes_lookup(const uint8_t *restrict src, float *restrict dst, int64_t n, const float *restrict table) {
-    for (int64_t i = 0; i < n; i++) dst[i] = table[src[i]];
+void ember_gather_bytes_lookup(const uint8_t *restrict base, int64_t row_bytes, const int64_t *restrict rows,
+                               int64_t count, float *restrict dst, const float *restrict table) {
+    // The rows are scattered over a dataset larger than the caches: ask for the rows a few ahead
+    // before converting this one, so their cache misses overlap instead of queueing one by one.
+    enum { ahead = 4 };
+    for (int64_t r = 0; r < count && r < ahead; r++)
+        for (int64_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(base + rows[r] * row_bytes + b);
+    for (int64_t r = 0; r < count; r++) {
+        if (r + ahead < count) {
+            const uint8_t *next = base + rows[r + ahead] * row_bytes;
+            for (int64_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(next + b);
+        }
+        const uint8_t *src = base + rows[r] * row_bytes;
+        float *out = dst + r * row_bytes;
+        for (int64_t i = 0; i < row_bytes; i++) out[i] = table[src[i]];
+    }
 }

@@ -72,16 +72,13 @@ public class IDXImageDataset: Dataset, BatchGathering {
         let y = Tensor(uninitializedShape: [indices.count], dtype: .int64)
         let dst = x.storage.floats()
         let labelsOut = y.storage.int64s()
+        let rows = indices.map { index in
+            precondition(index >= 0 && index < count, "Ember: sample index \(index) is out of range 0..<\(count)")
+            return Int64(index)
+        }
+        for (row, index) in indices.enumerated() { labelsOut[row] = Int64(labelBytes[index]) }
         pixels.withUnsafeBufferPointer { src in
-            table.withUnsafeBufferPointer { lut in
-                for (row, index) in indices.enumerated() {
-                    precondition(index >= 0 && index < count, "Ember: sample index \(index) is out of range 0..<\(count)")
-                    let from = src.baseAddress! + index * plane
-                    let to = dst + row * plane
-                    ember_bytes_lookup(from, to, Int64(plane), lut.baseAddress!)
-                    labelsOut[row] = Int64(labelBytes[index])
-                }
-            }
+            ember_gather_bytes_lookup(src.baseAddress!, Int64(plane), rows, Int64(rows.count), dst, table)
         }
         return (x, y)
     }

@@ -38,16 +38,17 @@ struct MNISTTests {
     @Test func batchFastPathMatchesPerSampleTransform() throws {
         let test = try MNIST(train: false, root: Self.root, download: false,
                              transform: Normalize(mean: MNIST.mean, std: MNIST.std))
-        let indices = [5, 0, 9999, 42]
+        // More rows than the gather prefetches ahead, with a repeat.
+        let indices = [5, 0, 9999, 42, 7, 7, 3000, 1, 2]
         let (x, y) = test.batch(at: indices)
-        #expect(x.shape == [4, 1, 28, 28] && y.shape == [4] && y.dtype == .int64)
+        #expect(x.shape == [9, 1, 28, 28] && y.shape == [9] && y.dtype == .int64)
         let stacked = collate(indices.map { test[$0] })
         expectClose(x.toArray(), stacked.0.toArray(), atol: 1e-5, rtol: 1e-5, "normalized batch")
         #expect(y.toIntArray() == stacked.1.toIntArray())
         // An augmentation disables the fast path but keeps the same shapes.
         test.transform = Compose([RandomCrop(size: 28, padding: 2, seed: 3), Normalize(mean: MNIST.mean, std: MNIST.std)])
         #expect(test.transform?.elementwiseAffine == nil)
-        #expect(test.batch(at: indices).0.shape == [4, 1, 28, 28])
+        #expect(test.batch(at: indices).0.shape == [9, 1, 28, 28])
     }
 
     @Test func lookupFindsTheRepositoryDatasets() throws {
