@@ -43,7 +43,8 @@ extension CPUBackend {
             return out
         }
         // OpenBLAS clears C for beta = 0 in a separate pass (sgemm_beta) that costs more than memset:
-        // the MLP's weight gradient (256×784, k = 64) takes 250 µs that way against 13 + 172 µs here.
+        // the MLP's weight gradient (256×784, k = 64) takes 250 µs that way against 13 + 172 µs here,
+        // its 10×256 one 7.8 µs against 6.5.
         if beta == 0 && m * n >= Self.clearedOutputSize {
             memset(c, 0, batch * m * n * MemoryLayout<Float>.size)
             beta = 1
@@ -59,7 +60,7 @@ extension CPUBackend {
     }
 
     /// Outputs at least this large (m·n) are cleared with memset and accumulated into (beta = 1).
-    static let clearedOutputSize = 1 << 14
+    static let clearedOutputSize = 1 << 10
 
     /// Products at least this large (m·n·k) are split over the cores by Ember; smaller ones run on
     /// the calling thread, where a hand-off would cost more than it saves.
