@@ -46,9 +46,10 @@ let package = Package(
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
+        .target(name: "CPeakFlops", path: "Benchmarks/CPeakFlops"),
         .executableTarget(
             name: "ember-bench",
-            dependencies: ["Ember", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["Ember", "CPeakFlops", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             path: "Benchmarks/ember-bench",
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),

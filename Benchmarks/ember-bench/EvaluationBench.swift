@@ -42,4 +42,9 @@ func evaluationBenchmark() throws {
     let floor = evaluationProductFloor(rows: test.count)
     print("floor: the first layer's product through raw sgemm takes \(format(floor * 1000, 2)) ms "
           + "(\(format(2 * Double(test.count * 784 * 256) / floor / 1e9, 1)) GFLOP/s)")
+    let peak = peakFlops().allCores
+    if peak > 0 {
+        print("at the FP32 FMA peak of \(format(peak)) GFLOP/s that product would take "
+              + "\(format(2 * Double(test.count * 784 * 256) / peak / 1e6, 2)) ms")
+    }
 }

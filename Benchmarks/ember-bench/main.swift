@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|cnn]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -13,14 +13,17 @@ case "train":
     let steps = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) : nil
     try trainingBenchmark(epochs: epochs, steps: steps)
 case "eval": try evaluationBenchmark()
+case "peak": peakBenchmark()
 case "cnn":
     // ember-bench cnn [steps] [step]: "step" times only the training step (for profiling).
     try cnnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 50 : 50,
                      convLayers: CommandLine.arguments.count <= 3 || CommandLine.arguments[3] != "step")
 case "all":
+    peakBenchmark()
+    print()
     matmulBenchmark()
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|cnn [steps] [step]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]]")
 }
