@@ -40,11 +40,12 @@ func evaluationBenchmark() throws {
     let parts = phases.map { name, body in "\(name) \(format(secondsPerCall(minimum: 0.1, body) * 1000, 2))" }
     print("evaluation phases at batch 10,000 (ms): " + parts.joined(separator: ", "))
     let floor = evaluationProductFloor(rows: test.count)
+    let flops = 2 * Double(test.count * 784 * 256)
     print("floor: the first layer's product through raw sgemm takes \(format(floor * 1000, 2)) ms "
-          + "(\(format(2 * Double(test.count * 784 * 256) / floor / 1e9, 1)) GFLOP/s)")
+          + "(\(format(flops / floor / 1e9, 1)) GFLOP/s)")
     let peak = peakFlops().allCores
     if peak > 0 {
         print("at the FP32 FMA peak of \(format(peak)) GFLOP/s that product would take "
-              + "\(format(2 * Double(test.count * 784 * 256) / peak / 1e6, 2)) ms")
+              + "\(format(flops / peak / 1e6, 2)) ms")
     }
 }

@@ -29,14 +29,11 @@ func matmulBenchmark() {
         var ember = Double.infinity, raw = Double.infinity
         for _ in 0..<5 {
             ember = min(ember, secondsPerCall(rounds: 1) { _ = noGrad { a.matmul(b) } })
-            // Raw sgemm as OpenBLAS runs it best on its own: with its own threads on every core.
-            setRawBLASThreads(numThreads())
-            raw = min(raw, secondsPerCall(rounds: 1) {
+            raw = min(raw, withRawBLASThreads { secondsPerCall(rounds: 1) {
                 cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                             Int32(m), Int32(n), Int32(k), 1, aRaw, Int32(ta ? m : k), bRaw, Int32(tb ? k : n),
                             0, &cRaw, Int32(n))
-            })
-            restoreBLASThreads()
+            } })
         }
         let flops = 2 * Double(m * n * k)
         let ratio = raw / ember
@@ -45,6 +42,14 @@ func matmulBenchmark() {
               + format(ratio * 100) + " %")
     }
     print("lowest ratio at the training shapes: \(format(ratios.prefix(3).min()! * 100)) % of raw sgemm")
+}
+
+/// Runs `body` with raw sgemm as OpenBLAS runs it best on its own, with its own threads on every
+/// core, then gives the threading back to Ember.
+func withRawBLASThreads<T>(_ body: () -> T) -> T {
+    setRawBLASThreads(numThreads())
+    defer { restoreBLASThreads() }
+    return body()
 }
 
 /// Puts OpenBLAS back to the threading Ember chose for itself (see BLASThreading).
@@ -67,9 +72,7 @@ func stepProductsFloor() -> Double {
     var h = [Float](repeating: 0, count: 64 * 256), out = [Float](repeating: 0, count: 64 * 10)
     var dw1 = [Float](repeating: 0, count: 256 * 784), dw2 = [Float](repeating: 0, count: 10 * 256)
     var dh = [Float](repeating: 0, count: 64 * 256)
-    setRawBLASThreads(numThreads())
-    defer { restoreBLASThreads() }
-    return secondsPerCall(minimum: 0.1) {
+    return withRawBLASThreads { secondsPerCall(minimum: 0.1) {
         // Bias products accumulate into the prefilled bias (beta 1); the gradients start from zero,
         // each in the cheaper of its two ways (see CPUMatmul).
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 64, 256, 784, 1, x, 784, w1, 784, 1, &h, 256)
@@ -78,16 +81,14 @@ func stepProductsFloor() -> Double {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 64, 256, 10, 1, g2, 10, w2, 256, 0, &dh, 256)
         dw1.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 256, 784, 64, 1, dh, 256, x, 784, 1, &dw1, 784)
-    }
+    } }
 }
 
 /// Seconds for the evaluation's dominant product, x[rows, 784]·W1ᵀ with the bias, through raw sgemm.
 func evaluationProductFloor(rows: Int) -> Double {
     let x = [Float](repeating: 0.5, count: rows * 784), w1 = [Float](repeating: 0.01, count: 256 * 784)
     var h = [Float](repeating: 0, count: rows * 256)
-    setRawBLASThreads(numThreads())
-    defer { restoreBLASThreads() }
-    return secondsPerCall(minimum: 0.2) {
+    return withRawBLASThreads { secondsPerCall(minimum: 0.2) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), 256, 784, 1, x, 784, w1, 784, 1, &h, 256)
-    }
+    } }
 }

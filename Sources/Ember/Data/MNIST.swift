@@ -72,11 +72,12 @@ public class IDXImageDataset: Dataset, BatchGathering {
         let y = Tensor(uninitializedShape: [indices.count], dtype: .int64)
         let dst = x.storage.floats()
         let labelsOut = y.storage.int64s()
-        let rows = indices.map { index in
+        var rows = [Int64](repeating: 0, count: indices.count)
+        for (row, index) in indices.enumerated() {
             precondition(index >= 0 && index < count, "Ember: sample index \(index) is out of range 0..<\(count)")
-            return Int64(index)
+            rows[row] = Int64(index)
+            labelsOut[row] = Int64(labelBytes[index])
         }
-        for (row, index) in indices.enumerated() { labelsOut[row] = Int64(labelBytes[index]) }
         pixels.withUnsafeBufferPointer { src in
             ember_gather_bytes_lookup(src.baseAddress!, Int64(plane), rows, Int64(rows.count), dst, table)
         }
