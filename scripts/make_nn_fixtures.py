@@ -142,6 +142,7 @@ record("ce_smooth", lambda x, r: F.cross_entropy(x, target, label_smoothing=0.1,
 record("ce_weight_smooth", lambda x, r: F.cross_entropy(x, target, weight=cw, label_smoothing=0.2, reduction=r), logits,
        target=target.tolist(), weight=L(cw), label_smoothing=0.2)
 tig = torch.tensor([0, -100, 1, 1, -100])
+record("ce_ignore", lambda x, r: F.cross_entropy(x, tig, ignore_index=-100, reduction=r), logits, target=tig.tolist())
 record("ce_ignore_weight_smooth",
        lambda x, r: F.cross_entropy(x, tig, weight=cw, label_smoothing=0.3, ignore_index=-100, reduction=r), logits,
        target=tig.tolist(), weight=L(cw), label_smoothing=0.3)

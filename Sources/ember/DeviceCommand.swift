@@ -74,5 +74,34 @@ struct DeviceCommand: ParsableCommand {
         print(String(format: "optimizer step: %.1f us", microseconds(device, 500) { optimizer.step() }))
         print(String(format: "whole step: %.1f us", microseconds(device, 500) {
             optimizer.zeroGrad(); crossEntropy(model(x), y).backward(); optimizer.step() }))
+        guard device != .cpu else { return }
+        do {
+            let graph = try CUDAGraph(device: device)
+            let (staticX, staticY) = (x.clone(), y.clone())
+            _ = try graph.capture {
+                optimizer.zeroGrad(); let loss = crossEntropy(model(staticX), staticY); loss.backward(); optimizer.step()
+                return loss
+            }
+            let nodes = graph.nodes
+            print("CUDA graph of the step: \(nodes.count) nodes")
+            for node in nodes { print("  \(node)") }
+            CUDA.profile { for _ in 0..<3 { graph.replay() } }   // what `ncu --profile-from-start off` sees
+            print(String(format: "whole step, CUDA graph replay: %.1f us", microseconds(device, 2000) { graph.replay() }))
+            print(String(format: "whole step, batch copied in + replay: %.1f us", microseconds(device, 2000) {
+                staticX.copy_(x); staticY.copy_(y); graph.replay() }))
+            // The same step with TF32 tensor-core products (an opt-in, like PyTorch's allow_tf32).
+            if let backend = device.backend as? CUDABackend {
+                backend.allowTF32 = true
+                defer { backend.allowTF32 = false }
+                _ = try graph.capture {
+                    optimizer.zeroGrad(); let loss = crossEntropy(model(staticX), staticY); loss.backward(); optimizer.step()
+                    return loss
+                }
+                print(String(format: "whole step with TF32 products, CUDA graph replay: %.1f us",
+                             microseconds(device, 2000) { graph.replay() }))
+            }
+        } catch {
+            print("CUDA graph: \(error)")
+        }
     }
 }

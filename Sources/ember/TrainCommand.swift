@@ -60,6 +60,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write loss and accuracy curves to this SVG file.")
     var plot: String?
 
+    @Flag(inversion: .prefixedNo, help: "On a GPU, capture the training step in a CUDA graph after a few eager steps and replay it.")
+    var cudaGraph = true
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
@@ -101,41 +104,54 @@ struct TrainCommand: ParsableCommand {
             firstEpoch = epochsDone + 1
             note("Resumed from \(resume) after \(epochsDone) epochs", json: data.json)
         }
-        // On a GPU without augmentation the whole training set lives on the device (batches are
-        // gathered there); otherwise a DataLoader assembles batches on the CPU in the background.
-        // Both shuffle alike, so a seed gives the same batches.
-        let nextEpoch: () -> AnyIterator<(Tensor, Tensor)>
+        // On a GPU without augmentation the whole training set lives on the device: a step's input
+        // is the batch's indices, and the step gathers the batch there. Otherwise a DataLoader
+        // assembles batches on the CPU in the background, and a step's inputs are the batch. Both
+        // shuffle alike, so a seed gives the same batches.
+        let nextEpoch: () -> AnyIterator<[Tensor]>
+        let batch: ([Tensor]) -> (images: Tensor, labels: Tensor)
         let steps: Int
         if device != .cpu && !augment {
             let loader = DeviceDataLoader(train, batchSize: batchSize, shuffle: true, seed: seed, device: device)
-            (nextEpoch, steps) = ({ loader.makeIterator() }, loader.count)
+            nextEpoch = { let indices = loader.batchIndices(); return AnyIterator { indices.next().map { [$0] } } }
+            batch = { loader.batch($0[0]) }
+            steps = loader.count
         } else {
             let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
-            (nextEpoch, steps) = ({ AnyIterator(loader.makeIterator()) }, loader.count)
+            nextEpoch = { let batches = loader.makeIterator(); return AnyIterator { batches.next().map { [$0.0.to(device), $0.1.to(device)] } } }
+            batch = { ($0[0], $0[1]) }
+            steps = loader.count
         }
         let lastEpoch = firstEpoch + epochs - 1
         var history = TrainingHistory()
         for _ in 1..<firstEpoch { _ = nextEpoch() }  // the shuffle order continues where it stopped
 
+        // The epoch's loss is summed on the device: reading a GPU value waits for the GPU, so the
+        // loop reads the loss only when it prints it. One tensor for the whole run, as a captured
+        // step adds to it.
+        let lossSum = Tensor.zeros([], device: device)
+        let trainingStep = GraphedTrainingStep(device: device, optimizer: optimizer, enabled: cudaGraph) { inputs in
+            let (images, labels) = batch(inputs)
+            optimizer.zeroGrad()
+            let loss = crossEntropy(net(images), labels)
+            loss.backward()
+            optimizer.step()
+            noGrad { lossSum.add_(loss, alpha: Float(labels.count)) }
+            return loss
+        }
+        var reportedEager = false
         for epoch in firstEpoch...lastEpoch {
             net.train()
             // StepLR(step 1, gamma): computed from the epoch number, so a resumed run continues the schedule.
             if let lrGamma { optimizer.lr = lr * Float(Foundation.pow(Double(lrGamma), Double(epoch - 1))) }
             let epochStart = Date()
             var bar = ProgressBar(total: steps, title: "Epoch \(epoch)/\(lastEpoch)", enabled: interactive)
-            // The epoch's loss is summed on the device: reading a GPU value waits for the GPU, so the
-            // loop reads the loss only when it prints it.
-            let lossSum = Tensor.zeros([], device: device)
+            lossSum.zero_()
             var seen = 0, step = 0
-            for (cpuImages, cpuLabels) in IteratorSequence(nextEpoch()) {
+            for inputs in IteratorSequence(nextEpoch()) {
                 step += 1
-                let images = cpuImages.to(device), labels = cpuLabels.to(device)
-                optimizer.zeroGrad()
-                let loss = crossEntropy(net(images), labels)
-                loss.backward()
-                optimizer.step()
-                noGrad { lossSum.add_(loss, alpha: Float(labels.count)) }
-                seen += labels.count
+                let loss = trainingStep(inputs)
+                seen += inputs.last!.size(0)
                 let logs = !interactive && !data.json && step % logInterval == 0
                 if logs || (interactive && (device == .cpu || step % 20 == 0 || step == steps)) {
                     let value = loss.item()
@@ -144,12 +160,16 @@ struct TrainCommand: ParsableCommand {
                 }
             }
             bar.finish()
+            if device != .cpu, cudaGraph, !reportedEager, let reason = trainingStep.eagerReason {
+                note("Training steps ran without a CUDA graph: \(reason)", json: data.json)
+                reportedEager = true
+            }
             device.backend.synchronize()   // GPU work is queued: the epoch ends when the device is done
             let trainSeconds = Date().timeIntervalSince(epochStart)
             let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize(for: model))
             history.append(epoch: epoch, trainLoss: lossSum.item() / Float(max(seen, 1)), evaluation: evaluation,
                            seconds: trainSeconds)
-            note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.2f s",
+            note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.3f s",
                         epoch, lastEpoch, history.trainLoss.last!, evaluation.loss, evaluation.accuracy,
                         evaluation.correct, evaluation.total, trainSeconds), json: data.json)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode differentiation over the recorded graph.
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires one, adding it to
@@ -18,9 +20,25 @@ extension Tensor {
                 shapeFailure(ShapeError("backward: grad can be implicitly created only for scalar outputs, "
                     + "but the tensor has shape \(shape); pass a gradient of that shape"))
             }
-            seed = Tensor.ones(shape, device: device)
+            seed = Tensor.unitSeed(device).reshape(shape)
         }
         noGrad { runBackward(seed: seed, retainGraph: retainGraph) }
+    }
+
+    nonisolated(unsafe) private static var unitSeeds: [Device: Tensor] = [:]
+    private static let unitSeedsLock = NSLock()
+
+    /// The implicit gradient of a scalar output: one cached 1 per device, so that no backward pass
+    /// (nor a CUDA graph of one) spends a kernel on it. No leaf's grad aliases it (`claimed` below).
+    /// It is never made while a graph is captured: its value would only be written on replay.
+    private static func unitSeed(_ device: Device) -> Tensor {
+        unitSeedsLock.lock()
+        defer { unitSeedsLock.unlock() }
+        if let seed = unitSeeds[device] { return seed }
+        let seed = Tensor.ones([], device: device)
+        if let cuda = device.backend as? CUDABackend, cuda.context.isCapturing { return seed }
+        unitSeeds[device] = seed
+        return seed
     }
 
     private func runBackward(seed: Tensor, retainGraph: Bool) {

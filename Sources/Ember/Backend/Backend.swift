@@ -61,9 +61,14 @@ public protocol Backend: AnyObject {
     /// A target outside 0..<cols (other than `ignoreIndex`) stops with a message naming it.
     func crossEntropy(_ logits: StridedView, targets: StridedView, rows: Int, cols: Int, ignoreIndex: Int)
         -> (losses: Storage, softmax: Storage)
-    /// Its gradient: (softmax − onehot(target)) · grad[row]; zero rows where the target is `ignoreIndex`.
-    func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, rows: Int, cols: Int,
-                              ignoreIndex: Int) -> Storage
+    /// The mean of per-row `losses` [rows] over the rows whose target is not `ignoreIndex`, and the
+    /// number of those rows: two float32 scalars, left on the device (cross-entropy's `.mean`).
+    func crossEntropyMean(_ losses: StridedView, targets: StridedView, rows: Int, ignoreIndex: Int)
+        -> (mean: Storage, kept: Storage)
+    /// Its gradient: (softmax − onehot(target)) · grad[row] (a one-element `grad` serves every row),
+    /// divided by `divisor` (a scalar) when given; zero rows where the target is `ignoreIndex`.
+    func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, divisor: StridedView?,
+                              rows: Int, cols: Int, ignoreIndex: Int) -> Storage
 
     // MARK: Indexing (contiguous [outer, size, inner] arrays; indices are int64)
     /// `out[o, j, i] = x[o, indices[j], i]`.
@@ -93,6 +98,10 @@ public protocol Backend: AnyObject {
     /// from `grad` in a single pass, with `torch.optim.Adam`'s arithmetic.
     func adamStep(parameter: StridedView, grad: StridedView, expAvg: StridedView, expAvgSq: StridedView,
                   maxExpAvgSq: StridedView?, _ hyper: AdamHyperparameters)
+    /// One Adam/AdamW step over several parameters at once (a single launch on a GPU). Each one's
+    /// `step` counter is incremented first and its new value gives the bias corrections (`hyper.step`
+    /// is not used), so the whole update stays on the device and a captured CUDA graph replays it right.
+    func adamStep(_ parameters: [AdamParameterViews], _ hyper: AdamHyperparameters)
 
     // MARK: Random numbers (contiguous; filled from Ember's seeded generator on the host)
     func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator)
@@ -168,6 +177,20 @@ public struct ConvGeometry: Equatable, Sendable {
 }
 
 /// The scalars of one Adam step (bias corrections already folded in).
+/// The buffers of one parameter in a multi-parameter Adam step: contiguous float32 views of the
+/// parameter's shape, and `step`, its float32 scalar step counter.
+public struct AdamParameterViews {
+    public var parameter, grad, expAvg, expAvgSq: StridedView
+    public var maxExpAvgSq: StridedView?
+    public var step: StridedView
+
+    public init(parameter: StridedView, grad: StridedView, expAvg: StridedView, expAvgSq: StridedView,
+                maxExpAvgSq: StridedView?, step: StridedView) {
+        self.parameter = parameter; self.grad = grad; self.expAvg = expAvg; self.expAvgSq = expAvgSq
+        self.maxExpAvgSq = maxExpAvgSq; self.step = step
+    }
+}
+
 public struct AdamHyperparameters: Sendable {
     public var lr: Float, beta1: Float, beta2: Float, eps: Float, weightDecay: Float
     /// AdamW: decay the weights directly instead of adding weightDecay·p to the gradient.

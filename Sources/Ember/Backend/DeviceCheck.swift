@@ -190,6 +190,39 @@ public enum DeviceCheck {
             }
             return losses + model.parameters().map { $0.detach() }
         },
+        Case(name: "MLP with AdamW (amsgrad), step captured in a CUDA graph, 6 steps") { device in
+            manualSeedForCheck()
+            let model = Sequential { Linear(20, 32); ReLU(); Linear(32, 4) }.to(device)
+            let optimizer = AdamW(model.parameters(), lr: 1e-2, weightDecay: 0.1, amsgrad: true)
+            let batches = (0..<6).map { i in
+                (input([16, 20], 20 + UInt64(i), on: device, grad: false),
+                 Tensor.randint(0, 4, [16], generator: RandomGenerator(seed: 40 + UInt64(i))).to(device))
+            }
+            let step = { (x: Tensor, y: Tensor) -> Tensor in
+                optimizer.zeroGrad()
+                let loss = crossEntropy(model(x), y)
+                loss.backward()
+                optimizer.step()
+                return loss
+            }
+            // The CPU runs every step eagerly; a GPU runs two, then captures the third and replays it.
+            guard case .cuda = device else { return batches.map { step($0.0, $0.1).detach() } + model.parameters().map { $0.detach() } }
+            var losses = batches[0..<2].map { step($0.0, $0.1).detach() }
+            let (x, y) = noGrad { (batches[2].0.clone(), batches[2].1.clone()) }
+            let graph: CUDAGraph, loss: Tensor
+            do {
+                graph = try CUDAGraph(device: device)
+                loss = try graph.capture { step(x, y) }
+            } catch {
+                fatalError("Ember: device check: \(error)")
+            }
+            for (i, batch) in batches.enumerated().dropFirst(2) {
+                if i > 2 { noGrad { x.copy_(batch.0); y.copy_(batch.1) } }
+                graph.replay()
+                losses.append(noGrad { loss.clone() })
+            }
+            return losses + model.parameters().map { $0.detach() }
+        },
         Case(name: "SGD with momentum, 5 steps") { device in
             manualSeedForCheck()
             let model = Sequential { Linear(3, 4); Sigmoid(); Linear(4, 1) }.to(device)

@@ -33,16 +33,28 @@ public final class DeviceDataLoader: Sequence {
 
     /// The next epoch's batches (the order is drawn now, and uploaded once).
     public func makeIterator() -> AnyIterator<(Tensor, Tensor)> {
+        let indices = batchIndices()
+        return AnyIterator { indices.next().map(self.batch) }
+    }
+
+    /// The next epoch's batches as int64 indices into `inputs` and `labels` (views of one uploaded
+    /// order), for `batch(_:)` to gather: a training step captured in a CUDA graph gathers its
+    /// batch itself, from indices copied into a fixed tensor.
+    public func batchIndices() -> AnyIterator<Tensor> {
         let n = inputs.size(0)
         let order = Tensor(shuffle ? generator.permutation(n) : Array(0..<n), device: inputs.device)
-        let (inputs, labels, batchSize, dropLast) = (self.inputs, self.labels, self.batchSize, self.dropLast)
+        let (batchSize, dropLast) = (self.batchSize, self.dropLast)
         var start = 0
         return AnyIterator {
             let end = Swift.min(start + batchSize, n)
             guard start < n, end - start == batchSize || !dropLast else { return nil }
-            let picks = order.narrow(0, start: start, length: end - start)
-            start = end
-            return (inputs.indexSelect(dim: 0, indices: picks), labels.indexSelect(dim: 0, indices: picks))
+            defer { start = end }
+            return order.narrow(0, start: start, length: end - start)
         }
+    }
+
+    /// The inputs and labels at `indices`, gathered on the device.
+    public func batch(_ indices: Tensor) -> (Tensor, Tensor) {
+        (inputs.indexSelect(dim: 0, indices: indices), labels.indexSelect(dim: 0, indices: indices))
     }
 }

@@ -137,17 +137,10 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     // The common case (logits [N, C], class indices, no weights or smoothing) runs as one fused op.
     if input.rank == 2, target.dtype == .int64, weight == nil, labelSmoothing == 0 {
         checkClassTarget(input, target, "crossEntropy")
-        let losses = input.crossEntropyPerRow(target, ignoreIndex: ignoreIndex)
         switch reduction {
-        case .none: return losses
-        case .sum: return losses.sum()
-        case .mean:
-            if input.device != .cpu {
-                // Counted on the device: reading the targets back would make the host wait for the GPU every step.
-                return losses.sum() / target.ne(Float(ignoreIndex)).sum()
-            }
-            let kept = target.toIntArray().reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
-            return losses.sum() * (1 / Float(kept))
+        case .none: return input.crossEntropyPerRow(target, ignoreIndex: ignoreIndex)
+        case .sum: return input.crossEntropyPerRow(target, ignoreIndex: ignoreIndex).sum()
+        case .mean: return input.crossEntropyMean(target, ignoreIndex: ignoreIndex)
         }
     }
     let classDim = input.rank == 1 ? 0 : 1

@@ -26,20 +26,45 @@ open class Adam: Optimizer {
         super.init(parameters, lr: lr)
     }
 
-    open override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
-        let step = incrementStep(&state)
-        let expAvg = state["exp_avg"] ?? Tensor.zeros(like: p)
-        let expAvgSq = state["exp_avg_sq"] ?? Tensor.zeros(like: p)
-        state["exp_avg"] = expAvg
-        state["exp_avg_sq"] = expAvgSq
-        var maxSq: Tensor? = nil
-        if amsgrad {
-            maxSq = state["max_exp_avg_sq"] ?? Tensor.zeros(like: p)
-            state["max_exp_avg_sq"] = maxSq
+    /// Updates every parameter that has a gradient: one fused call per device (two launches on a
+    /// GPU, with the step counters kept there, so the step can be captured in a `CUDAGraph`).
+    open override func step() {
+        noGrad {
+            var byDevice: [Device: [AdamTensors]] = [:]
+            var devices: [Device] = []
+            for (i, p) in parameters.enumerated() {
+                guard let grad = p.grad else { continue }
+                if byDevice[p.device] == nil { devices.append(p.device) }
+                byDevice[p.device, default: []].append(tensors(p, grad: grad, state: &state[i]))
+            }
+            for device in devices { Tensor.adamStep_(byDevice[device]!, settings) }
         }
-        p.adamStep_(grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxSq,
-                    AdamHyperparameters(lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
-                                        decoupledWeightDecay: decoupledWeightDecay, step: step))
+    }
+
+    open override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
+        Tensor.adamStep_([tensors(p, grad: grad, state: &state)], settings)
+    }
+
+    /// The hyperparameters of the next step (each parameter's step count comes from its state).
+    private var settings: AdamHyperparameters {
+        AdamHyperparameters(lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
+                            decoupledWeightDecay: decoupledWeightDecay, step: 0)
+    }
+
+    /// `p`'s state, created on its first step: the moments, and the step counter on p's device.
+    private func tensors(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) -> AdamTensors {
+        func buffer(_ name: String) -> Tensor {
+            let t = state[name] ?? Tensor.zeros(like: p)
+            state[name] = t
+            return t
+        }
+        var step = state["step"] ?? Tensor.zeros([], device: p.device)
+        if step.device != p.device || step.dtype != .float32 || !step.isContiguous {
+            step = step.to(.float32).to(p.device).contiguous().clone()   // a loaded state keeps its count on the host
+        }
+        state["step"] = step
+        return AdamTensors(parameter: p, grad: grad, expAvg: buffer("exp_avg"), expAvgSq: buffer("exp_avg_sq"),
+                           maxExpAvgSq: amsgrad ? buffer("max_exp_avg_sq") : nil, step: step)
     }
 
     open override var hyperparameters: [String: Float] {

@@ -48,7 +48,7 @@ struct LossTests {
     }
 
     @Test(arguments: ["mse", "l1", "huber_1", "huber_05", "bce", "bce_weight", "bce_logits", "bce_logits_weights",
-                      "nll", "nll_weight", "ce", "ce_weight", "ce_smooth", "ce_weight_smooth", "ce_ignore_weight_smooth",
+                      "nll", "nll_weight", "ce", "ce_ignore", "ce_weight", "ce_smooth", "ce_weight_smooth", "ce_ignore_weight_smooth",
                       "ce_3d_weight", "ce_probs_smooth_weight"])
     func lossMatchesTorch(name: String) {
         let f = object(fixture[name])

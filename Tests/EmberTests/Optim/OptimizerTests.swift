@@ -98,6 +98,36 @@ struct OptimizerTests {
         #expect(b2.toArray() == b.toArray(), "\(name) resumed b")
     }
 
+    /// The multi-parameter step (one launch on a GPU) counts each parameter's own steps and equals
+    /// the one-parameter step given that count.
+    @Test func multiParameterAdamStepUsesEachParametersCounter() {
+        let hyper = AdamHyperparameters(lr: 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1,
+                                        decoupledWeightDecay: true, step: 0)
+        let counts: [Float] = [0, 3]
+        let shapes = [[3, 2], [5]]
+        func fresh(_ i: Int) -> (p: Tensor, g: Tensor, m: Tensor, v: Tensor, vmax: Tensor) {
+            let gen = RandomGenerator(seed: 7 + UInt64(i))
+            return (Tensor.randn(shapes[i], generator: gen), Tensor.randn(shapes[i], generator: gen),
+                    Tensor.randn(shapes[i], generator: gen) * 0.1, Tensor.rand(shapes[i], generator: gen),
+                    Tensor.rand(shapes[i], generator: gen) + 0.5)
+        }
+        let together = (0..<2).map(fresh), alone = (0..<2).map(fresh)
+        let steps = counts.map { Tensor($0) }
+        Tensor.adamStep_((0..<2).map { i in
+            AdamTensors(parameter: together[i].p, grad: together[i].g, expAvg: together[i].m, expAvgSq: together[i].v,
+                        maxExpAvgSq: together[i].vmax, step: steps[i])
+        }, hyper)
+        for i in 0..<2 {
+            var h = hyper
+            h.step = Int(counts[i]) + 1
+            alone[i].p.adamStep_(grad: alone[i].g, expAvg: alone[i].m, expAvgSq: alone[i].v, maxExpAvgSq: alone[i].vmax, h)
+            #expect(steps[i].item() == counts[i] + 1)
+            #expect(together[i].p.toArray() == alone[i].p.toArray(), "parameter \(i)")
+            #expect(together[i].m.toArray() == alone[i].m.toArray() && together[i].v.toArray() == alone[i].v.toArray()
+                    && together[i].vmax.toArray() == alone[i].vmax.toArray(), "moments of parameter \(i)")
+        }
+    }
+
     @Test func loadStateDictRejectsBadStates() {
         let p = Tensor.zeros([2, 2], requiresGrad: true)
         let adam = Adam([p])

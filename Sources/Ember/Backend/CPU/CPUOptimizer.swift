@@ -19,4 +19,16 @@ extension CPUBackend {
         }
         for view in [parameter, expAvg, expAvgSq] + (maxExpAvgSq.map { [$0] } ?? []) { view.storage.bumpVersion() }
     }
+
+    public func adamStep(_ parameters: [AdamParameterViews], _ hyper: AdamHyperparameters) {
+        for item in parameters {
+            let step = item.step.storage.floats() + item.step.offset
+            step.pointee += 1
+            item.step.storage.bumpVersion()
+            var h = hyper
+            h.step = Int(step.pointee)
+            adamStep(parameter: item.parameter, grad: item.grad, expAvg: item.expAvg, expAvgSq: item.expAvgSq,
+                     maxExpAvgSq: item.maxExpAvgSq, h)
+        }
+    }
 }

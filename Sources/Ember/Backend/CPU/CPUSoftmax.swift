@@ -96,12 +96,33 @@ extension CPUBackend {
         return (losses, softmax)
     }
 
-    public func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, rows: Int, cols: Int,
-                                     ignoreIndex: Int) -> Storage {
+    public func crossEntropyMean(_ losses: StridedView, targets: StridedView, rows: Int, ignoreIndex: Int)
+        -> (mean: Storage, kept: Storage) {
+        let source = losses.isContiguous ? losses.storage : copy(losses)
+        let labels = targets.isContiguous ? targets.storage : copy(targets)
+        let l = source.floats() + (losses.isContiguous ? losses.offset : 0)
+        let t = labels.int64s() + (targets.isContiguous ? targets.offset : 0)
+        var sum: Float = 0, count: Float = 0
+        withExtendedLifetime((source, labels)) {
+            for r in 0..<rows where t[r] != Int64(ignoreIndex) {
+                sum += l[r]
+                count += 1
+            }
+        }
+        let mean = allocate(count: 1, dtype: .float32), kept = allocate(count: 1, dtype: .float32)
+        mean.floats().pointee = sum / count
+        kept.floats().pointee = count
+        return (mean, kept)
+    }
+
+    public func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, divisor: StridedView?,
+                                     rows: Int, cols: Int, ignoreIndex: Int) -> Storage {
         let labels = targets.isContiguous ? targets.storage : copy(targets)
         let gradient = grad.isContiguous ? grad.storage : copy(grad)
         let t = labels.int64s() + (targets.isContiguous ? targets.offset : 0)
         let g = gradient.floats() + (grad.isContiguous ? grad.offset : 0)
+        let gStride = grad.count == 1 ? 0 : 1   // one value for every row
+        let divide = divisor.map { $0.storage.floats()[$0.offset] } ?? 1
         let p = softmax.storage.floats() + softmax.offset
         let out = allocate(count: rows * cols, dtype: .float32)
         let dx = out.floats()
@@ -113,7 +134,7 @@ extension CPUBackend {
                     dr.update(repeating: 0, count: cols)
                     continue
                 }
-                let scale = g[r]
+                let scale = divisor == nil ? g[r * gStride] : g[r * gStride] / divide
                 for j in 0..<cols { dr[j] = pr[j] * scale }
                 dr[target] -= scale
             }

@@ -51,6 +51,15 @@ public enum CUDA {
         return backend
     }
 
+    /// Runs `body` between cuProfilerStart and cuProfilerStop, so that a profiler started with
+    /// `--profile-from-start off` (ncu, nsys) records only its GPU work.
+    public static func profile(_ body: () -> Void) {
+        guard case .success(let d) = driver, let start = d.cuProfilerStart, let stop = d.cuProfilerStop else { return body() }
+        _ = start()
+        body()
+        _ = stop()
+    }
+
     /// Waits until all queued work on `cuda:index` has finished (`torch.cuda.synchronize()`).
     public static func synchronize(_ index: Int = 0) {
         Device.cuda(index).backend.synchronize()

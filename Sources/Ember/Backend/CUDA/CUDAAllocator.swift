@@ -5,11 +5,16 @@ import Foundation
 /// far too slow (and cuMemFree synchronises) to call per tensor. All work runs on one stream, so a
 /// block freed on the host can be reused at once: kernels that used it were queued before those
 /// that will.
+///
+/// While a CUDA graph is captured, blocks come from the graph's own pool instead (`capturePool`):
+/// the graph writes them on every replay, so they must never go to another tensor while it lives.
 final class CUDAAllocator: @unchecked Sendable {
     private let driver: CUDADriver
     private var cache: [Int: [CUdeviceptr]] = [:]
     private var cachedBytes = 0
     private let lock = NSLock()
+    /// Set by `CUDAGraph.capture` for the length of a capture.
+    var capturePool: CUDAGraphMemoryPool?
 
     init(driver: CUDADriver) { self.driver = driver }
 
@@ -22,6 +27,11 @@ final class CUDAAllocator: @unchecked Sendable {
 
     func allocate(_ bytes: Int) -> (CUdeviceptr, Int) {
         let size = Self.roundedSize(bytes)
+        return allocateRounded(size)
+    }
+
+    /// A block of exactly `size` bytes (already rounded) from the cache or the driver.
+    func allocateRounded(_ size: Int) -> (CUdeviceptr, Int) {
         lock.lock()
         if var blocks = cache[size], let block = blocks.popLast() {
             cache[size] = blocks
@@ -59,4 +69,38 @@ final class CUDAAllocator: @unchecked Sendable {
         lock.unlock()
         for (_, addresses) in blocks { for a in addresses { _ = driver.cuMemFree(a) } }
     }
+}
+
+/// The device memory of one CUDA graph: blocks allocated while it was captured. A block freed
+/// (its tensor gone) returns here, not to the shared cache, since replays still write it; it can
+/// only be handed out again by this graph's own capture. The pool lives as long as the graph or
+/// any tensor holding one of its blocks, then gives all its blocks to the shared cache.
+final class CUDAGraphMemoryPool: @unchecked Sendable {
+    private let allocator: CUDAAllocator
+    private var free: [Int: [CUdeviceptr]] = [:]
+    private var owned: [(CUdeviceptr, Int)] = []
+    private let lock = NSLock()
+
+    init(allocator: CUDAAllocator) { self.allocator = allocator }
+
+    func allocate(_ bytes: Int) -> (CUdeviceptr, Int) {
+        let size = CUDAAllocator.roundedSize(bytes)
+        lock.lock()
+        defer { lock.unlock() }
+        if var blocks = free[size], let block = blocks.popLast() {
+            free[size] = blocks
+            return (block, size)
+        }
+        let block = allocator.allocateRounded(size)
+        owned.append(block)
+        return block
+    }
+
+    func release(_ address: CUdeviceptr, size: Int) {
+        lock.lock()
+        free[size, default: []].append(address)
+        lock.unlock()
+    }
+
+    deinit { for (address, size) in owned { allocator.release(address, size: size) } }
 }

@@ -54,9 +54,16 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     // MARK: Memory
 
     public func allocate(count: Int, dtype: DType) -> Storage {
+        let pointer = { (address: CUdeviceptr) in UnsafeMutableRawPointer(bitPattern: UInt(address))! }
+        if let pool = context.allocator.capturePool {
+            let (address, size) = pool.allocate(count * dtype.itemSize)
+            return Storage(pointer: pointer(address), byteCount: size, device: device) { p, size in
+                pool.release(UInt64(UInt(bitPattern: p)), size: size)
+            }
+        }
         let (address, size) = context.allocator.allocate(count * dtype.itemSize)
         let allocator = context.allocator
-        return Storage(pointer: UnsafeMutableRawPointer(bitPattern: UInt(address))!, byteCount: size, device: device) { p, size in
+        return Storage(pointer: pointer(address), byteCount: size, device: device) { p, size in
             allocator.release(UInt64(UInt(bitPattern: p)), size: size)
         }
     }
@@ -122,12 +129,18 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     public func upload(_ values: UnsafeRawBufferPointer, into storage: Storage) {
         guard let base = values.baseAddress, values.count > 0 else { return }
+        // A graph would replay a copy from host memory that is gone by then.
+        guard context.allowsHostTraffic("copying host values to the GPU") else { return }
         context.makeCurrent()
         // From pageable memory the driver stages the bytes before returning, so `values` may go at once.
         driver.must(driver.cuMemcpyHtoDAsync(address(storage), base, values.count, context.stream), "cuMemcpyHtoDAsync_v2")
     }
 
     public func download(_ view: StridedView, into destination: UnsafeMutableRawPointer) {
+        guard context.allowsHostTraffic("reading a GPU value on the host (item(), toArray(), to(.cpu))") else {
+            memset(destination, 0, view.count * view.dtype.itemSize)
+            return
+        }
         let source = contiguous(view)
         let bytes = view.count * view.dtype.itemSize
         if bytes > 0 {

@@ -30,6 +30,25 @@ struct CUDADriver {
                                         UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                                         UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult
     let cuGetErrorString: @convention(c) (CUresult, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> CUresult
+    // Stream capture and graphs (CUDAGraph).
+    let cuStreamBeginCapture: @convention(c) (CUhandle?, Int32) -> CUresult
+    let cuStreamEndCapture: @convention(c) (CUhandle?, UnsafeMutablePointer<CUhandle?>) -> CUresult
+    let cuGraphInstantiateWithFlags: @convention(c) (UnsafeMutablePointer<CUhandle?>, CUhandle?, UInt64) -> CUresult
+    let cuGraphLaunch: @convention(c) (CUhandle?, CUhandle?) -> CUresult
+    let cuGraphExecDestroy: @convention(c) (CUhandle?) -> CUresult
+    let cuGraphDestroy: @convention(c) (CUhandle?) -> CUresult
+    // Optional: inspecting a captured graph and marking a range for a profiler (ncu --profile-from-start off).
+    typealias GraphGetNodes = @convention(c) (CUhandle?, UnsafeMutablePointer<CUhandle?>?, UnsafeMutablePointer<Int>) -> CUresult
+    typealias GraphNodeGetType = @convention(c) (CUhandle?, UnsafeMutablePointer<Int32>) -> CUresult
+    typealias GraphKernelNodeGetParams = @convention(c) (CUhandle?, UnsafeMutableRawPointer) -> CUresult
+    typealias FuncGetName = @convention(c) (UnsafeMutablePointer<UnsafePointer<CChar>?>, CUhandle?) -> CUresult
+    typealias ProfilerControl = @convention(c) () -> CUresult
+    let cuGraphGetNodes: GraphGetNodes?
+    let cuGraphNodeGetType: GraphNodeGetType?
+    let cuGraphKernelNodeGetParams: GraphKernelNodeGetParams?
+    let cuFuncGetName: FuncGetName?
+    let cuProfilerStart: ProfilerControl?
+    let cuProfilerStop: ProfilerControl?
 
     init() throws(CUDAError) {
         let lib = try CUDALibraries.open(["libcuda.so.1", "libcuda.so"])
@@ -55,6 +74,18 @@ struct CUDADriver {
         cuModuleGetFunction = try lib.symbol("cuModuleGetFunction", as: type(of: cuModuleGetFunction))
         cuLaunchKernel = try lib.symbol("cuLaunchKernel", as: type(of: cuLaunchKernel))
         cuGetErrorString = try lib.symbol("cuGetErrorString", as: type(of: cuGetErrorString))
+        cuStreamBeginCapture = try lib.symbol("cuStreamBeginCapture_v2", as: type(of: cuStreamBeginCapture))
+        cuStreamEndCapture = try lib.symbol("cuStreamEndCapture", as: type(of: cuStreamEndCapture))
+        cuGraphInstantiateWithFlags = try lib.symbol("cuGraphInstantiateWithFlags", as: type(of: cuGraphInstantiateWithFlags))
+        cuGraphLaunch = try lib.symbol("cuGraphLaunch", as: type(of: cuGraphLaunch))
+        cuGraphExecDestroy = try lib.symbol("cuGraphExecDestroy", as: type(of: cuGraphExecDestroy))
+        cuGraphDestroy = try lib.symbol("cuGraphDestroy", as: type(of: cuGraphDestroy))
+        cuGraphGetNodes = try? lib.symbol("cuGraphGetNodes", as: GraphGetNodes.self)
+        cuGraphNodeGetType = try? lib.symbol("cuGraphNodeGetType", as: GraphNodeGetType.self)
+        cuGraphKernelNodeGetParams = try? lib.symbol("cuGraphKernelNodeGetParams_v2", as: GraphKernelNodeGetParams.self)
+        cuFuncGetName = try? lib.symbol("cuFuncGetName", as: FuncGetName.self)
+        cuProfilerStart = try? lib.symbol("cuProfilerStart", as: ProfilerControl.self)
+        cuProfilerStop = try? lib.symbol("cuProfilerStop", as: ProfilerControl.self)
     }
 
     /// Throws a `CUDAError` naming `function` and the driver's message when `result` is not CUDA_SUCCESS.
@@ -75,4 +106,6 @@ struct CUDADriver {
     static let computeCapabilityMajor: Int32 = 75
     static let computeCapabilityMinor: Int32 = 76
     static let multiprocessorCount: Int32 = 16
+    /// CU_STREAM_CAPTURE_MODE_RELAXED: lets the allocator call cuMemAlloc while a graph is captured.
+    static let captureModeRelaxed: Int32 = 2
 }

@@ -10,6 +10,10 @@ public enum CUDAError: Error, CustomStringConvertible, Equatable {
     case compilation(log: String)
     /// The machine has fewer GPUs than the device index asked for.
     case noSuchDevice(Int, available: Int)
+    /// A CUDA-only feature was asked for on another device.
+    case notCUDA(Device)
+    /// A graph capture met work that a replay cannot repeat.
+    case captureFailed(String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,11 @@ public enum CUDAError: Error, CustomStringConvertible, Equatable {
             return "CUDA: NVRTC could not compile Ember's kernels:\n\(log)"
         case .noSuchDevice(let index, let available):
             return "CUDA: there is no device cuda:\(index); this machine has \(available) CUDA device(s)"
+        case .notCUDA(let device):
+            return "CUDA: CUDA graphs need a CUDA device, not \(device)"
+        case .captureFailed(let what):
+            return "CUDA: the graph capture met \(what), which a replay cannot repeat. Keep host reads and host data "
+                + "out of the captured code, and run a few steps before capturing so that state tensors already exist"
         }
     }
 }

@@ -192,15 +192,27 @@ __global__ void reduce_rows(float* y, const float* x, i64 rows, i64 size, int op
     }
 }
 
-/// One thread per output of x [outer, size, inner] (inner > 1: neighbouring threads read
-/// neighbouring addresses).
+/// x [outer, size, inner] reduced over size, in tiles of 32 neighbouring outputs (threadIdx.x, so
+/// reads are coalesced). Each of a block's 8 rows of threads (threadIdx.y) takes every 8th j, then
+/// the rows combine through shared memory: a bias gradient ([64, 256] over 64) is 8 blocks of
+/// short loops instead of one block of long ones.
 __global__ void reduce_cols(float* y, const float* x, i64 outer, i64 size, i64 inner, int op) {
-    GRID_LOOP(k, outer * inner) {
-        i64 o = k / inner, i = k - o * inner;
-        const float* p = x + o * size * inner + i;
+    __shared__ float partial[8][33];
+    const i64 tiles = (inner + 31) / 32;
+    for (i64 tile = blockIdx.x; tile < outer * tiles; tile += gridDim.x) {
+        const i64 o = tile / tiles, i = (tile - o * tiles) * 32 + threadIdx.x;
         float acc = identityOf(op);
-        for (i64 j = 0; j < size; j++) acc = combine(op, acc, p[j * inner]);
-        y[k] = acc;
+        if (i < inner) {
+            const float* p = x + o * size * inner + i;
+            for (i64 j = threadIdx.y; j < size; j += 8) acc = combine(op, acc, p[j * inner]);
+        }
+        partial[threadIdx.y][threadIdx.x] = acc;
+        __syncthreads();
+        if (threadIdx.y == 0 && i < inner) {
+            for (int r = 1; r < 8; r++) acc = combine(op, acc, partial[r][threadIdx.x]);
+            y[o * inner + i] = acc;
+        }
+        __syncthreads();
     }
 }
 
@@ -300,12 +312,35 @@ __global__ void cross_entropy_rows(float* loss, float* prob, const float* x, con
     }
 }
 
+/// The mean of the rows' losses over the rows whose target is not ignoreIndex, and their count:
+/// one block (the reduction of cross-entropy's mean, which backward divides by the count).
+__global__ void cross_entropy_mean(float* mean, float* kept, const float* loss, const i64* targets, i64 rows,
+                                   i64 ignoreIndex) {
+    __shared__ float sums[256], counts[256];
+    float sum = 0.0f, count = 0.0f;
+    for (i64 r = threadIdx.x; r < rows; r += blockDim.x) {
+        if (targets[r] != ignoreIndex) { sum += loss[r]; count += 1.0f; }
+    }
+    sums[threadIdx.x] = sum;
+    counts[threadIdx.x] = count;
+    __syncthreads();
+    for (int width = blockDim.x / 2; width > 0; width /= 2) {
+        if (threadIdx.x < width) {
+            sums[threadIdx.x] += sums[threadIdx.x + width];
+            counts[threadIdx.x] += counts[threadIdx.x + width];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) { mean[0] = sums[0] / counts[0]; kept[0] = counts[0]; }
+}
+
+/// dx = (prob - onehot(target)) * g[r] (divided by *divisor, the kept count of a mean, when given).
 __global__ void cross_entropy_backward(float* dx, const float* prob, const i64* targets, const float* g, i64 gStride,
-                                       i64 rows, i64 cols, i64 ignoreIndex) {
+                                       const float* divisor, i64 rows, i64 cols, i64 ignoreIndex) {
     GRID_LOOP(k, rows * cols) {
         i64 r = k / cols, j = k - r * cols;
         i64 t = targets[r];
-        float scale = g[r * gStride];
+        float scale = divisor ? g[r * gStride] / divisor[0] : g[r * gStride];
         dx[k] = t == ignoreIndex ? 0.0f : prob[k] * scale - (j == t ? scale : 0.0f);
     }
 }
@@ -431,18 +466,67 @@ __global__ void max_pool2d_f32(float* values, i64* indices, const float* x, Geom
 
 // MARK: optimizers
 
-/// torch.optim.Adam / AdamW arithmetic, in the same order as the CPU kernel (ember_adam_f32).
+/// torch.optim.Adam / AdamW arithmetic for element i, in the same order as the CPU kernel (ember_adam_f32).
+__device__ __forceinline__ void adamElement(i64 i, float* param, const float* grad, float* expAvg, float* expAvgSq,
+                                            float* maxExpAvgSq, float beta1, float beta2, float eps, float stepSize,
+                                            float bc2Sqrt, float decay, float coupled) {
+    float p = param[i] * decay;
+    float g = grad[i] + coupled * p;
+    float m = expAvg[i] + (g - expAvg[i]) * (1.0f - beta1);
+    float v = expAvgSq[i] * beta2 + (1.0f - beta2) * g * g;
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    if (maxExpAvgSq) { v = fmaxf(maxExpAvgSq[i], v); maxExpAvgSq[i] = v; }
+    param[i] = p - stepSize * (m / (sqrtf(v) / bc2Sqrt + eps));
+}
+
 __global__ void adam_f32(float* param, const float* grad, float* expAvg, float* expAvgSq, float* maxExpAvgSq, i64 n,
                          float beta1, float beta2, float eps, float stepSize, float bc2Sqrt, float decay, float coupled) {
     GRID_LOOP(i, n) {
-        float p = param[i] * decay;
-        float g = grad[i] + coupled * p;
-        float m = expAvg[i] + (g - expAvg[i]) * (1.0f - beta1);
-        float v = expAvgSq[i] * beta2 + (1.0f - beta2) * g * g;
-        expAvg[i] = m;
-        expAvgSq[i] = v;
-        if (maxExpAvgSq) { v = fmaxf(maxExpAvgSq[i], v); maxExpAvgSq[i] = v; }
-        param[i] = p - stepSize * (m / (sqrtf(v) / bc2Sqrt + eps));
+        adamElement(i, param, grad, expAvg, expAvgSq, maxExpAvgSq, beta1, beta2, eps, stepSize, bc2Sqrt, decay, coupled);
+    }
+}
+
+/// Up to ADAM_LIST parameters of one optimizer step, passed by value (PyTorch's multi-tensor apply).
+/// Parameter t gets blocks firstBlock[t] ..< firstBlock[t + 1] of the launch.
+#define ADAM_LIST 12
+struct AdamList {
+    i64 count;
+    i64 n[ADAM_LIST];
+    i64 firstBlock[ADAM_LIST + 1];
+    float* param[ADAM_LIST]; const float* grad[ADAM_LIST]; float* expAvg[ADAM_LIST]; float* expAvgSq[ADAM_LIST];
+    float* maxExpAvgSq[ADAM_LIST]; float* step[ADAM_LIST];
+};
+
+/// adam_f32 over every parameter of the list, counting its step on the device so that a replayed
+/// graph uses each step's own count. Each block's first thread computes the bias corrections for
+/// step + 1 (in float, like PyTorch's capturable Adam); the last block of a parameter to finish
+/// (counted in `arrivals`, zero between launches) stores the new count, once every block of it
+/// has read the old one.
+__global__ void adam_foreach_f32(AdamList list, unsigned* arrivals, float lr, float beta1, float beta2, float eps,
+                                 float decay, float coupled) {
+    int t = 0;
+    while (t + 1 < list.count && blockIdx.x >= list.firstBlock[t + 1]) t++;
+    const i64 block = blockIdx.x - list.firstBlock[t], blocks = list.firstBlock[t + 1] - list.firstBlock[t];
+    __shared__ float corrections[2];
+    if (threadIdx.x == 0) {
+        const float step = list.step[t][0] + 1.0f;
+        corrections[0] = lr / (1.0f - powf(beta1, step));
+        corrections[1] = sqrtf(1.0f - powf(beta2, step));
+    }
+    __syncthreads();
+    const float stepSize = corrections[0], bc2Sqrt = corrections[1];
+    float* param = list.param[t]; const float* grad = list.grad[t];
+    float* expAvg = list.expAvg[t]; float* expAvgSq = list.expAvgSq[t]; float* maxExpAvgSq = list.maxExpAvgSq[t];
+    for (i64 i = block * blockDim.x + threadIdx.x; i < list.n[t]; i += blocks * blockDim.x) {
+        adamElement(i, param, grad, expAvg, expAvgSq, maxExpAvgSq, beta1, beta2, eps, stepSize, bc2Sqrt, decay, coupled);
+    }
+    if (threadIdx.x == 0) {
+        __threadfence();
+        if (atomicAdd(&arrivals[t], 1u) == blocks - 1) {
+            list.step[t][0] += 1.0f;
+            arrivals[t] = 0u;
+        }
     }
 }
 

@@ -32,7 +32,7 @@ extension CUDABackend {
             args.int64(size)
             args.int64(inner)
             args.int32(Self.reduceCode(op))
-            context.launch(.reduce_cols, count: outer * inner, args)
+            context.launch(.reduce_cols, blocks: Swift.min(outer * ((inner + 31) / 32), 65535), threads: 32, threadsY: 8, args)
         }
         withExtendedLifetime(source) {}
         return out
@@ -103,8 +103,24 @@ extension CUDABackend {
         return (losses, softmax)
     }
 
-    public func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, rows: Int, cols: Int,
-                                     ignoreIndex: Int) -> Storage {
+    public func crossEntropyMean(_ losses: StridedView, targets: StridedView, rows: Int, ignoreIndex: Int)
+        -> (mean: Storage, kept: Storage) {
+        let l = contiguous(losses), t = int64Indices(targets)
+        let mean = allocate(count: 1, dtype: .float32), kept = allocate(count: 1, dtype: .float32)
+        var args = CUDAKernelArguments()
+        args.pointer(address(mean))
+        args.pointer(address(kept))
+        args.pointer(address(l))
+        args.pointer(address(t))
+        args.int64(rows)
+        args.int64(ignoreIndex)
+        context.launch(.cross_entropy_mean, blocks: 1, threads: 256, args)
+        withExtendedLifetime((l, t)) {}
+        return (mean, kept)
+    }
+
+    public func crossEntropyBackward(softmax: StridedView, targets: StridedView, grad: StridedView, divisor: StridedView?,
+                                     rows: Int, cols: Int, ignoreIndex: Int) -> Storage {
         let p = contiguous(softmax), t = int64Indices(targets)
         // The upstream gradient is one value per row, often a broadcast scalar (stride 0).
         let g = grad.count == 1 ? grad : contiguous(grad)
@@ -115,6 +131,7 @@ extension CUDABackend {
         args.pointer(address(t))
         args.pointer(address(g))
         args.int64(grad.count == 1 ? 0 : 1)
+        args.pointer(divisor.map { address($0) } ?? 0)
         args.int64(rows)
         args.int64(cols)
         args.int64(ignoreIndex)

@@ -7,6 +7,7 @@ struct CuBLAS {
     let cublasCreate: @convention(c) (UnsafeMutablePointer<Handle?>) -> Status
     let cublasSetStream: @convention(c) (Handle?, CUhandle?) -> Status
     let cublasSetMathMode: @convention(c) (Handle?, Int32) -> Status
+    let cublasSetWorkspace: @convention(c) (Handle?, UInt64, Int) -> Status
     /// cublasSgemmStridedBatched (column-major; see `CUDABackend.matmul` for the row-major mapping).
     let cublasSgemmStridedBatched: @convention(c) (
         Handle?, Int32, Int32, Int32, Int32, Int32, UnsafePointer<Float>, UInt64, Int32, Int64,
@@ -15,6 +16,9 @@ struct CuBLAS {
     static let opN: Int32 = 0, opT: Int32 = 1
     /// CUBLAS_DEFAULT_MATH (full FP32, PyTorch's default) and CUBLAS_TF32_TENSOR_OP_MATH.
     static let defaultMath: Int32 = 0, tf32Math: Int32 = 3
+    /// Ember's workspace for cuBLAS (PyTorch's default size on Hopper). Without one, cuBLAS
+    /// allocates its split-K scratch itself, which adds allocation and free nodes to a captured graph.
+    static let workspaceBytes = 32 << 20
 
     init() throws(CUDAError) {
         let lib = try CUDALibraries.open(["libcublas.so.13", "libcublas.so.12", "libcublas.so"])
@@ -22,6 +26,7 @@ struct CuBLAS {
         cublasCreate = try lib.symbol("cublasCreate_v2", as: type(of: cublasCreate))
         cublasSetStream = try lib.symbol("cublasSetStream_v2", as: type(of: cublasSetStream))
         cublasSetMathMode = try lib.symbol("cublasSetMathMode", as: type(of: cublasSetMathMode))
+        cublasSetWorkspace = try lib.symbol("cublasSetWorkspace_v2", as: type(of: cublasSetWorkspace))
         cublasSgemmStridedBatched = try lib.symbol("cublasSgemmStridedBatched", as: type(of: cublasSgemmStridedBatched))
     }
 
