@@ -67,6 +67,17 @@ import Testing
         #expect(throws: CUDAError.self) { try CUDA.backend(0) }
     }
 
+    /// CUDA graphs are refused on the CPU, and without a GPU, with the reason; a failed capture
+    /// names what it met and what to do.
+    @Test func cudaGraphsNeedACUDADevice() {
+        #expect(throws: CUDAError.notCUDA(.cpu)) { try CUDAGraph(device: .cpu) }
+        if !CUDA.isAvailable {
+            #expect(throws: CUDAError.self) { try CUDAGraph(device: .cuda) }
+        }
+        let failure = CUDAError.captureFailed("reading a GPU value on the host (item(), toArray(), to(.cpu))").description
+        #expect(failure.contains("item()") && failure.contains("run a few steps before capturing"))
+    }
+
     @Test(.enabled(if: !CUDA.isAvailable, "this machine has a GPU"))
     func commandLineRefusesCUDAWithTheReason() throws {
         let result = try CommandLineTests.run(["train", "--device", "cuda", "--train-size", "64", "--epochs", "1"])

@@ -46,9 +46,11 @@ public final class CUDAGraph {
         context.allocator.capturePool = nil
         var captured: CUhandle? = nil
         let ended = driver.cuStreamEndCapture(context.stream, &captured)
-        if let failure = context.captureFailure {
+        var failure: Error? = context.captureFailure.map { CUDAError.captureFailed($0) }
+        if failure == nil, case .failure(let error) = outcome { failure = error }
+        if let failure {
             if captured != nil { _ = driver.cuGraphDestroy(captured) }
-            throw CUDAError.captureFailed(failure)
+            throw failure
         }
         let result = try outcome.get()
         try driver.check(ended, "cuStreamEndCapture")
