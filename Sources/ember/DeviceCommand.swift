@@ -78,10 +78,10 @@ struct DeviceCommand: ParsableCommand {
         do {
             let graph = try CUDAGraph(device: device)
             let (staticX, staticY) = (x.clone(), y.clone())
-            _ = try graph.capture {
-                optimizer.zeroGrad(); let loss = crossEntropy(model(staticX), staticY); loss.backward(); optimizer.step()
-                return loss
+            let capturedStep = {
+                optimizer.zeroGrad(); crossEntropy(model(staticX), staticY).backward(); optimizer.step()
             }
+            try graph.capture(capturedStep)
             let nodes = graph.nodes
             print("CUDA graph of the step: \(nodes.count) nodes")
             for node in nodes { print("  \(node)") }
@@ -93,10 +93,7 @@ struct DeviceCommand: ParsableCommand {
             if let backend = device.backend as? CUDABackend {
                 backend.allowTF32 = true
                 defer { backend.allowTF32 = false }
-                _ = try graph.capture {
-                    optimizer.zeroGrad(); let loss = crossEntropy(model(staticX), staticY); loss.backward(); optimizer.step()
-                    return loss
-                }
+                try graph.capture(capturedStep)
                 print(String(format: "whole step with TF32 products, CUDA graph replay: %.1f us",
                              microseconds(device, 2000) { graph.replay() }))
             }
