@@ -18,6 +18,8 @@ func elementwiseBenchmark() {
         ("sum dim 0", { a, _, _ in a.sum(dim: 0) }),
         ("softmax", { a, _, _ in a.softmax(dim: 1) }),
         ("transpose copy", { a, _, _ in a.t().contiguous() }),
+        ("rand", { a, _, _ in Tensor.rand(a.shape) }),
+        ("randn", { a, _, _ in Tensor.randn(a.shape) }),
     ]
     for (name, op) in ops {
         let s = secondsPerCall { _ = noGrad { op(small.0, small.1, small.2) } }

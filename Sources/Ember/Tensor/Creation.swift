@@ -120,7 +120,7 @@ extension Tensor {
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: RandomGenerator = .global,
                                device: Device = .cpu) -> Tensor {
         precondition(high > low, "Ember: randint: high (\(high)) must be greater than low (\(low))")
-        let values = (0..<Shape.count(shape)).map { _ in low + generator.nextInt(below: high - low) }
+        let values = generator.ints(below: high - low, count: Shape.count(shape)).map { low + $0 }
         return Tensor(values, shape: shape, device: device)
     }
 }

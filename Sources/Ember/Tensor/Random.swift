@@ -1,13 +1,13 @@
-/// Ember's seedable random number generator: xoshiro256** seeded through splitmix64.
+import Foundation
+
+/// xoshiro256** seeded through splitmix64, as a value: the bare sequence, with no locking.
 /// Pure integer arithmetic, so the same seed gives the same numbers on every platform.
-public final class RandomGenerator {
+struct Xoshiro256 {
     private var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0, s3: UInt64 = 0
+    /// Box–Muller makes normals in pairs; the second waits here for the next draw.
     private var spareNormal: Float?
 
-    public init(seed: UInt64) { reseed(seed) }
-
-    /// Restarts the sequence from `seed`.
-    public func reseed(_ seed: UInt64) {
+    init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -17,11 +17,10 @@ public final class RandomGenerator {
             return z ^ (z >> 31)
         }
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
-        spareNormal = nil
     }
 
     @inline(__always)
-    public func nextUInt64() -> UInt64 {
+    mutating func nextUInt64() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -30,15 +29,12 @@ public final class RandomGenerator {
         return result
     }
 
-    /// Uniform in [0, 1) with 24 random bits (every float32 step in that range).
     @inline(__always)
-    public func nextFloat() -> Float {
+    mutating func nextFloat() -> Float {
         Float(nextUInt64() >> 40) * (1.0 / 16_777_216.0)
     }
 
-    /// Uniform integer in 0..<bound, without modulo bias.
-    public func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "Ember: nextInt(below:) needs a positive bound, got \(bound)")
+    mutating func nextInt(below bound: Int) -> Int {
         let b = UInt64(bound)
         let limit = UInt64.max - UInt64.max % b
         while true {
@@ -47,8 +43,7 @@ public final class RandomGenerator {
         }
     }
 
-    /// Standard normal by the Box–Muller transform.
-    public func nextNormal() -> Float {
+    mutating func nextNormal() -> Float {
         if let spare = spareNormal {
             spareNormal = nil
             return spare
@@ -61,19 +56,89 @@ public final class RandomGenerator {
         spareNormal = radius * _sinf(angle)
         return radius * _cosf(angle)
     }
+}
+
+/// Ember's seedable random number generator (xoshiro256**), safe to share between threads like
+/// PyTorch's default generator: every draw holds a lock, and the bulk draws (`fillUniform`,
+/// `fillNormal`, `ints`, `permutation`) hold it once for the whole run, so a tensor's values are
+/// one unbroken stretch of the sequence and a million draws cost one lock.
+public final class RandomGenerator: @unchecked Sendable {
+    private var state: Xoshiro256
+    private let lock = NSLock()
+
+    /// Runs `body` on a local copy of the state under the lock: a class property accessed in a
+    /// loop pays an exclusivity check per draw, a local does not.
+    @inline(__always)
+    private func drawing<R>(_ body: (inout Xoshiro256) -> R) -> R {
+        lock.withLock {
+            var local = state
+            defer { state = local }
+            return body(&local)
+        }
+    }
+
+    public init(seed: UInt64) { state = Xoshiro256(seed: seed) }
+
+    /// Restarts the sequence from `seed`.
+    public func reseed(_ seed: UInt64) {
+        lock.withLock { state = Xoshiro256(seed: seed) }
+    }
+
+    public func nextUInt64() -> UInt64 {
+        lock.withLock { state.nextUInt64() }
+    }
+
+    /// Uniform in [0, 1) with 24 random bits (every float32 step in that range).
+    public func nextFloat() -> Float {
+        lock.withLock { state.nextFloat() }
+    }
+
+    /// Uniform integer in 0..<bound, without modulo bias.
+    public func nextInt(below bound: Int) -> Int {
+        precondition(bound > 0, "Ember: nextInt(below:) needs a positive bound, got \(bound)")
+        return lock.withLock { state.nextInt(below: bound) }
+    }
+
+    /// Standard normal by the Box–Muller transform.
+    public func nextNormal() -> Float {
+        lock.withLock { state.nextNormal() }
+    }
+
+    /// Fills `buffer` with uniform values in [low, high).
+    public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, low: Float = 0, high: Float = 1) {
+        let span = high - low
+        drawing { state in
+            for i in buffer.indices { buffer[i] = low + span * state.nextFloat() }
+        }
+    }
+
+    /// Fills `buffer` with normal values of the given mean and standard deviation.
+    public func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
+        drawing { state in
+            for i in buffer.indices { buffer[i] = mean + std * state.nextNormal() }
+        }
+    }
+
+    /// `count` uniform integers in 0..<bound.
+    public func ints(below bound: Int, count: Int) -> [Int] {
+        precondition(bound > 0, "Ember: ints(below:count:) needs a positive bound, got \(bound)")
+        return drawing { state in (0..<count).map { _ in state.nextInt(below: bound) } }
+    }
 
     /// A random permutation of 0..<n (Fisher–Yates).
     public func permutation(_ n: Int) -> [Int] {
         var order = Array(0..<n)
         if n < 2 { return order }
-        for i in stride(from: n - 1, to: 0, by: -1) {
-            order.swapAt(i, nextInt(below: i + 1))
+        drawing { state in
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                order.swapAt(i, state.nextInt(below: i + 1))
+            }
         }
         return order
     }
 
     /// The generator behind `Tensor.rand`, `Tensor.randn`, initializers and dropout.
-    nonisolated(unsafe) public static let global = RandomGenerator(seed: 0x5EED)
+    public static let global = RandomGenerator(seed: 0x5EED)
 }
 
 /// Seeds the global generator, like `torch.manual_seed`.

@@ -146,7 +146,9 @@ struct OptimizerTests {
     }
 
     @Test func stepUpdatesModuleParametersInPlaceAndSkipsMissingGrads() {
-        let model = Sequential(Linear(3, 2), ReLU(), Linear(2, 1))
+        // Tanh, not ReLU: with random weights both ReLU units can be dead for all four inputs,
+        // leaving the first layer's gradient zero and its weights rightly unchanged.
+        let model = Sequential(Linear(3, 2), Tanh(), Linear(2, 1))
         let optimizer = SGD(model.parameters(), lr: 0.1)
         let before = model.parameters().map { $0.toArray() }
         let frozenBias = (model[2] as! Linear).bias!

@@ -99,12 +99,10 @@ public final class CPUBackend: Backend {
     // MARK: Random
 
     public func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator) {
-        let p = storage.floats(), span = high - low
-        for i in 0..<count { p[i] = low + span * generator.nextFloat() }
+        generator.fillUniform(UnsafeMutableBufferPointer(start: storage.floats(), count: count), low: low, high: high)
     }
 
     public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
-        let p = storage.floats()
-        for i in 0..<count { p[i] = mean + std * generator.nextNormal() }
+        generator.fillNormal(UnsafeMutableBufferPointer(start: storage.floats(), count: count), mean: mean, std: std)
     }
 }

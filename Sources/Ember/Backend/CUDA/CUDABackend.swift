@@ -157,13 +157,18 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     // on every device.
 
     public func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator) {
-        let span = high - low
-        let values = (0..<count).map { _ in low + span * generator.nextFloat() }
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            generator.fillUniform(buffer, low: low, high: high)
+            initialized = count
+        }
         values.withUnsafeBytes { upload($0, into: storage) }
     }
 
     public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
-        let values = (0..<count).map { _ in mean + std * generator.nextNormal() }
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            generator.fillNormal(buffer, mean: mean, std: std)
+            initialized = count
+        }
         values.withUnsafeBytes { upload($0, into: storage) }
     }
 }
