@@ -1,9 +1,13 @@
 #include "EmberKernels.h"
 #include "Clones.h"
 
+// Kept apart from multiply-add fusion so that each value rounds exactly as the scalar Swift
+// expression (p / 255) * scale + shift does, on every CPU and with or without AVX2.
+#pragma STDC FP_CONTRACT OFF
+
 EMBER_CLONES
-void ember_gather_bytes_lookup(const uint8_t *restrict base, int64_t row_bytes, const int64_t *restrict rows,
-                               int64_t count, float *restrict dst, const float *restrict table) {
+void ember_gather_bytes_affine(const uint8_t *restrict base, int64_t row_bytes, const int64_t *restrict rows,
+                               int64_t count, float *restrict dst, float scale, float shift) {
     // The rows are scattered over a dataset larger than the caches: ask for the rows a few ahead
     // before converting this one, so their cache misses overlap instead of queueing one by one.
     enum { ahead = 4 };
@@ -16,6 +20,8 @@ void ember_gather_bytes_lookup(const uint8_t *restrict base, int64_t row_bytes, 
         }
         const uint8_t *src = base + rows[r] * row_bytes;
         float *out = dst + r * row_bytes;
-        for (int64_t i = 0; i < row_bytes; i++) out[i] = table[src[i]];
+        // Computed, not looked up in a 256-entry table: the loop vectorizes (8 bytes per step), a
+        // table lookup per byte does not (11 against 20 µs for the MLP's batch of 64 here).
+        for (int64_t i = 0; i < row_bytes; i++) out[i] = ((float)src[i] / 255.0f) * scale + shift;
     }
 }

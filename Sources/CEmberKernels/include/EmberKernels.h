@@ -18,11 +18,11 @@ void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_
                     int64_t n, float beta1, float beta2, float eps, float step_size, float bias_correction2_sqrt,
                     float decay, float coupled_wd);
 
-/// For each r < count: dst[r*row_bytes + i] = table[base[rows[r]*row_bytes + i]]: gathers rows of
-/// bytes (images) into floats through a 256-entry table (a fused normalization), prefetching rows
-/// ahead. Rows must be in range.
-void ember_gather_bytes_lookup(const uint8_t *base, int64_t row_bytes, const int64_t *rows, int64_t count,
-                               float *dst, const float *table);
+/// For each r < count: dst[r*row_bytes + i] = (base[rows[r]*row_bytes + i] / 255) * scale + shift:
+/// gathers rows of bytes (images) into floats with a fused normalization, prefetching rows ahead.
+/// Rows must be in range.
+void ember_gather_bytes_affine(const uint8_t *base, int64_t row_bytes, const int64_t *rows, int64_t count,
+                               float *dst, float scale, float shift);
 
 /// One piece of a parallel region: `index` runs from 0 to the region's count - 1.
 typedef void (*ember_task_fn)(void *context, int64_t index);

@@ -65,8 +65,6 @@ public class IDXImageDataset: Dataset, BatchGathering {
         guard let (scale, shift) = affine else {
             return collate(indices.map { self[$0] })
         }
-        var table = [Float](repeating: 0, count: 256)
-        for p in 0..<256 { table[p] = (Float(p) / 255) * scale + shift }
         let plane = height * width
         let x = Tensor(uninitializedShape: [indices.count] + imageShape, dtype: .float32)
         let y = Tensor(uninitializedShape: [indices.count], dtype: .int64)
@@ -79,7 +77,7 @@ public class IDXImageDataset: Dataset, BatchGathering {
             labelsOut[row] = Int64(labelBytes[index])
         }
         pixels.withUnsafeBufferPointer { src in
-            ember_gather_bytes_lookup(src.baseAddress!, Int64(plane), rows, Int64(rows.count), dst, table)
+            ember_gather_bytes_affine(src.baseAddress!, Int64(plane), rows, Int64(rows.count), dst, scale, shift)
         }
         return (x, y)
     }
