@@ -20,7 +20,7 @@ struct ParallelTests {
     }
 
     @Test func everyPieceRunsOnceInManyRegions() {
-        for region in 0..<2_000 {
+        for region in 0..<20_000 {
             let pieces = 1 + region % 7
             #expect(Self.counts(pieces) == Array(repeating: 1, count: pieces), "region \(region)")
         }
