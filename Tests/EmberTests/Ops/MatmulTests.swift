@@ -1,3 +1,8 @@
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
 import Testing
 @testable import Ember
 
@@ -50,5 +55,48 @@ struct MatmulTests {
             let expected = Self.reference(g.t().contiguous().toArray(), x.toArray(), batch: 1, m: 200, k: 64, n: 300)
             expectClose(w.grad!.toArray(), expected, atol: 1e-3, rtol: 1e-4)
         }
+    }
+
+    /// x·Wᵀ with both operands read along k, as a linear layer's forward: Ember's dot-product kernel
+    /// on AVX2 machines. Shapes cover every edge block (m not a multiple of 4, n of 3, k of 8), a
+    /// product split over threads (64×784×256), and a bias accumulated into the output.
+    @Test(arguments: [(1, 1, 1), (5, 7, 3), (13, 9, 17), (37, 100, 45), (64, 784, 256), (64, 256, 10), (3, 8, 2)])
+    func dotProductKernelMatchesReference(m: Int, k: Int, n: Int) {
+        manualSeed(6)
+        let x = Tensor.randn([m, k]), w = Tensor.randn([n, k]), bias = Tensor.randn([n])
+        let expected = Self.reference(x.toArray(), w.t().contiguous().toArray(), batch: 1, m: m, k: k, n: n)
+        for _ in 0..<2 { expectClose(x.matmul(w.t()).toArray(), expected, atol: 1e-3, rtol: 1e-4) }
+        let biasValues = bias.toArray()
+        let withBias = expected.indices.map { expected[$0] + biasValues[$0 % n] }
+        expectClose(linear(x, weight: w, bias: bias).toArray(), withBias, atol: 1e-3, rtol: 1e-4)
+    }
+
+    /// gᵀ·x over a short k, as a weight gradient: Ember's outer-product kernel on AVX2 machines.
+    /// Shapes cover the edge blocks (m not a multiple of 6, n of 16 or 8) and a split product.
+    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (6, 64, 16), (10, 64, 256), (250, 200, 37), (256, 64, 784)])
+    func outerProductKernelMatchesReference(m: Int, k: Int, n: Int) {
+        manualSeed(7)
+        let g = Tensor.randn([k, m]), x = Tensor.randn([k, n])
+        let expected = Self.reference(g.t().contiguous().toArray(), x.toArray(), batch: 1, m: m, k: k, n: n)
+        for _ in 0..<2 { expectClose(g.t().matmul(x).toArray(), expected, atol: 1e-3, rtol: 1e-4) }
+        // Batched, each matrix its own product (small shapes only: the reference loop is slow in debug builds).
+        guard m * k * n <= 1 << 20 else { return }
+        let gb = Tensor.randn([2, k, m]), xb = Tensor.randn([2, k, n])
+        let expectedBatch = Self.reference(gb.transpose(1, 2).contiguous().toArray(), xb.toArray(), batch: 2, m: m, k: k, n: n)
+        expectClose(gb.transpose(1, 2).matmul(xb).toArray(), expectedBatch, atol: 1e-3, rtol: 1e-4)
+    }
+
+    /// The seed MLP's two large products go to Ember's kernels where the CPU has AVX2 and FMA, and a
+    /// product whose A would not stay in L2 goes to BLAS.
+    @Test func productKernelChoice() {
+        typealias Kernel = CPUBackend.ProductKernel
+        let plain = CPUBackend.BLASOperand(transpose: CblasNoTrans, leading: 784, offset: 0, batchStride: 0)
+        let transposed = CPUBackend.BLASOperand(transpose: CblasTrans, leading: 784, offset: 0, batchStride: 0)
+        let own: (Kernel) -> Kernel = { Kernel.available ? $0 : .blas }
+        #expect(Kernel(plain, transposed, m: 64, k: 784) == own(.dotProducts))
+        #expect(Kernel(transposed, plain, m: 256, k: 64) == own(.outerProducts))
+        #expect(Kernel(plain, plain, m: 64, k: 256) == .blas)
+        #expect(Kernel(plain, transposed, m: 1024, k: 1024) == .blas)
+        #expect(Kernel(transposed, plain, m: 64, k: 512) == .blas)
     }
 }
