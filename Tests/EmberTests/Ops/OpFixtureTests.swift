@@ -38,7 +38,7 @@ struct OpFixtureTests {
         let c = try #require(Self.cases[name])
         let (inputs, leaves) = Self.makeInputs(c, requiresGrad: true)
         let (out, _) = Self.apply(c, inputs)
-        let weight = Tensor(floats(c["weight"]), shape: c["outShape"] as! [Int])
+        let weight = Tensor(floats(c["weight"]), shape: (c["outShape"] as! [Int]))
         (out * weight).sum().backward()
         let expected = c["grads"] as! [Any]
         for (i, leaf) in leaves.enumerated() {
@@ -53,7 +53,7 @@ struct OpFixtureTests {
     func finiteDifferences(_ name: String) throws {
         let c = try #require(Self.cases[name])
         let specs = c["inputs"] as! [[String: Any]]
-        let weight = Tensor(floats(c["weight"]), shape: c["outShape"] as! [Int])
+        let weight = Tensor(floats(c["weight"]), shape: (c["outShape"] as! [Int]))
         let expected = c["grads"] as! [Any]
         for i in specs.indices where expected[i] is [Any] {
             let (_, leaves) = Self.makeInputs(c, requiresGrad: true)
@@ -75,7 +75,7 @@ struct OpFixtureTests {
     func layoutsAreStrided() {
         for c in Self.cases.values {
             for spec in c["inputs"] as! [[String: Any]] where spec["int"] == nil {
-                let base = Tensor(floats(spec["base"]), shape: spec["baseShape"] as! [Int])
+                let base = Tensor(floats(spec["base"]), shape: (spec["baseShape"] as! [Int]))
                 let x = Self.layout(base, spec)
                 #expect(x.storage === base.storage)
                 #expect(x.shape == (spec["shape"] as! [Int]))
@@ -92,11 +92,11 @@ struct OpFixtureTests {
         var inputs: [Tensor] = [], leaves: [Tensor?] = []
         for spec in c["inputs"] as! [[String: Any]] {
             if spec["int"] != nil {
-                inputs.append(Tensor(floats(spec["base"]).map { Int($0) }, shape: spec["shape"] as! [Int]))
+                inputs.append(Tensor(floats(spec["base"]).map { Int($0) }, shape: (spec["shape"] as! [Int])))
                 leaves.append(nil)
                 continue
             }
-            let base = Tensor(floats(spec["base"]), shape: spec["baseShape"] as! [Int], requiresGrad: requiresGrad)
+            let base = Tensor(floats(spec["base"]), shape: (spec["baseShape"] as! [Int]), requiresGrad: requiresGrad)
             inputs.append(layout(base, spec))
             leaves.append(base)
         }
