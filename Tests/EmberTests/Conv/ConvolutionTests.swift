@@ -21,8 +21,8 @@ import Testing
     func conv2dMatchesPyTorch(_ index: Int) throws {
         let c = Self.cases[index]
         let name = c["name"] as! String
-        let x = Tensor(floats(c["x"]), shape: c["x_shape"] as! [Int], requiresGrad: true)
-        let w = Tensor(floats(c["w"]), shape: c["w_shape"] as! [Int], requiresGrad: true)
+        let x = Tensor(floats(c["x"]), shape: (c["x_shape"] as! [Int]), requiresGrad: true)
+        let w = Tensor(floats(c["w"]), shape: (c["w_shape"] as! [Int]), requiresGrad: true)
         let b: Tensor? = c["b"] is NSNull || c["b"] == nil ? nil : Tensor(floats(c["b"]), requiresGrad: true)
         let padding: Padding = (c["padding"] as? String) == "same" ? .same
             : .explicit(Self.pair(c["padding"]).0, Self.pair(c["padding"]).1)
@@ -41,7 +41,7 @@ import Testing
         let c = Self.cases[index]
         let name = c["name"] as! String, kind = c["kind"] as! String
         let args = c["args"] as! [String: Any]
-        let x = Tensor(floats(c["x"]), shape: c["x_shape"] as! [Int], requiresGrad: true)
+        let x = Tensor(floats(c["x"]), shape: (c["x_shape"] as! [Int]), requiresGrad: true)
         let out: Tensor
         switch kind {
         case "max":
