@@ -157,16 +157,17 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     // on every device.
 
     public func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator) {
-        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            generator.fillUniform(buffer, low: low, high: high)
-            initialized = count
-        }
-        values.withUnsafeBytes { upload($0, into: storage) }
+        upload(count, drawnBy: { generator.fillUniform($0, low: low, high: high) }, into: storage)
     }
 
     public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
+        upload(count, drawnBy: { generator.fillNormal($0, mean: mean, std: std) }, into: storage)
+    }
+
+    /// Draws `count` values on the host (the generator's sequence, as on the CPU) and uploads them.
+    private func upload(_ count: Int, drawnBy fill: (UnsafeMutableBufferPointer<Float>) -> Void, into storage: Storage) {
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            generator.fillNormal(buffer, mean: mean, std: std)
+            fill(buffer)
             initialized = count
         }
         values.withUnsafeBytes { upload($0, into: storage) }
