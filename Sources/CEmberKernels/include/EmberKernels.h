@@ -1,5 +1,5 @@
 // Hot element-wise kernels and the thread pool, in C. The kernels are here because `restrict` and
-// per-function AVX2/FMA code (chosen at run time through target_clones) let the compiler vectorize
+// per-function AVX2/FMA builds (chosen at run time, see Clones.h) let the compiler vectorize
 // loops that Swift, built for baseline x86-64, leaves scalar; each has a plain version for other CPUs.
 // The pool is here for C11 atomics, which Swift offers only from macOS 15.
 #ifndef EMBER_KERNELS_H
@@ -24,20 +24,27 @@ void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_
 void ember_gather_bytes_affine(const uint8_t *base, int64_t row_bytes, const int64_t *rows, int64_t count,
                                float *dst, float scale, float shift);
 
-/// Whether the CPU runs `ember_sgemm_nt` and `ember_sgemm_tn` (x86-64 with AVX2 and FMA); where it
+/// Whether the CPU runs `ember_sgemm_nt`, `ember_sgemm_tn` and `ember_sgemm_nn` (x86-64 with AVX2 and FMA); where it
 /// is 0 they do nothing and BLAS must be used.
 int ember_small_gemm_available(void);
 
-/// C = A·Bᵀ (or C += A·Bᵀ when `accumulate`), row-major: A is m×k, B is n×k, C is m×n. Both operands
-/// are read along k, so nothing is packed; meant for A small enough to stay in L2 (m·k up to ~64K),
-/// where it beats OpenBLAS (the MLP's forward product: 88 against 76 GFLOP/s on one core here).
+/// C = A·Bᵀ + bias (or C += A·Bᵀ + bias when `accumulate`), row-major: A is m×k, B is n×k, C is m×n,
+/// `bias` n floats added to every row, or NULL. Both operands are read along k, so nothing is packed;
+/// meant for A small enough to stay in L2 (m·k up to ~64K), where it beats OpenBLAS (the MLP's
+/// forward product: 88 against 76 GFLOP/s on one core here).
 void ember_sgemm_nt(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
-                    float *c, int64_t ldc, int accumulate);
+                    float *c, int64_t ldc, const float *bias, int accumulate);
 
 /// C = Aᵀ·B (or C += Aᵀ·B when `accumulate`), row-major: A is k×m, B is k×n, C is m×n. Outer products
 /// of A's rows and B's rows; meant for a short k (a weight gradient over a batch), where it writes C
 /// once and needs no cleared output (85 against 74 GFLOP/s on one core here).
 void ember_sgemm_tn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float *c, int64_t ldc, int accumulate);
+
+/// C = A·B (or C += A·B when `accumulate`), row-major: A is m×k, B is k×n, C is m×n. The same outer
+/// products as `ember_sgemm_tn` with A read along its rows; meant for a short k (an input gradient
+/// g·W through a small layer: the MLP's [64,10]·[10,256] takes 11 µs through OpenBLAS).
+void ember_sgemm_nn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, int accumulate);
 
 /// One piece of a parallel region: `index` runs from 0 to the region's count - 1.

@@ -86,7 +86,22 @@ struct MatmulTests {
         expectClose(gb.transpose(1, 2).matmul(xb).toArray(), expectedBatch, atol: 1e-3, rtol: 1e-4)
     }
 
-    /// The seed MLP's two large products go to Ember's kernels where the CPU has AVX2 and FMA, and a
+    /// g·W over a short k, as an input gradient through a small layer: the same outer products with A
+    /// read along its rows. Shapes cover the edge blocks, the seed MLP's [64,10]·[10,256], and a split.
+    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (64, 10, 256), (64, 64, 128), (250, 200, 37), (64, 256, 784)])
+    func rowOuterProductKernelMatchesReference(m: Int, k: Int, n: Int) {
+        manualSeed(8)
+        let g = Tensor.randn([m, k]), w = Tensor.randn([k, n])
+        let expected = Self.reference(g.toArray(), w.toArray(), batch: 1, m: m, k: k, n: n)
+        for _ in 0..<2 { expectClose(g.matmul(w).toArray(), expected, atol: 1e-3, rtol: 1e-4) }
+        // A row stride past the row's end: columns of a wider matrix.
+        let wide = Tensor.randn([m, k + 5])
+        let narrow = wide.narrow(1, start: 2, length: k)
+        let expectedNarrow = Self.reference(narrow.contiguous().toArray(), w.toArray(), batch: 1, m: m, k: k, n: n)
+        expectClose(narrow.matmul(w).toArray(), expectedNarrow, atol: 1e-3, rtol: 1e-4)
+    }
+
+    /// The seed MLP's products go to Ember's kernels where the CPU has AVX2 and FMA, and a
     /// product whose A would not stay in L2 goes to BLAS.
     @Test func productKernelChoice() {
         typealias Kernel = CPUBackend.ProductKernel
@@ -95,7 +110,9 @@ struct MatmulTests {
         let own: (Kernel) -> Kernel = { Kernel.available ? $0 : .blas }
         #expect(Kernel(plain, transposed, m: 64, k: 784) == own(.dotProducts))
         #expect(Kernel(transposed, plain, m: 256, k: 64) == own(.outerProducts))
-        #expect(Kernel(plain, plain, m: 64, k: 256) == .blas)
+        #expect(Kernel(plain, plain, m: 64, k: 10) == own(.outerProducts))
+        #expect(Kernel(plain, plain, m: 64, k: 512) == .blas)
+        #expect(Kernel(transposed, transposed, m: 64, k: 64) == .blas)
         #expect(Kernel(plain, transposed, m: 1024, k: 1024) == .blas)
         #expect(Kernel(transposed, plain, m: 64, k: 512) == .blas)
     }
