@@ -60,6 +60,9 @@ public class IDXImageDataset: Dataset, BatchGathering {
         return (transform.map { $0(image) } ?? image, label(index))
     }
 
+    /// Batches of at least twice this many rows are gathered on several threads.
+    static let gatherRowsPerThread = 16
+
     public func batch(at indices: [Int]) -> (Tensor, Tensor) {
         let affine: (scale: Float, shift: Float)? = transform == nil ? (1, 0) : transform!.elementwiseAffine
         guard let (scale, shift) = affine else {
@@ -76,8 +79,15 @@ public class IDXImageDataset: Dataset, BatchGathering {
             rows[row] = Int64(index)
             labelsOut[row] = Int64(labelBytes[index])
         }
+        // Each row is a run of cache misses somewhere in a dataset larger than the caches; split over
+        // the cores, twice as many misses are waited on at once.
         pixels.withUnsafeBufferPointer { src in
-            ember_gather_bytes_affine(src.baseAddress!, Int64(plane), rows, Int64(rows.count), dst, scale, shift)
+            rows.withUnsafeBufferPointer { rows in
+                Parallel.chunks(rows.count, grain: Self.gatherRowsPerThread) { r in
+                    ember_gather_bytes_affine(src.baseAddress!, Int64(plane), rows.baseAddress! + r.lowerBound,
+                                              Int64(r.count), dst + r.lowerBound * plane, scale, shift)
+                }
+            }
         }
         return (x, y)
     }
