@@ -115,9 +115,18 @@ static void start_workers(int wanted) {
     }
 }
 
+// Set on threads whose regions should never take the pool (see ember_parallel_set_inline).
+static _Thread_local int inline_only;
+
+int ember_parallel_set_inline(int on) {
+    int was = inline_only;
+    inline_only = on;
+    return was;
+}
+
 void ember_parallel_for(int64_t count, int threads, ember_task_fn function, void *context) {
     if (count <= 0) return;
-    if (threads < 2 || count == 1 || count >= SETUP || pthread_mutex_trylock(&pool.submit) != 0) {
+    if (threads < 2 || count == 1 || count >= SETUP || inline_only || pthread_mutex_trylock(&pool.submit) != 0) {
         // One thread asked for, one piece, or a region already running (a nested call, or one from
         // another thread): run here.
         for (int64_t i = 0; i < count; i++) function(context, i);

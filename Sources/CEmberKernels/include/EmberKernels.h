@@ -55,6 +55,11 @@ typedef void (*ember_task_fn)(void *context, int64_t index);
 /// runs, run inline on the caller. Which thread runs which piece varies; the pieces do not.
 void ember_parallel_for(int64_t count, int threads, ember_task_fn function, void *context);
 
+/// While `on`, regions started by the calling thread run inline on it, leaving the pool to the
+/// thread doing the main work (a background data loader must not hold the pool while the training
+/// step's products wait for it). Returns the previous setting.
+int ember_parallel_set_inline(int on);
+
 #ifdef __cplusplus
 }
 #endif

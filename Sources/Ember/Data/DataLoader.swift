@@ -107,7 +107,7 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
                 let dataset = self.dataset
                 let slot = self.slot
                 let work = DispatchWorkItem {
-                    slot.batch = DataLoader.load(dataset, indices)
+                    slot.batch = Parallel.onCallingThread { DataLoader.load(dataset, indices) }
                 }
                 pending = work
                 queue.async(execute: work)

@@ -1,4 +1,10 @@
+import CEmberKernels
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 @testable import Ember
 
@@ -42,6 +48,22 @@ struct ParallelTests {
             for _ in 0..<rounds where Self.counts(5) != [1, 1, 1, 1, 1] { failures[t] += 1 }
         }
         #expect(Array(UnsafeBufferPointer(start: failures, count: threads)) == Array(repeating: 0, count: threads))
+    }
+
+    /// A data loader's background thread runs its regions alone, leaving the pool to the training step;
+    /// the setting is per thread and undone afterwards.
+    @Test func regionsOnACallingThreadRunThere() {
+        guard Parallel.threadCount > 1 else { return }
+        let pieces = 64
+        let threadOf = UnsafeMutablePointer<pthread_t>.allocate(capacity: pieces)
+        defer { threadOf.deallocate() }
+        func ranOnOneThread() -> Bool {
+            // Pieces long enough that a spinning worker would take some of them.
+            Parallel.forEach(pieces) { i in threadOf[i] = pthread_self(); usleep(200) }
+            return (0..<pieces).allSatisfy { pthread_equal(threadOf[$0], pthread_self()) != 0 }
+        }
+        #expect(Parallel.onCallingThread { ranOnOneThread() })
+        #expect(ember_parallel_set_inline(0) == 0, "the setting outlived onCallingThread")
     }
 
     @Test func chunksCoverTheRangeWithoutOverlap() {

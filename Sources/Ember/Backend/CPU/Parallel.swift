@@ -34,6 +34,15 @@ enum Parallel {
         }
     }
 
+    /// Runs `body` with every parallel region it starts run on the calling thread alone: for
+    /// background work (a data loader's next batch) that must not hold the pool, which would make
+    /// the training step's products, started meanwhile, run on one core.
+    static func onCallingThread<T>(_ body: () throws -> T) rethrows -> T {
+        let was = ember_parallel_set_inline(1)
+        defer { ember_parallel_set_inline(was) }
+        return try body()
+    }
+
     /// Calls `body(i)` for i in 0..<count on Ember's thread pool (see ThreadPool.c), returning when
     /// all calls are done. The caller runs pieces too.
     static func forEach(_ count: Int, _ body: (Int) -> Void) {
