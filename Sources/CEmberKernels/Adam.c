@@ -1,5 +1,5 @@
 #include "EmberKernels.h"
-#include "Clones.h"
+#include "CPUDispatch.h"
 #include <math.h>
 
 // sqrtf may set errno, which keeps the compiler from vectorizing; the element-wise builtin does not.

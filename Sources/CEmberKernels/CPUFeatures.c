@@ -1,4 +1,4 @@
-#include "Clones.h"
+#include "CPUDispatch.h"
 
 #if EMBER_HAS_AVX2_FMA_BUILD
 int ember_cpu_has_avx2_fma(void) {

@@ -1,5 +1,5 @@
 #include "EmberKernels.h"
-#include "Clones.h"
+#include "CPUDispatch.h"
 
 // Kept apart from multiply-add fusion so that each value rounds exactly as the scalar Swift
 // expression (p / 255) * scale + shift does, on every CPU and with or without AVX2.

@@ -2,9 +2,9 @@
 // where OpenBLAS's packing costs more than it saves (see EmberKernels.h). Only on x86-64 with AVX2
 // and FMA; elsewhere (and on older CPUs) `ember_small_gemm_available` is 0 and BLAS does the work.
 #include "EmberKernels.h"
-#include "Clones.h"
+#include "CPUDispatch.h"
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if EMBER_HAS_AVX2_FMA_BUILD
 #include <immintrin.h>
 
 #define KERNEL __attribute__((target("avx2,fma")))

@@ -1,5 +1,5 @@
 // Hot element-wise kernels and the thread pool, in C. The kernels are here because `restrict` and
-// per-function AVX2/FMA builds (chosen at run time, see Clones.h) let the compiler vectorize
+// per-function AVX2/FMA builds (chosen at run time, see CPUDispatch.h) let the compiler vectorize
 // loops that Swift, built for baseline x86-64, leaves scalar; each has a plain version for other CPUs.
 // The pool is here for C11 atomics, which Swift offers only from macOS 15.
 #ifndef EMBER_KERNELS_H

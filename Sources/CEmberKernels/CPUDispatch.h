@@ -3,8 +3,8 @@
 // and once with `target("avx2,fma")`, and EMBER_DISPATCH calls the second where the CPU has both.
 // (target_clones cannot say "both": its "avx2,fma" makes one clone per feature, so the chosen AVX2
 // clone ran without FMA; and its arch=x86-64-v3 clone is never chosen with the libgcc here.)
-#ifndef EMBER_CLONES_H
-#define EMBER_CLONES_H
+#ifndef EMBER_CPU_DISPATCH_H
+#define EMBER_CPU_DISPATCH_H
 
 #define EMBER_KERNEL_BODY static inline __attribute__((always_inline))
 
