@@ -53,21 +53,19 @@ public final class CPUBackend: Backend {
         precondition(view.dtype == destination.dtype, "Ember: copy between \(view.dtype) and \(destination.dtype)")
         let size = view.dtype.itemSize
         let loop = StridedLoop(shape: view.shape, strides: [destination.strides, view.strides])
-        let n = loop.rowLength, ds = loop.innerStride(0), ss = loop.innerStride(1)
+        let ds = loop.innerStride(0), ss = loop.innerStride(1)
         let dBase = destination.storage.pointer + destination.offset * size
         let sBase = view.storage.pointer + view.offset * size
-        Parallel.chunks(loop.rowCount, grain: max(1, Parallel.grain / max(n, 1))) { rows in
-            loop.forEachRow(rows) { _, offsets in
-                let d = dBase + offsets[0] * size, s = sBase + offsets[1] * size
-                if ds == 1 && ss == 1 {
-                    d.copyMemory(from: s, byteCount: n * size)
-                } else if size == 4 {
-                    let dp = d.assumingMemoryBound(to: Float.self), sp = s.assumingMemoryBound(to: Float.self)
-                    for i in 0..<n { dp[i * ds] = sp[i * ss] }
-                } else {
-                    let dp = d.assumingMemoryBound(to: Int64.self), sp = s.assumingMemoryBound(to: Int64.self)
-                    for i in 0..<n { dp[i * ds] = sp[i * ss] }
-                }
+        loop.forEachRowInParallel(grain: Parallel.grain) { offsets, n in
+            let d = dBase + offsets[0] * size, s = sBase + offsets[1] * size
+            if ds == 1 && ss == 1 {
+                d.copyMemory(from: s, byteCount: n * size)
+            } else if size == 4 {
+                let dp = d.assumingMemoryBound(to: Float.self), sp = s.assumingMemoryBound(to: Float.self)
+                for i in 0..<n { dp[i * ds] = sp[i * ss] }
+            } else {
+                let dp = d.assumingMemoryBound(to: Int64.self), sp = s.assumingMemoryBound(to: Int64.self)
+                for i in 0..<n { dp[i * ds] = sp[i * ss] }
             }
         }
         destination.storage.bumpVersion()

@@ -6,7 +6,9 @@ extension CPUBackend {
         let out = allocate(count: outer * inner, dtype: .float32)
         let y = out.floats()
         withExtendedLifetime(source) {
-            if inner == 1 {
+            if inner == 1 && outer == 1 && size >= 2 * Parallel.grain {
+                y[0] = Self.reduceLongRow(op, p, size)
+            } else if inner == 1 {
                 Parallel.chunks(outer, grain: max(1, Parallel.grain / max(size, 1))) { rows in
                     for o in rows { y[o] = Self.reduceRow(op, p + o * size, size) }
                 }
@@ -50,6 +52,21 @@ extension CPUBackend {
             let r = rows + j * length
             for i in 0..<length { dst[i] += r[i] }
             j += 1
+        }
+    }
+
+    /// One long row (a whole tensor's sum or max) split over the cores: each reduces a stretch, and
+    /// the partial results combine (sums in Double, a NaN anywhere wins for max and min).
+    static func reduceLongRow(_ op: ReduceOp, _ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        let pieces = Swift.max(1, Swift.min(Parallel.threadCount, n / Parallel.grain))
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: pieces) { partial in
+            Parallel.forEach(pieces) { k in
+                let start = k * n / pieces, end = (k + 1) * n / pieces
+                partial[k] = reduceRow(op, p + start, end - start)
+            }
+            if op == .sum { return Float(partial.reduce(0.0) { $0 + Double($1) }) }
+            if let nan = partial.first(where: { $0.isNaN }) { return nan }
+            return op == .max ? partial.max()! : partial.min()!
         }
     }
 

@@ -70,4 +70,25 @@ struct StridedLoop {
             }
         }
     }
+
+    /// Calls `body(offsets, count)` for every row, split over the cores in pieces of at least `grain`
+    /// elements: whole rows, or, when the loop is a single row (a contiguous array merges into one),
+    /// stretches of it, with `offsets` at the stretch's start and `count` its length.
+    @inline(__always)
+    func forEachRowInParallel(grain: Int, _ body: (UnsafeMutablePointer<Int>, Int) -> Void) {
+        let length = rowLength
+        if rowCount > 1 || length < 2 * grain {
+            Parallel.chunks(rowCount, grain: Swift.max(1, grain / Swift.max(length, 1))) { rows in
+                forEachRow(rows) { _, offsets in body(offsets, length) }
+            }
+            return
+        }
+        let operands = strides.count
+        Parallel.chunks(length, grain: grain) { range in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: operands) { offsets in
+                for k in 0..<operands { offsets[k] = range.lowerBound * strides[k][0] }
+                body(offsets.baseAddress!, range.count)
+            }
+        }
+    }
 }

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// Arrays large enough to be split over the cores. A contiguous array merges into one long row,
+/// which is cut into stretches (one per thread); every element must still be computed once, with
+/// broadcast operands and in-place targets read at the right offsets.
+@Suite("Large arrays split over the cores")
+struct LargeArrayTests {
+    static let n = 3 * Parallel.grain + 5   // not a multiple of the pieces
+
+    static func ramp(_ count: Int, _ scale: Float = 1e-3) -> Tensor {
+        Tensor((0..<count).map { Float($0 % 1000) * scale - 0.5 }, shape: [count])
+    }
+
+    @Test func binaryOpsOnOneLongRow() {
+        let a = Self.ramp(Self.n), b = Self.ramp(Self.n, 2e-3)
+        let av = a.toArray(), bv = b.toArray()
+        #expect((a + b).toArray() == zip(av, bv).map { $0 + $1 })
+        #expect((a * 3).toArray() == av.map { $0 * 3 })            // a broadcast scalar: stride 0
+        #expect((2 - a).toArray() == av.map { 2 - $0 })
+    }
+
+    @Test func inPlaceOnOneLongRow() {
+        let a = Self.ramp(Self.n), b = Self.ramp(Self.n, 2e-3)
+        let want = zip(a.toArray(), b.toArray()).map { $0 + $1 }
+        a.add_(b)
+        #expect(a.toArray() == want)
+    }
+
+    @Test func copiesOfOneLongRow() {
+        let a = Self.ramp(Self.n)
+        let target = Tensor.zeros([Self.n])
+        target.copy_(a)
+        #expect(target.toArray() == a.toArray())
+        // A view with an offset: the stretches start from it.
+        let tail = a[7..<Self.n].contiguous()
+        #expect(tail.toArray() == Array(a.toArray()[7...]))
+    }
+
+    @Test func wholeTensorSumAndExtremes() {
+        let a = Self.ramp(Self.n)
+        let values = a.toArray()
+        let want = values.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(Double(a.sum().item()) - want) <= 1e-6 * max(1, abs(want)) + 1e-3)
+        // Max and min reduce each stretch and combine; a NaN in the last stretch wins.
+        var withNaN = values
+        withNaN[Self.n - 2] = .nan
+        #expect(Tensor(withNaN, shape: [Self.n]).sum().item().isNaN)
+        let shifted = Tensor(values.map { $0 + 1 }, shape: [Self.n])
+        #expect(shifted.sum().item() > Float(want))
+    }
+}
