@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs Ember and PyTorch back to back on this machine, with the same thread count, and prints the ratio.
-#   scripts/compare_pytorch.sh [mlp|cnn] [epochs-or-steps] [threads]
+#   scripts/compare_pytorch.sh [mlp|cnn|elementwise] [epochs-or-steps] [threads]
 #   scripts/compare_pytorch.sh --install ...   first installs CPU PyTorch into .venv-bench/
 # mlp: seconds per training epoch of the seed MLP (PyTorch with the data preloaded as tensors).
 # cnn: milliseconds per training step of PyTorch's MNIST CNN (an epoch is 938 steps).
+# elementwise: microseconds per call of each element-wise op at 64x256 and 1M, and the ratios.
 # Without PyTorch the Ember half still runs and the comparison is skipped, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,9 @@ count="${2:-}"
 threads="${3:-$(nproc)}"
 
 swift build -c release --product ember-bench >/dev/null
-if [ "$model" = "cnn" ]; then
+if [ "$model" = "elementwise" ]; then
+  ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench elementwise)"
+elif [ "$model" = "cnn" ]; then
   count="${count:-30}"
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench cnn "$count")"
   ember_value="$(echo "$ember_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
@@ -39,6 +42,29 @@ for candidate in .venv-bench/bin/python /opt/torchenv/bin/python python3; do
 done
 if [ -z "$python" ]; then
   echo "PyTorch is not installed: skipping the comparison (run with --install to set it up)"
+  exit 0
+fi
+if [ "$model" = "elementwise" ]; then
+  torch_out="$("$python" scripts/bench_pytorch_elementwise.py "$threads")"
+  echo "$torch_out"
+  # Both tables list the ops in the same order: print PyTorch's time over Ember's per op and size.
+  python3 - "$ember_out" "$torch_out" <<'PY'
+import sys
+def table(text):
+    rows = {}
+    for line in text.splitlines():
+        parts = line.rsplit(None, 2)
+        if len(parts) == 3:
+            try: rows[parts[0].strip()] = (float(parts[1]), float(parts[2]))
+            except ValueError: pass
+    return rows
+ember, torch = table(sys.argv[1]), table(sys.argv[2])
+print(f"{'op':<16}{'64×256':<12}1M      (PyTorch's time / Ember's: above 1, Ember is faster)")
+for op, (es, el) in ember.items():
+    if op in torch:
+        ts, tl = torch[op]
+        print(f"{op:<16}{ts / es:<12.2f}{tl / el:.2f}")
+PY
   exit 0
 fi
 if [ "$model" = "cnn" ]; then

@@ -47,6 +47,38 @@ void ember_sgemm_tn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda
 void ember_sgemm_nn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, int accumulate);
 
+/// The functions `ember_math_f32` computes.
+typedef enum {
+    EMBER_MATH_EXP,
+    EMBER_MATH_LOG,
+    EMBER_MATH_TANH,
+    EMBER_MATH_SIGMOID,  // 1 / (1 + exp(-x))
+    EMBER_MATH_ERF,
+    EMBER_MATH_GELU,     // x/2 · (1 + erf(x/√2))
+    EMBER_MATH_GELU_DERIVATIVE,  // (1 + erf(x/√2))/2 + x · exp(-x²/2)/√(2π)
+    EMBER_MATH_SIN,
+    EMBER_MATH_COS,
+    EMBER_MATH_LOG1P,
+} ember_math_function;
+
+/// y[i] = function(x[i]) for n floats (x and y may be the same array): eight at a time through
+/// glibc's libmvec where the CPU has AVX2 and FMA and libmvec has the function (within 4 ulp of
+/// libm), else one at a time through libm.
+void ember_math_f32(ember_math_function function, const float *x, float *y, int64_t n);
+
+/// y[i] = exp(x[i] - shift) for n floats; returns the sum of the y[i]. A row of softmax.
+float ember_exp_sum_f32(const float *x, float *y, int64_t n, float shift);
+
+/// The largest of n floats, skipping NaNs (-infinity when n is 0).
+float ember_max_f32(const float *x, int64_t n);
+
+/// Whether `ember_math_f32` computes `function` eight at a time on this machine (for benchmarks and tests).
+int ember_vector_math_available(ember_math_function function);
+
+/// With 0, `ember_math_f32` and `ember_exp_sum_f32` use libm even where libmvec could run (for
+/// benchmarks and tests of the fallback); 1 (the default) lets them use it.
+void ember_vector_math_set_enabled(int enabled);
+
 /// One piece of a parallel region: `index` runs from 0 to the region's count - 1.
 typedef void (*ember_task_fn)(void *context, int64_t index);
 

@@ -1,3 +1,5 @@
+import CEmberKernels
+
 /// Softmax and log-softmax over the last axis, numerically stable (the row maximum is subtracted).
 extension CPUBackend {
     public func softmax(_ x: StridedView, rows: Int, cols: Int, log: Bool) -> Storage {
@@ -6,7 +8,7 @@ extension CPUBackend {
         let out = allocate(count: rows * cols, dtype: .float32)
         let y = out.floats()
         withExtendedLifetime(source) {
-            Parallel.chunks(rows, grain: max(1, Parallel.grain / max(cols, 1))) { range in
+            Parallel.chunks(rows, grain: max(1, Self.mathGrain / max(cols, 1))) { range in
                 for r in range {
                     let xr = p + r * cols, yr = y + r * cols
                     let (maxValue, sum) = Self.exponentiateRow(xr, into: yr, cols)
@@ -23,19 +25,12 @@ extension CPUBackend {
         return out
     }
 
-    /// y = exp(x − max(x)) for one row; returns the maximum and the sum of y.
+    /// y = exp(x − max(x)) for one row (vectorized, see VectorMath.c); returns the maximum and the sum of y.
     @inline(__always)
     static func exponentiateRow(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, _ cols: Int)
         -> (max: Float, sum: Float) {
-        var maxValue = -Float.infinity
-        for j in 0..<cols where x[j] > maxValue { maxValue = x[j] }
-        var sum: Float = 0
-        for j in 0..<cols {
-            let e = _expf(x[j] - maxValue)
-            y[j] = e
-            sum += e
-        }
-        return (maxValue, sum)
+        let maxValue = ember_max_f32(x, Int64(cols))
+        return (maxValue, ember_exp_sum_f32(x, y, Int64(cols), maxValue))
     }
 
     public func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage {
@@ -52,7 +47,8 @@ extension CPUBackend {
                     // d/dx log_softmax: g - softmax * sum(g)
                     var total: Float = 0
                     for j in 0..<cols { total += gr[j] }
-                    for j in 0..<cols { dr[j] = gr[j] - _expf(yr[j]) * total }
+                    ember_math_f32(EMBER_MATH_EXP, yr, dr, Int64(cols))
+                    for j in 0..<cols { dr[j] = gr[j] - dr[j] * total }
                 } else {
                     // d/dx softmax: y * (g - sum(g * y))
                     var dot: Float = 0
