@@ -79,6 +79,11 @@ int ember_vector_math_available(ember_math_function function);
 /// benchmarks and tests of the fallback); 1 (the default) lets them use it.
 void ember_vector_math_set_enabled(int enabled);
 
+/// dst[r·dst_stride + c] = src[c·src_stride + r] for r < rows, c < cols: a transposing copy of a
+/// cols × rows block of src (its rows src_stride apart) into a rows × cols block of dst.
+void ember_transpose_f32(const float *src, int64_t src_stride, float *dst, int64_t dst_stride, int64_t rows,
+                         int64_t cols);
+
 /// One piece of a parallel region: `index` runs from 0 to the region's count - 1.
 typedef void (*ember_task_fn)(void *context, int64_t index);
 

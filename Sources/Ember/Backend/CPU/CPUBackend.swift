@@ -56,6 +56,10 @@ public final class CPUBackend: Backend {
         let ds = loop.innerStride(0), ss = loop.innerStride(1)
         let dBase = destination.storage.pointer + destination.offset * size
         let sBase = view.storage.pointer + view.offset * size
+        if size == 4, Self.copyTransposed(loop, dBase.assumingMemoryBound(to: Float.self), sBase.assumingMemoryBound(to: Float.self)) {
+            destination.storage.bumpVersion()
+            return
+        }
         loop.forEachRowInParallel(grain: Parallel.grain) { offsets, n in
             let d = dBase + offsets[0] * size, s = sBase + offsets[1] * size
             if ds == 1 && ss == 1 {
