@@ -1,3 +1,4 @@
+import CEmberKernels
 import Foundation
 
 /// xoshiro256** seeded through splitmix64, as a value: the bare sequence, with no locking.
@@ -43,18 +44,36 @@ struct Xoshiro256 {
         }
     }
 
-    mutating func nextNormal() -> Float {
-        if let spare = spareNormal {
-            spareNormal = nil
-            return spare
-        }
+    /// Takes the waiting second normal of a pair, if there is one.
+    mutating func takeSpareNormal() -> Float? {
+        defer { spareNormal = nil }
+        return spareNormal
+    }
+
+    /// Box–Muller's inputs for one pair: u1 in (0, 1) for the radius, u2 in [0, 1) for the angle,
+    /// drawn as `nextNormal` draws them.
+    @inline(__always)
+    mutating func nextBoxMullerInputs() -> (Float, Float) {
         var u1 = nextFloat()
         while u1 <= 0 { u1 = nextFloat() }
-        let u2 = nextFloat()
-        let radius = (-2 * _logf(u1)).squareRoot()
-        let angle = 2 * Float.pi * u2
-        spareNormal = radius * _sinf(angle)
-        return radius * _cosf(angle)
+        return (u1, nextFloat())
+    }
+
+    /// Makes `pair`'s second normal the one the next draw returns.
+    mutating func keepSpareNormal(_ value: Float) { spareNormal = value }
+
+    mutating func nextNormal() -> Float {
+        if let spare = takeSpareNormal() { return spare }
+        let (u1, u2) = nextBoxMullerInputs()
+        // Through the same kernels as RandomGenerator.fillNormal, so a bulk fill and single draws
+        // give the same numbers.
+        var input = u1, logU1: Float = 0, angle = 2 * Float.pi * u2, sine: Float = 0, cosine: Float = 0
+        ember_math_f32(EMBER_MATH_LOG, &input, &logU1, 1)
+        ember_math_f32(EMBER_MATH_SIN, &angle, &sine, 1)
+        ember_math_f32(EMBER_MATH_COS, &angle, &cosine, 1)
+        let radius = (-2 * logU1).squareRoot()
+        spareNormal = radius * sine
+        return radius * cosine
     }
 }
 
@@ -112,10 +131,42 @@ public final class RandomGenerator: @unchecked Sendable {
         }
     }
 
-    /// Fills `buffer` with normal values of the given mean and standard deviation.
+    /// Fills `buffer` with normal values of the given mean and standard deviation: the numbers
+    /// `nextNormal` would give, with Box–Muller's log, cos and sin computed a block of pairs at a
+    /// time by the vectorized kernels (VectorMath.c; within a few ulp of one at a time).
     public func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
+        guard let out = buffer.baseAddress, !buffer.isEmpty else { return }
+        let count = buffer.count, block = 256
         drawing { state in
-            for i in buffer.indices { buffer[i] = mean + std * state.nextNormal() }
+            var i = 0
+            if let spare = state.takeSpareNormal() {
+                out[0] = mean + std * spare
+                i = 1
+            }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * block) { scratch in
+                let radius = scratch.baseAddress!, cosine = radius + block, sine = cosine + block
+                while i < count {
+                    let pairs = Swift.min(block, (count - i + 1) / 2)
+                    for k in 0..<pairs {
+                        let (u1, u2) = state.nextBoxMullerInputs()
+                        radius[k] = u1
+                        cosine[k] = 2 * Float.pi * u2
+                    }
+                    ember_math_f32(EMBER_MATH_LOG, radius, radius, Int64(pairs))
+                    ember_math_f32(EMBER_MATH_SIN, cosine, sine, Int64(pairs))
+                    ember_math_f32(EMBER_MATH_COS, cosine, cosine, Int64(pairs))
+                    for k in 0..<pairs {
+                        let r = (-2 * radius[k]).squareRoot()
+                        out[i] = mean + std * (r * cosine[k])
+                        if i + 1 < count {
+                            out[i + 1] = mean + std * (r * sine[k])
+                        } else {
+                            state.keepSpareNormal(r * sine[k])   // an odd count: the pair's second waits
+                        }
+                        i += 2
+                    }
+                }
+            }
         }
     }
 

@@ -76,5 +76,18 @@ private func runTogether(threads: Int, _ body: @escaping @Sendable (Int) -> Void
         #expect(n == (0..<5).map { _ in 1 + 3 * single.nextNormal() })
         #expect(ints == (0..<9).map { _ in single.nextInt(below: 6) })
         #expect(bulk.nextUInt64() == single.nextUInt64())
+        #expect(bulk.nextNormal() == single.nextNormal())   // the odd fill's second of a pair waited
+    }
+
+    /// A long fill (several blocks of pairs) that starts on a waiting spare and ends on an odd count.
+    @Test func longNormalFillsEqualSingleDraws() {
+        let bulk = RandomGenerator(seed: 5), single = RandomGenerator(seed: 5)
+        #expect(bulk.nextNormal() == single.nextNormal())
+        var values = [Float](repeating: 0, count: 1001)
+        values.withUnsafeMutableBufferPointer { bulk.fillNormal($0) }
+        #expect(values == (0..<1001).map { _ in single.nextNormal() })
+        #expect(bulk.nextNormal() == single.nextNormal())
+        let mean = values.reduce(0, +) / 1001, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 1000
+        #expect(abs(mean) < 0.12 && abs(variance - 1) < 0.15)
     }
 }
