@@ -80,8 +80,15 @@ extension CPUBackend {
             var start = 0
             while start < n {
                 let end = min(n, start + 1024)
-                var lanes = SIMD8<Float>(repeating: 0)
+                // Two sets of lanes, so that consecutive adds do not wait on each other.
+                var lanes = SIMD8<Float>(repeating: 0), lanes2 = SIMD8<Float>(repeating: 0)
                 var i = start
+                while i + 16 <= end {
+                    lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+                    lanes2 += UnsafeRawPointer(p + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                    i += 16
+                }
+                lanes += lanes2
                 while i + 8 <= end {
                     lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
                     i += 8
