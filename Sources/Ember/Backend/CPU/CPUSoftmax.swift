@@ -9,15 +9,19 @@ extension CPUBackend {
         let y = out.floats()
         withExtendedLifetime(source) {
             Parallel.chunks(rows, grain: max(1, Self.mathGrain / max(cols, 1))) { range in
-                for r in range {
-                    let xr = p + r * cols, yr = y + r * cols
-                    let (maxValue, sum) = Self.exponentiateRow(xr, into: yr, cols)
-                    if log {
-                        let shift = maxValue + _logf(sum)
-                        for j in 0..<cols { yr[j] = xr[j] - shift }
-                    } else {
-                        let scale = 1 / sum
-                        for j in 0..<cols { yr[j] *= scale }
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * range.count) { scratch in
+                    let maxima = scratch.baseAddress!, sums = maxima + range.count
+                    let x0 = p + range.lowerBound * cols, y0 = y + range.lowerBound * cols
+                    Self.exponentiateRows(x0, into: y0, rows: range.count, cols: cols, maxima: maxima, sums: sums)
+                    for r in 0..<range.count {
+                        let xr = x0 + r * cols, yr = y0 + r * cols
+                        if log {
+                            let shift = maxima[r] + _logf(sums[r])
+                            for j in 0..<cols { yr[j] = xr[j] - shift }
+                        } else {
+                            let scale = 1 / sums[r]
+                            for j in 0..<cols { yr[j] *= scale }
+                        }
                     }
                 }
             }
@@ -25,12 +29,32 @@ extension CPUBackend {
         return out
     }
 
-    /// y = exp(x − max(x)) for one row (vectorized, see VectorMath.c); returns the maximum and the sum of y.
-    @inline(__always)
-    static func exponentiateRow(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, _ cols: Int)
-        -> (max: Float, sum: Float) {
-        let maxValue = ember_max_f32(x, Int64(cols))
-        return (maxValue, ember_exp_sum_f32(x, y, Int64(cols), maxValue))
+    /// y = exp(x − max(x)) for each of `rows` rows of `cols` (vectorized, see VectorMath.c); writes
+    /// each row's maximum and the sum of its y. Narrow rows (a classifier's 10 logits) go through one
+    /// call of the kernel for all of them, since a call per row would mostly pay for the call.
+    static func exponentiateRows(_ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int,
+                                 cols: Int, maxima: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+        if cols >= 64 {
+            for r in 0..<rows {
+                maxima[r] = ember_max_f32(x + r * cols, Int64(cols))
+                sums[r] = ember_exp_sum_f32(x + r * cols, y + r * cols, Int64(cols), maxima[r])
+            }
+            return
+        }
+        for r in 0..<rows {
+            let xr = x + r * cols, yr = y + r * cols
+            var m = -Float.infinity
+            for j in 0..<cols where xr[j] > m { m = xr[j] }
+            maxima[r] = m
+            for j in 0..<cols { yr[j] = xr[j] - m }
+        }
+        ember_math_f32(EMBER_MATH_EXP, y, y, Int64(rows * cols))
+        for r in 0..<rows {
+            let yr = y + r * cols
+            var total: Float = 0
+            for j in 0..<cols { total += yr[j] }
+            sums[r] = total
+        }
     }
 
     public func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage {
@@ -72,21 +96,23 @@ extension CPUBackend {
         let losses = allocate(count: rows, dtype: .float32), softmax = allocate(count: rows * cols, dtype: .float32)
         let l = losses.floats(), p = softmax.floats()
         withExtendedLifetime((source, labels)) {
-            for r in 0..<rows {
-                let xr = x + r * cols, pr = p + r * cols
-                let (maxValue, sum) = Self.exponentiateRow(xr, into: pr, cols)
-                let scale = 1 / sum
-                for j in 0..<cols { pr[j] *= scale }
-                let target = Int(t[r])
-                if target == ignoreIndex {
-                    l[r] = 0
-                    continue
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * rows) { scratch in
+                let maxima = scratch.baseAddress!, sums = maxima + rows
+                Self.exponentiateRows(x, into: p, rows: rows, cols: cols, maxima: maxima, sums: sums)
+                for r in 0..<rows {
+                    let pr = p + r * cols, scale = 1 / sums[r]
+                    for j in 0..<cols { pr[j] *= scale }
+                    let target = Int(t[r])
+                    if target == ignoreIndex {
+                        l[r] = 0
+                        continue
+                    }
+                    guard target >= 0 && target < cols else {
+                        fatalError("Ember: crossEntropy: target \(target) at position \(r) is out of bounds for \(cols) classes")
+                    }
+                    // -log softmax = log(sum) + max - x, computed without the rounded probability.
+                    l[r] = _logf(sums[r]) + maxima[r] - x[r * cols + target]
                 }
-                guard target >= 0 && target < cols else {
-                    fatalError("Ember: crossEntropy: target \(target) at position \(r) is out of bounds for \(cols) classes")
-                }
-                // -log softmax = log(sum) + max - x, computed without the rounded probability.
-                l[r] = _logf(sum) + maxValue - xr[target]
             }
         }
         return (losses, softmax)
