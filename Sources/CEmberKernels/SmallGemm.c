@@ -149,6 +149,20 @@ BLOCK void outer_edge(int64_t k, const float *a, int64_t ar, int64_t ak, const f
 }
 #undef OUTER
 
+// The last rows of a full 16-wide panel: plain loads and stores (masked ones are slow on AMD).
+#define ROWS(MR) outer_block(k, a, ar, ak, b, ldb, c, ldc, accumulate, tail, MR, 2, 0)
+BLOCK void outer_rows(int64_t k, const float *a, int64_t ar, int64_t ak, const float *b, int64_t ldb, float *c,
+                      int64_t ldc, int accumulate, __m256i tail, int64_t mr) {
+    switch (mr) {
+    case 1: ROWS(1); break;
+    case 2: ROWS(2); break;
+    case 3: ROWS(3); break;
+    case 4: ROWS(4); break;
+    default: ROWS(5); break;
+    }
+}
+#undef ROWS
+
 // Inlined into each entry point with one of ar, ak a constant 1, so the address arithmetic folds.
 BLOCK void outer_products(int64_t m, int64_t n, int64_t k, const float *a, int64_t ar, int64_t ak, const float *b,
                           int64_t ldb, float *c, int64_t ldc, int accumulate) {
@@ -163,7 +177,10 @@ BLOCK void outer_products(int64_t m, int64_t n, int64_t k, const float *a, int64
                 outer_block(k, a + i * ar, ar, ak, b + j, ldb, c + i * ldc + j, ldc, accumulate, tail, 6, 2, 0);
         for (; i < m; i += 6) {
             int64_t mr = m - i < 6 ? m - i : 6;
-            outer_edge(k, a + i * ar, ar, ak, b + j, ldb, c + i * ldc + j, ldc, accumulate, tail, mr, nv);
+            if (width == 16)
+                outer_rows(k, a + i * ar, ar, ak, b + j, ldb, c + i * ldc + j, ldc, accumulate, tail, mr);
+            else
+                outer_edge(k, a + i * ar, ar, ak, b + j, ldb, c + i * ldc + j, ldc, accumulate, tail, mr, nv);
         }
     }
 }

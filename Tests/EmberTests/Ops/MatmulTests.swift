@@ -72,8 +72,9 @@ struct MatmulTests {
     }
 
     /// gᵀ·x over a short k, as a weight gradient: Ember's outer-product kernel on AVX2 machines.
-    /// Shapes cover the edge blocks (m not a multiple of 6, n of 16 or 8) and a split product.
-    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (6, 64, 16), (10, 64, 256), (250, 200, 37), (256, 64, 784)])
+    /// Shapes cover the edge blocks (m not a multiple of 6, with every remainder 1-5; n not a multiple
+    /// of 16 or 8) and a split product.
+    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (6, 64, 16), (9, 7, 32), (11, 5, 48), (10, 64, 256), (250, 200, 37), (256, 64, 784)])
     func outerProductKernelMatchesReference(m: Int, k: Int, n: Int) {
         manualSeed(7)
         let g = Tensor.randn([k, m]), x = Tensor.randn([k, n])
