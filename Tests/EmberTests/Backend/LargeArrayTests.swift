@@ -38,6 +38,16 @@ struct LargeArrayTests {
         #expect(tail.toArray() == Array(a.toArray()[7...]))
     }
 
+    /// No rows but long ones: nothing to compute, and nothing written past the empty result.
+    @Test func emptyTensorsWithLongRows() {
+        let a = Tensor.zeros([0, Self.n]), row = Tensor.ones([1, Self.n])
+        #expect((a + row).shape == [0, Self.n])
+        a.add_(Tensor.ones([Self.n]))
+        let view = Tensor.zeros([2, 2 * Self.n]).narrow(0, start: 0, length: 0).narrow(1, start: 0, length: Self.n)
+        #expect(view.contiguous().shape == [0, Self.n])
+        #expect(a.sum().item() == 0)
+    }
+
     @Test func wholeTensorSumAndExtremes() {
         let a = Self.ramp(Self.n)
         let values = a.toArray()

@@ -77,7 +77,7 @@ struct StridedLoop {
     @inline(__always)
     func forEachRowInParallel(grain: Int, _ body: (UnsafeMutablePointer<Int>, Int) -> Void) {
         let length = rowLength
-        if rowCount > 1 || length < 2 * grain {
+        if rowCount != 1 || length < 2 * grain {  // (0 rows: an empty tensor, nothing to split)
             Parallel.chunks(rowCount, grain: Swift.max(1, grain / Swift.max(length, 1))) { rows in
                 forEachRow(rows) { _, offsets in body(offsets, length) }
             }
