@@ -2,7 +2,8 @@ import Testing
 @testable import Ember
 
 /// Copies that swap the last two dimensions go through the blocked transpose kernel (Transpose.c):
-/// full 8×8 blocks, partial edge blocks, batches of planes, offsets and strided sources.
+/// full 8×8 blocks, partial edge blocks, thin planes (split by columns when rows are few), batches
+/// of planes, offsets and strided sources.
 @Suite("Transposing copies")
 struct TransposeCopyTests {
     /// Element (i, j) of a rows × cols matrix made contiguous from its transpose.
@@ -14,7 +15,7 @@ struct TransposeCopyTests {
         #expect(copied == want, "\(rows)×\(cols)")
     }
 
-    @Test(arguments: [(8, 8), (13, 37), (1, 20), (20, 1), (64, 256), (600, 515)])
+    @Test(arguments: [(8, 8), (13, 37), (1, 20), (20, 1), (64, 256), (600, 515), (3, 100_000), (100_000, 3)])
     func matrices(rows: Int, cols: Int) { Self.check(rows: rows, cols: cols) }
 
     @Test func batchesOfPlanes() {

@@ -36,12 +36,20 @@ extension CPUBackend {
                 }
             }
         } else {
-            // Few large planes: each split into stretches of destination rows.
+            // Few large planes: each split into stretches of destination rows, or of columns when
+            // there are too few rows to go round (a 2 × 2M plane).
             for p in 0..<planes {
                 let o = origin(p)
-                Parallel.chunks(rows, grain: Swift.max(8, Parallel.grain / Swift.max(cols, 1))) { r in
-                    ember_transpose_f32(src + o.src + r.lowerBound, Int64(srcStride), dst + o.dst + r.lowerBound * dstStride,
-                                        Int64(dstStride), Int64(r.count), Int64(cols))
+                if rows >= 8 * Parallel.threadCount {
+                    Parallel.chunks(rows, grain: Swift.max(8, Parallel.grain / Swift.max(cols, 1))) { r in
+                        ember_transpose_f32(src + o.src + r.lowerBound, Int64(srcStride),
+                                            dst + o.dst + r.lowerBound * dstStride, Int64(dstStride), Int64(r.count), Int64(cols))
+                    }
+                } else {
+                    Parallel.chunks(cols, grain: Swift.max(8, Parallel.grain / Swift.max(rows, 1))) { c in
+                        ember_transpose_f32(src + o.src + c.lowerBound * srcStride, Int64(srcStride),
+                                            dst + o.dst + c.lowerBound, Int64(dstStride), Int64(rows), Int64(c.count))
+                    }
                 }
             }
         }
