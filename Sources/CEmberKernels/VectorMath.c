@@ -70,7 +70,8 @@ float ember_max_f32(const float *x, int64_t n) {
 #include <pthread.h>
 
 // libmvec's AVX2 variants (vector ABI names: d = AVX2, N8 = eight lanes, v = one vector argument).
-typedef __m256 (*vector_function)(__m256);
+// Each takes eight floats in ymm0 and returns eight in ymm0; C never calls one directly (see map_blocks).
+typedef void (*vector_function)(void);
 static vector_function vector_exp, vector_log, vector_tanh, vector_erf, vector_sin, vector_cos, vector_log1p;
 static pthread_once_t vector_library_once = PTHREAD_ONCE_INIT;
 
@@ -108,83 +109,125 @@ static int vector_ready(ember_math_function function) {
     return 0;
 }
 
-__attribute__((target("avx2,fma"), always_inline)) static inline __m256
-apply_vector(ember_math_function function, __m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f);
-    switch (function) {
-    case EMBER_MATH_EXP: return vector_exp(x);
-    case EMBER_MATH_LOG: return vector_log(x);
-    case EMBER_MATH_TANH: return vector_tanh(x);
-    case EMBER_MATH_SIGMOID:  // exp(-x) overflows to inf for x < -88, giving 1/inf = 0, as libm does
-        return _mm256_div_ps(one, _mm256_add_ps(one, vector_exp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-    case EMBER_MATH_ERF: return vector_erf(x);
-    case EMBER_MATH_GELU: {
-        __m256 cdf = _mm256_add_ps(one, vector_erf(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f))));
-        return _mm256_mul_ps(_mm256_mul_ps(half, x), cdf);
-    }
-    case EMBER_MATH_GELU_DERIVATIVE: {
-        __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, vector_erf(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)))));
-        __m256 pdf = _mm256_mul_ps(vector_exp(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), x), x)),
-                                   _mm256_set1_ps(0.39894228040143268f));
-        return _mm256_fmadd_ps(x, pdf, cdf);
-    }
-    case EMBER_MATH_SIN: return vector_sin(x);
-    case EMBER_MATH_COS: return vector_cos(x);
-    case EMBER_MATH_LOG1P: return vector_log1p(x);
-    }
-    return x;
+// out[8i ..< 8i+8] = f(in[8i ..< 8i+8]) for i < blocks. In assembly because libmvec passes its vector
+// in ymm0, and this file is compiled for baseline x86-64 (AVX2 only per function), where C would
+// pass a 256-bit argument through memory. Four callee-saved registers hold the loop's state across
+// the calls; with the 8 bytes subtracted, the stack is 16-byte aligned at each call.
+__attribute__((naked)) static void map_blocks(vector_function f, const float *in, float *out, int64_t blocks) {
+    __asm__ volatile(
+        "push %r12\n\t"
+        "push %r13\n\t"
+        "push %r14\n\t"
+        "push %r15\n\t"
+        "sub $8, %rsp\n\t"
+        "mov %rdi, %r12\n\t"
+        "mov %rsi, %r13\n\t"
+        "mov %rdx, %r14\n\t"
+        "mov %rcx, %r15\n\t"
+        "test %r15, %r15\n\t"
+        "jle 2f\n"
+        "1:\n\t"
+        "vmovups (%r13), %ymm0\n\t"
+        "call *%r12\n\t"
+        "vmovups %ymm0, (%r14)\n\t"
+        "add $32, %r13\n\t"
+        "add $32, %r14\n\t"
+        "dec %r15\n\t"
+        "jnz 1b\n"
+        "2:\n\t"
+        "vzeroupper\n\t"
+        "add $8, %rsp\n\t"
+        "pop %r15\n\t"
+        "pop %r14\n\t"
+        "pop %r13\n\t"
+        "pop %r12\n\t"
+        "ret\n");
 }
 
-// Eight at a time; the last n % 8 through a zero-padded vector. Inlined once per function, so that
-// the loop holds no switch.
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-map_vector_as(ember_math_function function, const float *x, float *y, int64_t n) {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, apply_vector(function, _mm256_loadu_ps(x + i)));
-    if (i < n) {
+// y = f(x) for n floats (x and y may be the same): whole blocks in place, the last n % 8 through a
+// zero-padded block.
+static void map_function(vector_function f, const float *x, float *y, int64_t n) {
+    int64_t whole = n / 8 * 8;
+    map_blocks(f, x, y, n / 8);
+    if (whole < n) {
         float in[8] = {0}, out[8];
-        memcpy(in, x + i, (size_t)(n - i) * sizeof(float));
-        _mm256_storeu_ps(out, apply_vector(function, _mm256_loadu_ps(in)));
-        memcpy(y + i, out, (size_t)(n - i) * sizeof(float));
+        memcpy(in, x + whole, (size_t)(n - whole) * sizeof(float));
+        map_blocks(f, in, out, 1);
+        memcpy(y + whole, out, (size_t)(n - whole) * sizeof(float));
     }
 }
 
-EMBER_AVX2_FMA void map_vector(ember_math_function function, const float *x, float *y, int64_t n) {
+static vector_function direct_function(ember_math_function function) {
     switch (function) {
-    case EMBER_MATH_EXP: map_vector_as(EMBER_MATH_EXP, x, y, n); break;
-    case EMBER_MATH_LOG: map_vector_as(EMBER_MATH_LOG, x, y, n); break;
-    case EMBER_MATH_TANH: map_vector_as(EMBER_MATH_TANH, x, y, n); break;
-    case EMBER_MATH_SIGMOID: map_vector_as(EMBER_MATH_SIGMOID, x, y, n); break;
-    case EMBER_MATH_ERF: map_vector_as(EMBER_MATH_ERF, x, y, n); break;
-    case EMBER_MATH_GELU: map_vector_as(EMBER_MATH_GELU, x, y, n); break;
-    case EMBER_MATH_GELU_DERIVATIVE: map_vector_as(EMBER_MATH_GELU_DERIVATIVE, x, y, n); break;
-    case EMBER_MATH_SIN: map_vector_as(EMBER_MATH_SIN, x, y, n); break;
-    case EMBER_MATH_COS: map_vector_as(EMBER_MATH_COS, x, y, n); break;
-    case EMBER_MATH_LOG1P: map_vector_as(EMBER_MATH_LOG1P, x, y, n); break;
+    case EMBER_MATH_EXP: return vector_exp;
+    case EMBER_MATH_LOG: return vector_log;
+    case EMBER_MATH_TANH: return vector_tanh;
+    case EMBER_MATH_ERF: return vector_erf;
+    case EMBER_MATH_SIN: return vector_sin;
+    case EMBER_MATH_COS: return vector_cos;
+    case EMBER_MATH_LOG1P: return vector_log1p;
+    default: return NULL;   // composed of several (below)
     }
+}
+
+// The composed functions go a stretch at a time through buffers that stay in L1, with the
+// arithmetic around the libmvec calls in plain loops compiled for AVX2 and FMA.
+#define STRETCH 512
+
+EMBER_AVX2_FMA void map_composed(ember_math_function function, const float *x, float *y, int64_t n) {
+    float a[STRETCH], b[STRETCH];
+    for (int64_t start = 0; start < n; start += STRETCH) {
+        int64_t m = n - start < STRETCH ? n - start : STRETCH;
+        const float *xs = x + start;
+        float *ys = y + start;
+        switch (function) {
+        case EMBER_MATH_SIGMOID:  // exp(-x) overflows to inf for x < -88, giving 1/inf = 0, as libm does
+            for (int64_t i = 0; i < m; i++) a[i] = -xs[i];
+            map_function(vector_exp, a, a, m);
+            for (int64_t i = 0; i < m; i++) ys[i] = 1.0f / (1.0f + a[i]);
+            break;
+        case EMBER_MATH_GELU:
+            for (int64_t i = 0; i < m; i++) a[i] = xs[i] * 0.70710678118654752f;
+            map_function(vector_erf, a, a, m);
+            for (int64_t i = 0; i < m; i++) ys[i] = 0.5f * xs[i] * (1.0f + a[i]);
+            break;
+        case EMBER_MATH_GELU_DERIVATIVE:
+            for (int64_t i = 0; i < m; i++) {
+                a[i] = xs[i] * 0.70710678118654752f;
+                b[i] = -0.5f * xs[i] * xs[i];
+            }
+            map_function(vector_erf, a, a, m);
+            map_function(vector_exp, b, b, m);
+            for (int64_t i = 0; i < m; i++) ys[i] = 0.5f * (1.0f + a[i]) + xs[i] * b[i] * 0.39894228040143268f;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void map_vector(ember_math_function function, const float *x, float *y, int64_t n) {
+    vector_function f = direct_function(function);
+    if (f) map_function(f, x, y, n);
+    else map_composed(function, x, y, n);
 }
 
 EMBER_AVX2_FMA float exp_sum_vector(const float *x, float *y, int64_t n, float shift) {
-    const __m256 s = _mm256_set1_ps(shift);
+    float a[STRETCH];
     __m256 sum = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 e = vector_exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
-        _mm256_storeu_ps(y + i, e);
-        sum = _mm256_add_ps(sum, e);
-    }
-    if (i < n) {
-        float in[8], out[8];
-        for (int lane = 0; lane < 8; lane++) in[lane] = i + lane < n ? x[i + lane] : -INFINITY;  // exp(-inf) = 0
-        __m256 e = vector_exp(_mm256_sub_ps(_mm256_loadu_ps(in), s));
-        _mm256_storeu_ps(out, e);
-        memcpy(y + i, out, (size_t)(n - i) * sizeof(float));
-        sum = _mm256_add_ps(sum, e);
+    float tail = 0;
+    for (int64_t start = 0; start < n; start += STRETCH) {
+        int64_t m = n - start < STRETCH ? n - start : STRETCH;
+        for (int64_t i = 0; i < m; i++) a[i] = x[start + i] - shift;
+        map_function(vector_exp, a, y + start, m);
+        int64_t i = 0;
+        for (; i + 8 <= m; i += 8) sum = _mm256_add_ps(sum, _mm256_loadu_ps(y + start + i));
+        for (; i < m; i++) tail += y[start + i];
     }
     __m128 half = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
     half = _mm_add_ps(half, _mm_movehl_ps(half, half));
     half = _mm_add_ss(half, _mm_movehdup_ps(half));
-    return _mm_cvtss_f32(half);
+    return _mm_cvtss_f32(half) + tail;
 }
 
 void ember_math_f32(ember_math_function function, const float *x, float *y, int64_t n) {
