@@ -7,7 +7,6 @@
 #include "EmberKernels.h"
 #include "CPUDispatch.h"
 #include <math.h>
-#include <stdatomic.h>
 #include <string.h>
 
 // libm, one value at a time: the fallback, and the definition the vector version keeps to.
@@ -88,7 +87,8 @@ static void open_vector_library(void) {
     vector_log1p = (vector_function)dlsym(library, "_ZGVdN8v_log1pf");
 }
 
-static _Atomic int vector_disabled;
+// Per thread, so that a test of the fallback leaves other threads' results alone.
+static _Thread_local int vector_disabled;
 
 void ember_vector_math_set_enabled(int enabled) { vector_disabled = !enabled; }
 

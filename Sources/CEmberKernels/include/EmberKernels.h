@@ -75,8 +75,8 @@ float ember_max_f32(const float *x, int64_t n);
 /// Whether `ember_math_f32` computes `function` eight at a time on this machine (for benchmarks and tests).
 int ember_vector_math_available(ember_math_function function);
 
-/// With 0, `ember_math_f32` and `ember_exp_sum_f32` use libm even where libmvec could run (for
-/// benchmarks and tests of the fallback); 1 (the default) lets them use it.
+/// With 0, `ember_math_f32` and `ember_exp_sum_f32` called on this thread use libm even where
+/// libmvec could run (for benchmarks and tests of the fallback); 1 (the default) lets them use it.
 void ember_vector_math_set_enabled(int enabled);
 
 /// dst[r·dst_stride + c] = src[c·src_stride + r] for r < rows, c < cols: a transposing copy of a

@@ -50,8 +50,7 @@ struct VectorMathTests {
 
     @Test(arguments: [true, false])
     func everyFunctionMatchesDoublePrecision(vectorized: Bool) {
-        // Off: the libm fallback that machines without AVX2 or libmvec run. (Other suites running
-        // meanwhile get libm too, which changes no result beyond these tolerances.)
+        // Off: the libm fallback that machines without AVX2 or libmvec run (on this thread only).
         ember_vector_math_set_enabled(vectorized ? 1 : 0)
         defer { ember_vector_math_set_enabled(1) }
         for (function, name, reference) in Self.functions {

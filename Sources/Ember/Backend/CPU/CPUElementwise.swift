@@ -46,11 +46,18 @@ extension CPUBackend {
             for i in 0..<n { y[i] = f(x[i]) }
         }
         if case .softplus(let beta, let threshold) = op {
-            // log1p(exp(βx))/β in three vectorized passes; above the threshold, x itself.
-            for i in 0..<n { y[i] = x[i] * beta }
-            ember_math_f32(EMBER_MATH_EXP, y, y, Int64(n))
-            ember_math_f32(EMBER_MATH_LOG1P, y, y, Int64(n))
-            for i in 0..<n { y[i] = x[i] * beta > threshold ? x[i] : y[i] / beta }
+            // log1p(exp(βx))/β through a buffer, a block at a time (so y may be x); above the
+            // threshold, x itself.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 512) { buffer in
+                let d = buffer.baseAddress!
+                for start in stride(from: 0, to: n, by: 512) {
+                    let count = Swift.min(512, n - start), xs = x + start, ys = y + start
+                    for i in 0..<count { d[i] = xs[i] * beta }
+                    ember_math_f32(EMBER_MATH_EXP, d, d, Int64(count))
+                    ember_math_f32(EMBER_MATH_LOG1P, d, d, Int64(count))
+                    for i in 0..<count { ys[i] = xs[i] * beta > threshold ? xs[i] : d[i] / beta }
+                }
+            }
             return
         }
         if let function = mathFunction(op) {
