@@ -61,3 +61,27 @@ struct LargeArrayTests {
         #expect(shifted.sum().item() > Float(want))
     }
 }
+
+/// 2-D broadcasts go through the binary kernel a block of rows per call: each row must read its own
+/// stretch of every operand, whichever operand is broadcast.
+@Suite("Blocks of rows in binary ops")
+struct BinaryRowBlockTests {
+    @Test(arguments: [(64, 256), (1024, 300), (3, 5), (0, 7)])
+    func broadcastsAlongRowsAndColumns(rows: Int, cols: Int) {
+        let a = Tensor((0..<(rows * cols)).map { Float($0 % 97) * 0.5 }, shape: [rows, cols])
+        let row = Tensor((0..<cols).map { Float($0) - 3 }, shape: [cols])
+        let column = Tensor((0..<rows).map { Float($0) * 2 }, shape: [rows, 1])
+        let av = a.toArray()
+        #expect((a + row).toArray() == av.indices.map { av[$0] + Float($0 % cols) - 3 })
+        #expect((row - a).toArray() == av.indices.map { Float($0 % cols) - 3 - av[$0] })
+        #expect((a * column).toArray() == av.indices.map { av[$0] * Float($0 / cols) * 2 })
+        // A transposed operand: rows of the result read columns of it.
+        let t = Tensor((0..<(rows * cols)).map { Float($0) }, shape: [cols, rows]).t()
+        let tv = t.contiguous().toArray()
+        #expect((a + t).toArray() == av.indices.map { av[$0] + tv[$0] })
+        // GELU's backward (a math function per element) on a block of rows.
+        let x = a.detach().requiringGrad()
+        x.gelu().sum().backward()
+        #expect(x.grad!.shape == [rows, cols])
+    }
+}

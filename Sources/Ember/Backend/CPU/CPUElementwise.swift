@@ -100,7 +100,18 @@ extension CPUBackend {
         let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset, po = out.floats()
         let loop = StridedLoop(shape: shape, strides: [outStrides, a.strides, b.strides])
         let sa = loop.innerStride(1), sb = loop.innerStride(2)
-        loop.forEachRowInParallel(grain: op.callsMathFunction ? Self.mathGrain : Parallel.grain) { o, count in
+        let grain = op.callsMathFunction ? Self.mathGrain : Parallel.grain
+        if loop.sizes.count == 2 {
+            // Rows a fixed stride apart: blocks of rows per call.
+            let len = loop.rowLength, rowStrides = (y: loop.strides[0][0], a: loop.strides[1][0], b: loop.strides[2][0])
+            Parallel.chunks(loop.rowCount, grain: Swift.max(1, grain / Swift.max(len, 1))) { rows in
+                let r = rows.lowerBound
+                Self.binaryRow(op, po + r * rowStrides.y, pa + r * rowStrides.a, sa, pb + r * rowStrides.b, sb, len,
+                               rows: rows.count, rowStrides: rowStrides)
+            }
+            return out
+        }
+        loop.forEachRowInParallel(grain: grain) { o, count in
             Self.binaryRow(op, po + o[0], pa + o[1], sa, pb + o[2], sb, count)
         }
         return out
@@ -108,20 +119,33 @@ extension CPUBackend {
 
     /// One row of a binary op: y[i] = op(a[i·sa], b[i·sb]), with the unit-stride and broadcast-scalar
     /// cases as separate loops so that they vectorize.
+    /// With `rows` > 1, the same for consecutive rows `rowStrides` apart (output, a, b): one call, and
+    /// one pass through the `switch`, for a whole block of a 2-D broadcast (a bias row added to a batch).
     static func binaryRow(_ op: BinaryOp, _ y: UnsafeMutablePointer<Float>, _ x1: UnsafeMutablePointer<Float>, _ sa: Int,
-                          _ x2: UnsafeMutablePointer<Float>, _ sb: Int, _ len: Int) {
+                          _ x2: UnsafeMutablePointer<Float>, _ sb: Int, _ len: Int,
+                          rows: Int = 1, rowStrides: (y: Int, a: Int, b: Int) = (0, 0, 0)) {
         @inline(__always) func map(_ f: (Float, Float) -> Float) {
-            if sa == 1 && sb == 1 {
-                for i in 0..<len { y[i] = f(x1[i], x2[i]) }
-            } else if sa == 1 && sb == 0 {
-                let v = x2[0]
-                for i in 0..<len { y[i] = f(x1[i], v) }
-            } else if sa == 0 && sb == 1 {
-                let v = x1[0]
-                for i in 0..<len { y[i] = f(v, x2[i]) }
-            } else {
-                for i in 0..<len { y[i] = f(x1[i * sa], x2[i * sb]) }
+            for row in 0..<rows {
+                let y = y + row * rowStrides.y, x1 = x1 + row * rowStrides.a, x2 = x2 + row * rowStrides.b
+                if sa == 1 && sb == 1 {
+                    for i in 0..<len { y[i] = f(x1[i], x2[i]) }
+                } else if sa == 1 && sb == 0 {
+                    let v = x2[0]
+                    for i in 0..<len { y[i] = f(x1[i], v) }
+                } else if sa == 0 && sb == 1 {
+                    let v = x1[0]
+                    for i in 0..<len { y[i] = f(v, x2[i]) }
+                } else {
+                    for i in 0..<len { y[i] = f(x1[i * sa], x2[i * sb]) }
+                }
             }
+        }
+        if rows != 1 && op.callsMathFunction {
+            // Those go through a buffer per row (mapThroughMath): one row at a time.
+            for row in 0..<rows {
+                binaryRow(op, y + row * rowStrides.y, x1 + row * rowStrides.a, sa, x2 + row * rowStrides.b, sb, len)
+            }
+            return
         }
         switch op {
         case .add: map { $0 + $1 }
