@@ -92,21 +92,30 @@ static _Thread_local int vector_disabled;
 
 void ember_vector_math_set_enabled(int enabled) { vector_disabled = !enabled; }
 
+// The libmvec function that is `function` itself, or NULL for the ones composed of several below.
+static vector_function direct_function(ember_math_function function) {
+    switch (function) {
+    case EMBER_MATH_EXP: return vector_exp;
+    case EMBER_MATH_LOG: return vector_log;
+    case EMBER_MATH_TANH: return vector_tanh;
+    case EMBER_MATH_ERF: return vector_erf;
+    case EMBER_MATH_SIN: return vector_sin;
+    case EMBER_MATH_COS: return vector_cos;
+    case EMBER_MATH_LOG1P: return vector_log1p;
+    default: return NULL;
+    }
+}
+
 // Whether libmvec has every function `function` is computed with (and it is not switched off).
 static int vector_ready(ember_math_function function) {
     pthread_once(&vector_library_once, open_vector_library);
     if (vector_disabled) return 0;
     switch (function) {
-    case EMBER_MATH_EXP: case EMBER_MATH_SIGMOID: return vector_exp != NULL;
-    case EMBER_MATH_LOG: return vector_log != NULL;
-    case EMBER_MATH_TANH: return vector_tanh != NULL;
-    case EMBER_MATH_ERF: case EMBER_MATH_GELU: return vector_erf != NULL;
+    case EMBER_MATH_SIGMOID: return vector_exp != NULL;
+    case EMBER_MATH_GELU: return vector_erf != NULL;
     case EMBER_MATH_GELU_DERIVATIVE: return vector_erf != NULL && vector_exp != NULL;
-    case EMBER_MATH_SIN: return vector_sin != NULL;
-    case EMBER_MATH_COS: return vector_cos != NULL;
-    case EMBER_MATH_LOG1P: return vector_log1p != NULL;
+    default: return direct_function(function) != NULL;
     }
-    return 0;
 }
 
 // out[8i ..< 8i+8] = f(in[8i ..< 8i+8]) for i < blocks. In assembly because libmvec passes its vector
@@ -154,19 +163,6 @@ static void map_function(vector_function f, const float *x, float *y, int64_t n)
         memcpy(in, x + whole, (size_t)(n - whole) * sizeof(float));
         map_blocks(f, in, out, 1);
         memcpy(y + whole, out, (size_t)(n - whole) * sizeof(float));
-    }
-}
-
-static vector_function direct_function(ember_math_function function) {
-    switch (function) {
-    case EMBER_MATH_EXP: return vector_exp;
-    case EMBER_MATH_LOG: return vector_log;
-    case EMBER_MATH_TANH: return vector_tanh;
-    case EMBER_MATH_ERF: return vector_erf;
-    case EMBER_MATH_SIN: return vector_sin;
-    case EMBER_MATH_COS: return vector_cos;
-    case EMBER_MATH_LOG1P: return vector_log1p;
-    default: return NULL;   // composed of several (below)
     }
 }
 
