@@ -7,7 +7,7 @@ import CBLAS
 #endif
 
 /// Ember's matmul against raw cblas_sgemm on the same buffers' shapes, at the MLP's training shapes
-/// (forward, the two backward products) and at 1024³.
+/// (forward, the two backward products), at the evaluation's first product (batch 1000) and at 1024³.
 func matmulBenchmark() {
     print("matmul: Ember vs raw cblas_sgemm (GFLOP/s, best of 5)")
     print(pad("shape", 34) + pad("ember", 10) + pad("sgemm", 10) + "ratio")
@@ -16,6 +16,7 @@ func matmulBenchmark() {
         ("fwd  x[64,784]·Wᵀ[784,256]", 64, 784, 256, false, true),
         ("bwd  gᵀ[256,64]·x[64,784]", 256, 64, 784, true, false),
         ("bwd  g[64,256]·W[256,784]", 64, 256, 784, false, false),
+        ("eval x[1000,784]·Wᵀ[784,256]", 1000, 784, 256, false, true),
         ("1024³", 1024, 1024, 1024, false, false),
     ]
     var ratios: [Double] = []
