@@ -65,15 +65,44 @@ extension Tensor {
             }
         }
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+        // Gradients this pass allocated itself and nothing else refers to: later contributions are
+        // added to them in place. (A gradient a backward closure returned may alias another tensor.)
+        var owned = Set<ObjectIdentifier>()
+        /// The gradient so far of the output of the node at `key`, as a tensor this pass owns.
+        func ownedGrad(_ key: ObjectIdentifier, shape: [Int], device: Device) -> Tensor {
+            if let existing = grads[key], owned.contains(key) { return existing }
+            let fresh = grads[key]?.clone() ?? Tensor.zeros(shape, device: device)
+            grads[key] = fresh
+            owned.insert(key)
+            return fresh
+        }
         for node in order.reversed() {
-            guard let grad = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let nodeKey = ObjectIdentifier(node)
+            guard let grad = grads.removeValue(forKey: nodeKey) else { continue }
+            owned.remove(nodeKey)
+            // A view (slice) of a computed tensor adds its gradient into that tensor's in place.
+            if let addIntoInputGrad = node.addIntoInputGrad, node.inputs.count == 1, let producer = node.inputs[0].gradFn,
+               node.inputs[0].requiresGrad {
+                addIntoInputGrad(ownedGrad(ObjectIdentifier(producer), shape: node.inputs[0].shape, device: grad.device), grad)
+                if !retainGraph { node.free() }
+                continue
+            }
             let inputGrads = node.apply(grad)
             if !retainGraph { node.free() }
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard let inputGrad, input.requiresGrad else { continue }
                 if let producer = input.gradFn {
                     let key = ObjectIdentifier(producer)
-                    grads[key] = grads[key].map { $0 + inputGrad } ?? inputGrad
+                    if let existing = grads[key] {
+                        if owned.contains(key) {
+                            existing.add_(inputGrad)
+                        } else {
+                            grads[key] = existing + inputGrad
+                            owned.insert(key)
+                        }
+                    } else {
+                        grads[key] = inputGrad
+                    }
                 } else {
                     input.accumulate(inputGrad, claimed: &claimed)
                 }

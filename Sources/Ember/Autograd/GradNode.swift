@@ -8,12 +8,18 @@ public final class GradNode {
     private(set) var backwardFunction: ((Tensor) -> [Tensor?])?
     /// Tensors the closure reads, with their storage versions at recording time.
     private var saved: [(Tensor, Int)]
+    /// For a view of its single input: adds the output gradient into the region of the input's
+    /// gradient it views, in place. The engine uses it instead of `backwardFunction`, so that the
+    /// many slices of one tensor (an RNN's time steps) cost their own size each, not the input's.
+    private(set) var addIntoInputGrad: ((_ inputGrad: Tensor, _ grad: Tensor) -> Void)?
 
-    init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
+         addIntoInputGrad: ((Tensor, Tensor) -> Void)? = nil) {
         self.name = name
         self.inputs = inputs
         self.saved = saved.map { ($0, $0.storage.version) }
         self.backwardFunction = backward
+        self.addIntoInputGrad = addIntoInputGrad
     }
 
     /// Runs the backward closure, checking that nothing it saved was modified in place since.
@@ -32,7 +38,10 @@ public final class GradNode {
     }
 
     /// Drops the closure and what it saved (after a backward without retainGraph).
-    func free() { backwardFunction = nil }
+    func free() {
+        backwardFunction = nil
+        addIntoInputGrad = nil
+    }
 
     /// Unlinks the graph behind this node with a loop: releasing a long chain (thousands of ops) through
     /// nested deinits, tensor → node → tensor → ..., would overflow the stack.
@@ -57,10 +66,11 @@ extension Tensor {
     /// `backward` receives the output gradient and returns one gradient per input, in order.
     @discardableResult
     func recording(_ name: String, inputs: [Tensor], saving saved: [Tensor] = [],
+                   addIntoInputGrad: ((Tensor, Tensor) -> Void)? = nil,
                    _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
         requiresGrad = true
-        gradFn = GradNode(name: name, inputs: inputs, saved: saved, backward: backward)
+        gradFn = GradNode(name: name, inputs: inputs, saved: saved, backward: backward, addIntoInputGrad: addIntoInputGrad)
         return self
     }
 }

@@ -149,7 +149,9 @@ extension Tensor {
         newStrides[d] = strides[d] * step
         let out = makeView(shape: newShape, strides: newStrides, offset: offset + lo * strides[d])
         let inputShape = shape
-        return out.recording("slice", inputs: [self]) { g in
+        return out.recording("slice", inputs: [self], addIntoInputGrad: { inputGrad, g in
+            inputGrad.slice(d, start: lo, end: hi, step: step).add_(g)
+        }) { g in
             let full = Tensor.zeros(inputShape, device: g.device)
             full.slice(d, start: lo, end: hi, step: step).copy_(g)
             return [full]

@@ -104,6 +104,34 @@ struct AutogradTests {
         expectClose(x.grad!.toArray(), expected)
     }
 
+    /// Slices of a computed tensor add their gradients into its gradient in place; that sum must
+    /// match the plain one, mixed with whole-tensor uses and other slices, and leave no aliasing.
+    @Test func slicesOfAComputedTensorSumTheirGradients() {
+        let x = Tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]] as [[Float]], requiresGrad: true)
+        let weights = Tensor([[0.5, -1, 2], [1, 1, -3], [0.25, 4, 1]] as [[Float]])
+        let y = x * 2                                   // computed: its slices take the in-place path
+        var loss = (y[0] * weights[0]).sum()            // a slice first
+        loss = loss + (y * weights).sum()               // then the whole tensor
+        loss = loss + (y[2] * y[2]).sum() + (y.slice(1, start: 1, end: 3) * 3).sum() + y.select(1, 0).sum()
+        loss.backward(retainGraph: true)
+        // d/dy: weights[0] on row 0, weights, 2·y on row 2, 3 on columns 1-2, 1 on column 0; then ·2.
+        let yv = x.toArray().map { $0 * 2 }, w = weights.toArray()
+        var expected = [Float](repeating: 0, count: 9)
+        for i in 0..<3 {
+            for j in 0..<3 {
+                var g = w[i * 3 + j] + (i == 0 ? w[j] : 0) + (i == 2 ? 2 * yv[i * 3 + j] : 0)
+                g += j >= 1 ? 3 : 1
+                expected[i * 3 + j] = 2 * g
+            }
+        }
+        expectClose(x.grad!.toArray(), expected)
+        // The retained graph gives the same gradient again (the accumulators were this pass's own).
+        x.grad = nil
+        loss.backward()
+        expectClose(x.grad!.toArray(), expected)
+        #expect(weights.toArray() == [0.5, -1, 2, 1, 1, -3, 0.25, 4, 1])
+    }
+
     @Test func leafGradsDoNotAlias() {
         let a = Tensor([1, 2] as [Float], requiresGrad: true), b = Tensor([3, 4] as [Float], requiresGrad: true)
         let seed = Tensor([1, 1] as [Float])
