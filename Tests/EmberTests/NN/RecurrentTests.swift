@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// Embedding and the recurrent layers against PyTorch (fixtures from scripts/make_rnn_fixtures.py):
+/// outputs, final states and the gradients of sum(output·up) + sum(h_n·up_h) (+ sum(c_n·up_c)).
+@Suite("Embedding and recurrent layers")
+struct RecurrentTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("rnn.json") }
+
+    /// The fixture's parameters as a state dict (which also checks PyTorch's names).
+    func load(_ module: Module, _ params: Any?) throws {
+        var dict: [String: Tensor] = [:]
+        for case let entry as [Any] in params as? [Any] ?? [] {
+            dict[entry[0] as! String] = tensor(entry[2], ints(entry[1]))
+        }
+        #expect(module.stateDictKeys == (params as? [[Any]] ?? []).map { $0[0] as! String })
+        _ = try module.loadStateDict(dict)
+    }
+
+    func expectGrads(_ module: Module, _ grads: Any?, _ what: String) {
+        let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters())
+        for case let entry as [Any] in grads as? [Any] ?? [] {
+            let name = entry[0] as! String
+            expectClose(parameters[name]?.grad?.toArray() ?? [], floats(entry[1]), "\(what) grad \(name)")
+        }
+    }
+
+    @Test func embeddingMatchesTorchAndSkipsThePaddingRow() throws {
+        let f = object(fixture["embedding"])
+        let layer = Embedding(10, 3, paddingIdx: 1)
+        #expect(layer.weight.select(0, 1).toArray() == [0, 0, 0])
+        _ = try layer.loadStateDict(["weight": tensor(f["weight"], [10, 3])])
+        let indices = Tensor(ints(f["indices"]), shape: ints(f["indices_shape"]))
+        let out = layer(indices)
+        #expect(out.shape == [2, 4, 3])
+        expectClose(out.toArray(), floats(f["out"]), "out")
+        out.backward(tensor(f["upstream"], [2, 4, 3]))
+        expectClose(layer.weight.grad!.toArray(), floats(f["grad_weight"]), "grad weight")
+        #expect(layer.weight.grad!.select(0, 1).toArray() == [0, 0, 0])
+        #expect(layer.description == "Embedding(10, 3, padding_idx=1)")
+    }
+
+    @Test func embeddingWithoutPaddingAccumulatesRepeatedRows() {
+        let weight = Tensor([[1, 2], [3, 4], [5, 6]], requiresGrad: true)
+        let out = embedding(Tensor([2, 0, 2]), weight: weight)
+        #expect(out.toArray() == [5, 6, 1, 2, 5, 6])
+        out.backward(Tensor([[1.0, 1], [10, 10], [100, 100]]))
+        #expect(weight.grad!.toArray() == [10, 10, 0, 0, 101, 101])
+    }
+
+    @Test func recurrentLayersMatchTorch() throws {
+        for case let c as [String: Any] in fixture["layers"] as? [Any] ?? [] {
+            let kind = c["kind"] as! String
+            let (layers, hidden) = (c["num_layers"] as! Int, c["hidden_size"] as! Int)
+            let (bias, batchFirst, bidirectional) = (c["bias"] as! Bool, c["batch_first"] as! Bool, c["bidirectional"] as! Bool)
+            let what = "\(kind) layers \(layers) bias \(bias) batchFirst \(batchFirst) bidirectional \(bidirectional)"
+            let inputSize = c["input_size"] as! Int
+            let module: RNNBase
+            switch kind {
+            case "RNN":
+                module = RNN(inputSize, hidden, numLayers: layers, nonlinearity: RNNNonlinearity(rawValue: c["nonlinearity"] as! String)!,
+                             bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
+            case "LSTM": module = LSTM(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
+            default: module = GRU(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
+            }
+            try load(module, c["params"])
+            let x = tensor(c["input"], ints(c["input_shape"]), requiresGrad: true)
+            let stateShape = ints(c["state_shape"])
+            let h0 = c["h0"].map { tensor($0, stateShape, requiresGrad: true) }
+            let c0 = c["c0"].map { tensor($0, stateShape, requiresGrad: true) }
+            let output: Tensor, hN: Tensor, cN: Tensor?
+            switch module {
+            case let lstm as LSTM:
+                let result = lstm(x, h0.map { ($0, c0!) })
+                (output, hN, cN) = (result.output, result.state.h, result.state.c)
+            case let rnn as RNN: (output, hN) = rnn(x, h0); cN = nil
+            case let gru as GRU: (output, hN) = gru(x, h0); cN = nil
+            default: Issue.record("unexpected module"); return
+            }
+            #expect(output.shape == ints(c["output_shape"]), "\(what) output shape")
+            #expect(hN.shape == stateShape, "\(what) h_n shape")
+            expectClose(output.toArray(), floats(c["output"]), "\(what) output")
+            expectClose(hN.toArray(), floats(c["h_n"]), "\(what) h_n")
+            var loss = (output * tensor(c["upstream"], output.shape)).sum() + (hN * tensor(c["upstream_h"], stateShape)).sum()
+            if let cN {
+                expectClose(cN.toArray(), floats(c["c_n"]), "\(what) c_n")
+                loss = loss + (cN * tensor(c["upstream_c"], stateShape)).sum()
+            }
+            loss.backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input")
+            if let h0 { expectClose(h0.grad!.toArray(), floats(c["grad_h0"]), "\(what) grad h0") }
+            if let c0 { expectClose(c0.grad!.toArray(), floats(c["grad_c0"]), "\(what) grad c0") }
+            expectGrads(module, c["grads"], what)
+        }
+    }
+
+    @Test func cellsMatchTorch() throws {
+        for case let c as [String: Any] in fixture["cells"] as? [Any] ?? [] {
+            let kind = c["kind"] as! String, bias = c["bias"] as! Bool
+            let (inputSize, hidden) = (c["input_size"] as! Int, c["hidden_size"] as! Int)
+            let x = tensor(c["input"], [3, inputSize], requiresGrad: true)
+            let h0 = tensor(c["h0"], [3, hidden], requiresGrad: true)
+            let what = "\(kind) bias \(bias)"
+            switch kind {
+            case "LSTMCell":
+                let cell = LSTMCell(inputSize, hidden, bias: bias)
+                try load(cell, c["params"])
+                let c0 = tensor(c["c0"], [3, hidden], requiresGrad: true)
+                let (h, cNext) = cell(x, (h0, c0))
+                expectClose(h.toArray(), floats(c["h"]), "\(what) h")
+                expectClose(cNext.toArray(), floats(c["c"]), "\(what) c")
+                ((h * tensor(c["upstream"], [3, hidden])).sum() + (cNext * tensor(c["upstream_c"], [3, hidden])).sum()).backward()
+                expectClose(c0.grad!.toArray(), floats(c["grad_c0"]), "\(what) grad c0")
+                expectGrads(cell, c["grads"], what)
+            default:
+                let cell: RecurrentCellBase = kind == "GRUCell" ? GRUCell(inputSize, hidden, bias: bias)
+                    : RNNCell(inputSize, hidden, bias: bias, nonlinearity: RNNNonlinearity(rawValue: c["nonlinearity"] as! String)!)
+                try load(cell, c["params"])
+                let h = (cell as? GRUCell)?(x, h0) ?? (cell as! RNNCell)(x, h0)
+                expectClose(h.toArray(), floats(c["h"]), "\(what) h")
+                (h * tensor(c["upstream"], [3, hidden])).sum().backward()
+                expectGrads(cell, c["grads"], what)
+            }
+            expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input")
+            expectClose(h0.grad!.toArray(), floats(c["grad_h0"]), "\(what) grad h0")
+        }
+    }
+
+    @Test func gradientsMatchFiniteDifferences() {
+        manualSeed(7)
+        let gru = GRU(2, 3, numLayers: 2, batchFirst: true, bidirectional: true)
+        let x = Tensor.randn([2, 3, 2], requiresGrad: true)
+        let lstm = LSTM(2, 3)
+        for f in [{ (t: Tensor) in gru(t, nil).output }, { (t: Tensor) in lstm(t, nil).state.c }] {
+            let analytic = { () -> [Float] in
+                x.grad = nil
+                f(x).sum().backward()
+                return x.grad!.toArray()
+            }()
+            expectClose(analytic, numericalGradient(of: f, at: x, h: 1e-2), atol: 2e-3, rtol: 1e-2, "finite differences")
+        }
+    }
+
+    @Test func shapesModesAndDescriptions() {
+        let lstm = LSTM(3, 4, numLayers: 2, batchFirst: true, dropout: 0.5, bidirectional: true)
+        #expect(lstm.parameters().count == 16)
+        #expect(lstm.stateDictKeys.prefix(5) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l0_reverse"])
+        #expect(lstm.namedParameters().first { $0.0 == "weight_ih_l1" }!.1.shape == [16, 8])
+        let x = Tensor.randn([2, 5, 3])
+        let (output, (h, c)) = lstm(x, nil)
+        #expect(output.shape == [2, 5, 8] && h.shape == [4, 2, 4] && c.shape == [4, 2, 4])
+        #expect(lstm(x).shape == [2, 5, 8])   // forward: the output sequence
+        // Evaluation turns the dropout between layers off, so two runs agree.
+        lstm.eval()
+        #expect(lstm(x).toArray() == lstm(x).toArray())
+        #expect(lstm.description == "LSTM(3, 4, num_layers=2, batch_first=True, dropout=0.5, bidirectional=True)")
+        #expect(RNN(3, 4, nonlinearity: .relu, bias: false).description == "RNN(3, 4, bias=False, nonlinearity=relu)")
+        #expect(GRUCell(3, 4).description == "GRUCell(3, 4)")
+        // Unbatched input: [seq, features] in, states without a batch dim.
+        let gru = GRU(3, 4, numLayers: 2)
+        let (single, hidden) = gru(Tensor.randn([5, 3]), nil)
+        #expect(single.shape == [5, 4] && hidden.shape == [2, 4])
+        let bound = 1 / Float(4).squareRoot()
+        #expect(gru.parameters().allSatisfy { $0.toArray().allSatisfy { abs($0) <= bound } })
+        #expect(LSTMCell(3, 4)(Tensor.randn([3])).shape == [4])
+    }
+}

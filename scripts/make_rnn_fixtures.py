@@ -1,0 +1,128 @@
+"""Generates the PyTorch reference fixtures for Ember's Embedding and recurrent-layer tests.
+
+    /opt/torchenv/bin/python scripts/make_rnn_fixtures.py
+
+Writes Tests/EmberTests/Fixtures/rnn.json: for each layer its parameters (in state-dict order),
+the input and initial state, the outputs, and the gradients of
+sum(output·up) + sum(h_n·up_h) (+ sum(c_n·up_c)) with respect to the input, the initial state
+and every parameter.
+"""
+import json
+import os
+
+import torch
+import torch.nn as nn
+
+torch.manual_seed(2024)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "rnn.json")
+
+
+def L(t):
+    return [round(float(v), 7) for v in t.detach().reshape(-1).tolist()]
+
+
+def params(module):
+    return [[name, list(p.shape), L(p)] for name, p in module.state_dict().items()]
+
+
+def grads(module):
+    return [[name, L(p.grad)] for name, p in module.named_parameters()]
+
+
+fixtures = {}
+
+# ---------------------------------------------------------------- Embedding
+emb = nn.Embedding(10, 3, padding_idx=1)
+indices = torch.tensor([[0, 1, 4, 4], [9, 1, 2, 0]])
+out = emb(indices)
+up = torch.randn_like(out)
+(out * up).sum().backward()
+fixtures["embedding"] = dict(num_embeddings=10, embedding_dim=3, padding_idx=1, weight=L(emb.weight),
+                             indices=indices.reshape(-1).tolist(), indices_shape=list(indices.shape),
+                             out=L(out), upstream=L(up), grad_weight=L(emb.weight.grad))
+
+# ---------------------------------------------------------------- RNN, LSTM, GRU
+configs = [
+    dict(kind="RNN", num_layers=1, bias=True, batch_first=False, bidirectional=False, nonlinearity="tanh",
+         initial_state=False, batched=True),
+    dict(kind="RNN", num_layers=2, bias=False, batch_first=True, bidirectional=False, nonlinearity="relu",
+         initial_state=True, batched=True),
+    dict(kind="LSTM", num_layers=2, bias=True, batch_first=True, bidirectional=True, initial_state=True, batched=True),
+    dict(kind="LSTM", num_layers=1, bias=True, batch_first=False, bidirectional=False, initial_state=False,
+         batched=False),
+    dict(kind="GRU", num_layers=2, bias=True, batch_first=False, bidirectional=False, initial_state=True, batched=True),
+    dict(kind="GRU", num_layers=1, bias=True, batch_first=True, bidirectional=True, initial_state=False, batched=True),
+]
+input_size, hidden_size, steps, batch = 3, 4, 5, 2
+cases = []
+for c in configs:
+    kwargs = dict(num_layers=c["num_layers"], bias=c["bias"], batch_first=c["batch_first"],
+                  bidirectional=c["bidirectional"])
+    if c["kind"] == "RNN":
+        kwargs["nonlinearity"] = c["nonlinearity"]
+    layer = getattr(nn, c["kind"])(input_size, hidden_size, **kwargs)
+    directions = 2 if c["bidirectional"] else 1
+    if c["batched"]:
+        shape = [batch, steps, input_size] if c["batch_first"] else [steps, batch, input_size]
+        state_shape = [c["num_layers"] * directions, batch, hidden_size]
+    else:
+        shape = [steps, input_size]
+        state_shape = [c["num_layers"] * directions, hidden_size]
+    x = torch.randn(*shape, requires_grad=True)
+    case = dict(c, input_size=input_size, hidden_size=hidden_size, params=params(layer), input_shape=shape,
+                input=L(x), state_shape=state_shape)
+    state = None
+    if c["initial_state"]:
+        h0 = torch.randn(*state_shape, requires_grad=True)
+        if c["kind"] == "LSTM":
+            c0 = torch.randn(*state_shape, requires_grad=True)
+            state = (h0, c0)
+            case["c0"] = L(c0)
+        else:
+            state = h0
+        case["h0"] = L(h0)
+    output, final = layer(x, state)
+    h_n, c_n = final if c["kind"] == "LSTM" else (final, None)
+    up, up_h = torch.randn_like(output), torch.randn_like(h_n)
+    loss = (output * up).sum() + (h_n * up_h).sum()
+    case.update(output_shape=list(output.shape), output=L(output), h_n=L(h_n), upstream=L(up), upstream_h=L(up_h))
+    if c_n is not None:
+        up_c = torch.randn_like(c_n)
+        loss = loss + (c_n * up_c).sum()
+        case.update(c_n=L(c_n), upstream_c=L(up_c))
+    loss.backward()
+    case.update(grad_input=L(x.grad), grads=grads(layer))
+    if c["initial_state"]:
+        case["grad_h0"] = L(h0.grad)
+        if c["kind"] == "LSTM":
+            case["grad_c0"] = L(c0.grad)
+    cases.append(case)
+fixtures["layers"] = cases
+
+# ---------------------------------------------------------------- cells
+cells = []
+for kind, extra in [("RNNCell", dict(nonlinearity="tanh")), ("RNNCell", dict(nonlinearity="relu", bias=False)),
+                    ("LSTMCell", {}), ("GRUCell", {})]:
+    cell = getattr(nn, kind)(input_size, hidden_size, **extra)
+    x = torch.randn(3, input_size, requires_grad=True)
+    h0 = torch.randn(3, hidden_size, requires_grad=True)
+    case = dict(kind=kind, input_size=input_size, hidden_size=hidden_size, nonlinearity=extra.get("nonlinearity"),
+                bias=extra.get("bias", True), params=params(cell), input=L(x), h0=L(h0))
+    if kind == "LSTMCell":
+        c0 = torch.randn(3, hidden_size, requires_grad=True)
+        h, c = cell(x, (h0, c0))
+        up, up_c = torch.randn_like(h), torch.randn_like(c)
+        ((h * up).sum() + (c * up_c).sum()).backward()
+        case.update(c0=L(c0), h=L(h), c=L(c), upstream=L(up), upstream_c=L(up_c), grad_c0=L(c0.grad))
+    else:
+        h = cell(x, h0)
+        up = torch.randn_like(h)
+        (h * up).sum().backward()
+        case.update(h=L(h), upstream=L(up))
+    case.update(grad_input=L(x.grad), grad_h0=L(h0.grad), grads=grads(cell))
+    cells.append(case)
+fixtures["cells"] = cells
+
+with open(OUT, "w") as f:
+    json.dump(fixtures, f, separators=(",", ":"))
+print(OUT, os.path.getsize(OUT), "bytes")
