@@ -54,6 +54,7 @@ let package = Package(
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),
         .executableTarget(name: "mnist-cnn", dependencies: ["Ember"], path: "Examples/mnist-cnn"),
+        .executableTarget(name: "mnist-rnn", dependencies: ["Ember"], path: "Examples/mnist-rnn"),
         .executableTarget(
             name: "torch-checkpoint-fuzz",
             dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],

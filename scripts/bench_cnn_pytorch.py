@@ -12,6 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from bench_torch_steps import report, time_steps
+
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 torch.set_num_threads(threads)
@@ -39,24 +41,7 @@ opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 xs = torch.randn(8, 64, 1, 28, 28)
 ys = torch.randint(0, 10, (8, 64))
 print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, mkldnn {torch.backends.mkldnn.is_available()}")
-phase = [0.0, 0.0, 0.0]
-for step in range(steps + 3):
-    if step == 3:
-        phase = [0.0, 0.0, 0.0]
-        start = time.perf_counter()
-    t0 = time.perf_counter()
-    loss = F.cross_entropy(model(xs[step % 8]), ys[step % 8])
-    t1 = time.perf_counter()
-    opt.zero_grad()
-    loss.backward()
-    t2 = time.perf_counter()
-    opt.step()
-    t3 = time.perf_counter()
-    phase[0] += t1 - t0; phase[1] += t2 - t1; phase[2] += t3 - t2
-per_step = (time.perf_counter() - start) / steps
-print(f"step: {per_step * 1e3:.1f} ms over {steps} steps -> {per_step * 938:.1f} s per epoch (938 steps)")
-print(f"step breakdown (ms): forward {phase[0] / steps * 1e3:.2f}, backward {phase[1] / steps * 1e3:.2f}, "
-      f"optimizer {phase[2] / steps * 1e3:.2f}")
+report(*time_steps(model, opt, xs, ys, steps), steps, 938)
 
 
 def per_call(fn, minimum=0.05, rounds=5):
