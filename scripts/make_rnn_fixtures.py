@@ -50,8 +50,10 @@ configs = [
     dict(kind="LSTM", num_layers=2, bias=True, batch_first=True, bidirectional=True, initial_state=True, batched=True),
     dict(kind="LSTM", num_layers=1, bias=True, batch_first=False, bidirectional=False, initial_state=False,
          batched=False),
+    dict(kind="LSTM", num_layers=2, bias=False, batch_first=True, bidirectional=False, initial_state=True,
+         batched=False),
     dict(kind="GRU", num_layers=2, bias=True, batch_first=False, bidirectional=False, initial_state=True, batched=True),
-    dict(kind="GRU", num_layers=1, bias=True, batch_first=True, bidirectional=True, initial_state=False, batched=True),
+    dict(kind="GRU", num_layers=1, bias=False, batch_first=True, bidirectional=True, initial_state=False, batched=True),
 ]
 input_size, hidden_size, steps, batch = 3, 4, 5, 2
 cases = []

@@ -14,6 +14,10 @@ extension Tensor {
             guard gradient.shape == shape else {
                 shapeFailure(ShapeError("backward: gradient of shape \(gradient.shape) does not match the tensor's shape \(shape)"))
             }
+            guard gradient.device == device else {
+                fatalError("Ember: backward: the gradient is on \(gradient.device) but the tensor is on \(device); "
+                    + "move it with .to(\(device))")
+            }
             seed = gradient
         } else {
             guard count == 1 else {
@@ -83,7 +87,8 @@ extension Tensor {
             // A view (slice) of a computed tensor adds its gradient into that tensor's in place.
             if let addIntoInputGrad = node.addIntoInputGrad, node.inputs.count == 1, let producer = node.inputs[0].gradFn,
                node.inputs[0].requiresGrad {
-                addIntoInputGrad(ownedGrad(ObjectIdentifier(producer), shape: node.inputs[0].shape, device: grad.device), grad)
+                let input = node.inputs[0]
+                addIntoInputGrad(ownedGrad(ObjectIdentifier(producer), shape: input.shape, device: input.device), grad)
                 if !retainGraph { node.free() }
                 continue
             }

@@ -95,8 +95,10 @@ public enum DeviceCheck {
         },
         differentiable("views and copies", [[3, 4, 5]]) { x in
             let p = x[0].permute(2, 0, 1)
+            let y = x[0] * 2   // strided slices of a computed tensor add into its gradient in place
             return [p.contiguous(), p.reshape([5, 12]), x[0].narrow(1, start: 1, length: 2) * 3,
-                    x[0].slice(2, start: 0, step: 2).clone(), x[0].expand([2, 3, 4, 5]).sum(dim: 0)]
+                    x[0].slice(2, start: 0, step: 2).clone(), x[0].expand([2, 3, 4, 5]).sum(dim: 0),
+                    y.slice(2, start: 0, step: 2).sum(dim: 2) * y.slice(2, start: 1, step: 2).sum(dim: 2) + y[1].sum()]
         },
     ]
 

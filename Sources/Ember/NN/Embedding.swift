@@ -18,7 +18,8 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil)
             shapeFailure(ShapeError("embedding: paddingIdx \(paddingIdx) is out of range for \(rows) embeddings"))
         }
         // indexSelect's own backward, with the padding row's gradient cleared.
-        looked = noGrad { weight.indexSelect(dim: 0, indices: flat) }.recording("embedding", inputs: [weight]) { g in
+        looked = noGrad { weight.indexSelect(dim: 0, indices: flat) }.recording("embedding", inputs: [weight],
+                                                                               saving: [flat]) { g in
             let gc = g.contiguous()
             let grad = Tensor.result(g.backend.indexAdd(gc.view, indices: flat.view, outer: 1, size: rows, inner: dim),
                                      shape: [rows, dim])

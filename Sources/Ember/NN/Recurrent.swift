@@ -168,7 +168,8 @@ open class RNNBase: Module {
 }
 
 /// A stacked Elman recurrent layer, like `torch.nn.RNN`: h_t = f(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh)
-/// with f tanh or ReLU. `let (output, hN) = rnn(x)` or `rnn(x, h0)`; see `RNNBase` for the shapes.
+/// with f tanh or ReLU. `let (output, hN) = rnn(x, nil)` (zero initial state) or `rnn(x, h0)`;
+/// `rnn(x)` alone is the output sequence (`forward`). See `RNNBase` for the shapes.
 public final class RNN: RNNBase {
     public let nonlinearity: RNNNonlinearity
 
@@ -185,9 +186,6 @@ public final class RNN: RNNBase {
         return (result.output, result.h)
     }
 
-    public override var extraDescription: String {
-        super.extraDescription + (nonlinearity == .tanh ? "" : ", nonlinearity=\(nonlinearity.rawValue)")
-    }
 }
 
 /// A stacked LSTM, like `torch.nn.LSTM` (without `proj_size`): `let (output, (h, c)) = lstm(x, nil)`
