@@ -9,24 +9,6 @@ struct RecurrentTests {
     let fixture: [String: Any]
     init() throws { fixture = try loadFixture("rnn.json") }
 
-    /// The fixture's parameters as a state dict (which also checks PyTorch's names).
-    func load(_ module: Module, _ params: Any?) throws {
-        var dict: [String: Tensor] = [:]
-        for case let entry as [Any] in params as? [Any] ?? [] {
-            dict[entry[0] as! String] = tensor(entry[2], ints(entry[1]))
-        }
-        #expect(module.stateDictKeys == (params as? [[Any]] ?? []).map { $0[0] as! String })
-        _ = try module.loadStateDict(dict)
-    }
-
-    func expectGrads(_ module: Module, _ grads: Any?, _ what: String) {
-        let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters())
-        for case let entry as [Any] in grads as? [Any] ?? [] {
-            let name = entry[0] as! String
-            expectClose(parameters[name]?.grad?.toArray() ?? [], floats(entry[1]), "\(what) grad \(name)")
-        }
-    }
-
     @Test func embeddingMatchesTorchAndSkipsThePaddingRow() throws {
         let f = object(fixture["embedding"])
         let layer = Embedding(10, 3, paddingIdx: 1)
@@ -72,7 +54,7 @@ struct RecurrentTests {
             case "LSTM": module = LSTM(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
             default: module = GRU(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
             }
-            try load(module, c["params"])
+            try loadParameters(module, c["params"])
             let x = tensor(c["input"], ints(c["input_shape"]), requiresGrad: true)
             let stateShape = ints(c["state_shape"])
             let h0 = c["h0"].map { tensor($0, stateShape, requiresGrad: true) }
@@ -99,7 +81,7 @@ struct RecurrentTests {
             expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input")
             if let h0 { expectClose(h0.grad!.toArray(), floats(c["grad_h0"]), "\(what) grad h0") }
             if let c0 { expectClose(c0.grad!.toArray(), floats(c["grad_c0"]), "\(what) grad c0") }
-            expectGrads(module, c["grads"], what)
+            expectParameterGrads(module, c["grads"], what)
         }
     }
 
@@ -114,22 +96,22 @@ struct RecurrentTests {
             switch kind {
             case "LSTMCell":
                 let cell = LSTMCell(inputSize, hidden, bias: bias)
-                try load(cell, c["params"])
+                try loadParameters(cell, c["params"])
                 let c0 = tensor(c["c0"], [3, hidden], requiresGrad: true)
                 let (h, cNext) = cell(x, (h0, c0))
                 expectClose(h.toArray(), floats(c["h"]), "\(what) h")
                 expectClose(cNext.toArray(), floats(c["c"]), "\(what) c")
                 ((h * tensor(c["upstream"], [3, hidden])).sum() + (cNext * tensor(c["upstream_c"], [3, hidden])).sum()).backward()
                 expectClose(c0.grad!.toArray(), floats(c["grad_c0"]), "\(what) grad c0")
-                expectGrads(cell, c["grads"], what)
+                expectParameterGrads(cell, c["grads"], what)
             default:
                 let cell: RecurrentCellBase = kind == "GRUCell" ? GRUCell(inputSize, hidden, bias: bias)
                     : RNNCell(inputSize, hidden, bias: bias, nonlinearity: RNNNonlinearity(rawValue: c["nonlinearity"] as! String)!)
-                try load(cell, c["params"])
+                try loadParameters(cell, c["params"])
                 let h = (cell as? GRUCell)?(x, h0) ?? (cell as! RNNCell)(x, h0)
                 expectClose(h.toArray(), floats(c["h"]), "\(what) h")
                 (h * tensor(c["upstream"], [3, hidden])).sum().backward()
-                expectGrads(cell, c["grads"], what)
+                expectParameterGrads(cell, c["grads"], what)
             }
             expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input")
             expectClose(h0.grad!.toArray(), floats(c["grad_h0"]), "\(what) grad h0")
