@@ -1,0 +1,54 @@
+/// Layer normalization of `x` over its last `normalizedShape.count` dims, like
+/// `torch.nn.functional.layer_norm`: (x − mean) / √(biased variance + eps), then · weight + bias
+/// (each of shape `normalizedShape`, when given).
+public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+    let k = normalizedShape.count
+    guard k >= 1, x.rank >= k, Array(x.shape.suffix(k)) == normalizedShape else {
+        shapeFailure(ShapeError("layerNorm: input of shape \(x.shape) does not end in the normalized shape \(normalizedShape)"))
+    }
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+        if let t, t.shape != normalizedShape {
+            shapeFailure(ShapeError("layerNorm: \(name) of shape \(t.shape) does not match the normalized shape \(normalizedShape)"))
+        }
+    }
+    let dims = Array((x.rank - k)..<x.rank)
+    let centered = x - x.mean(dims: dims, keepdim: true)
+    var out = centered * ((centered * centered).mean(dims: dims, keepdim: true) + eps).rsqrt()
+    if let weight { out = out * weight }
+    if let bias { out = out + bias }
+    return out
+}
+
+/// Layer normalization, like `torch.nn.LayerNorm`: normalizes each sample over its last dims
+/// (`normalizedShape`), with a learned `weight` (ones) and `bias` (zeros) of that shape when
+/// `elementwiseAffine`. The same in training and evaluation. State-dict entries: `weight`, `bias`.
+open class LayerNorm: Module {
+    public let normalizedShape: [Int]
+    public let eps: Float
+    public var weight: Tensor?
+    public var bias: Tensor?
+
+    public init(_ normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        precondition(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
+                     "Ember: LayerNorm needs a non-empty shape of positive sizes, got \(normalizedShape)")
+        self.normalizedShape = normalizedShape
+        self.eps = eps
+        weight = elementwiseAffine ? Tensor.ones(normalizedShape, requiresGrad: true) : nil
+        self.bias = elementwiseAffine && bias ? Tensor.zeros(normalizedShape, requiresGrad: true) : nil
+        super.init()
+    }
+
+    /// Normalizes over the last dim, of size `features`.
+    public convenience init(_ features: Int, eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        self.init([features], eps: eps, elementwiseAffine: elementwiseAffine, bias: bias)
+    }
+
+    open override func forward(_ x: Tensor) -> Tensor {
+        layerNorm(x, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+    }
+
+    open override var extraDescription: String {
+        "(\(normalizedShape.map(String.init).joined(separator: ", "))\(normalizedShape.count == 1 ? "," : "")), "
+            + "eps=\(eps), elementwise_affine=\(pythonBool(weight != nil))"
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// LayerNorm, MultiheadAttention and the Transformer encoder against PyTorch (fixtures from
+/// scripts/make_attention_fixtures.py): outputs and the gradients of sum(output·up).
+@Suite("LayerNorm, attention and Transformer encoder")
+struct AttentionTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("attention.json") }
+
+    func cases(_ key: String, count: Int) -> [[String: Any]] {
+        let all = fixture[key] as? [[String: Any]] ?? []
+        #expect(all.count == count, "\(key): \(all.count) cases, expected \(count)")
+        return all
+    }
+
+    @Test func layerNormMatchesTorch() throws {
+        for c in cases("layer_norm", count: 2) {
+            let shape = ints(c["normalized_shape"])
+            let norm = LayerNorm(shape)
+            try loadParameters(norm, c["params"])
+            let x = tensor(c["input"], [2, 3, 4], requiresGrad: true)
+            let y = norm(x)
+            expectClose(y.toArray(), floats(c["out"]), "LayerNorm \(shape) out")
+            (y * tensor(c["upstream"], [2, 3, 4])).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_input"]), atol: 1e-4, "LayerNorm \(shape) grad input")
+            expectParameterGrads(norm, c["grads"], "LayerNorm \(shape)")
+        }
+        #expect(LayerNorm(8).description == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)")
+    }
+
+    @Test func multiheadAttentionMatchesTorch() throws {
+        for c in cases("attention", count: 2) {
+            let batchFirst = c["batch_first"] as! Bool, average = c["average"] as! Bool, masks = c["masks"] as! Bool
+            let what = "attention batchFirst \(batchFirst) masks \(masks)"
+            let mha = MultiheadAttention(c["embed_dim"] as! Int, c["num_heads"] as! Int, batchFirst: batchFirst)
+            try loadParameters(mha, c["params"])
+            let qShape = ints(c["query_shape"]), kShape = ints(c["key_shape"])
+            let q = tensor(c["query"], qShape, requiresGrad: true)
+            let k = tensor(c["key"], kShape, requiresGrad: true), v = tensor(c["value"], kShape, requiresGrad: true)
+            let (n, s) = batchFirst ? (kShape[0], kShape[1]) : (kShape[1], kShape[0])
+            let l = batchFirst ? qShape[1] : qShape[0]
+            let (out, weights) = mha(q, k, v, keyPaddingMask: masks ? tensor(c["key_padding_mask"], [n, s]) : nil,
+                                     attnMask: masks ? tensor(c["attn_mask"], [l, s]) : nil, averageAttnWeights: average)
+            expectClose(out.toArray(), floats(c["out"]), "\(what) out")
+            #expect(weights?.shape == ints(c["weights_shape"]))
+            expectClose(weights?.toArray() ?? [], floats(c["weights"]), "\(what) weights")
+            (out * tensor(c["upstream"], out.shape)).sum().backward()
+            expectClose(q.grad!.toArray(), floats(c["grad_query"]), atol: 1e-4, "\(what) grad query")
+            expectClose(k.grad!.toArray(), floats(c["grad_key"]), atol: 1e-4, "\(what) grad key")
+            expectClose(v.grad!.toArray(), floats(c["grad_value"]), atol: 1e-4, "\(what) grad value")
+            expectParameterGrads(mha, c["grads"], what)
+        }
+    }
+
+    @Test func encoderLayersMatchTorch() throws {
+        for c in cases("encoder_layers", count: 2) {
+            let batchFirst = c["batch_first"] as! Bool, normFirst = c["norm_first"] as! Bool
+            let activation = TransformerActivation(rawValue: c["activation"] as! String)!
+            let what = "encoder layer normFirst \(normFirst) \(activation)"
+            let layer = TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0, activation: activation,
+                                                batchFirst: batchFirst, normFirst: normFirst)
+            try loadParameters(layer, c["params"])
+            let shape = ints(c["input_shape"])
+            let x = tensor(c["input"], shape, requiresGrad: true)
+            let padding = c["key_padding_mask"] is NSNull ? nil : tensor(c["key_padding_mask"], [2, 5])
+            let mask = c["mask"] as! String == "causal" ? causalMask(queries: 5) : nil
+            let y = layer(x, mask: mask, srcKeyPaddingMask: padding)
+            expectClose(y.toArray(), floats(c["out"]), atol: 1e-4, "\(what) out")
+            (y * tensor(c["upstream"], shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_input"]), atol: 1e-4, "\(what) grad input")
+            expectParameterGrads(layer, c["grads"], what)
+        }
+    }
+
+    @Test func encoderStackMatchesTorch() throws {
+        let c = object(fixture["encoder"])
+        let encoder = TransformerEncoder(TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0, batchFirst: true),
+                                         numLayers: 2, norm: LayerNorm(8))
+        try loadParameters(encoder, c["params"])
+        let shape = ints(c["input_shape"])
+        let x = tensor(c["input"], shape, requiresGrad: true)
+        let y = encoder(x)
+        expectClose(y.toArray(), floats(c["out"]), atol: 1e-4, "encoder out")
+        (y * tensor(c["upstream"], shape)).sum().backward()
+        expectClose(x.grad!.toArray(), floats(c["grad_input"]), atol: 1e-4, "encoder grad input")
+        expectParameterGrads(encoder, c["grads"], "encoder")
+    }
+
+    @Test func masksAndCopies() {
+        #expect(causalMask(queries: 3).toArray() == [0, -.infinity, -.infinity, 0, 0, -.infinity, 0, 0, 0])
+        #expect(additiveMask(ignoring: Tensor([0, 1, 0] as [Float])).toArray() == [0, -.infinity, 0])
+        #expect(additiveMask(ignoring: Tensor([3, 0, 5]).eq(0)).toArray() == [0, -.infinity, 0])   // padding token 0
+        // README's example: token ids through Embedding into a masked, causal encoder.
+        let tokens = Tensor([[5, 2, 0, 0], [7, 1, 3, 0]])
+        let vectors = Embedding(10, 8, paddingIdx: 0)(tokens)
+        let stack = TransformerEncoder(TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, batchFirst: true),
+                                       numLayers: 2, norm: LayerNorm(8))
+        let encoded = stack(vectors, mask: causalMask(queries: 4), srcKeyPaddingMask: additiveMask(ignoring: tokens.eq(0)))
+        #expect(encoded.shape == [2, 4, 8] && encoded.toArray().allSatisfy(\.isFinite))
+        // isCausal is the causal mask.
+        manualSeed(3)
+        let q = Tensor.randn([2, 4, 6]), k = Tensor.randn([2, 4, 6]), v = Tensor.randn([2, 4, 3])
+        expectClose(scaledDotProductAttention(q, k, v, isCausal: true).toArray(),
+                    scaledDotProductAttention(q, k, v, attnMask: causalMask(queries: 4)).toArray())
+        // The first query sees only the first key, so its output is the first value.
+        expectClose(scaledDotProductAttention(q, k, v, isCausal: true).select(1, 0).toArray(), v.select(1, 0).toArray())
+        // An encoder's layers start as copies of its layer, as PyTorch deep-copies it, but train apart.
+        let layer = TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8)
+        let encoder = TransformerEncoder(layer, numLayers: 2)
+        #expect(encoder.layers[0].linear1.weight.toArray() == layer.linear1.weight.toArray())
+        #expect(encoder.layers[1].selfAttn.inProjWeight.toArray() == layer.selfAttn.inProjWeight.toArray())
+        #expect(encoder.layers[0].linear1.weight.storage !== encoder.layers[1].linear1.weight.storage)
+        #expect(encoder.parameters().count == 24)
+    }
+}
