@@ -55,8 +55,9 @@ fixtures["layer_norm"] = norms
 # ---------------------------------------------------------------- MultiheadAttention
 E, H, N, Lq, S = 8, 2, 2, 3, 4
 attention = []
-for batch_first, cross, masks, average in [(True, True, True, True), (False, False, False, False)]:
-    mha = nn.MultiheadAttention(E, H, batch_first=batch_first)
+for batch_first, cross, masks, average, bias in [(True, True, True, True, True), (False, False, False, False, True),
+                                                 (True, True, "per-head", False, False)]:
+    mha = nn.MultiheadAttention(E, H, batch_first=batch_first, bias=bias)
     randomize(mha)
     def seq(n):
         return torch.randn(N, n, E) if batch_first else torch.randn(n, N, E)
@@ -64,9 +65,12 @@ for batch_first, cross, masks, average in [(True, True, True, True), (False, Fal
     k = (seq(S) if cross else q.detach().clone()).requires_grad_(True)
     v = (seq(S) if cross else q.detach().clone()).requires_grad_(True)
     s = S if cross else Lq
-    attn_mask = torch.zeros(Lq, s)
+    attn_mask = torch.zeros(Lq, s) if masks != "per-head" else torch.randn(N * H, Lq, s)
     padding = torch.zeros(N, s)
-    if masks:
+    if masks == "per-head":
+        attn_mask[1, 0, 1] = float("-inf")
+        padding[0, 0] = float("-inf")
+    elif masks:
         attn_mask[0, 2] = float("-inf")
         attn_mask[2, 0] = float("-inf")
         padding[1, s - 1] = float("-inf")
@@ -74,7 +78,8 @@ for batch_first, cross, masks, average in [(True, True, True, True), (False, Fal
                        need_weights=True, average_attn_weights=average)
     up = torch.randn_like(out)
     (out * up).sum().backward()
-    attention.append(dict(batch_first=batch_first, average=average, masks=masks, embed_dim=E, num_heads=H,
+    attention.append(dict(batch_first=batch_first, average=average, masks=bool(masks), bias=bias,
+                          attn_mask_shape=list(attn_mask.shape), embed_dim=E, num_heads=H,
                           params=params(mha), query_shape=list(q.shape), key_shape=list(k.shape),
                           query=L(q), key=L(k), value=L(v), attn_mask=L(attn_mask), key_padding_mask=L(padding),
                           out=L(out), weights_shape=list(weights.shape), weights=L(weights), upstream=L(up),

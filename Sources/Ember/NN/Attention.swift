@@ -3,10 +3,14 @@ import Foundation
 /// softmax(q·kᵀ·scale + mask)·v over the last two dims, like
 /// `torch.nn.functional.scaled_dot_product_attention`: q [..., L, E], k [..., S, E], v [..., S, Ev].
 /// `attnMask` is added to the scores (0 keeps a position, −∞ hides it; it broadcasts to [..., L, S]);
-/// `isCausal` hides every key after the query's own position. `scale` defaults to 1/√E.
+/// `isCausal` hides every key after the query's own position (top-left aligned, as PyTorch's
+/// `is_causal`); give it or `attnMask`, not both. `scale` defaults to 1/√E. A query that sees no key
+/// at all gets zeros, as in PyTorch 2.5 and later (not NaN).
 public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, attnMask: Tensor? = nil, dropoutP: Float = 0,
                                       isCausal: Bool = false, scale: Float? = nil, training: Bool = true) -> Tensor {
-    attentionWeights(q, k, attnMask: attnMask, dropoutP: dropoutP, isCausal: isCausal, scale: scale, training: training).matmul(v)
+    precondition(!(isCausal && attnMask != nil), "Ember: scaledDotProductAttention: pass attnMask or isCausal, not both")
+    return attentionWeights(q, k, attnMask: attnMask, dropoutP: dropoutP, isCausal: isCausal, scale: scale,
+                            training: training).matmul(v)
 }
 
 /// The attention probabilities of `scaledDotProductAttention`, [..., L, S] (after dropout).
@@ -20,13 +24,25 @@ func attentionWeights(_ q: Tensor, _ k: Tensor, attnMask: Tensor?, dropoutP: Flo
     if isCausal {
         scores = scores + causalMask(queries: q.shape[q.rank - 2], keys: k.shape[k.rank - 2], device: q.device)
     }
-    if let attnMask { scores = scores + attnMask }
-    let weights = scores.softmax(dim: -1)
+    var weights: Tensor
+    if let attnMask {
+        scores = scores + attnMask
+    }
+    if isCausal || attnMask != nil {
+        // A row masked everywhere would be NaN and poison the gradients: softmax it as zeros
+        // instead, then give it zero weights.
+        let hidden = noGrad { scores.max(dim: -1, keepdim: true).values.eq(-Float.infinity) }
+        let zero = Tensor.zeros([], device: scores.device)
+        weights = `where`(hidden, zero, `where`(hidden, zero, scores).softmax(dim: -1))
+    } else {
+        weights = scores.softmax(dim: -1)
+    }
     return dropoutP > 0 && training ? dropout(weights, p: dropoutP) : weights
 }
 
 /// The additive mask that lets query i see keys 0...i only: 0 on and below the diagonal, −∞ above,
-/// like `torch.nn.Transformer.generate_square_subsequent_mask` (for `keys` = `queries`).
+/// like `torch.nn.Transformer.generate_square_subsequent_mask` (for `keys` = `queries`); top-left
+/// aligned when `keys` differs.
 public func causalMask(queries: Int, keys: Int? = nil, device: Device = .cpu) -> Tensor {
     let keys = keys ?? queries
     var values = [Float](repeating: 0, count: queries * keys)
@@ -38,6 +54,8 @@ public func causalMask(queries: Int, keys: Int? = nil, device: Device = .cpu) ->
 
 /// An additive mask from a mask of positions to ignore (nonzero: ignored → −∞, zero → 0), for the
 /// `keyPaddingMask` and `attnMask` arguments, which take additive masks (Ember has no bool dtype).
+/// Note that PyTorch's boolean masks for `scaled_dot_product_attention` mean the opposite (true:
+/// attend); its `key_padding_mask` and `nn.MultiheadAttention` masks mean the same (true: ignore).
 public func additiveMask(ignoring ignored: Tensor) -> Tensor {
     let hidden = Tensor.full([], -Float.infinity, device: ignored.device)
     return `where`(ignored.ne(0), hidden, Tensor.zeros([], device: ignored.device))
@@ -66,6 +84,7 @@ open class MultiheadAttention: Module {
     public init(_ embedDim: Int, _ numHeads: Int, dropout: Float = 0, bias: Bool = true, batchFirst: Bool = false) {
         precondition(embedDim > 0 && numHeads > 0 && embedDim % numHeads == 0,
                      "Ember: MultiheadAttention: embedDim (\(embedDim)) must be a positive multiple of numHeads (\(numHeads))")
+        precondition(dropout >= 0 && dropout <= 1, "Ember: MultiheadAttention: dropout must be in [0, 1], got \(dropout)")
         self.embedDim = embedDim
         self.numHeads = numHeads
         self.dropout = dropout
@@ -112,7 +131,8 @@ open class MultiheadAttention: Module {
             linear(t, weight: w[i], bias: b?[i]).reshape([n, t.shape[1], numHeads, d]).transpose(1, 2)
         }
         var mask: Tensor? = nil
-        if let attnMask {
+        // As in PyTorch, isCausal stands for a causal attnMask (and a given attnMask is used as it is).
+        if let attnMask = attnMask ?? (isCausal ? causalMask(queries: l, keys: s, device: q.device) : nil) {
             if attnMask.rank == 2 && attnMask.shape == [l, s] {
                 mask = attnMask
             } else if attnMask.rank == 3 && attnMask.shape == [n * numHeads, l, s] {
@@ -130,7 +150,7 @@ open class MultiheadAttention: Module {
             let padding = keyPaddingMask.reshape([n, 1, 1, s])
             mask = mask.map { $0 + padding } ?? padding
         }
-        let weights = attentionWeights(heads(q, 0), heads(k, 1), attnMask: mask, dropoutP: dropout, isCausal: isCausal,
+        let weights = attentionWeights(heads(q, 0), heads(k, 1), attnMask: mask, dropoutP: dropout, isCausal: false,
                                        scale: nil, training: isTraining)
         let attended = weights.matmul(heads(v, 2)).transpose(1, 2).reshape([n, l, e])
         var output = outProj(attended)

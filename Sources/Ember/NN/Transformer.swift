@@ -8,7 +8,9 @@ public enum TransformerActivation: String, Sendable {
 /// One Transformer encoder layer, like `torch.nn.TransformerEncoderLayer`: self-attention, then a
 /// feed-forward block (dModel → dimFeedforward → dModel), each with a residual connection and
 /// LayerNorm, after the block (the default) or before it (`normFirst`). Inputs as
-/// `MultiheadAttention` takes them ([S, N, E], or [N, S, E] with `batchFirst`); masks are additive.
+/// `MultiheadAttention` takes them ([S, N, E], or [N, S, E] with `batchFirst`); masks are additive:
+/// `layer(x, mask: causalMask(queries: S), srcKeyPaddingMask: padding)` (`mask` is PyTorch's `src_mask`;
+/// pass `mask: nil` for padding alone).
 /// Parameters are named as in PyTorch: `self_attn.*`, `linear1.*`, `linear2.*`, `norm1.*`, `norm2.*`.
 open class TransformerEncoderLayer: Module {
     public let selfAttn: MultiheadAttention
@@ -44,16 +46,18 @@ open class TransformerEncoderLayer: Module {
         super.init()
     }
 
-    /// A new layer with the same configuration and the same parameter values (PyTorch's
-    /// `TransformerEncoder` deep-copies its layer, so all its layers start alike).
-    public func copy() -> TransformerEncoderLayer {
+    /// A new layer with the same configuration, parameter values and mode (PyTorch's
+    /// `TransformerEncoder` deep-copies its layer, so all its layers start alike). A subclass with
+    /// state of its own overrides this.
+    open func copy() -> TransformerEncoderLayer {
         let layer = TransformerEncoderLayer(dModel: selfAttn.embedDim, nhead: selfAttn.numHeads, dimFeedforward: dimFeedforward,
                                             dropout: dropoutProbability, activation: activation, layerNormEps: layerNormEps,
                                             batchFirst: selfAttn.batchFirst, normFirst: normFirst, bias: bias)
+        layer.to(parameters().first?.device ?? .cpu).train(isTraining)
         noGrad {
             for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }
         }
-        return layer.to(parameters().first?.device ?? .cpu)
+        return layer
     }
 
     open override func forward(_ x: Tensor) -> Tensor { self(x, mask: nil) }

@@ -28,13 +28,17 @@ struct AttentionTests {
             expectParameterGrads(norm, c["grads"], "LayerNorm \(shape)")
         }
         #expect(LayerNorm(8).description == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)")
+        #expect(LayerNorm([3, 4], elementwiseAffine: false).description == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=False)")
+        #expect(LayerNorm([3, 4], elementwiseAffine: false).parameters().isEmpty)
     }
 
     @Test func multiheadAttentionMatchesTorch() throws {
-        for c in cases("attention", count: 2) {
+        for c in cases("attention", count: 3) {
             let batchFirst = c["batch_first"] as! Bool, average = c["average"] as! Bool, masks = c["masks"] as! Bool
-            let what = "attention batchFirst \(batchFirst) masks \(masks)"
-            let mha = MultiheadAttention(c["embed_dim"] as! Int, c["num_heads"] as! Int, batchFirst: batchFirst)
+            let maskShape = ints(c["attn_mask_shape"])
+            let what = "attention batchFirst \(batchFirst) masks \(maskShape)"
+            let mha = MultiheadAttention(c["embed_dim"] as! Int, c["num_heads"] as! Int, bias: c["bias"] as! Bool,
+                                         batchFirst: batchFirst)
             try loadParameters(mha, c["params"])
             let qShape = ints(c["query_shape"]), kShape = ints(c["key_shape"])
             let q = tensor(c["query"], qShape, requiresGrad: true)
@@ -42,7 +46,8 @@ struct AttentionTests {
             let (n, s) = batchFirst ? (kShape[0], kShape[1]) : (kShape[1], kShape[0])
             let l = batchFirst ? qShape[1] : qShape[0]
             let (out, weights) = mha(q, k, v, keyPaddingMask: masks ? tensor(c["key_padding_mask"], [n, s]) : nil,
-                                     attnMask: masks ? tensor(c["attn_mask"], [l, s]) : nil, averageAttnWeights: average)
+                                     attnMask: masks ? tensor(c["attn_mask"], maskShape) : nil, averageAttnWeights: average)
+            #expect(maskShape.suffix(2) == [l, s])
             expectClose(out.toArray(), floats(c["out"]), "\(what) out")
             #expect(weights?.shape == ints(c["weights_shape"]))
             expectClose(weights?.toArray() ?? [], floats(c["weights"]), "\(what) weights")
@@ -88,6 +93,25 @@ struct AttentionTests {
         expectParameterGrads(encoder, c["grads"], "encoder")
     }
 
+    /// A query that may see no key gets zeros (PyTorch 2.5+), not NaN, and its gradients stay finite:
+    /// a left-padded sequence under a causal mask has such rows.
+    @Test func fullyMaskedRowsGiveZerosNotNaN() {
+        manualSeed(5)
+        let q = Tensor.randn([1, 3, 4], requiresGrad: true), k = Tensor.randn([1, 3, 4]), v = Tensor.randn([1, 3, 2])
+        let mask = Tensor([[-.infinity, -.infinity, -.infinity], [0, 0, -.infinity], [0, 0, 0]] as [[Float]])
+        let out = scaledDotProductAttention(q, k, v, attnMask: mask)
+        #expect(out.select(1, 0).toArray() == [0, 0])
+        out.sum().backward()
+        #expect(q.grad!.toArray().allSatisfy(\.isFinite) && q.grad!.select(1, 0).toArray() == [0, 0, 0, 0])
+        let layer = TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0, batchFirst: true)
+        let x = Tensor.randn([2, 4, 8], requiresGrad: true)
+        let leftPadding = additiveMask(ignoring: Tensor([[1, 1, 0, 0], [0, 0, 0, 0]] as [[Float]]))
+        let y = layer(x, mask: causalMask(queries: 4), srcKeyPaddingMask: leftPadding)
+        y.sum().backward()
+        let finite = [y, x.grad!, layer.linear1.weight.grad!].map { $0.toArray().allSatisfy { $0.isFinite } }
+        #expect(finite == [true, true, true])
+    }
+
     @Test func masksAndCopies() {
         #expect(causalMask(queries: 3).toArray() == [0, -.infinity, -.infinity, 0, 0, -.infinity, 0, 0, 0])
         #expect(additiveMask(ignoring: Tensor([0, 1, 0] as [Float])).toArray() == [0, -.infinity, 0])
@@ -99,11 +123,12 @@ struct AttentionTests {
                                        numLayers: 2, norm: LayerNorm(8))
         let encoded = stack(vectors, mask: causalMask(queries: 4), srcKeyPaddingMask: additiveMask(ignoring: tokens.eq(0)))
         #expect(encoded.shape == [2, 4, 8] && encoded.toArray().allSatisfy(\.isFinite))
-        // isCausal is the causal mask.
+        let hide = -Float.infinity
+        let wide: [Float] = [0, hide, hide, hide, 0, 0, hide, hide], tall: [Float] = [0, hide, 0, 0, 0, 0]
+        #expect(causalMask(queries: 2, keys: 4).toArray() == wide)
+        #expect(causalMask(queries: 3, keys: 2).toArray() == tall)
         manualSeed(3)
         let q = Tensor.randn([2, 4, 6]), k = Tensor.randn([2, 4, 6]), v = Tensor.randn([2, 4, 3])
-        expectClose(scaledDotProductAttention(q, k, v, isCausal: true).toArray(),
-                    scaledDotProductAttention(q, k, v, attnMask: causalMask(queries: 4)).toArray())
         // The first query sees only the first key, so its output is the first value.
         expectClose(scaledDotProductAttention(q, k, v, isCausal: true).select(1, 0).toArray(), v.select(1, 0).toArray())
         // An encoder's layers start as copies of its layer, as PyTorch deep-copies it, but train apart.
@@ -113,5 +138,7 @@ struct AttentionTests {
         #expect(encoder.layers[1].selfAttn.inProjWeight.toArray() == layer.selfAttn.inProjWeight.toArray())
         #expect(encoder.layers[0].linear1.weight.storage !== encoder.layers[1].linear1.weight.storage)
         #expect(encoder.parameters().count == 24)
+        layer.eval()
+        #expect(!TransformerEncoder(layer, numLayers: 1).layers[0].isTraining)   // the mode is copied too
     }
 }
