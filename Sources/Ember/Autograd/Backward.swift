@@ -72,6 +72,19 @@ extension Tensor {
         // Gradients this pass allocated itself and nothing else refers to: later contributions are
         // added to them in place. (A gradient a backward closure returned may alias another tensor.)
         var owned = Set<ObjectIdentifier>()
+        /// Adds a contribution to the gradient of the output of the node at `key`.
+        func add(_ contribution: Tensor, to key: ObjectIdentifier) {
+            guard let existing = grads[key] else {
+                grads[key] = contribution
+                return
+            }
+            if owned.contains(key) {
+                existing.add_(contribution)
+            } else {
+                grads[key] = existing + contribution
+                owned.insert(key)
+            }
+        }
         /// The gradient so far of the output of the node at `key`, as a tensor this pass owns.
         func ownedGrad(_ key: ObjectIdentifier, shape: [Int], device: Device) -> Tensor {
             if let existing = grads[key], owned.contains(key) { return existing }
@@ -97,17 +110,7 @@ extension Tensor {
             for (input, inputGrad) in zip(node.inputs, inputGrads) {
                 guard let inputGrad, input.requiresGrad else { continue }
                 if let producer = input.gradFn {
-                    let key = ObjectIdentifier(producer)
-                    if let existing = grads[key] {
-                        if owned.contains(key) {
-                            existing.add_(inputGrad)
-                        } else {
-                            grads[key] = existing + inputGrad
-                            owned.insert(key)
-                        }
-                    } else {
-                        grads[key] = inputGrad
-                    }
+                    add(inputGrad, to: ObjectIdentifier(producer))
                 } else {
                     input.accumulate(inputGrad, claimed: &claimed)
                 }

@@ -61,7 +61,7 @@ open class RecurrentCellBase: Module {
         for t in [weightIh, weightHh] + [biasIh, biasHh].compactMap({ $0 }) { Init.uniform(t, low: -bound, high: bound) }
     }
 
-    /// The input as [batch, inputSize] and the state's shape, with whether a batch dim was added.
+    /// The input as [batch, inputSize] (checked), with whether a batch dim was added.
     func batched(_ x: Tensor, _ op: String) -> (x: Tensor, unbatched: Bool) {
         guard (x.rank == 1 || x.rank == 2), x.shape[x.rank - 1] == inputSize else {
             shapeFailure(ShapeError("\(op): expected input of shape [batch, \(inputSize)] or [\(inputSize)], got \(x.shape)"))

@@ -23,8 +23,6 @@ open class TransformerEncoderLayer: Module {
     public let dropout1: Dropout
     public let dropout2: Dropout
     public let activation: TransformerActivation
-    /// What `copy()` needs to build the same layer again.
-    private let dimFeedforward: Int, dropoutProbability: Float, layerNormEps: Float, bias: Bool
 
     public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
                 activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5, batchFirst: Bool = false,
@@ -39,10 +37,6 @@ open class TransformerEncoderLayer: Module {
         dropout1 = Dropout(dropout)
         dropout2 = Dropout(dropout)
         self.activation = activation
-        self.dimFeedforward = dimFeedforward
-        dropoutProbability = dropout
-        self.layerNormEps = layerNormEps
-        self.bias = bias
         super.init()
     }
 
@@ -50,9 +44,10 @@ open class TransformerEncoderLayer: Module {
     /// `TransformerEncoder` deep-copies its layer, so all its layers start alike). A subclass with
     /// state of its own overrides this.
     open func copy() -> TransformerEncoderLayer {
-        let layer = TransformerEncoderLayer(dModel: selfAttn.embedDim, nhead: selfAttn.numHeads, dimFeedforward: dimFeedforward,
-                                            dropout: dropoutProbability, activation: activation, layerNormEps: layerNormEps,
-                                            batchFirst: selfAttn.batchFirst, normFirst: normFirst, bias: bias)
+        let layer = TransformerEncoderLayer(dModel: selfAttn.embedDim, nhead: selfAttn.numHeads,
+                                            dimFeedforward: linear1.outFeatures, dropout: dropout.p, activation: activation,
+                                            layerNormEps: norm1.eps, batchFirst: selfAttn.batchFirst, normFirst: normFirst,
+                                            bias: linear1.bias != nil)
         layer.to(parameters().first?.device ?? .cpu).train(isTraining)
         noGrad {
             for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }

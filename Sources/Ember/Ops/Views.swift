@@ -149,11 +149,10 @@ extension Tensor {
         newStrides[d] = strides[d] * step
         let out = makeView(shape: newShape, strides: newStrides, offset: offset + lo * strides[d])
         let inputShape = shape
-        return out.recording("slice", inputs: [self], addIntoInputGrad: { inputGrad, g in
-            inputGrad.slice(d, start: lo, end: hi, step: step).add_(g)
-        }) { g in
+        let addIntoInputGrad = { (inputGrad: Tensor, g: Tensor) -> Void in inputGrad.slice(d, start: lo, end: hi, step: step).add_(g) }
+        return out.recording("slice", inputs: [self], addIntoInputGrad: addIntoInputGrad) { g in
             let full = Tensor.zeros(inputShape, device: g.device)
-            full.slice(d, start: lo, end: hi, step: step).copy_(g)
+            addIntoInputGrad(full, g)
             return [full]
         }
     }
