@@ -116,20 +116,30 @@ open class MultiheadAttention: Module {
                     + "got \(t.shape)"))
             }
         }
-        // Batch first inside: [N, L, E].
-        func batchMajor(_ t: Tensor) -> Tensor { unbatched ? t.unsqueeze(0) : (batchFirst ? t : t.transpose(0, 1)) }
-        let (q, k, v) = (batchMajor(query), batchMajor(key), batchMajor(value))
-        let (n, l, s) = (q.shape[0], q.shape[1], k.shape[1])
-        guard k.shape[0] == n, v.shape[0] == n, v.shape[1] == s else {
+        // Unbatched input is a batch of one; n, l and s are read in the input's own layout.
+        let seqFirst = !unbatched && !batchFirst
+        func batched(_ t: Tensor) -> Tensor { unbatched ? t.unsqueeze(0) : t }
+        let (q, k, v) = (batched(query), batched(key), batched(value))
+        let (n, l, s) = seqFirst ? (q.shape[1], q.shape[0], k.shape[0]) : (q.shape[0], q.shape[1], k.shape[1])
+        guard k.shape == v.shape, k.shape[seqFirst ? 1 : 0] == n else {
             shapeFailure(ShapeError("MultiheadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) "
                 + "disagree on the batch or the key length"))
         }
         let e = embedDim, d = embedDim / numHeads
-        let w = inProjWeight.chunk(3), b = inProjBias?.chunk(3)
-        // [N, len, E] → [N, heads, len, d]
-        func heads(_ t: Tensor, _ i: Int) -> Tensor {
-            linear(t, weight: w[i], bias: b?[i]).reshape([n, t.shape[1], numHeads, d]).transpose(1, 2)
+        // Projects x by `parts` consecutive E-row blocks of in_proj_weight (starting at block `first`) in
+        // one product, in x's own layout, and returns each part as heads [N, heads, len, d] (views).
+        func heads(_ x: Tensor, first: Int, parts: Int) -> [Tensor] {
+            let whole = parts == 3
+            let weight = whole ? inProjWeight : inProjWeight.narrow(0, start: first * e, length: parts * e)
+            let bias = whole ? inProjBias : inProjBias?.narrow(0, start: first * e, length: parts * e)
+            let projected = linear(x, weight: weight, bias: bias).reshape([x.shape[0], x.shape[1], parts, numHeads, d])
+            return (0..<parts).map { projected.select(2, $0).permute(seqFirst ? [1, 2, 0, 3] : [0, 2, 1, 3]) }
         }
+        // Self-attention projects queries, keys and values in one product; attention over one memory
+        // (key and value the same tensor) keys and values in one.
+        let qkv = query === key && key === value ? heads(q, first: 0, parts: 3)
+            : key === value ? heads(q, first: 0, parts: 1) + heads(k, first: 1, parts: 2)
+            : heads(q, first: 0, parts: 1) + heads(k, first: 1, parts: 1) + heads(v, first: 2, parts: 1)
         var mask: Tensor? = nil
         // As in PyTorch, isCausal stands for a causal attnMask (and a given attnMask is used as it is).
         if let attnMask = attnMask ?? (isCausal ? causalMask(queries: l, keys: s, device: q.device) : nil) {
@@ -150,14 +160,14 @@ open class MultiheadAttention: Module {
             let padding = keyPaddingMask.reshape([n, 1, 1, s])
             mask = mask.map { $0 + padding } ?? padding
         }
-        let weights = attentionWeights(heads(q, 0), heads(k, 1), attnMask: mask, dropoutP: dropout, isCausal: false,
+        let weights = attentionWeights(qkv[0], qkv[1], attnMask: mask, dropoutP: dropout, isCausal: false,
                                        scale: nil, training: isTraining)
-        let attended = weights.matmul(heads(v, 2)).transpose(1, 2).reshape([n, l, e])
-        var output = outProj(attended)
-        output = unbatched ? output.squeeze(0) : (batchFirst ? output : output.transpose(0, 1))
+        // [N, heads, L, d] → the input's layout, [N, L, E] or [L, N, E].
+        let attended = weights.matmul(qkv[2]).permute(seqFirst ? [2, 0, 1, 3] : [0, 2, 1, 3])
+        let projected = outProj(attended.reshape(seqFirst ? [l, n, e] : [n, l, e]))
+        let output = unbatched ? projected.squeeze(0) : projected
         guard needWeights else { return (output, nil) }
-        var returned = averageAttnWeights ? weights.mean(dim: 1) : weights
-        if unbatched { returned = returned.squeeze(0) }
-        return (output, returned)
+        let returned = averageAttnWeights ? weights.mean(dim: 1) : weights
+        return (output, unbatched ? returned.squeeze(0) : returned)
     }
 }
