@@ -118,6 +118,56 @@ up = torch.randn_like(y)
 fixtures["encoder"] = dict(params=params(encoder), input_shape=list(x.shape), input=L(x), out=L(y), upstream=L(up),
                            grad_input=L(x.grad), grads=grads(encoder))
 
+# ---------------------------------------------------------------- Transformer decoder layers
+T = 4
+decoder_layers = []
+for norm_first, activation, batch_first, masks in [(False, "relu", True, "causal+memory-padding"),
+                                                   (True, "gelu", False, "tgt-padding+memory-mask")]:
+    layer = nn.TransformerDecoderLayer(E, H, dim_feedforward=16, dropout=0.0, activation=activation,
+                                       batch_first=batch_first, norm_first=norm_first)
+    randomize(layer)
+    def seq(n):
+        return torch.randn(N, n, E) if batch_first else torch.randn(n, N, E)
+    tgt, memory = seq(T).requires_grad_(True), seq(5).requires_grad_(True)
+    tgt_mask = nn.Transformer.generate_square_subsequent_mask(T) if masks.startswith("causal") else None
+    memory_mask = tgt_padding = memory_padding = None
+    if masks.endswith("memory-padding"):
+        memory_padding = torch.zeros(N, 5)
+        memory_padding[1, 3:] = float("-inf")
+    else:
+        tgt_padding = torch.zeros(N, T)
+        tgt_padding[0, T - 1] = float("-inf")
+        memory_mask = torch.zeros(T, 5)
+        memory_mask[0, 1] = memory_mask[2, 4] = float("-inf")
+    y = layer(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask, tgt_key_padding_mask=tgt_padding,
+              memory_key_padding_mask=memory_padding)
+    up = torch.randn_like(y)
+    (y * up).sum().backward()
+    optional = lambda t: L(t) if t is not None else None
+    decoder_layers.append(dict(norm_first=norm_first, activation=activation, batch_first=batch_first, masks=masks,
+                               params=params(layer), tgt_shape=list(tgt.shape), memory_shape=list(memory.shape),
+                               tgt=L(tgt), memory=L(memory), memory_mask=optional(memory_mask),
+                               tgt_key_padding_mask=optional(tgt_padding),
+                               memory_key_padding_mask=optional(memory_padding), out=L(y), upstream=L(up),
+                               grad_tgt=L(tgt.grad), grad_memory=L(memory.grad), grads=grads(layer)))
+fixtures["decoder_layers"] = decoder_layers
+
+# ---------------------------------------------------------------- nn.Transformer (2 + 2 layers)
+model = nn.Transformer(d_model=E, nhead=H, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
+                       dropout=0.0, batch_first=True)
+randomize(model)
+src = torch.randn(N, 5, E, requires_grad=True)
+tgt = torch.randn(N, T, E, requires_grad=True)
+src_padding = torch.zeros(N, 5)
+src_padding[0, 4] = float("-inf")
+y = model(src, tgt, tgt_mask=nn.Transformer.generate_square_subsequent_mask(T), src_key_padding_mask=src_padding,
+          memory_key_padding_mask=src_padding)
+up = torch.randn_like(y)
+(y * up).sum().backward()
+fixtures["transformer"] = dict(params=params(model), src_shape=list(src.shape), tgt_shape=list(tgt.shape), src=L(src),
+                               tgt=L(tgt), src_key_padding_mask=L(src_padding), out=L(y), upstream=L(up),
+                               grad_src=L(src.grad), grad_tgt=L(tgt.grad), grads=grads(model))
+
 with open(OUT, "w") as f:
     json.dump(fixtures, f, separators=(",", ":"))
 print(OUT, os.path.getsize(OUT), "bytes")

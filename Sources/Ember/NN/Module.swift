@@ -207,6 +207,16 @@ open class Module: CustomStringConvertible {
         for p in parameters() { p.grad = nil }
     }
 
+    /// Makes this module, freshly built with the same structure as `source`, its copy: same device,
+    /// mode, parameter and buffer values (the `copy()` of layers that containers clone).
+    func copyingState(of source: Module) -> Self {
+        to(source.parameters().first?.device ?? .cpu).train(source.isTraining)
+        noGrad {
+            for (target, value) in zip(parameters() + buffers(), source.parameters() + source.buffers()) { target.copy_(value) }
+        }
+        return self
+    }
+
     // MARK: Description
 
     /// The class name shown by `description`.

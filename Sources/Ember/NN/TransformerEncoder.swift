@@ -1,10 +1,3 @@
-/// The activation between a Transformer layer's two feed-forward products.
-public enum TransformerActivation: String, Sendable {
-    case relu, gelu
-
-    func callAsFunction(_ x: Tensor) -> Tensor { self == .relu ? x.relu() : x.gelu() }
-}
-
 /// One Transformer encoder layer, like `torch.nn.TransformerEncoderLayer`: self-attention, then a
 /// feed-forward block (dModel → dimFeedforward → dModel), each with a residual connection and
 /// LayerNorm, after the block (the default) or before it (`normFirst`). Inputs as
@@ -48,11 +41,7 @@ open class TransformerEncoderLayer: Module {
                                             dimFeedforward: linear1.outFeatures, dropout: dropout.p, activation: activation,
                                             layerNormEps: norm1.eps, batchFirst: selfAttn.batchFirst, normFirst: normFirst,
                                             bias: linear1.bias != nil)
-        layer.to(parameters().first?.device ?? .cpu).train(isTraining)
-        noGrad {
-            for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }
-        }
-        return layer
+        return layer.copyingState(of: self)
     }
 
     open override func forward(_ x: Tensor) -> Tensor { self(x, mask: nil) }
