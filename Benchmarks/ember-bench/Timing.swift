@@ -71,3 +71,23 @@ func timedTrainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y
     let first = phases.startIndex
     phases[first] += t1 - t0; phases[first + 1] += t2 - t1; phases[first + 2] += t3 - t2
 }
+
+/// Times `steps` training steps (after 3 warm-up steps) cycling over `batches`, and prints
+/// milliseconds per step, the epoch of `epochSteps` steps and the step's breakdown, in the lines
+/// scripts/compare_pytorch.sh reads.
+func stepBenchmark(_ model: Module, _ optimizer: Optimizer, batches: [(Tensor, Tensor)], steps: Int, epochSteps: Int) {
+    var phase = ArraySlice([Double](repeating: 0, count: 3))
+    let warmup = 3
+    var start = secondsNow()
+    for step in 0..<(steps + warmup) {
+        if step == warmup { phase = [0, 0, 0]; start = secondsNow() }
+        let (x, y) = batches[step % batches.count]
+        timedTrainingStep(model, optimizer, x, y, phases: &phase)
+    }
+    let perStep = (secondsNow() - start) / Double(steps)
+    print("step: \(format(perStep * 1000, 1)) ms over \(steps) steps → \(format(perStep * Double(epochSteps), 1)) s per epoch "
+          + "(\(epochSteps) steps)")
+    let n = Double(steps)
+    print("step breakdown (ms): forward \(format(phase[0] / n * 1e3, 2)), backward \(format(phase[1] / n * 1e3, 2)), "
+          + "optimizer \(format(phase[2] / n * 1e3, 2))")
+}
