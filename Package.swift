@@ -55,6 +55,7 @@ let package = Package(
         ),
         .executableTarget(name: "mnist-cnn", dependencies: ["Ember"], path: "Examples/mnist-cnn"),
         .executableTarget(name: "mnist-rnn", dependencies: ["Ember"], path: "Examples/mnist-rnn"),
+        .executableTarget(name: "mnist-vit", dependencies: ["Ember"], path: "Examples/mnist-vit"),
         .executableTarget(
             name: "torch-checkpoint-fuzz",
             dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
