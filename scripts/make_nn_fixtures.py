@@ -235,6 +235,9 @@ sched["step"] = lrs(lambda o: S.StepLR(o, step_size=3, gamma=0.5), 12)
 sched["exponential"] = lrs(lambda o: S.ExponentialLR(o, gamma=0.9), 12)
 sched["cosine"] = lrs(lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=0.01), 25)
 sched["linear"] = lrs(lambda o: S.LinearLR(o, start_factor=0.25, total_iters=4), 8)
+sched["multistep"] = lrs(lambda o: S.MultiStepLR(o, milestones=[2, 5, 6], gamma=0.5), 9)
+# The Annotated Transformer's rate (d_model 64, warm-up 4), stepped per batch.
+sched["lambda"] = lrs(lambda o: S.LambdaLR(o, lambda e: 64 ** -0.5 * min((e + 1) ** -0.5, (e + 1) * 4 ** -1.5)), 12)
 metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]
 sched["plateau_metrics"] = metrics
 sched["plateau"] = lrs(lambda o: S.ReduceLROnPlateau(o, patience=2, factor=0.5, cooldown=1, min_lr=0.004), len(metrics),

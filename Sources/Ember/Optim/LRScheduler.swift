@@ -40,6 +40,36 @@ public final class StepLR: LRScheduler {
     public override func lr(atEpoch epoch: Int) -> Double { Double(baseLR) * Foundation.pow(gamma, Double(epoch / stepSize)) }
 }
 
+/// Multiplies the rate by `gamma` at each of the `milestones` epochs, like
+/// `torch.optim.lr_scheduler.MultiStepLR`.
+public final class MultiStepLR: LRScheduler {
+    public let milestones: [Int], gamma: Double
+    public init(_ optimizer: Optimizer, milestones: [Int], gamma: Double = 0.1) {
+        self.milestones = milestones.sorted()
+        self.gamma = gamma
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double {
+        Double(baseLR) * Foundation.pow(gamma, Double(milestones.count { $0 <= epoch }))
+    }
+}
+
+/// The rate is base·`lrLambda(epoch)`, like `torch.optim.lr_scheduler.LambdaLR`: any schedule
+/// written as a function, such as the Transformer's warm-up then inverse square root, stepped once
+/// per batch:
+///
+///     let scheduler = LambdaLR(optimizer) { step in
+///         pow(Double(dModel), -0.5) * min(pow(Double(step + 1), -0.5), Double(step + 1) * pow(Double(warmup), -1.5))
+///     }
+public final class LambdaLR: LRScheduler {
+    public let lrLambda: (Int) -> Double
+    public init(_ optimizer: Optimizer, lrLambda: @escaping (Int) -> Double) {
+        self.lrLambda = lrLambda
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double { Double(baseLR) * lrLambda(epoch) }
+}
+
 /// Multiplies the rate by `gamma` every epoch.
 public final class ExponentialLR: LRScheduler {
     public let gamma: Double

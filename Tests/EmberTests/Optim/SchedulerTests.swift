@@ -25,6 +25,8 @@ struct SchedulerTests {
             ("exponential", { ExponentialLR($0, gamma: 0.9) }),
             ("cosine", { CosineAnnealingLR($0, tMax: 10, etaMin: 0.01) }),
             ("linear", { LinearLR($0, startFactor: 0.25, totalIters: 4) }),
+            ("multistep", { MultiStepLR($0, milestones: [5, 2, 6], gamma: 0.5) }),
+            ("lambda", { LambdaLR($0) { e in 1 / 8 * min(1 / Double(e + 1).squareRoot(), Double(e + 1) / 8) } }),
         ]
         for (name, make) in cases {
             let expected = floats(fixture[name])
