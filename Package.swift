@@ -56,6 +56,7 @@ let package = Package(
         .executableTarget(name: "mnist-cnn", dependencies: ["Ember"], path: "Examples/mnist-cnn"),
         .executableTarget(name: "mnist-rnn", dependencies: ["Ember"], path: "Examples/mnist-rnn"),
         .executableTarget(name: "mnist-vit", dependencies: ["Ember"], path: "Examples/mnist-vit"),
+        .executableTarget(name: "transformer-copy", dependencies: ["Ember"], path: "Examples/transformer-copy"),
         .executableTarget(
             name: "torch-checkpoint-fuzz",
             dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
