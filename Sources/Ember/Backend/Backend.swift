@@ -56,6 +56,16 @@ public protocol Backend: AnyObject {
     /// Gradient of softmax (`log` false) or log-softmax (`log` true) from the output `y` and `grad`.
     func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage
 
+    /// Layer normalization of each row of [rows, cols]: (x − mean)·rstd·weight + bias (weight and bias
+    /// [cols], each optional), rstd = 1/√(biased variance + eps); also each row's mean and rstd [rows],
+    /// kept for backward.
+    func layerNorm(_ x: StridedView, weight: StridedView?, bias: StridedView?, rows: Int, cols: Int, eps: Float)
+        -> (output: Storage, mean: Storage, rstd: Storage)
+    /// Its gradients: the input's [rows, cols] and, with `parameterGrads`, the weight's and the bias's [cols].
+    func layerNormBackward(_ grad: StridedView, _ x: StridedView, mean: StridedView, rstd: StridedView,
+                           weight: StridedView?, rows: Int, cols: Int, parameterGrads: Bool)
+        -> (input: Storage, weight: Storage?, bias: Storage?)
+
     /// Cross-entropy of each row of contiguous logits [rows, cols] against int64 class indices [rows]:
     /// per-row losses (0 where the target is `ignoreIndex`) and the rows' softmax, kept for backward.
     /// A target outside 0..<cols (other than `ignoreIndex`) stops with a message naming it.

@@ -136,6 +136,11 @@ public enum DeviceCheck {
                           logits.crossEntropyPerRow(targets)]
             return withGradients(losses, [logits])
         },
+        differentiable("layer norm", [[6, 5, 40], [40], [40], [3, 300]]) { x in
+            [layerNorm(x[0], normalizedShape: [40], weight: x[1], bias: x[2]),
+             layerNorm(x[0].transpose(0, 1), normalizedShape: [6, 40], weight: nil, bias: nil),
+             layerNorm(x[3], normalizedShape: [300], weight: nil, bias: x[3][0])]
+        },
         differentiable("regression losses", [[6, 3], [6, 3]]) { x in
             [mseLoss(x[0], x[1]), l1Loss(x[0], x[1]), huberLoss(x[0], x[1], delta: 0.5),
              binaryCrossEntropyWithLogits(x[0], x[1].sigmoid())]

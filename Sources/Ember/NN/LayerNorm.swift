@@ -11,12 +11,22 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
             shapeFailure(ShapeError("layerNorm: \(name) of shape \(t.shape) does not match the normalized shape \(normalizedShape)"))
         }
     }
-    let dims = Array((x.rank - k)..<x.rank)
-    let centered = x - x.mean(dims: dims, keepdim: true)
-    var out = centered * ((centered * centered).mean(dims: dims, keepdim: true) + eps).rsqrt()
-    if let weight { out = out * weight }
-    if let bias { out = out + bias }
-    return out
+    x.checkSameDevice("layerNorm", weight, bias)
+    // One kernel each way over [rows, cols] (cols: the normalized elements of one sample).
+    let cols = Shape.count(normalizedShape), rows = x.count / Swift.max(cols, 1)
+    let (output, mean, rstd) = x.backend.layerNorm(x.view, weight: weight?.view, bias: bias?.view, rows: rows, cols: cols,
+                                                   eps: eps)
+    let (means, rstds) = (Tensor.result(mean, shape: [rows]), Tensor.result(rstd, shape: [rows]))
+    let inputs = [x] + [weight, bias].compactMap { $0 }
+    return Tensor.result(output, shape: x.shape).recording("layerNorm", inputs: inputs, saving: inputs) { g in
+        let (dx, dw, db) = g.backend.layerNormBackward(g.view, x.view, mean: means.view, rstd: rstds.view, weight: weight?.view,
+                                                       rows: rows, cols: cols,
+                                                       parameterGrads: weight?.requiresGrad == true || bias?.requiresGrad == true)
+        var grads: [Tensor?] = [x.requiresGrad ? Tensor.result(dx, shape: x.shape) : nil]
+        if let weight { grads.append(weight.requiresGrad ? dw.map { Tensor.result($0, shape: normalizedShape) } : nil) }
+        if let bias { grads.append(bias.requiresGrad ? db.map { Tensor.result($0, shape: normalizedShape) } : nil) }
+        return grads
+    }
 }
 
 /// Layer normalization, like `torch.nn.LayerNorm`: normalizes each sample over its last dims

@@ -32,6 +32,30 @@ struct AttentionTests {
         #expect(LayerNorm([3, 4], elementwiseAffine: false).parameters().isEmpty)
     }
 
+    /// The fused kernels with a weight only, a bias only, neither, and a strided input, against finite
+    /// differences (the fixtures cover weight and bias together).
+    @Test func layerNormGradientsWithoutAffineParts() {
+        manualSeed(4)
+        let up = Tensor.randn([5, 6])
+        for (hasWeight, hasBias) in [(false, false), (true, false), (false, true)] {
+            let weight = hasWeight ? Tensor.randn([6], requiresGrad: true) : nil
+            let bias = hasBias ? Tensor.randn([6], requiresGrad: true) : nil
+            let x = (Tensor.randn([6, 5]) * 2 + 1).requiringGrad()
+            func f(_ t: Tensor) -> Tensor { layerNorm(t.t(), normalizedShape: [6], weight: weight, bias: bias) * up }
+            f(x).sum().backward()
+            let what = "layerNorm weight \(hasWeight) bias \(hasBias)"
+            expectClose(x.grad!.toArray(), numericalGradient(of: f, at: x.detach()), atol: 2e-2, rtol: 2e-2, "\(what) input")
+            if let weight {
+                expectClose(weight.grad!.toArray(), numericalGradient(of: { w in
+                    layerNorm(x.detach().t(), normalizedShape: [6], weight: w, bias: bias) * up
+                }, at: weight.detach()), atol: 2e-2, rtol: 2e-2, "\(what) weight")
+            }
+            if let bias { expectClose(bias.grad!.toArray(), up.sum(dims: [0]).toArray(), "\(what) bias") }
+            expectClose(f(x).toArray(), (layerNorm(x.t().contiguous(), normalizedShape: [6], weight: weight, bias: bias)
+                * up).toArray(), "\(what) strided input")
+        }
+    }
+
     @Test func multiheadAttentionMatchesTorch() throws {
         for c in cases("attention", count: 3) {
             let batchFirst = c["batch_first"] as! Bool, average = c["average"] as! Bool, masks = c["masks"] as! Bool

@@ -287,6 +287,70 @@ __global__ void softmax_backward_rows(float* dx, const float* y, const float* g,
     }
 }
 
+// MARK: layer normalization (one block per row; the parameter gradients one thread per column)
+
+/// y = (x − mean)·rstd·w + b per row (w, b used when hasWeight/hasBias), and each row's mean and rstd.
+__global__ void layer_norm_rows(float* y, float* mean, float* rstd, const float* x, const float* w, const float* b,
+                                i64 rows, i64 cols, float eps, int hasWeight, int hasBias) {
+    __shared__ float scratch[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* xr = x + r * cols;
+        float* yr = y + r * cols;
+        float s = 0.0f;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
+        float m = blockReduce(s, 0, scratch) / (float)cols;
+        float q = 0.0f;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) q += (xr[j] - m) * (xr[j] - m);
+        float rs = rsqrtf(blockReduce(q, 0, scratch) / (float)cols + eps);
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
+            float v = (xr[j] - m) * rs;
+            if (hasWeight) v *= w[j];
+            if (hasBias) v += b[j];
+            yr[j] = v;
+        }
+        if (threadIdx.x == 0) { mean[r] = m; rstd[r] = rs; }
+    }
+}
+
+/// dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) per row, with ĝ = g·w and x̂ = (x − mean)·rstd.
+__global__ void layer_norm_backward_rows(float* dx, const float* g, const float* x, const float* mean, const float* rstd,
+                                         const float* w, i64 rows, i64 cols, int hasWeight) {
+    __shared__ float scratch[256];
+    for (i64 r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float* gr = g + r * cols;
+        const float* xr = x + r * cols;
+        float* dr = dx + r * cols;
+        float m = mean[r], rs = rstd[r];
+        float gs = 0.0f, gxs = 0.0f;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
+            float gw = hasWeight ? gr[j] * w[j] : gr[j];
+            gs += gw;
+            gxs += gw * (xr[j] - m) * rs;
+        }
+        float a = blockReduce(gs, 0, scratch) / (float)cols;
+        float c = blockReduce(gxs, 0, scratch) / (float)cols;
+        for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
+            float gw = hasWeight ? gr[j] * w[j] : gr[j];
+            dr[j] = rs * (gw - a - (xr[j] - m) * rs * c);
+        }
+    }
+}
+
+/// dw[j] = Σ_rows g·x̂ and db[j] = Σ_rows g, one thread per column.
+__global__ void layer_norm_param_grads(float* dw, float* db, const float* g, const float* x, const float* mean,
+                                       const float* rstd, i64 rows, i64 cols) {
+    GRID_LOOP(j, cols) {
+        float sw = 0.0f, sb = 0.0f;
+        for (i64 r = 0; r < rows; r++) {
+            float gv = g[r * cols + j];
+            sw += gv * (x[r * cols + j] - mean[r]) * rstd[r];
+            sb += gv;
+        }
+        dw[j] = sw;
+        db[j] = sb;
+    }
+}
+
 /// Per-row loss −log softmax(x)[target] (0 for ignoreIndex) and the row's softmax, kept for backward.
 __global__ void cross_entropy_rows(float* loss, float* prob, const float* x, const i64* targets, i64 rows, i64 cols,
                                    i64 ignoreIndex, i64* err) {

@@ -1,0 +1,122 @@
+/// Layer normalization, one pass per row forward and one backward, instead of the nine element-wise
+/// ops and two reductions it takes when composed.
+extension CPUBackend {
+    public func layerNorm(_ x: StridedView, weight: StridedView?, bias: StridedView?, rows: Int, cols: Int, eps: Float)
+        -> (output: Storage, mean: Storage, rstd: Storage) {
+        let xs = x.isContiguous ? x.storage : copy(x)
+        let ws = weight.map { $0.isContiguous ? $0.storage : copy($0) }, bs = bias.map { $0.isContiguous ? $0.storage : copy($0) }
+        let xp = UnsafePointer(xs.floats() + (x.isContiguous ? x.offset : 0))
+        let wp = ws.map { UnsafePointer($0.floats() + (weight!.isContiguous ? weight!.offset : 0)) }
+        let bp = bs.map { UnsafePointer($0.floats() + (bias!.isContiguous ? bias!.offset : 0)) }
+        let output = allocate(count: rows * cols, dtype: .float32)
+        let mean = allocate(count: rows, dtype: .float32), rstd = allocate(count: rows, dtype: .float32)
+        let y = output.floats(), means = mean.floats(), rstds = rstd.floats()
+        let n = Float(cols)
+        withExtendedLifetime((xs, ws, bs)) {
+            Parallel.chunks(rows, grain: Swift.max(1, Parallel.grain / Swift.max(cols, 1))) { range in
+                for r in range {
+                    let xr = xp + r * cols, yr = y + r * cols
+                    let m = Self.rowSum(xr, cols) { x in x } / n
+                    // Two passes: no cancellation when |mean| ≫ std.
+                    let s = 1 / (Self.rowSum(xr, cols) { x in (x - m) * (x - m) } / n + eps).squareRoot()
+                    means[r] = m
+                    rstds[r] = s
+                    switch (wp, bp) {
+                    case let (w?, b?): for j in 0..<cols { yr[j] = (xr[j] - m) * s * w[j] + b[j] }
+                    case let (w?, nil): for j in 0..<cols { yr[j] = (xr[j] - m) * s * w[j] }
+                    case let (nil, b?): for j in 0..<cols { yr[j] = (xr[j] - m) * s + b[j] }
+                    case (nil, nil): for j in 0..<cols { yr[j] = (xr[j] - m) * s }
+                    }
+                }
+            }
+        }
+        return (output, mean, rstd)
+    }
+
+    public func layerNormBackward(_ grad: StridedView, _ x: StridedView, mean: StridedView, rstd: StridedView,
+                                  weight: StridedView?, rows: Int, cols: Int, parameterGrads: Bool)
+        -> (input: Storage, weight: Storage?, bias: Storage?) {
+        let gs = grad.isContiguous ? grad.storage : copy(grad), xs = x.isContiguous ? x.storage : copy(x)
+        let ms = mean.isContiguous ? mean.storage : copy(mean), rs = rstd.isContiguous ? rstd.storage : copy(rstd)
+        let ws = weight.map { $0.isContiguous ? $0.storage : copy($0) }
+        let gp = UnsafePointer(gs.floats() + (grad.isContiguous ? grad.offset : 0))
+        let xp = UnsafePointer(xs.floats() + (x.isContiguous ? x.offset : 0))
+        let mp = UnsafePointer(ms.floats() + (mean.isContiguous ? mean.offset : 0))
+        let rp = UnsafePointer(rs.floats() + (rstd.isContiguous ? rstd.offset : 0))
+        let wp = ws.map { UnsafePointer($0.floats() + (weight!.isContiguous ? weight!.offset : 0)) }
+        let input = allocate(count: rows * cols, dtype: .float32)
+        let dx = input.floats()
+        let n = Float(cols)
+        var weightGrad: Storage? = nil, biasGrad: Storage? = nil
+        withExtendedLifetime((gs, xs, ms, rs, ws)) {
+            // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight and x̂ the normalized input.
+            Parallel.chunks(rows, grain: Swift.max(1, Parallel.grain / Swift.max(cols, 1))) { range in
+                for r in range {
+                    let gr = gp + r * cols, xr = xp + r * cols, dr = dx + r * cols
+                    let m = mp[r], s = rp[r]
+                    let w = wp ?? gr     // without a weight, ĝ = g: the sums below read g twice instead
+                    let gSum = wp == nil ? Self.rowSum(gr, cols) { g in g } : Self.rowSum(gr, w, cols) { g, w in g * w }
+                    let gxSum = Self.rowSum(gr, xr, cols) { g, x in g * (x - m) }
+                    let a = gSum / n
+                    let b = (wp == nil ? gxSum : Self.rowSum(gr, w, xr, cols) { g, w, x in g * w * (x - m) }) * s / n
+                    if let w = wp {
+                        for j in 0..<cols { dr[j] = s * (gr[j] * w[j] - a - (xr[j] - m) * s * b) }
+                    } else {
+                        for j in 0..<cols { dr[j] = s * (gr[j] - a - (xr[j] - m) * s * b) }
+                    }
+                }
+            }
+            guard parameterGrads else { return }
+            // dweight = Σ_rows g·x̂, dbias = Σ_rows g: split over columns, each part summing every row.
+            let dwStorage = allocate(count: cols, dtype: .float32), dbStorage = allocate(count: cols, dtype: .float32)
+            let dw = dwStorage.floats(), db = dbStorage.floats()
+            Parallel.chunks(cols, grain: Swift.max(16, Parallel.grain / Swift.max(rows, 1))) { columns in
+                for j in columns { dw[j] = 0; db[j] = 0 }
+                for r in 0..<rows {
+                    let gr = gp + r * cols, xr = xp + r * cols, m = mp[r], s = rp[r]
+                    for j in columns {
+                        dw[j] += gr[j] * (xr[j] - m) * s
+                        db[j] += gr[j]
+                    }
+                }
+            }
+            weightGrad = dwStorage
+            biasGrad = dbStorage
+        }
+        return (input, weightGrad, biasGrad)
+    }
+
+    /// Σ f(a[j]) over a row, in eight lanes.
+    @inline(__always)
+    static func rowSum(_ a: UnsafePointer<Float>, _ n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) -> Float {
+        rowSum(a, a, a, n) { x, _, _ in f(x) }
+    }
+
+    /// Σ f(a[j], b[j]) over a row, in eight lanes.
+    @inline(__always)
+    static func rowSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int,
+                       _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> Float {
+        rowSum(a, b, b, n) { x, y, _ in f(x, y) }
+    }
+
+    /// Σ f(a[j], b[j], c[j]) over a row, in eight lanes (a single float accumulator would wait on
+    /// each add); the tail past a multiple of 8 goes one element at a time.
+    @inline(__always)
+    static func rowSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ n: Int,
+                       _ f: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> Float {
+        var lanes = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= n {
+            lanes += f(UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self),
+                       UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self),
+                       UnsafeRawPointer(c + j).loadUnaligned(as: SIMD8<Float>.self))
+            j += 8
+        }
+        var total = lanes.sum()
+        while j < n {
+            total += f(SIMD8(repeating: a[j]), SIMD8(repeating: b[j]), SIMD8(repeating: c[j]))[0]
+            j += 1
+        }
+        return total
+    }
+}
