@@ -54,6 +54,13 @@ struct AttentionTests {
             expectClose(f(x).toArray(), (layerNorm(x.t().contiguous(), normalizedShape: [6], weight: weight, bias: bias)
                 * up).toArray(), "\(what) strided input")
         }
+        // Enough rows that the weight and bias gradients are summed by both threads, in column blocks.
+        let weight = Tensor.randn([40], requiresGrad: true), bias = Tensor.randn([40], requiresGrad: true)
+        let x = Tensor.randn([8192, 40]), upstream = Tensor.randn([8192, 40])
+        (layerNorm(x, normalizedShape: [40], weight: weight, bias: bias) * upstream).sum().backward()
+        let normalized = layerNorm(x, normalizedShape: [40])
+        expectClose(weight.grad!.toArray(), (normalized * upstream).sum(dims: [0]).toArray(), atol: 1e-2, "many rows weight")
+        expectClose(bias.grad!.toArray(), upstream.sum(dims: [0]).toArray(), atol: 1e-2, "many rows bias")
     }
 
     @Test func multiheadAttentionMatchesTorch() throws {

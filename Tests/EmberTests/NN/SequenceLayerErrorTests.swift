@@ -33,6 +33,13 @@ struct SequenceLayerErrorTests {
         #expect(stderr(r).contains("layerNorm: input of shape [2, 6] does not end in the normalized shape [8]"))
     }
 
+    @Test func layerNormOfIntegersStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LayerNorm(3)(Tensor([1, 2, 3]))
+        }
+        #expect(stderr(r).contains("layerNorm: the input must be float32, got int64 (convert it with .float())"))
+    }
+
     @Test func attentionMaskOfTheWrongShapeStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let mha = MultiheadAttention(8, 2, batchFirst: true)

@@ -54,11 +54,14 @@ extension CPUBackend {
                 for r in range {
                     let gr = gp + r * cols, xr = xp + r * cols, dr = dx + r * cols
                     let m = mp[r], s = rp[r]
-                    let w = wp ?? gr     // without a weight, ĝ = g: the sums below read g twice instead
-                    let gSum = wp == nil ? Self.rowSum(gr, cols) { g in g } : Self.rowSum(gr, w, cols) { g, w in g * w }
-                    let gxSum = Self.rowSum(gr, xr, cols) { g, x in g * (x - m) }
-                    let a = gSum / n
-                    let b = (wp == nil ? gxSum : Self.rowSum(gr, w, xr, cols) { g, w, x in g * w * (x - m) }) * s / n
+                    let a: Float, b: Float
+                    if let w = wp {
+                        a = Self.rowSum(gr, w, cols) { g, w in g * w } / n
+                        b = Self.rowSum(gr, w, xr, cols) { g, w, x in g * w * (x - m) } * s / n
+                    } else {
+                        a = Self.rowSum(gr, cols) { g in g } / n
+                        b = Self.rowSum(gr, xr, cols) { g, x in g * (x - m) } * s / n
+                    }
                     if let w = wp {
                         for j in 0..<cols { dr[j] = s * (gr[j] * w[j] - a - (xr[j] - m) * s * b) }
                     } else {
@@ -67,10 +70,13 @@ extension CPUBackend {
                 }
             }
             guard parameterGrads else { return }
-            // dweight = Σ_rows g·x̂, dbias = Σ_rows g: split over columns, each part summing every row.
+            // dweight = Σ_rows g·x̂, dbias = Σ_rows g: split over blocks of 16 columns (whole cache lines,
+            // so two threads never write the same one), each part summing every row.
             let dwStorage = allocate(count: cols, dtype: .float32), dbStorage = allocate(count: cols, dtype: .float32)
             let dw = dwStorage.floats(), db = dbStorage.floats()
-            Parallel.chunks(cols, grain: Swift.max(16, Parallel.grain / Swift.max(rows, 1))) { columns in
+            let blocks = (cols + 15) / 16
+            Parallel.chunks(blocks, grain: Swift.max(1, Parallel.grain / Swift.max(16 * rows, 1))) { blockRange in
+                let columns = (blockRange.lowerBound * 16)..<Swift.min(blockRange.upperBound * 16, cols)
                 for j in columns { dw[j] = 0; db[j] = 0 }
                 for r in 0..<rows {
                     let gr = gp + r * cols, xr = xp + r * cols, m = mp[r], s = rp[r]

@@ -336,18 +336,30 @@ __global__ void layer_norm_backward_rows(float* dx, const float* g, const float*
     }
 }
 
-/// dw[j] = Σ_rows g·x̂ and db[j] = Σ_rows g, one thread per column.
+/// dw[j] = Σ_rows g·x̂ and db[j] = Σ_rows g: blocks of 32 columns × 8 row lanes (as reduce_cols), each
+/// lane summing every eighth row, the lanes combined in shared memory.
 __global__ void layer_norm_param_grads(float* dw, float* db, const float* g, const float* x, const float* mean,
                                        const float* rstd, i64 rows, i64 cols) {
-    GRID_LOOP(j, cols) {
+    __shared__ float partialW[8][33], partialB[8][33];
+    for (i64 tile = blockIdx.x; tile < (cols + 31) / 32; tile += gridDim.x) {
+        const i64 j = tile * 32 + threadIdx.x;
         float sw = 0.0f, sb = 0.0f;
-        for (i64 r = 0; r < rows; r++) {
-            float gv = g[r * cols + j];
-            sw += gv * (x[r * cols + j] - mean[r]) * rstd[r];
-            sb += gv;
+        if (j < cols) {
+            for (i64 r = threadIdx.y; r < rows; r += 8) {
+                float gv = g[r * cols + j];
+                sw += gv * (x[r * cols + j] - mean[r]) * rstd[r];
+                sb += gv;
+            }
         }
-        dw[j] = sw;
-        db[j] = sb;
+        partialW[threadIdx.y][threadIdx.x] = sw;
+        partialB[threadIdx.y][threadIdx.x] = sb;
+        __syncthreads();
+        if (threadIdx.y == 0 && j < cols) {
+            for (int k = 1; k < 8; k++) { sw += partialW[k][threadIdx.x]; sb += partialB[k][threadIdx.x]; }
+            dw[j] = sw;
+            db[j] = sb;
+        }
+        __syncthreads();
     }
 }
 

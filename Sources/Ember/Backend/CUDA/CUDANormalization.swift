@@ -1,5 +1,5 @@
 /// Layer normalization: one block per row, as the softmax family; the weight and bias gradients sum
-/// each column over the rows, one thread per column.
+/// each column over the rows in blocks of 32 columns × 8 row lanes.
 extension CUDABackend {
     public func layerNorm(_ x: StridedView, weight: StridedView?, bias: StridedView?, rows: Int, cols: Int, eps: Float)
         -> (output: Storage, mean: Storage, rstd: Storage) {
@@ -51,7 +51,8 @@ extension CUDABackend {
             columnArgs.pointer(address(r))
             columnArgs.int64(rows)
             columnArgs.int64(cols)
-            context.launch(.layer_norm_param_grads, count: cols, columnArgs)
+            context.launch(.layer_norm_param_grads, blocks: Swift.min((cols + 31) / 32, 65535), threads: 32, threadsY: 8,
+                           columnArgs)
             (weightGrad, biasGrad) = (dw, db)
         }
         withExtendedLifetime((g, xs, m, r, w)) {}
