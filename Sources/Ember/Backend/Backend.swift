@@ -115,6 +115,8 @@ public protocol Backend: AnyObject {
 
     // MARK: Random numbers (contiguous; filled from Ember's seeded generator on the host)
     func uniform(_ storage: Storage, count: Int, low: Float, high: Float, generator: RandomGenerator)
+    /// Fills a contiguous float32 storage with a dropout mask: `scale` with probability 1 − p, else 0.
+    func dropoutMask(_ storage: Storage, count: Int, p: Float, scale: Float, generator: RandomGenerator)
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
 }
 

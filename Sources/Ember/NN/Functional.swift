@@ -23,8 +23,7 @@ public func dropout(_ x: Tensor, p: Float = 0.5, training: Bool = true, generato
     precondition(p >= 0 && p <= 1, "Ember: dropout: probability has to be between 0 and 1, but got \(p)")
     guard training && p > 0 else { return x }
     if p == 1 { return x * 0 }
-    let keep = noGrad { Tensor.rand(x.shape, generator: generator, device: x.device).ge(p) * (1 / (1 - p)) }
-    return x * keep
+    return x * Tensor.dropoutMask(x.shape, p: p, generator: generator, device: x.device)
 }
 
 private func checkSameShape(_ input: Tensor, _ target: Tensor, _ name: String) {
@@ -192,6 +191,5 @@ public func dropout2d(_ x: Tensor, p: Float = 0.5, training: Bool = true, genera
     if p == 1 { return x * 0 }
     // One keep-or-drop draw per channel, broadcast over the channel's H×W plane.
     let maskShape = Array(x.shape.dropLast(2)) + [1, 1]
-    let keep = noGrad { Tensor.rand(maskShape, generator: generator, device: x.device).ge(p) * (1 / (1 - p)) }
-    return x * keep
+    return x * Tensor.dropoutMask(maskShape, p: p, generator: generator, device: x.device)
 }

@@ -107,6 +107,14 @@ extension Tensor {
         return t
     }
 
+    /// Dropout's mask: 1/(1 − p) with probability 1 − p, else 0 (the same draws as
+    /// `(rand(shape) ≥ p) · 1/(1 − p)`, in one pass).
+    static func dropoutMask(_ shape: [Int], p: Float, generator: RandomGenerator, device: Device) -> Tensor {
+        let t = Tensor(uninitializedShape: shape, device: device)
+        device.backend.dropoutMask(t.storage, count: t.count, p: p, scale: 1 / (1 - p), generator: generator)
+        return t
+    }
+
     /// Normal with the given mean and standard deviation.
     public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, generator: RandomGenerator = .global,
                              device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {

@@ -131,6 +131,14 @@ public final class RandomGenerator: @unchecked Sendable {
         }
     }
 
+    /// Fills `buffer` with a dropout mask: `scale` where a uniform draw is at least `p`, else 0 (the
+    /// values `(rand ≥ p)·scale` would give, in one pass).
+    public func fillDropoutMask(_ buffer: UnsafeMutableBufferPointer<Float>, p: Float, scale: Float) {
+        drawing { state in
+            for i in buffer.indices { buffer[i] = state.nextFloat() >= p ? scale : 0 }
+        }
+    }
+
     /// Fills `buffer` with normal values of the given mean and standard deviation: the numbers
     /// `nextNormal` would give, with Box–Muller's log, cos and sin computed a block of pairs at a
     /// time by the vectorized kernels (VectorMath.c; within a few ulp of one at a time).

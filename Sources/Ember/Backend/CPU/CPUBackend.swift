@@ -104,6 +104,10 @@ public final class CPUBackend: Backend {
         generator.fillUniform(UnsafeMutableBufferPointer(start: storage.floats(), count: count), low: low, high: high)
     }
 
+    public func dropoutMask(_ storage: Storage, count: Int, p: Float, scale: Float, generator: RandomGenerator) {
+        generator.fillDropoutMask(UnsafeMutableBufferPointer(start: storage.floats(), count: count), p: p, scale: scale)
+    }
+
     public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
         generator.fillNormal(UnsafeMutableBufferPointer(start: storage.floats(), count: count), mean: mean, std: std)
     }

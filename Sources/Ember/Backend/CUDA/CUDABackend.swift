@@ -160,6 +160,10 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         upload(count, drawnBy: { generator.fillUniform($0, low: low, high: high) }, into: storage)
     }
 
+    public func dropoutMask(_ storage: Storage, count: Int, p: Float, scale: Float, generator: RandomGenerator) {
+        upload(count, drawnBy: { generator.fillDropoutMask($0, p: p, scale: scale) }, into: storage)
+    }
+
     public func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator) {
         upload(count, drawnBy: { generator.fillNormal($0, mean: mean, std: std) }, into: storage)
     }
