@@ -12,16 +12,16 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
         }
     }
     x.checkSameDevice("layerNorm", weight, bias)
-    for (name, t) in [("input", x), ("weight", weight), ("bias", bias)] where t != nil && t!.dtype != .float32 {
-        shapeFailure(ShapeError("layerNorm: the \(name) must be float32, got \(t!.dtype) (convert it with .float())"))
+    for case let (name, t?) in [("input", x), ("weight", weight), ("bias", bias)] where t.dtype != .float32 {
+        shapeFailure(ShapeError("layerNorm: the \(name) must be float32, got \(t.dtype) (convert it with .float())"))
     }
     // One kernel each way over [rows, cols] (cols: the normalized elements of one sample).
     let cols = Shape.count(normalizedShape), rows = x.count / Swift.max(cols, 1)
     let (output, mean, rstd) = x.backend.layerNorm(x.view, weight: weight?.view, bias: bias?.view, rows: rows, cols: cols,
                                                    eps: eps)
     let (means, rstds) = (Tensor.result(mean, shape: [rows]), Tensor.result(rstd, shape: [rows]))
-    let inputs = [x] + [weight, bias].compactMap { $0 }
-    return Tensor.result(output, shape: x.shape).recording("layerNorm", inputs: inputs, saving: [x] + [weight].compactMap { $0 }) { g in
+    let inputs = [x] + [weight, bias].compactMap { $0 }, saved = [x] + [weight].compactMap { $0 }   // backward never reads the bias
+    return Tensor.result(output, shape: x.shape).recording("layerNorm", inputs: inputs, saving: saved) { g in
         let (dx, dw, db) = g.backend.layerNormBackward(g.view, x.view, mean: means.view, rstd: rstds.view, weight: weight?.view,
                                                        rows: rows, cols: cols,
                                                        parameterGrads: weight?.requiresGrad == true || bias?.requiresGrad == true)
