@@ -30,6 +30,14 @@ public final class CPUBackend: Backend {
         return out
     }
 
+    /// The float32 elements of `view` in row-major order: its own memory when it is contiguous,
+    /// otherwise a contiguous copy. The pointer is valid while the returned storage is alive.
+    func contiguousFloats(_ view: StridedView) -> (storage: Storage, floats: UnsafePointer<Float>) {
+        if view.isContiguous { return (view.storage, UnsafePointer(view.storage.floats() + view.offset)) }
+        let copied = copy(view)
+        return (copied, UnsafePointer(copied.floats()))
+    }
+
     public func convert(_ view: StridedView, to dtype: DType) -> Storage {
         if dtype == view.dtype { return copy(view) }
         let source = view.isContiguous ? view : StridedView(storage: copy(view), shape: view.shape,

@@ -3,16 +3,14 @@
 extension CPUBackend {
     public func layerNorm(_ x: StridedView, weight: StridedView?, bias: StridedView?, rows: Int, cols: Int, eps: Float)
         -> (output: Storage, mean: Storage, rstd: Storage) {
-        let xs = x.isContiguous ? x.storage : copy(x)
-        let ws = weight.map { $0.isContiguous ? $0.storage : copy($0) }, bs = bias.map { $0.isContiguous ? $0.storage : copy($0) }
-        let xp = UnsafePointer(xs.floats() + (x.isContiguous ? x.offset : 0))
-        let wp = ws.map { UnsafePointer($0.floats() + (weight!.isContiguous ? weight!.offset : 0)) }
-        let bp = bs.map { UnsafePointer($0.floats() + (bias!.isContiguous ? bias!.offset : 0)) }
+        let (xs, xp) = contiguousFloats(x)
+        let w = weight.map(contiguousFloats), b = bias.map(contiguousFloats)
+        let (wp, bp) = (w?.floats, b?.floats)
         let output = allocate(count: rows * cols, dtype: .float32)
         let mean = allocate(count: rows, dtype: .float32), rstd = allocate(count: rows, dtype: .float32)
         let y = output.floats(), means = mean.floats(), rstds = rstd.floats()
         let n = Float(cols)
-        withExtendedLifetime((xs, ws, bs)) {
+        withExtendedLifetime((xs, w?.storage, b?.storage)) {
             Parallel.chunks(rows, grain: Swift.max(1, Parallel.grain / Swift.max(cols, 1))) { range in
                 for r in range {
                     let xr = xp + r * cols, yr = y + r * cols
@@ -36,19 +34,14 @@ extension CPUBackend {
     public func layerNormBackward(_ grad: StridedView, _ x: StridedView, mean: StridedView, rstd: StridedView,
                                   weight: StridedView?, rows: Int, cols: Int, parameterGrads: Bool)
         -> (input: Storage, weight: Storage?, bias: Storage?) {
-        let gs = grad.isContiguous ? grad.storage : copy(grad), xs = x.isContiguous ? x.storage : copy(x)
-        let ms = mean.isContiguous ? mean.storage : copy(mean), rs = rstd.isContiguous ? rstd.storage : copy(rstd)
-        let ws = weight.map { $0.isContiguous ? $0.storage : copy($0) }
-        let gp = UnsafePointer(gs.floats() + (grad.isContiguous ? grad.offset : 0))
-        let xp = UnsafePointer(xs.floats() + (x.isContiguous ? x.offset : 0))
-        let mp = UnsafePointer(ms.floats() + (mean.isContiguous ? mean.offset : 0))
-        let rp = UnsafePointer(rs.floats() + (rstd.isContiguous ? rstd.offset : 0))
-        let wp = ws.map { UnsafePointer($0.floats() + (weight!.isContiguous ? weight!.offset : 0)) }
+        let (gs, gp) = contiguousFloats(grad), (xs, xp) = contiguousFloats(x)
+        let (ms, mp) = contiguousFloats(mean), (rs, rp) = contiguousFloats(rstd)
+        let w = weight.map(contiguousFloats), wp = w?.floats
         let input = allocate(count: rows * cols, dtype: .float32)
         let dx = input.floats()
         let n = Float(cols)
         var weightGrad: Storage? = nil, biasGrad: Storage? = nil
-        withExtendedLifetime((gs, xs, ms, rs, ws)) {
+        withExtendedLifetime((gs, xs, ms, rs, w?.storage)) {
             // dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight and x̂ the normalized input.
             Parallel.chunks(rows, grain: Swift.max(1, Parallel.grain / Swift.max(cols, 1))) { range in
                 for r in range {

@@ -58,10 +58,7 @@ extension CPUBackend {
     }
 
     public func softmaxBackward(_ y: StridedView, _ grad: StridedView, rows: Int, cols: Int, log: Bool) -> Storage {
-        let ys = y.isContiguous ? y.storage : copy(y)
-        let gs = grad.isContiguous ? grad.storage : copy(grad)
-        let yp = ys.floats() + (y.isContiguous ? y.offset : 0)
-        let gp = gs.floats() + (grad.isContiguous ? grad.offset : 0)
+        let (ys, yp) = contiguousFloats(y), (gs, gp) = contiguousFloats(grad)
         let out = allocate(count: rows * cols, dtype: .float32)
         let dx = out.floats()
         withExtendedLifetime((ys, gs)) {
