@@ -47,7 +47,14 @@ public class IDXImageDataset: Dataset, BatchGathering {
                                classes: classes, transform: transform)
     }
 
-    /// Images as a float tensor [count, 1, H, W] in [0, 1] (no transform).
+    /// The same samples with another transform; the pixels are shared, not copied. A validation split
+    /// carved out of an augmented training set reads its images through one of these, unaugmented.
+    public func withTransform(_ transform: (any Transform)?) -> IDXImageDataset {
+        IDXImageDataset(images: IDXArray(shape: [count, height, width], bytes: pixels),
+                        labels: IDXArray(shape: [count], bytes: labelBytes), classes: classes, transform: transform)
+    }
+
+    /// The shape of one sample's image: [1, H, W].
     public var imageShape: [Int] { [1, height, width] }
 
     /// The label of sample `index`.

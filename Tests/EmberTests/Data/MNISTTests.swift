@@ -49,6 +49,12 @@ struct MNISTTests {
         test.transform = Compose([RandomCrop(size: 28, padding: 2, seed: 3), Normalize(mean: MNIST.mean, std: MNIST.std)])
         #expect(test.transform?.elementwiseAffine == nil)
         #expect(test.batch(at: indices).0.shape == [9, 1, 28, 28])
+        // withTransform reads the same images through another transform, leaving the original as it was.
+        let plain = test.withTransform(nil)
+        #expect(plain.count == 10000 && plain.transform == nil && test.transform != nil)
+        #expect(plain.batch(at: indices).0.toArray() == collate(indices.map { plain[$0] }).0.toArray())
+        expectClose(plain.batch(at: indices).0.toArray().map { ($0 - MNIST.mean) / MNIST.std }, x.toArray(),
+                    atol: 1e-5, rtol: 1e-5, "unnormalized batch")
     }
 
     @Test func lookupFindsTheRepositoryDatasets() throws {
