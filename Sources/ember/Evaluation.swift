@@ -18,7 +18,8 @@ struct Evaluation {
     }
 
     /// Runs `model` over `dataset` in eval mode without recording gradients.
-    static func run(_ model: Module, on dataset: IDXImageDataset, batchSize: Int, classes: Int = 10) -> Evaluation {
+    static func run<D: Dataset>(_ model: Module, on dataset: D, batchSize: Int, classes: Int = 10) -> Evaluation
+        where D.Element == (Tensor, Int) {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }

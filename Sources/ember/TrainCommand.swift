@@ -45,7 +45,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight decay (L2 for adam, sgd, rmsprop; decoupled for adamw).")
     var weightDecay: Float?
 
-    @Option(help: "Seed for initialization and shuffling; the same seed (and thread count) gives the same run.")
+    @Option(help: "Hold out this many training images, chosen at random by --seed, and report the loss and accuracy on them after each epoch.")
+    var validationSize: Int?
+
+    @Option(help: "Early stopping: stop when the validation loss has not improved for this many epochs, and keep the weights of the best epoch (needs --validation-size).")
+    var patience: Int?
+
+    @Option(help: "Seed for initialization, shuffling and the validation split; the same seed (and thread count) gives the same run.")
     var seed: UInt64 = 1
 
     @Option(help: "Print the loss every this many steps (when no progress bar is shown).")
@@ -75,6 +81,30 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--save writes safetensors; give a path ending in .safetensors, got \(save)")
         }
         if let plot, !plot.hasSuffix(".svg") { throw ValidationError("--plot writes SVG; give a path ending in .svg, got \(plot)") }
+        if let validationSize, validationSize < 1 {
+            throw ValidationError("--validation-size must be at least 1, got \(validationSize)")
+        }
+        if let patience {
+            guard patience >= 1 else { throw ValidationError("--patience must be at least 1, got \(patience)") }
+            guard validationSize != nil else {
+                throw ValidationError("--patience \(patience) watches the validation loss; add --validation-size N (5000 holds out a twelfth of MNIST)")
+            }
+        }
+    }
+
+    /// The training images, and the held-out validation images (read without augmentation) when
+    /// --validation-size asks for them. The split is drawn from --seed, so a resumed run holds out the same images.
+    func split(_ full: IDXImageDataset) throws
+        -> (train: Subset<IDXImageDataset>, validation: Subset<IDXImageDataset>?) {
+        guard let validationSize else { return (Subset(full, indices: Array(0..<full.count)), nil) }
+        guard validationSize < full.count else {
+            throw ValidationError("--validation-size \(validationSize) leaves no training images: the training set has \(full.count); "
+                + "hold out fewer than \(full.count)")
+        }
+        let parts = randomSplit(full, lengths: [full.count - validationSize, validationSize], seed: seed)
+        let (mean, std) = data.dataset.normalization
+        let unaugmented = augment ? full.withTransform(Normalize(mean: mean, std: std)) : full
+        return (parts[0], Subset(unaugmented, indices: parts[1].indices))
     }
 
     func makeOptimizer(_ parameters: [Tensor]) -> Optimizer {
@@ -92,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         let started = Date()
         let interactive = !data.json && isatty(STDERR_FILENO) != 0
         let augmentation: [any Transform] = augment ? [RandomAffine(translate: (x: 0.1, y: 0.1), seed: seed)] : []
-        let train = try data.load(train: true, augment: augmentation)
+        let (train, validation) = try split(try data.load(train: true, augment: augmentation))
         let test = try data.load(train: false)
 
         let device = try data.resolvedDevice()
@@ -122,8 +152,12 @@ struct TrainCommand: ParsableCommand {
             batch = { ($0[0], $0[1]) }
             steps = loader.count
         }
-        let lastEpoch = firstEpoch + epochs - 1
+        var lastEpoch = firstEpoch + epochs - 1
         var history = TrainingHistory()
+        let stopper = patience.map { EarlyStopping(patience: $0) }
+        // The best epoch's weights and optimizer state, cloned, so an early stop keeps them and a
+        // saved run resumes from them.
+        var best: (epoch: Int, model: [String: Tensor], optimizer: [String: Tensor])?
         for _ in 1..<firstEpoch { _ = nextEpoch() }  // the shuffle order continues where it stopped
 
         // The epoch's loss is summed on the device: reading a GPU value waits for the GPU, so the
@@ -167,11 +201,33 @@ struct TrainCommand: ParsableCommand {
             device.backend.synchronize()   // GPU work is queued: the epoch ends when the device is done
             let trainSeconds = Date().timeIntervalSince(epochStart)
             let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize(for: model))
+            let validated = validation.map { Evaluation.run(net, on: $0, batchSize: data.testBatchSize(for: model)) }
             history.append(epoch: epoch, trainLoss: lossSum.item() / Float(max(seen, 1)), evaluation: evaluation,
-                           seconds: trainSeconds)
-            note(String(format: "Epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.2f%% (%d/%d), %.3f s",
-                        epoch, lastEpoch, history.trainLoss.last!, evaluation.loss, evaluation.accuracy,
+                           validation: validated, seconds: trainSeconds)
+            let validationText = validated.map {
+                String(format: "validation loss %.4f, validation accuracy %.2f%%, ", $0.loss, $0.accuracy)
+            } ?? ""
+            note(String(format: "Epoch %d/%d: train loss %.4f, %@test loss %.4f, test accuracy %.2f%% (%d/%d), %.3f s",
+                        epoch, lastEpoch, history.trainLoss.last!, validationText, evaluation.loss, evaluation.accuracy,
                         evaluation.correct, evaluation.total, trainSeconds), json: data.json)
+            if let stopper, let validated {
+                if stopper.isImprovement(validated.loss) {
+                    best = noGrad { (epoch, net.stateDict().mapValues { $0.clone() }, optimizer.stateDict()) }
+                }
+                if stopper.step(validated.loss) {
+                    note("Early stop: the validation loss has not improved for \(stopper.patience) epochs", json: data.json)
+                    break
+                }
+            }
+        }
+        if let best, best.epoch != history.epochs.last {
+            try net.loadStateDict(best.model)
+            try optimizer.loadStateDict(best.optimizer)
+            lastEpoch = best.epoch
+            let evaluation = Evaluation.run(net, on: test, batchSize: data.testBatchSize(for: model))
+            history.keep(bestEpoch: best.epoch, testAccuracy: evaluation.accuracy)
+            note(String(format: "Kept the weights of epoch %d (validation loss %.4f): test loss %.4f, test accuracy %.2f%%",
+                        best.epoch, stopper!.best!, evaluation.loss, evaluation.accuracy), json: data.json)
         }
 
         if let save {
@@ -184,7 +240,7 @@ struct TrainCommand: ParsableCommand {
             note("Wrote curves to \(plot)", json: data.json)
         }
         let total = Date().timeIntervalSince(started)
-        note(String(format: "Test accuracy: %.2f%%, total time %.2f s", history.testAccuracy.last!, total), json: data.json)
+        note(String(format: "Test accuracy: %.2f%%, total time %.2f s", history.finalTestAccuracy, total), json: data.json)
         if data.json {
             var object = history.json
             object["model"] = model.rawValue
@@ -203,22 +259,45 @@ struct TrainCommand: ParsableCommand {
 struct TrainingHistory {
     var epochs: [Int] = []
     var trainLoss: [Float] = []
+    var validationLoss: [Float] = []
+    var validationAccuracy: [Float] = []
     var testLoss: [Float] = []
     var testAccuracy: [Float] = []
     var seconds: [Double] = []
+    /// The epoch whose weights the run kept, when early stopping went back to an earlier one.
+    var keptEpoch: Int?
+    /// The test accuracy of the model the run ends with.
+    var finalTestAccuracy: Float = 0
 
-    mutating func append(epoch: Int, trainLoss: Float, evaluation: Evaluation, seconds: Double) {
+    mutating func append(epoch: Int, trainLoss: Float, evaluation: Evaluation, validation: Evaluation?, seconds: Double) {
         epochs.append(epoch)
         self.trainLoss.append(trainLoss)
+        if let validation {
+            validationLoss.append(validation.loss)
+            validationAccuracy.append(validation.accuracy)
+        }
         testLoss.append(evaluation.loss)
         testAccuracy.append(evaluation.accuracy)
+        finalTestAccuracy = evaluation.accuracy
         self.seconds.append(seconds)
     }
 
+    mutating func keep(bestEpoch: Int, testAccuracy: Float) {
+        keptEpoch = bestEpoch
+        finalTestAccuracy = testAccuracy
+    }
+
     var json: [String: Any] {
-        ["epochs": epochs, "train_loss": trainLoss.map(Double.init), "test_loss": testLoss.map(Double.init),
-         "test_accuracy": testAccuracy.map(Double.init), "epoch_seconds": seconds,
-         "final_test_accuracy": Double(testAccuracy.last ?? 0)]
+        var object: [String: Any] = [
+            "epochs": epochs, "train_loss": trainLoss.map(Double.init), "test_loss": testLoss.map(Double.init),
+            "test_accuracy": testAccuracy.map(Double.init), "epoch_seconds": seconds,
+            "final_test_accuracy": Double(finalTestAccuracy)]
+        if !validationLoss.isEmpty {
+            object["validation_loss"] = validationLoss.map(Double.init)
+            object["validation_accuracy"] = validationAccuracy.map(Double.init)
+        }
+        if let keptEpoch { object["kept_epoch"] = keptEpoch }
+        return object
     }
 
     func svg(title: String) -> String {
@@ -226,10 +305,14 @@ struct TrainingHistory {
             (title: "\(title): loss", series: [
                 .init(name: "train loss", values: trainLoss.map(Double.init), color: "#1f77b4"),
                 .init(name: "test loss", values: testLoss.map(Double.init), color: "#ff7f0e"),
-            ]),
-            (title: "test accuracy (%)", series: [
+            ] + (validationLoss.isEmpty ? [] : [
+                .init(name: "validation loss", values: validationLoss.map(Double.init), color: "#9467bd"),
+            ])),
+            (title: "accuracy (%)", series: [
                 .init(name: "test accuracy", values: testAccuracy.map(Double.init), color: "#2ca02c"),
-            ]),
+            ] + (validationAccuracy.isEmpty ? [] : [
+                .init(name: "validation accuracy", values: validationAccuracy.map(Double.init), color: "#9467bd"),
+            ])),
         ])
     }
 }

@@ -96,6 +96,32 @@ import Testing
         #expect(resumed.json["epochs"] as? [Int] == [2])
     }
 
+    @Test func earlyStoppingKeepsTheEpochWithTheLowestValidationLoss() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("best.safetensors").path
+        // A high learning rate on 1,000 images overfits within a few epochs.
+        let result = try Self.run(["train", "--train-size", "1000", "--test-size", "1000", "--validation-size", "500",
+                                   "--patience", "1", "--epochs", "12", "--lr", "0.01", "--threads", "1",
+                                   "--save", model, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = result.json
+        let epochs = try #require(json["epochs"] as? [Int])
+        let validationLoss = try #require(json["validation_loss"] as? [Double])
+        let testAccuracy = try #require(json["test_accuracy"] as? [Double])
+        #expect(validationLoss.count == epochs.count && (json["validation_accuracy"] as? [Double])?.count == epochs.count)
+        #expect(epochs.count < 12, "patience 1 should stop this run early; validation losses \(validationLoss)")
+        // Patience 1: the run stops one epoch after its best, whose weights it keeps.
+        let best = validationLoss.indices.min { validationLoss[$0] < validationLoss[$1] }!
+        #expect(best == epochs.count - 2)
+        #expect(json["kept_epoch"] as? Int == epochs[best])
+        #expect(json["final_test_accuracy"] as? Double == testAccuracy[best])
+        #expect(result.stderr.contains("Early stop"))
+        // The saved model is the kept one.
+        let eval = try Self.run(["eval", "--model", model, "--test-size", "1000", "--json"])
+        #expect(eval.json["test_accuracy"] as? Double == testAccuracy[best])
+    }
+
     @Test func evalReadsAPyTorchCheckpointAndReproducesItsAccuracy() throws {
         let checkpoint = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/torch/mlp_mnist.pth").path
         let result = try Self.run(["eval", "--model", checkpoint, "--json"])
@@ -133,6 +159,8 @@ import Testing
         (["train", "--dataset", "cifar"], "fashion-mnist"),
         (["train", "--lr=-1"], "--lr must be a positive number"),
         (["train", "--save", "model.bin"], "ending in .safetensors"),
+        (["train", "--patience", "3"], "add --validation-size N"),
+        (["train", "--train-size", "100", "--validation-size", "100"], "leaves no training images"),
         (["eval", "--model", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),
         (["predict", "--model", "x.safetensors"], "exactly one of --index N or --image FILE"),
         (["convert", "a.txt", "b.safetensors"], "a.txt: expected a .pth, .pt or .safetensors file"),
