@@ -41,6 +41,9 @@ acts = {
     "relu": nn.ReLU(), "leaky_relu": nn.LeakyReLU(0.2), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
     "gelu": nn.GELU(), "softmax": nn.Softmax(dim=1), "log_softmax": nn.LogSoftmax(dim=1),
     "softplus": nn.Softplus(beta=2.0, threshold=5.0),
+    "silu": nn.SiLU(), "elu": nn.ELU(alpha=0.7), "selu": nn.SELU(), "mish": nn.Mish(),
+    "hardtanh": nn.Hardtanh(-0.5, 1.5), "relu6": nn.ReLU6(), "hardsigmoid": nn.Hardsigmoid(),
+    "hardswish": nn.Hardswish(), "softsign": nn.Softsign(),
 }
 x = torch.randn(2, 5) * 2
 g = torch.randn(2, 5)
@@ -91,6 +94,20 @@ mlp = MLP()
 layers["mlp"] = dict(state_dict_keys=list(mlp.state_dict().keys()),
                      parameter_names=[n for n, _ in mlp.named_parameters()],
                      description=repr(mlp))
+# PReLU with one slope per channel, and with one shared slope (its own generator, so the fixtures
+# above keep their values).
+gen = torch.Generator().manual_seed(77)
+x = torch.randn(2, 3, 4, generator=gen) * 2
+g = torch.randn(2, 3, 4, generator=gen)
+for name, m in (("prelu_channels", nn.PReLU(3)), ("prelu_shared", nn.PReLU())):
+    with torch.no_grad():
+        m.weight.copy_(torch.tensor([0.25, -0.5, 1.5][:m.num_parameters]))
+    xi = x.clone().requires_grad_(True)
+    out = m(xi)
+    out.backward(g)
+    layers[name] = dict(x=L(x), upstream=L(g), weight=L(m.weight), out=L(out), grad_x=L(xi.grad),
+                        grad_weight=L(m.weight.grad))
+
 dump("nn_layers.json", layers)
 
 # ---------------------------------------------------------------- losses

@@ -124,6 +124,10 @@ public protocol Backend: AnyObject {
 public enum UnaryOp: Equatable, Sendable {
     case neg, exp, log, sqrt, rsqrt, abs, sign, square, reciprocal
     case relu, sigmoid, tanh, gelu, softplus(beta: Float, threshold: Float), leakyRelu(slope: Float)
+    /// x · sigmoid(x) (swish)
+    case silu
+    /// x where x > 0, else alpha · (exp(x) − 1)
+    case elu(alpha: Float)
     case sin, cos
     case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)
     case clamp(min: Float, max: Float)
@@ -151,6 +155,10 @@ public enum BinaryOp: Equatable, Sendable {
     case softplusBackward(beta: Float, threshold: Float)
     /// (g, x) → g where min ≤ x ≤ max, else 0
     case clampBackward(min: Float, max: Float)
+    /// (g, x) → g * s (1 + x (1 − s)) with s = sigmoid(x)
+    case siluBackward
+    /// (g, x) → g where x > 0, else g * alpha * exp(x)
+    case eluBackward(alpha: Float)
 }
 
 extension BinaryOp {

@@ -78,7 +78,7 @@ public enum DeviceCheck {
         },
         differentiable("activations", [[5, 33]]) { x in
             [x[0].relu(), x[0].sigmoid(), x[0].tanh(), x[0].gelu(), x[0].softplus(beta: 2, threshold: 3),
-             x[0].leakyRelu(negativeSlope: 0.1)]
+             x[0].leakyRelu(negativeSlope: 0.1), x[0].silu(), x[0].elu(alpha: 0.7)]
         },
         differentiable("broadcast arithmetic", [[4, 1, 5], [3, 5], [5, 4]]) { x in
             let t = x[2].t()   // a transposed view

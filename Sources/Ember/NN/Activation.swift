@@ -62,3 +62,92 @@ public final class LogSoftmax: Module {
     public override func forward(_ x: Tensor) -> Tensor { x.logSoftmax(dim: dim) }
     public override var extraDescription: String { "dim=\(dim)" }
 }
+
+/// x · sigmoid(x), also called swish.
+public final class SiLU: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.silu() }
+}
+
+/// x for x > 0, alpha · (exp(x) − 1) otherwise.
+public final class ELU: Module {
+    public let alpha: Float
+    public init(alpha: Float = 1) {
+        self.alpha = alpha
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.elu(alpha: alpha) }
+    public override var extraDescription: String { "alpha=\(alpha)" }
+}
+
+/// scale · ELU(x, alpha) with the self-normalizing constants (alpha ≈ 1.6733, scale ≈ 1.0507).
+public final class SELU: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.selu() }
+}
+
+/// x · tanh(softplus(x)).
+public final class Mish: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.mish() }
+}
+
+/// x clamped to [minVal, maxVal].
+public final class Hardtanh: Module {
+    public let minVal: Float, maxVal: Float
+    public init(minVal: Float = -1, maxVal: Float = 1) {
+        precondition(maxVal > minVal, "Ember: Hardtanh needs maxVal > minVal, got minVal \(minVal), maxVal \(maxVal)")
+        self.minVal = minVal
+        self.maxVal = maxVal
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.hardtanh(minVal: minVal, maxVal: maxVal) }
+    public override var extraDescription: String { "min_val=\(minVal), max_val=\(maxVal)" }
+}
+
+/// min(max(x, 0), 6).
+public final class ReLU6: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.relu6() }
+}
+
+/// relu6(x + 3) / 6.
+public final class Hardsigmoid: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.hardsigmoid() }
+}
+
+/// x · relu6(x + 3) / 6.
+public final class Hardswish: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.hardswish() }
+}
+
+/// x / (1 + |x|).
+public final class Softsign: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.softsign() }
+}
+
+/// x for x > 0, a · x otherwise, with a learned slope `a`: one for all channels, or one per channel
+/// (dim 1 of the input, `numParameters` = channels), like `torch.nn.PReLU`. State-dict entry: `weight`.
+public final class PReLU: Module {
+    public let numParameters: Int
+    /// [numParameters], each starting at `initialSlope`.
+    public var weight: Tensor
+
+    public init(numParameters: Int = 1, initialSlope: Float = 0.25) {
+        precondition(numParameters >= 1, "Ember: PReLU needs numParameters ≥ 1, got \(numParameters)")
+        self.numParameters = numParameters
+        weight = Tensor.full([numParameters], initialSlope, requiresGrad: true)
+        super.init()
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor { prelu(x, weight: weight) }
+    public override var extraDescription: String { "num_parameters=\(numParameters)" }
+}
+
+/// x where x > 0, else weight · x, with `weight` of one element or one per channel (dim 1 of `x`),
+/// like `torch.nn.functional.prelu`.
+public func prelu(_ x: Tensor, weight: Tensor) -> Tensor {
+    guard weight.rank == 1, weight.count == 1 || (x.rank >= 2 && weight.count == x.shape[1]) else {
+        shapeFailure(ShapeError("prelu: weight of shape \(weight.shape) fits neither one slope nor one per channel of input \(x.shape); "
+            + "give PReLU(numParameters:) 1 or the input's dim-1 size"))
+    }
+    // One slope per channel broadcasts as [C, 1, ...] against [N, C, ...].
+    let slope = weight.count == 1 ? weight : weight.reshape([weight.count] + Array(repeating: 1, count: x.rank - 2))
+    return `where`(x.gt(0), x, x * slope)
+}

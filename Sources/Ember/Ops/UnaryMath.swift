@@ -69,4 +69,39 @@ extension Tensor {
             g.fusedBackward(.softplusBackward(beta: beta, threshold: threshold), g, x!)
         }
     }
+
+    /// x · sigmoid(x), also called swish.
+    public func silu() -> Tensor {
+        unaryOp(.silu, name: "silu", savesInput: true) { g, x, _ in g.fusedBackward(.siluBackward, g, x!) }
+    }
+
+    /// x where x > 0, else alpha · (exp(x) − 1).
+    public func elu(alpha: Float = 1) -> Tensor {
+        unaryOp(.elu(alpha: alpha), name: "elu", savesInput: true) { g, x, _ in
+            g.fusedBackward(.eluBackward(alpha: alpha), g, x!)
+        }
+    }
+
+    /// scale · elu(x, alpha) with the self-normalizing constants of Klambauer et al. (PyTorch's SELU).
+    public func selu() -> Tensor {
+        elu(alpha: 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+    }
+
+    /// x · tanh(softplus(x)).
+    public func mish() -> Tensor { self * softplus().tanh() }
+
+    /// x clamped to [minVal, maxVal]; the gradient passes only inside.
+    public func hardtanh(minVal: Float = -1, maxVal: Float = 1) -> Tensor { clamp(min: minVal, max: maxVal) }
+
+    /// min(max(x, 0), 6).
+    public func relu6() -> Tensor { clamp(min: 0, max: 6) }
+
+    /// relu6(x + 3) / 6: a piecewise-linear sigmoid.
+    public func hardsigmoid() -> Tensor { (self / 6 + 0.5).clamp(min: 0, max: 1) }
+
+    /// x · relu6(x + 3) / 6 (MobileNetV3).
+    public func hardswish() -> Tensor { self * (self + 3).clamp(min: 0, max: 6) / 6 }
+
+    /// x / (1 + |x|).
+    public func softsign() -> Tensor { self / (abs() + 1) }
 }

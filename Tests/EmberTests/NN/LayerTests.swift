@@ -39,12 +39,15 @@ struct LayerTests {
         #expect(Linear(3, 2, bias: false).stateDictKeys == ["weight"])
     }
 
-    @Test(arguments: ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "softplus"])
+    @Test(arguments: ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "softplus",
+                      "silu", "elu", "selu", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish", "softsign"])
     func activationMatchesTorch(name: String) {
         let modules: [String: Module] = [
             "relu": ReLU(), "leaky_relu": LeakyReLU(negativeSlope: 0.2), "sigmoid": Sigmoid(), "tanh": Tanh(),
             "gelu": GELU(), "softmax": Softmax(dim: 1), "log_softmax": LogSoftmax(dim: 1),
             "softplus": Softplus(beta: 2, threshold: 5),
+            "silu": SiLU(), "elu": ELU(alpha: 0.7), "selu": SELU(), "mish": Mish(), "hardtanh": Hardtanh(minVal: -0.5, maxVal: 1.5),
+            "relu6": ReLU6(), "hardsigmoid": Hardsigmoid(), "hardswish": Hardswish(), "softsign": Softsign(),
         ]
         let f = object(fixture[name])
         let x = tensor(fixture["activation_input"], [2, 5], requiresGrad: true)
@@ -52,6 +55,43 @@ struct LayerTests {
         expectClose(y.toArray(), floats(f["out"]), name)
         y.backward(tensor(fixture["activation_upstream"], [2, 5]))
         expectClose(x.grad!.toArray(), floats(f["grad"]), "\(name) grad")
+    }
+
+    /// SiLU and ELU have kernels of their own; their gradients also match finite differences over a
+    /// range wide enough for both branches, on a transposed (strided) input.
+    @Test func siluAndEluGradientsMatchFiniteDifferences() {
+        let base = Tensor((0..<40).map { Float($0) * 0.3 - 5.95 }, shape: [5, 8])   // no point at the kink x = 0
+        for (name, f) in [("silu", { (x: Tensor) in x.silu() }), ("elu", { (x: Tensor) in x.elu(alpha: 0.7) })] {
+            let x = base.t().requiringGrad()
+            f(x).square().sum().backward()
+            let analytic = x.grad!.toArray()
+            var numeric: [Float] = []
+            let values = x.contiguous().toArray()
+            for i in values.indices {
+                var plus = values, minus = values
+                plus[i] += 1e-2; minus[i] -= 1e-2
+                let up = f(Tensor(plus, shape: x.shape)).square().sum().item()
+                let down = f(Tensor(minus, shape: x.shape)).square().sum().item()
+                numeric.append((up - down) / 2e-2)
+            }
+            expectClose(analytic, numeric, atol: 2e-2, rtol: 1e-2, "\(name) gradient")
+        }
+    }
+
+    @Test(arguments: ["prelu_channels", "prelu_shared"])
+    func preluMatchesTorch(name: String) {
+        let f = object(fixture[name])
+        let slopes = floats(f["weight"])
+        let layer = PReLU(numParameters: slopes.count)
+        #expect(layer.weight.toArray() == [Float](repeating: 0.25, count: slopes.count))
+        #expect(layer.stateDictKeys == ["weight"])
+        noGrad { layer.weight.copy_(Tensor(slopes)) }
+        let x = tensor(f["x"], [2, 3, 4], requiresGrad: true)
+        let y = layer(x)
+        expectClose(y.toArray(), floats(f["out"]), name)
+        y.backward(tensor(f["upstream"], [2, 3, 4]))
+        expectClose(x.grad!.toArray(), floats(f["grad_x"]), "\(name) grad x")
+        expectClose(layer.weight.grad!.toArray(), floats(f["grad_weight"]), "\(name) grad weight")
     }
 
     @Test func flattenAndIdentity() {

@@ -51,6 +51,14 @@ extension CPUBackend {
             }
             return
         }
+        if case .silu = op {
+            mapThroughMath(EMBER_MATH_SIGMOID, y, x, x, n, scale: 1) { x, _, s in x * s }
+            return
+        }
+        if case .elu(let alpha) = op {
+            mapThroughMath(EMBER_MATH_EXP, y, x, x, n, scale: 1) { x, _, e in x > 0 ? x : alpha * (e - 1) }
+            return
+        }
         if let function = mathFunction(op) {
             ember_math_f32(function, x, y, Int64(n))
             return
@@ -73,7 +81,7 @@ extension CPUBackend {
         case .rdivScalar(let s): map { s / $0 }
         case .clamp(let lo, let hi): map { Swift.min(Swift.max($0, lo), hi) }
         case .greaterThan(let t): map { $0 > t ? 1 : 0 }
-        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus: preconditionFailure("computed above")
+        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: preconditionFailure("computed above")
         }
     }
 
@@ -160,6 +168,10 @@ extension CPUBackend {
             mapThroughMath(EMBER_MATH_GELU_DERIVATIVE, y, x1, x2, len, scale: 1) { g, _, d in g * d }
         case .softplusBackward(let beta, let threshold) where sa == 1 && sb == 1:
             mapThroughMath(EMBER_MATH_SIGMOID, y, x1, x2, len, scale: beta) { g, x, d in x * beta > threshold ? g : g * d }
+        case .siluBackward where sa == 1 && sb == 1:
+            mapThroughMath(EMBER_MATH_SIGMOID, y, x1, x2, len, scale: 1) { g, x, s in g * s * (1 + x * (1 - s)) }
+        case .eluBackward(let alpha) where sa == 1 && sb == 1:
+            mapThroughMath(EMBER_MATH_EXP, y, x1, x2, len, scale: 1) { g, x, e in x > 0 ? g : g * alpha * e }
         case .geluBackward:
             map { g, x in
                 let cdf = 0.5 * (1 + _erff(x * 0.70710678118654752))
@@ -169,6 +181,12 @@ extension CPUBackend {
         case .softplusBackward(let beta, let threshold):
             map { g, x in x * beta > threshold ? g : g / (1 + _expf(-x * beta)) }
         case .clampBackward(let lo, let hi): map { $1 >= lo && $1 <= hi ? $0 : 0 }
+        case .siluBackward:
+            map { g, x in
+                let s = 1 / (1 + _expf(-x))
+                return g * s * (1 + x * (1 - s))
+            }
+        case .eluBackward(let alpha): map { g, x in x > 0 ? g : g * alpha * _expf(x) }
         }
     }
 
@@ -282,7 +300,7 @@ private extension UnaryOp {
     /// Whether the op computes exp, tanh or the like per element (a nanosecond each even vectorized).
     var callsMathFunction: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus: return true
+        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: return true
         default: return false
         }
     }
@@ -292,7 +310,7 @@ private extension BinaryOp {
     /// Whether the op computes exp or erf per element (a nanosecond each even vectorized).
     var callsMathFunction: Bool {
         switch self {
-        case .geluBackward, .softplusBackward: return true
+        case .geluBackward, .softplusBackward, .siluBackward, .eluBackward: return true
         default: return false
         }
     }

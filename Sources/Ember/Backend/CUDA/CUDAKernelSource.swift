@@ -61,6 +61,8 @@ __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     case 21: return p1 / x;
     case 22: return x < p1 ? p1 : (x > p2 ? p2 : x);
     case 23: return x > p1 ? 1.0f : 0.0f;
+    case 24: return x / (1.0f + expf(-x));
+    case 25: return x > 0.0f ? x : p1 * expm1f(x);
     }
     return 0.0f;
 }
@@ -91,6 +93,11 @@ __device__ __forceinline__ float binaryOp(int op, float a, float b, float p1, fl
     }
     case 18: return b * p1 > p2 ? a : a / (1.0f + expf(-b * p1));
     case 19: return (b >= p1 && b <= p2) ? a : 0.0f;
+    case 20: {
+        float s = 1.0f / (1.0f + expf(-b));
+        return a * s * (1.0f + b * (1.0f - s));
+    }
+    case 21: return b > 0.0f ? a : a * p1 * expf(b);
     }
     return 0.0f;
 }

@@ -27,6 +27,8 @@ extension UnaryOp {
         case .rdivScalar(let s): return (21, s, 0)
         case .clamp(let lo, let hi): return (22, lo, hi)
         case .greaterThan(let t): return (23, t, 0)
+        case .silu: return (24, 0, 0)
+        case .elu(let alpha): return (25, alpha, 0)
         }
     }
 }
@@ -54,6 +56,8 @@ extension BinaryOp {
         case .geluBackward: return (17, 0, 0)
         case .softplusBackward(let beta, let threshold): return (18, beta, threshold)
         case .clampBackward(let lo, let hi): return (19, lo, hi)
+        case .siluBackward: return (20, 0, 0)
+        case .eluBackward(let alpha): return (21, alpha, 0)
         }
     }
 
