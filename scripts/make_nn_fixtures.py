@@ -108,6 +108,23 @@ for name, m in (("prelu_channels", nn.PReLU(3)), ("prelu_shared", nn.PReLU())):
     layers[name] = dict(x=L(x), upstream=L(g), weight=L(m.weight), out=L(out), grad_x=L(xi.grad),
                         grad_weight=L(m.weight.grad))
 
+# GroupNorm: 3 groups of 2 channels with a learned affine on [N, C, H, W]; one group without affine on [N, C, L].
+gen = torch.Generator().manual_seed(78)
+for name, shape, m in (("group_norm_affine", [2, 6, 3, 2], nn.GroupNorm(3, 6)),
+                       ("group_norm_plain", [3, 4, 5], nn.GroupNorm(1, 4, affine=False))):
+    if m.affine:
+        with torch.no_grad():
+            m.weight.copy_(torch.randn(m.num_channels, generator=gen))
+            m.bias.copy_(torch.randn(m.num_channels, generator=gen))
+    x = (torch.randn(*shape, generator=gen) * 3 + 1).requires_grad_(True)
+    g = torch.randn(*shape, generator=gen)
+    out = m(x)
+    out.backward(g)
+    entry = dict(shape=shape, groups=m.num_groups, x=L(x), upstream=L(g), out=L(out), grad_x=L(x.grad))
+    if m.affine:
+        entry.update(weight=L(m.weight), bias=L(m.bias), grad_weight=L(m.weight.grad), grad_bias=L(m.bias.grad))
+    layers[name] = entry
+
 dump("nn_layers.json", layers)
 
 # ---------------------------------------------------------------- losses

@@ -94,6 +94,33 @@ struct LayerTests {
         expectClose(layer.weight.grad!.toArray(), floats(f["grad_weight"]), "\(name) grad weight")
     }
 
+    @Test(arguments: ["group_norm_affine", "group_norm_plain"])
+    func groupNormMatchesTorch(name: String) {
+        let f = object(fixture[name])
+        let shape = ints(f["shape"])
+        let affine = f["weight"] != nil
+        let layer = GroupNorm(f["groups"] as! Int, shape[1], affine: affine)
+        #expect(layer.stateDictKeys == (affine ? ["weight", "bias"] : []))
+        if affine {
+            noGrad {
+                layer.weight!.copy_(tensor(f["weight"], [shape[1]]))
+                layer.bias!.copy_(tensor(f["bias"], [shape[1]]))
+            }
+        }
+        let x = tensor(f["x"], shape, requiresGrad: true)
+        let y = layer(x)
+        expectClose(y.toArray(), floats(f["out"]), name)
+        y.backward(tensor(f["upstream"], shape))
+        expectClose(x.grad!.toArray(), floats(f["grad_x"]), "\(name) grad x")
+        if affine {
+            expectClose(layer.weight!.grad!.toArray(), floats(f["grad_weight"]), "\(name) grad weight")
+            expectClose(layer.bias!.grad!.toArray(), floats(f["grad_bias"]), "\(name) grad bias")
+        }
+        // A transposed view of the same values gives the same result (the rows are gathered first).
+        let strided = tensor(f["x"], shape).transpose(0, 1).contiguous().transpose(0, 1)
+        expectClose(layer(strided).toArray(), floats(f["out"]), "\(name) strided")
+    }
+
     @Test func flattenAndIdentity() {
         let x = Tensor.arange(0, 24).reshape([2, 3, 4]).requiringGrad()
         let y = Flatten()(x)
