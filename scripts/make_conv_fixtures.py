@@ -34,6 +34,21 @@ def conv_case(name, x_shape, w_shape, bias=True, stride=(1, 1), padding=(0, 0), 
     }
 
 
+def conv1d_case(name, x_shape, w_shape, bias=True, stride=1, padding=0, dilation=1, groups=1):
+    x = torch.randn(x_shape, requires_grad=True)
+    w = torch.randn(w_shape, requires_grad=True)
+    b = torch.randn(w_shape[0], requires_grad=True) if bias else None
+    out = F.conv1d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {
+        "name": name, "kind": "conv1d", "x_shape": list(x_shape), "x": values(x), "w_shape": list(w_shape), "w": values(w),
+        "b": values(b) if bias else None, "stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
+        "out_shape": list(out.shape), "out": values(out), "r": values(r),
+        "grad_x": values(x.grad), "grad_w": values(w.grad), "grad_b": values(b.grad) if bias else None,
+    }
+
+
 def pool_case(name, kind, x_shape, **kwargs):
     x = torch.randn(x_shape, requires_grad=True)
     if kind == "max":
@@ -46,6 +61,16 @@ def pool_case(name, kind, x_shape, **kwargs):
     (out * r).sum().backward()
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
     return {"name": name, "kind": kind, "x_shape": list(x_shape), "x": values(x), "args": args,
+            "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad)}
+
+
+def pool1d_case(name, kind, x_shape, **kwargs):
+    x = torch.randn(x_shape, requires_grad=True)
+    pool = {"max1d": F.max_pool1d, "avg1d": F.avg_pool1d, "adaptive1d": F.adaptive_avg_pool1d}[kind]
+    out = pool(x, **kwargs)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {"name": name, "kind": kind, "x_shape": list(x_shape), "x": values(x), "args": kwargs,
             "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad)}
 
 
@@ -68,6 +93,14 @@ cases = [
     pool_case("adaptive_3x3_from_7x7", "adaptive", (1, 2, 7, 7), output_size=(3, 3)),
     pool_case("adaptive_2x2_from_6x6", "adaptive", (1, 2, 6, 6), output_size=(2, 2)),
     pool_case("adaptive_1x1", "adaptive", (2, 3, 5, 4), output_size=(1, 1)),
+    conv1d_case("conv1d_basic", (2, 3, 9), (4, 3, 3)),
+    conv1d_case("conv1d_stride2_pad2_dilation2", (2, 2, 11), (3, 2, 3), stride=2, padding=2, dilation=2),
+    conv1d_case("conv1d_groups_same", (1, 4, 8), (6, 2, 4), padding="same", groups=2, bias=False),
+    pool1d_case("max1d_k3_s2_p1", "max1d", (2, 3, 9), kernel_size=3, stride=2, padding=1),
+    pool1d_case("max1d_dilation", "max1d", (1, 2, 10), kernel_size=2, stride=1, dilation=3),
+    pool1d_case("avg1d_k3_s2_p1_exclude", "avg1d", (2, 2, 8), kernel_size=3, stride=2, padding=1,
+                count_include_pad=False),
+    pool1d_case("adaptive1d_3_from_7", "adaptive1d", (2, 3, 7), output_size=3),
 ]
 OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
 print(f"wrote {len(cases)} cases to {OUT}")

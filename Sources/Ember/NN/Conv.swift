@@ -56,14 +56,7 @@ open class Conv2d: Module {
     }
 
     /// PyTorch's default: kaiming_uniform(a: √5) for the weight, U(±1/√fanIn) for the bias.
-    open func resetParameters() {
-        Init.kaimingUniform(weight, a: Float(5).squareRoot())
-        if let bias {
-            let fanIn = Init.fans(weight).fanIn
-            let bound: Float = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
-            Init.uniform(bias, low: -bound, high: bound)
-        }
-    }
+    open func resetParameters() { resetConvolutionParameters(weight: weight, bias: bias) }
 
     open override func forward(_ x: Tensor) -> Tensor {
         guard x.rank == 4 || x.rank == 3 else {
@@ -93,6 +86,17 @@ open class Conv2d: Module {
         if groups != 1 { text += ", groups=\(groups)" }
         if bias == nil { text += ", bias=False" }
         return text
+    }
+}
+
+/// PyTorch's initialization of a convolution of any rank: kaiming_uniform(a: √5) for the weight,
+/// i.e. U(±1/√fanIn) with fanIn = in/groups · kernel elements, and U(±1/√fanIn) for the bias.
+func resetConvolutionParameters(weight: Tensor, bias: Tensor?) {
+    Init.kaimingUniform(weight, a: Float(5).squareRoot())
+    if let bias {
+        let fanIn = Init.fans(weight).fanIn
+        let bound: Float = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
+        Init.uniform(bias, low: -bound, high: bound)
     }
 }
 

@@ -13,14 +13,38 @@ import Testing
         return (a[0], a[1])
     }
 
+    /// The output, and the gradients of sum(output · r) of the given leaves, against the case's PyTorch values.
+    static func expectMatches(_ c: [String: Any], _ out: Tensor, gradients: [String: Tensor?], atol: Float,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        let name = c["name"] as! String
+        #expect(out.shape == c["out_shape"] as! [Int], "\(name)", sourceLocation: sourceLocation)
+        expectClose(out.toArray(), floats(c["out"]), atol: atol, name, sourceLocation: sourceLocation)
+        (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
+        for (key, leaf) in gradients.sorted(by: { $0.key < $1.key }) {
+            guard let leaf else { continue }
+            expectClose(leaf.grad!.toArray(), floats(c[key]), atol: atol, "\(name) \(key)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func fixturesLoaded() {
-        #expect(Self.cases.count == 17)
+        #expect(Self.cases.count == 24)
+    }
+
+    @Test(arguments: 17..<20)
+    func conv1dMatchesPyTorch(_ index: Int) throws {
+        let c = Self.cases[index]
+        let x = Tensor(floats(c["x"]), shape: (c["x_shape"] as! [Int]), requiresGrad: true)
+        let w = Tensor(floats(c["w"]), shape: (c["w_shape"] as! [Int]), requiresGrad: true)
+        let b: Tensor? = c["b"] is NSNull || c["b"] == nil ? nil : Tensor(floats(c["b"]), requiresGrad: true)
+        let padding: Padding = (c["padding"] as? String) == "same" ? .same : .explicit(c["padding"] as! Int, c["padding"] as! Int)
+        let out = conv1d(x, weight: w, bias: b, stride: c["stride"] as! Int, padding: padding,
+                         dilation: c["dilation"] as! Int, groups: c["groups"] as! Int)
+        Self.expectMatches(c, out, gradients: ["grad_x": x, "grad_w": w, "grad_b": b], atol: 1e-4)
     }
 
     @Test(arguments: 0..<8)
     func conv2dMatchesPyTorch(_ index: Int) throws {
         let c = Self.cases[index]
-        let name = c["name"] as! String
         let x = Tensor(floats(c["x"]), shape: (c["x_shape"] as! [Int]), requiresGrad: true)
         let w = Tensor(floats(c["w"]), shape: (c["w_shape"] as! [Int]), requiresGrad: true)
         let b: Tensor? = c["b"] is NSNull || c["b"] == nil ? nil : Tensor(floats(c["b"]), requiresGrad: true)
@@ -28,12 +52,7 @@ import Testing
             : .explicit(Self.pair(c["padding"]).0, Self.pair(c["padding"]).1)
         let out = conv2d(x, weight: w, bias: b, stride: Self.pair(c["stride"]), padding: padding,
                          dilation: Self.pair(c["dilation"]), groups: c["groups"] as! Int)
-        #expect(out.shape == c["out_shape"] as! [Int], "\(name)")
-        expectClose(out.toArray(), floats(c["out"]), atol: 1e-4, name)
-        (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
-        expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-4, "\(name) grad x")
-        expectClose(w.grad!.toArray(), floats(c["grad_w"]), atol: 1e-4, "\(name) grad w")
-        if let b { expectClose(b.grad!.toArray(), floats(c["grad_b"]), atol: 1e-4, "\(name) grad b") }
+        Self.expectMatches(c, out, gradients: ["grad_x": x, "grad_w": w, "grad_b": b], atol: 1e-4)
     }
 
     @Test(arguments: 8..<17)
@@ -55,10 +74,35 @@ import Testing
         default:
             out = adaptiveAvgPool2d(x, outputSize: Self.pair(args["output_size"]))
         }
-        #expect(out.shape == c["out_shape"] as! [Int], "\(name)")
-        expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
-        (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
-        expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-5, "\(name) grad x")
+        Self.expectMatches(c, out, gradients: ["grad_x": x], atol: 1e-5)
+    }
+
+    @Test(arguments: 20..<24)
+    func pooling1dMatchesPyTorch(_ index: Int) throws {
+        let c = Self.cases[index]
+        let name = c["name"] as! String, kind = c["kind"] as! String
+        let args = c["args"] as! [String: Any]
+        let x = Tensor(floats(c["x"]), shape: (c["x_shape"] as! [Int]), requiresGrad: true)
+        let out: Tensor
+        switch kind {
+        case "max1d":
+            out = MaxPool1d(args["kernel_size"] as! Int, stride: args["stride"] as? Int, padding: args["padding"] as? Int ?? 0,
+                            dilation: args["dilation"] as? Int ?? 1)(x)
+        case "avg1d":
+            out = AvgPool1d(args["kernel_size"] as! Int, stride: args["stride"] as? Int, padding: args["padding"] as? Int ?? 0,
+                            countIncludePad: args["count_include_pad"] as? Bool ?? true)(x)
+        default:
+            out = AdaptiveAvgPool1d(args["output_size"] as! Int)(x)
+        }
+        Self.expectMatches(c, out, gradients: ["grad_x": x], atol: 1e-5)
+        // Unbatched [C, L] gives the first sample's result.
+        let first = x.detach().select(0, 0)
+        let single = kind == "adaptive1d" ? adaptiveAvgPool1d(first, outputSize: args["output_size"] as! Int)
+            : kind == "max1d" ? maxPool1d(first, kernel: args["kernel_size"] as! Int, stride: args["stride"] as? Int,
+                                          padding: args["padding"] as? Int ?? 0, dilation: args["dilation"] as? Int ?? 1)
+            : avgPool1d(first, kernel: args["kernel_size"] as! Int, stride: args["stride"] as? Int,
+                        padding: args["padding"] as? Int ?? 0, countIncludePad: args["count_include_pad"] as? Bool ?? true)
+        expectClose(single.toArray(), out.detach().select(0, 0).toArray(), "\(name) unbatched")
     }
 
     @Test func conv2dGradientsMatchFiniteDifferences() {

@@ -79,6 +79,39 @@ struct ConvLayerTests {
         #expect(conv.stateDictKeys == ["weight", "bias"])
     }
 
+    @Test func conv1dLayerInitShapesAndDescription() {
+        manualSeed(1)
+        let conv = Conv1d(4, 6, kernelSize: 5, padding: 2, groups: 2)
+        #expect(conv.weight.shape == [6, 2, 5] && conv.bias!.shape == [6])
+        #expect(conv.stateDictKeys == ["weight", "bias"])
+        let bound = 1 / Float(2 * 5).squareRoot()   // fan-in: in/groups · k
+        #expect(conv.weight.toArray().allSatisfy { abs($0) <= bound } && conv.bias!.toArray().allSatisfy { abs($0) <= bound })
+        #expect(conv.description == "Conv1d(4, 6, kernel_size=(5,), stride=(1,), padding=(2,), groups=2)")
+        // Batched [N, C, L] keeps its length with padding 2 around a 5-wide kernel; unbatched [C, L] too.
+        let x = Tensor.randn([3, 4, 10])
+        let y = conv(x)
+        #expect(y.shape == [3, 6, 10])
+        expectClose(conv(x.select(0, 1)).toArray(), y.select(0, 1).toArray(), "unbatched")
+        // Stride and dilation as conv2d along the width of a height-1 image.
+        let strided = Conv1d(4, 3, kernelSize: 3, stride: 2, dilation: 2, bias: false)
+        expectClose(strided(x).toArray(),
+                    conv2d(x.unsqueeze(2), weight: strided.weight.unsqueeze(2), stride: (1, 2), dilation: (1, 2)).squeeze(2).toArray(),
+                    "conv1d as conv2d")
+        #expect(strided(x).shape == [3, 3, 3])
+        // PyTorch's reprs of the 1-D pooling layers.
+        #expect(MaxPool1d(3).description == "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)")
+        #expect(AvgPool1d(3, stride: 2).description == "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(0,))")
+        #expect(AdaptiveAvgPool1d(1).description == "AdaptiveAvgPool1d(output_size=1)")
+    }
+
+    @Test func conv1dOfTheWrongChannelsStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv1d(4, 6, kernelSize: 3)(Tensor.zeros([2, 5, 9]))
+        }
+        #expect(stderr(r).contains("Conv1d: expected an input [N, 4, L] or [4, L]"))
+        #expect(stderr(r).contains("got shape [2, 5, 9]"))
+    }
+
     static func makePool(_ name: String) -> Module {
         switch name {
         case "max2", "max2_odd": return MaxPool2d(2)

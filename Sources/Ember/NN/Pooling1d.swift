@@ -1,0 +1,89 @@
+/// Pooling over the length of [N, C, L] (or unbatched [C, L]) inputs, like `torch.nn.MaxPool1d`,
+/// `AvgPool1d` and `AdaptiveAvgPool1d`: the 2-D kernels on views of height 1, so nothing is copied.
+/// The stride defaults to the kernel size.
+
+/// Runs a 2-D pooling op on the [N, C, 1, L] view of a 2-D or 3-D input.
+private func pooledAlongLength(_ x: Tensor, _ op: String, _ pool: (Tensor) -> Tensor) -> Tensor {
+    guard x.rank == 2 || x.rank == 3 else {
+        shapeFailure(ShapeError("\(op): expected a 2-D [C, L] or 3-D [N, C, L] input, got shape \(x.shape)"))
+    }
+    let batched = x.rank == 2 ? x.unsqueeze(0) : x
+    let out = pool(batched.unsqueeze(2)).squeeze(2)
+    return x.rank == 2 ? out.squeeze(0) : out
+}
+
+/// The maximum of each window along the last dim of [N, C, L] or [C, L].
+public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
+    pooledAlongLength(x, "maxPool1d") {
+        maxPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), dilation: (1, dilation))
+    }
+}
+
+/// The mean of each window along the last dim of [N, C, L] or [C, L]; with `countIncludePad`
+/// (PyTorch's default) padding zeros count in the mean.
+public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
+    pooledAlongLength(x, "avgPool1d") {
+        avgPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), countIncludePad: countIncludePad)
+    }
+}
+
+/// Means over `outputSize` windows that tile the last dim of [N, C, L] or [C, L] (PyTorch's
+/// start = ⌊i·L/out⌋, end = ⌈(i+1)·L/out⌉).
+public func adaptiveAvgPool1d(_ x: Tensor, outputSize: Int) -> Tensor {
+    pooledAlongLength(x, "adaptiveAvgPool1d") { adaptiveAvgPool2d($0, outputSize: (1, outputSize)) }
+}
+
+/// Maximum over each window of the length, like `torch.nn.MaxPool1d` (ceil_mode off).
+public final class MaxPool1d: Module {
+    public let kernelSize: Int, stride: Int, padding: Int, dilation: Int
+
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.dilation = dilation
+        super.init()
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        maxPool1d(x, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation)
+    }
+
+    public override var extraDescription: String {
+        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=False"
+    }
+}
+
+/// Mean over each window of the length, like `torch.nn.AvgPool1d` (ceil_mode off).
+public final class AvgPool1d: Module {
+    public let kernelSize: Int, stride: Int, padding: Int
+    public let countIncludePad: Bool
+
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+        self.countIncludePad = countIncludePad
+        super.init()
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        avgPool1d(x, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+    }
+
+    public override var extraDescription: String { "kernel_size=(\(kernelSize),), stride=(\(stride),), padding=(\(padding),)" }
+}
+
+/// Means over `outputSize` windows that tile the length, like `torch.nn.AdaptiveAvgPool1d`
+/// (`AdaptiveAvgPool1d(1)` averages each channel of a sequence into one value).
+public final class AdaptiveAvgPool1d: Module {
+    public let outputSize: Int
+
+    public init(_ outputSize: Int) {
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool1d(x, outputSize: outputSize) }
+    public override var extraDescription: String { "output_size=\(outputSize)" }
+}
