@@ -40,3 +40,18 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         return [`where`(condition, g, zero).sumToShape(sa), `where`(condition, zero, g).sumToShape(sb)]
     }
 }
+
+extension Tensor {
+    /// This tensor with `value` where `mask` is nonzero, like `torch.Tensor.masked_fill`; `mask`
+    /// (0/1 floats from a comparison, or int64) broadcasts to this tensor's shape. The gradient flows
+    /// only where the mask is zero:
+    ///
+    ///     scores.maskedFill(tokens.eq(0).unsqueeze(1), -.infinity)   // hide padding before softmax
+    public func maskedFill(_ mask: Tensor, _ value: Float) -> Tensor {
+        let fits = (try? Shape.broadcast(mask.shape, shape, op: "maskedFill")) == shape
+        guard fits else {
+            shapeFailure(ShapeError("maskedFill: mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)"))
+        }
+        return `where`(mask, scalarLike(value), self)
+    }
+}
