@@ -42,6 +42,8 @@ OPS = [
     ("sigmoid", lambda o: torch.sigmoid(o[0])),
     ("tanh", lambda o: torch.tanh(o[0])),
     ("gelu", lambda o: torch.nn.functional.gelu(o[0])),
+    ("silu", lambda o: torch.nn.functional.silu(o[0])),
+    ("elu", lambda o: torch.nn.functional.elu(o[0])),
     ("exp", lambda o: torch.exp(o[0])),
     ("log", lambda o: torch.log(o[3])),
     ("sum", lambda o: o[0].sum()),

@@ -23,6 +23,8 @@ func elementwiseBenchmark() {
         ("sigmoid", { $0.0.sigmoid() }),
         ("tanh", { $0.0.tanh() }),
         ("gelu", { $0.0.gelu() }),
+        ("silu", { $0.0.silu() }),
+        ("elu", { $0.0.elu() }),
         ("exp", { $0.0.exp() }),
         ("log", { $0.3.log() }),
         ("sum", { $0.0.sum() }),

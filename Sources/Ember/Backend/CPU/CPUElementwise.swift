@@ -204,10 +204,13 @@ extension CPUBackend {
             var start = 0
             while start < len {
                 let count = Swift.min(block, len - start)
-                for i in 0..<count { d[i] = x[start + i] * scale }
+                // Pointers to the block, so the loops index with i alone: an overflow-checked
+                // `start + i` per element kept them from vectorizing (scalar, 3× slower).
+                let xs = x + start, gs = g + start, ys = y + start
+                for i in 0..<count { d[i] = xs[i] * scale }
                 ember_math_f32(function, d, d, Int64(count))
                 if let second { ember_math_f32(second, d, d, Int64(count)) }
-                for i in 0..<count { y[start + i] = combine(g[start + i], x[start + i], d[i]) }
+                for i in 0..<count { ys[i] = combine(gs[i], xs[i], d[i]) }
                 start += count
             }
         }
