@@ -62,6 +62,8 @@ public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], seed: UIn
     precondition(Swift.abs(total - 1) < 1e-6, "Ember: randomSplit fractions \(fractions) add up to \(total); they must add up to 1")
     var lengths = fractions.map { Int(($0 * Double(dataset.count)).rounded(.down)) }
     let remainder = dataset.count - lengths.reduce(0, +)
+    precondition(remainder >= 0, "Ember: randomSplit fractions \(fractions) add up to more than 1 (\(total)); "
+                 + "they ask for \(lengths.reduce(0, +)) of \(dataset.count) samples")
     for i in 0..<remainder { lengths[i % lengths.count] += 1 }
     return randomSplit(dataset, lengths: lengths, seed: seed)
 }

@@ -12,9 +12,19 @@ private func pooledAlongLength(_ x: Tensor, _ op: String, _ pool: (Tensor) -> Te
     return x.rank == 2 ? out.squeeze(0) : out
 }
 
+/// Stops, in 1-D terms, on a window the 2-D kernels would reject (PyTorch's rules: padding at most
+/// half the kernel).
+private func checkWindow(_ op: String, kernel: Int, stride: Int?, padding: Int, dilation: Int = 1) {
+    guard kernel >= 1, (stride ?? 1) >= 1, dilation >= 1, padding >= 0, padding <= kernel / 2 else {
+        shapeFailure(ShapeError("\(op): kernel \(kernel), stride \(stride.map(String.init) ?? "nil") and dilation \(dilation) "
+            + "must be positive and padding \(padding) between 0 and half the kernel"))
+    }
+}
+
 /// The maximum of each window along the last dim of [N, C, L] or [C, L].
 public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
-    pooledAlongLength(x, "maxPool1d") {
+    checkWindow("maxPool1d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    return pooledAlongLength(x, "maxPool1d") {
         maxPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), dilation: (1, dilation))
     }
 }
@@ -22,7 +32,8 @@ public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
 /// The mean of each window along the last dim of [N, C, L] or [C, L]; with `countIncludePad`
 /// (PyTorch's default) padding zeros count in the mean.
 public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
-    pooledAlongLength(x, "avgPool1d") {
+    checkWindow("avgPool1d", kernel: kernel, stride: stride, padding: padding)
+    return pooledAlongLength(x, "avgPool1d") {
         avgPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), countIncludePad: countIncludePad)
     }
 }
@@ -30,7 +41,8 @@ public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
 /// Means over `outputSize` windows that tile the last dim of [N, C, L] or [C, L] (PyTorch's
 /// start = ⌊i·L/out⌋, end = ⌈(i+1)·L/out⌉).
 public func adaptiveAvgPool1d(_ x: Tensor, outputSize: Int) -> Tensor {
-    pooledAlongLength(x, "adaptiveAvgPool1d") { adaptiveAvgPool2d($0, outputSize: (1, outputSize)) }
+    guard outputSize >= 1 else { shapeFailure(ShapeError("adaptiveAvgPool1d: output size must be positive, got \(outputSize)")) }
+    return pooledAlongLength(x, "adaptiveAvgPool1d") { adaptiveAvgPool2d($0, outputSize: (1, outputSize)) }
 }
 
 /// Maximum over each window of the length, like `torch.nn.MaxPool1d` (ceil_mode off).

@@ -52,6 +52,9 @@ extension Tensor {
         guard fits else {
             shapeFailure(ShapeError("maskedFill: mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)"))
         }
+        guard dtype == .float32 else {
+            shapeFailure(ShapeError("maskedFill: needs a float32 tensor, got \(dtype) of shape \(shape) (convert it with .float())"))
+        }
         return `where`(mask, scalarLike(value), self)
     }
 }

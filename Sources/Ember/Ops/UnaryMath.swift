@@ -90,14 +90,19 @@ extension Tensor {
     /// x · tanh(softplus(x)).
     public func mish() -> Tensor { self * softplus().tanh() }
 
-    /// x clamped to [minVal, maxVal]; the gradient passes only inside.
-    public func hardtanh(minVal: Float = -1, maxVal: Float = 1) -> Tensor { clamp(min: minVal, max: maxVal) }
+    /// x clamped to [minVal, maxVal]. Unlike `clamp`, the gradient passes only strictly inside, as
+    /// PyTorch's hardtanh (so relu6 has gradient 0 at x = 0).
+    public func hardtanh(minVal: Float = -1, maxVal: Float = 1) -> Tensor {
+        unaryOp(.clamp(min: minVal, max: maxVal), name: "hardtanh", savesInput: true) { g, x, _ in
+            g * (x!.gt(minVal) * x!.lt(maxVal))
+        }
+    }
 
     /// min(max(x, 0), 6).
-    public func relu6() -> Tensor { clamp(min: 0, max: 6) }
+    public func relu6() -> Tensor { hardtanh(minVal: 0, maxVal: 6) }
 
-    /// relu6(x + 3) / 6: a piecewise-linear sigmoid.
-    public func hardsigmoid() -> Tensor { (self / 6 + 0.5).clamp(min: 0, max: 1) }
+    /// relu6(x + 3) / 6: a piecewise-linear sigmoid (gradient 1/6 for −3 < x < 3).
+    public func hardsigmoid() -> Tensor { (self / 6 + 0.5).hardtanh(minVal: 0, maxVal: 1) }
 
     /// x · relu6(x + 3) / 6 (MobileNetV3).
     public func hardswish() -> Tensor { self * (self + 3).clamp(min: 0, max: 6) / 6 }

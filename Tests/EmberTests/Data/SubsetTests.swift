@@ -51,6 +51,13 @@ struct SubsetTests {
         #expect(stderr(r).contains("randomSplit lengths [8, 3] add up to 11, but the dataset has 10 samples"))
     }
 
+    @Test func fractionsOverOneStop() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = randomSplit(CountingDataset(count: 10_000_000), fractions: [0.5000004, 0.5000004])
+        }
+        #expect(stderr(r).contains("add up to more than 1"))
+    }
+
     @Test func subsetIndexOutOfRangeStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Subset(CountingDataset(count: 10), indices: [3, 10])

@@ -78,6 +78,21 @@ struct LayerTests {
         }
     }
 
+    /// PyTorch's hardtanh family passes the gradient only strictly inside its range (relu6 has
+    /// gradient 0 at x = 0); ELU near 0 keeps its relative precision (expm1, not exp − 1).
+    @Test func boundaryGradientsAndSmallELUFollowPyTorch() {
+        func grad(_ values: [Float], _ f: (Tensor) -> Tensor) -> [Float] {
+            let x = Tensor(values).requiringGrad()
+            f(x).sum().backward()
+            return x.grad!.toArray()
+        }
+        #expect(grad([0, 6, 3, -1, 7]) { $0.relu6() } == [0, 0, 1, 0, 0])
+        #expect(grad([-1, 1, 0.5]) { $0.hardtanh() } == [0, 0, 1])
+        expectClose(grad([-3, 3, 0]) { $0.hardsigmoid() }, [0, 0, 1.0 / 6], "hardsigmoid")
+        let small = Tensor([-1e-7, -1e-5, -0.01, -0.02]).elu().toArray()
+        expectClose(small, [-1e-7, -9.99995e-6, -0.00995017, -0.01980133], atol: 0, rtol: 1e-5, "elu near 0")
+    }
+
     @Test(arguments: ["prelu_channels", "prelu_shared"])
     func preluMatchesTorch(name: String) {
         let f = object(fixture[name])

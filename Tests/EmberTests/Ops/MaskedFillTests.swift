@@ -16,6 +16,13 @@ struct MaskedFillTests {
         #expect(scores.toArray() == [0.5, 0.5, 0, 0])
     }
 
+    @Test func anInt64TensorStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2, 3], shape: [3]).maskedFill(Tensor.ones([3]), 9)
+        }
+        #expect(stderr(r).contains("maskedFill: needs a float32 tensor, got int64"))
+    }
+
     @Test func aMaskThatDoesNotBroadcastStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).maskedFill(Tensor.zeros([2, 3, 1]), 0)

@@ -56,7 +56,10 @@ extension CPUBackend {
             return
         }
         if case .elu(let alpha) = op {
-            mapThroughMath(EMBER_MATH_EXP, y, x, x, n, scale: 1) { x, _, e in x > 0 ? x : alpha * (e - 1) }
+            // exp(x) − 1 cancels near 0; there its series is exact to float precision (as expm1).
+            mapThroughMath(EMBER_MATH_EXP, y, x, x, n, scale: 1) { x, _, e in
+                x > 0 ? x : alpha * (x > -1.0 / 64 ? x * (1 + x * (0.5 + x * (1.0 / 6 + x * (1.0 / 24)))) : e - 1)
+            }
             return
         }
         if let function = mathFunction(op) {
