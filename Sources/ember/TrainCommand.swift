@@ -158,11 +158,12 @@ struct TrainCommand: ParsableCommand {
         // The best epoch's weights and optimizer state, cloned, so an early stop keeps them and a
         // saved run resumes from them.
         var best: (epoch: Int, model: [String: Tensor], optimizer: [String: Tensor])?
+        func keepBest(epoch: Int) { best = noGrad { (epoch, net.stateDict().mapValues { $0.clone() }, optimizer.stateDict()) } }
         // A resumed run starts from the weights it loaded: they are the best so far until an epoch
         // beats their validation loss, so stopping never keeps a worse model than the one resumed.
         if resume != nil, let stopper, let validation {
             stopper.step(Evaluation.run(net, on: validation, batchSize: data.testBatchSize(for: model)).loss)
-            best = noGrad { (firstEpoch - 1, net.stateDict().mapValues { $0.clone() }, optimizer.stateDict()) }
+            keepBest(epoch: firstEpoch - 1)
         }
         for _ in 1..<firstEpoch { _ = nextEpoch() }  // the shuffle order continues where it stopped
 
@@ -217,9 +218,7 @@ struct TrainCommand: ParsableCommand {
                         epoch, lastEpoch, history.trainLoss.last!, validationText, evaluation.loss, evaluation.accuracy,
                         evaluation.correct, evaluation.total, trainSeconds), json: data.json)
             if let stopper, let validated {
-                if stopper.isImprovement(validated.loss) {
-                    best = noGrad { (epoch, net.stateDict().mapValues { $0.clone() }, optimizer.stateDict()) }
-                }
+                if stopper.isImprovement(validated.loss) { keepBest(epoch: epoch) }
                 if stopper.step(validated.loss) {
                     note("Early stop: the validation loss has not improved for \(stopper.patience) "
                          + (stopper.patience == 1 ? "epoch" : "epochs"), json: data.json)

@@ -147,7 +147,6 @@ public func prelu(_ x: Tensor, weight: Tensor) -> Tensor {
         shapeFailure(ShapeError("prelu: weight of shape \(weight.shape) fits neither one slope nor one per channel of input \(x.shape); "
             + "give PReLU(numParameters:) 1 or the input's dim-1 size"))
     }
-    // One slope per channel broadcasts as [C, 1, ...] against [N, C, ...].
-    let slope = weight.count == 1 ? weight : weight.reshape([weight.count] + Array(repeating: 1, count: x.rank - 2))
+    let slope = weight.count == 1 ? weight : weight.alongChannels(ofRank: x.rank)
     return `where`(x.gt(0), x, x * slope)
 }

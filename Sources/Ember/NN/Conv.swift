@@ -76,16 +76,8 @@ open class Conv2d: Module {
 
     /// PyTorch's repr: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the non-default settings.
     open override var extraDescription: String {
-        var text = "\(inChannels), \(outChannels), kernel_size=\(pythonPair(kernelSize)), stride=\(pythonPair(stride))"
-        switch padding {
-        case .valid: break
-        case .same: text += ", padding=same"
-        case .explicit(let h, let w): if h != 0 || w != 0 { text += ", padding=\(pythonPair((h, w)))" }
-        }
-        if dilation != (1, 1) { text += ", dilation=\(pythonPair(dilation))" }
-        if groups != 1 { text += ", groups=\(groups)" }
-        if bias == nil { text += ", bias=False" }
-        return text
+        convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
+                               padding: padding, dilation: [dilation.0, dilation.1], groups: groups, hasBias: bias != nil)
     }
 }
 
@@ -100,5 +92,28 @@ func resetConvolutionParameters(weight: Tensor, bias: Tensor?) {
     }
 }
 
+/// PyTorch's repr of a convolution of any rank: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the
+/// settings that differ from the defaults, each size a tuple with one entry per spatial dim.
+func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int], stride: [Int], padding: Padding,
+                            dilation: [Int], groups: Int, hasBias: Bool) -> String {
+    var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple(kernel)), stride=\(pythonTuple(stride))"
+    switch padding {
+    case .valid: break
+    case .same: text += ", padding=same"
+    case .explicit(let h, let w):
+        let sizes = Array([h, w].suffix(kernel.count))   // Conv1d keeps its one padding as (p, p)
+        if sizes.contains(where: { $0 != 0 }) { text += ", padding=\(pythonTuple(sizes))" }
+    }
+    if dilation.contains(where: { $0 != 1 }) { text += ", dilation=\(pythonTuple(dilation))" }
+    if groups != 1 { text += ", groups=\(groups)" }
+    if !hasBias { text += ", bias=False" }
+    return text
+}
+
+/// Python's spelling of a tuple: `(3, 3)`, and `(3,)` for one element.
+func pythonTuple(_ values: [Int]) -> String {
+    values.count == 1 ? "(\(values[0]),)" : "(" + values.map(String.init).joined(separator: ", ") + ")"
+}
+
 /// Python's spelling of a pair: `(3, 3)`.
-func pythonPair(_ p: (Int, Int)) -> String { "(\(p.0), \(p.1))" }
+func pythonPair(_ p: (Int, Int)) -> String { pythonTuple([p.0, p.1]) }

@@ -93,15 +93,7 @@ open class Conv1d: Module {
 
     /// PyTorch's repr: `3, 8, kernel_size=(3,), stride=(1,)` plus the non-default settings.
     open override var extraDescription: String {
-        var text = "\(inChannels), \(outChannels), kernel_size=(\(kernelSize),), stride=(\(stride),)"
-        switch padding {
-        case .valid: break
-        case .same: text += ", padding=same"
-        case .explicit(let p, _): if p != 0 { text += ", padding=(\(p),)" }
-        }
-        if dilation != 1 { text += ", dilation=(\(dilation),)" }
-        if groups != 1 { text += ", groups=\(groups)" }
-        if bias == nil { text += ", bias=False" }
-        return text
+        convolutionDescription(inChannels, outChannels, kernel: [kernelSize], stride: [stride], padding: padding,
+                               dilation: [dilation], groups: groups, hasBias: bias != nil)
     }
 }

@@ -17,12 +17,7 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
     }
     let rows = x.shape[0] * numGroups, cols = x.count / Swift.max(rows, 1)
     let normalized = layerNorm(x.reshape([rows, cols]), normalizedShape: [cols], eps: eps).reshape(x.shape)
-    // [C] → [C, 1, ...], which broadcasts over [N, C, ...].
-    let perChannel = [channels] + Array(repeating: 1, count: x.rank - 2)
-    var out = normalized
-    if let weight { out = out * weight.reshape(perChannel) }
-    if let bias { out = out + bias.reshape(perChannel) }
-    return out
+    return perChannelAffine(normalized, weight: weight, bias: bias)
 }
 
 /// Group normalization, like `torch.nn.GroupNorm`: statistics over groups of channels of each

@@ -21,8 +21,6 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
                 + "of input \(x.shape)"))
         }
     }
-    var statShape = [Int](repeating: 1, count: x.rank)
-    statShape[1] = channels
     let dims = [0] + Array(2..<x.rank)
     let normalized: Tensor
     if training {
@@ -45,11 +43,17 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
         guard let runningMean, let runningVar else {
             fatalError("Ember: batchNorm: evaluation (training: false) needs runningMean and runningVar")
         }
-        normalized = (x - runningMean.reshape(statShape)) * (runningVar.reshape(statShape) + eps).rsqrt()
+        normalized = (x - runningMean.alongChannels(ofRank: x.rank)) * (runningVar.alongChannels(ofRank: x.rank) + eps).rsqrt()
     }
+    return perChannelAffine(normalized, weight: weight, bias: bias)
+}
+
+/// The affine step batch and group normalization share: `normalized` [N, C, ...] times `weight` [C]
+/// plus `bias` [C], each broadcast along dim 1.
+func perChannelAffine(_ normalized: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor {
     var out = normalized
-    if let weight { out = out * weight.reshape(statShape) }
-    if let bias { out = out + bias.reshape(statShape) }
+    if let weight { out = out * weight.alongChannels(ofRank: normalized.rank) }
+    if let bias { out = out + bias.alongChannels(ofRank: normalized.rank) }
     return out
 }
 

@@ -83,7 +83,9 @@ public final class AvgPool1d: Module {
         avgPool1d(x, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
     }
 
-    public override var extraDescription: String { "kernel_size=(\(kernelSize),), stride=(\(stride),), padding=(\(padding),)" }
+    public override var extraDescription: String {
+        "kernel_size=\(pythonTuple([kernelSize])), stride=\(pythonTuple([stride])), padding=\(pythonTuple([padding]))"
+    }
 }
 
 /// Means over `outputSize` windows that tile the length, like `torch.nn.AdaptiveAvgPool1d`

@@ -18,6 +18,14 @@ extension Tensor {
 
     public func reshape(_ newShape: Int...) -> Tensor { reshape(newShape) }
 
+    /// This per-channel vector [C] viewed as [1, C, 1, ...] of `rank` dims, so it broadcasts along
+    /// dim 1 of an [N, C, ...] tensor (normalization weights, running statistics, PReLU slopes).
+    func alongChannels(ofRank rank: Int) -> Tensor {
+        var shape = [Int](repeating: 1, count: rank)
+        shape[1] = count
+        return reshape(shape)
+    }
+
     /// A view with a new shape; the tensor must be contiguous, like `torch.Tensor.view`.
     public func view(_ newShape: [Int]) -> Tensor {
         guard isContiguous else {
