@@ -112,6 +112,17 @@ struct ConvLayerTests {
         #expect(stderr(r).contains("got shape [2, 5, 9]"))
     }
 
+    @Test func badOneDimensionalWindowsStopInOneDimensionalTerms() async {
+        let pool = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxPool1d(Tensor.zeros([1, 2, 8]), kernel: 2, padding: 2)
+        }
+        #expect(stderr(pool).contains("maxPool1d: kernel 2, stride nil and dilation 1 must be positive and padding 2 between 0 and half the kernel"))
+        let conv = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = conv1d(Tensor.zeros([1, 4, 8]), weight: Tensor.zeros([2, 3, 3]))
+        }
+        #expect(stderr(conv).contains("conv1d: weight [2, 3, 3] expects 3 input channels"))
+    }
+
     static func makePool(_ name: String) -> Module {
         switch name {
         case "max2", "max2_odd": return MaxPool2d(2)

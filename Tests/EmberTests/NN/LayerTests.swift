@@ -136,6 +136,17 @@ struct LayerTests {
         expectClose(layer(strided).toArray(), floats(f["out"]), "\(name) strided")
     }
 
+    @Test func channelMismatchesStopNamingTheShapes() async {
+        let group = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = groupNorm(Tensor.zeros([2, 6, 4]), numGroups: 4)
+        }
+        #expect(stderr(group).contains("groupNorm: expected an input [N, C, ...] whose 6 channels split into 4 groups, got shape [2, 6, 4]"))
+        let slopes = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = PReLU(numParameters: 3)(Tensor.zeros([2, 4, 5]))
+        }
+        #expect(stderr(slopes).contains("prelu: weight of shape [3] fits neither one slope nor one per channel of input [2, 4, 5]"))
+    }
+
     @Test func flattenAndIdentity() {
         let x = Tensor.arange(0, 24).reshape([2, 3, 4]).requiringGrad()
         let y = Flatten()(x)
