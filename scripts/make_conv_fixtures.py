@@ -2,7 +2,7 @@
 
 Run: /opt/torchenv/bin/python scripts/make_conv_fixtures.py
 Writes Tests/EmberTests/Fixtures/conv.json: for each case the inputs, the op's arguments, the output,
-and the gradients of sum(output * r) for a fixed random r.
+and the gradients of sum(output * r) for a fixed random r; and the reprs of the transposed layers.
 """
 import json
 import pathlib
@@ -74,6 +74,25 @@ def pool1d_case(name, kind, x_shape, **kwargs):
             "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad)}
 
 
+def conv_transpose_case(name, x_shape, w_shape, bias=True, **kwargs):
+    x = torch.randn(x_shape, requires_grad=True)
+    w = torch.randn(w_shape, requires_grad=True)
+    groups = kwargs.get("groups", 1)
+    b = torch.randn(w_shape[1] * groups, requires_grad=True) if bias else None
+    op = F.conv_transpose2d if len(x_shape) == 4 else F.conv_transpose1d
+    out = op(x, w, b, **kwargs)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    kind = "conv_transpose2d" if len(x_shape) == 4 else "conv_transpose1d"
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+    return {
+        "name": name, "kind": kind, "x_shape": list(x_shape), "x": values(x), "w_shape": list(w_shape), "w": values(w),
+        "b": values(b) if bias else None, "args": args,
+        "out_shape": list(out.shape), "out": values(out), "r": values(r),
+        "grad_x": values(x.grad), "grad_w": values(w.grad), "grad_b": values(b.grad) if bias else None,
+    }
+
+
 cases = [
     conv_case("basic", (2, 3, 7, 6), (4, 3, 3, 3)),
     conv_case("stride2_pad1", (2, 3, 7, 6), (4, 3, 3, 3), stride=(2, 2), padding=(1, 1)),
@@ -101,6 +120,25 @@ cases = [
     pool1d_case("avg1d_k3_s2_p1_exclude", "avg1d", (2, 2, 8), kernel_size=3, stride=2, padding=1,
                 count_include_pad=False),
     pool1d_case("adaptive1d_3_from_7", "adaptive1d", (2, 3, 7), output_size=3),
+    conv_transpose_case("convT_basic", (2, 3, 4, 5), (3, 2, 3, 3)),
+    conv_transpose_case("convT_stride2_pad1_outpad1", (2, 4, 4, 3), (4, 3, 3, 3), stride=(2, 2), padding=(1, 1),
+                        output_padding=(1, 1)),
+    conv_transpose_case("convT_asymmetric", (1, 2, 3, 4), (2, 3, 2, 4), stride=(3, 2), padding=(0, 1),
+                        output_padding=(2, 0), bias=False),
+    conv_transpose_case("convT_groups_dilation", (2, 4, 3, 3), (4, 1, 3, 2), stride=(1, 2), padding=(1, 0),
+                        groups=2, dilation=(2, 3)),
+    conv_transpose_case("convT_outpad_below_dilation", (1, 2, 4, 4), (2, 2, 3, 3), stride=(1, 1),
+                        output_padding=(1, 1), dilation=(2, 2)),
+    conv_transpose_case("convT1d_stride2", (2, 3, 6), (3, 4, 4), stride=2, padding=1),
+    conv_transpose_case("convT1d_groups_outpad", (1, 4, 5), (4, 3, 3), stride=3, padding=2, output_padding=1, groups=2),
+    conv_transpose_case("convT_outpad_past_stride_padded", (2, 2, 3, 4), (2, 3, 3, 2), stride=(1, 2), padding=(1, 2),
+                        output_padding=(2, 1), dilation=(3, 1)),
 ]
-OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
+# The printed form of the transposed convolution layers (made after the cases, so their values stay put).
+reprs = {
+    "convT2d_upsample": str(torch.nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1)),
+    "convT2d_groups": str(torch.nn.ConvTranspose2d(4, 6, (2, 3), groups=2, bias=False, dilation=(2, 1))),
+    "convT1d": str(torch.nn.ConvTranspose1d(8, 4, 3, stride=2)),
+}
+OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases, "reprs": reprs}))
 print(f"wrote {len(cases)} cases to {OUT}")

@@ -166,6 +166,10 @@ public enum DeviceCheck {
             [conv2d(x[0], weight: x[1], bias: x[2]), conv2d(x[0], weight: x[1], stride: (2, 1), padding: .explicit(1, 2)),
              conv2d(x[0], weight: x[1], dilation: (2, 2)), conv2d(x[0], weight: x[3], padding: .same, groups: 2)]
         },
+        differentiable("convTranspose2d", [[2, 4, 5, 4], [4, 3, 3, 3], [3], [4, 2, 2, 3]]) { x in
+            [convTranspose2d(x[0], weight: x[1], bias: x[2], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)),
+             convTranspose2d(x[0], weight: x[3], stride: (1, 2), groups: 2, dilation: (2, 1))]
+        },
         differentiable("pooling", [[2, 3, 8, 7]]) { x in
             [maxPool2d(x[0], kernel: (2, 2)), maxPool2d(x[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
              avgPool2d(x[0], kernel: (2, 3)), adaptiveAvgPool2d(x[0], outputSize: (3, 2))]

@@ -93,9 +93,10 @@ func resetConvolutionParameters(weight: Tensor, bias: Tensor?) {
 }
 
 /// PyTorch's repr of a convolution of any rank: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the
-/// settings that differ from the defaults, each size a tuple with one entry per spatial dim.
+/// settings that differ from the defaults, each size a tuple with one entry per spatial dim
+/// (`outputPadding` for transposed convolutions).
 func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int], stride: [Int], padding: Padding,
-                            dilation: [Int], groups: Int, hasBias: Bool) -> String {
+                            dilation: [Int], outputPadding: [Int] = [], groups: Int, hasBias: Bool) -> String {
     var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple(kernel)), stride=\(pythonTuple(stride))"
     switch padding {
     case .valid: break
@@ -105,6 +106,7 @@ func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int]
         if sizes.contains(where: { $0 != 0 }) { text += ", padding=\(pythonTuple(sizes))" }
     }
     if dilation.contains(where: { $0 != 1 }) { text += ", dilation=\(pythonTuple(dilation))" }
+    if outputPadding.contains(where: { $0 != 0 }) { text += ", output_padding=\(pythonTuple(outputPadding))" }
     if groups != 1 { text += ", groups=\(groups)" }
     if !hasBias { text += ", bias=False" }
     return text

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func fixturesLoaded() {
-        #expect(Self.cases.count == 24)
+        #expect(Self.cases.count == 32)
     }
 
     @Test(arguments: 17..<20)
