@@ -1,11 +1,12 @@
-"""Times training steps of a PyTorch classifier for the comparison scripts (bench_cnn_pytorch.py,
-bench_pytorch_lstm.py): a few warm-up steps, then `steps` timed ones over the given batches."""
+"""Times training steps of a PyTorch model for the comparison scripts (bench_cnn_pytorch.py,
+bench_pytorch_lstm.py, ...): a few warm-up steps, then `steps` timed ones over the given batches,
+with cross-entropy unless another loss is given."""
 import time
 
 import torch.nn.functional as F
 
 
-def time_steps(model, opt, xs, ys, steps, warmup=3):
+def time_steps(model, opt, xs, ys, steps, warmup=3, loss_fn=F.cross_entropy):
     """Returns (seconds per step, [forward, backward, optimizer] seconds per step)."""
     phase = [0.0, 0.0, 0.0]
     for step in range(steps + warmup):
@@ -13,7 +14,7 @@ def time_steps(model, opt, xs, ys, steps, warmup=3):
             phase = [0.0, 0.0, 0.0]
             start = time.perf_counter()
         t0 = time.perf_counter()
-        loss = F.cross_entropy(model(xs[step % len(xs)]), ys[step % len(ys)])
+        loss = loss_fn(model(xs[step % len(xs)]), ys[step % len(ys)])
         t1 = time.perf_counter()
         opt.zero_grad()
         loss.backward()

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs Ember and PyTorch back to back on this machine, with the same thread count, and prints the ratio.
-#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|elementwise] [epochs-or-steps] [threads]
+#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|elementwise] [epochs-or-steps] [threads]
 #   scripts/compare_pytorch.sh --install ...   first installs CPU PyTorch into .venv-bench/
 # mlp: seconds per training epoch of the seed MLP (PyTorch with the data preloaded as tensors).
 # cnn: milliseconds per training step of PyTorch's MNIST CNN (an epoch is 938 steps).
 # lstm: milliseconds per training step of examples/mnist-rnn's 2-layer LSTM (an epoch is 600 steps).
 # vit: milliseconds per training step of examples/mnist-vit's Vision Transformer (an epoch is 469 steps).
+# autoencoder: milliseconds per training step of examples/mnist-autoencoder (an epoch is 938 steps).
 # elementwise: microseconds per call of each element-wise op at 64x256 and 1M, and the ratios.
 # Without PyTorch the Ember half still runs and the comparison is skipped, saying so.
 set -euo pipefail
@@ -23,7 +24,7 @@ threads="${3:-$(nproc)}"
 swift build -c release --product ember-bench >/dev/null
 if [ "$model" = "elementwise" ]; then
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench elementwise)"
-elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ]; then
+elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ]; then
   count="${count:-30}"
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench "$model" "$count")"
   ember_value="$(echo "$ember_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
@@ -69,10 +70,11 @@ for op, (es, el) in ember.items():
 PY
   exit 0
 fi
-if [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ]; then
+if [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ]; then
   script=scripts/bench_cnn_pytorch.py
   [ "$model" = "lstm" ] && script=scripts/bench_pytorch_lstm.py
   [ "$model" = "vit" ] && script=scripts/bench_pytorch_vit.py
+  [ "$model" = "autoencoder" ] && script=scripts/bench_pytorch_autoencoder.py
   torch_out="$("$python" "$script" "$count" "$threads")"
   torch_value="$(echo "$torch_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
 else

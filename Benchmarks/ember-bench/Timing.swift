@@ -56,12 +56,13 @@ func timedTrainingStep(_ model: Module, _ optimizer: Optimizer, _ data: IDXImage
     timedTrainingStep(model, optimizer, x, y, phases: &phases[1...])
 }
 
-/// The same step on a batch already assembled: adds the seconds of forward with cross-entropy,
-/// backward and optimizer step to the three entries of `phases`.
+/// The same step on a batch already assembled: adds the seconds of forward with the loss
+/// (cross-entropy unless told), backward and optimizer step to the three entries of `phases`.
 func timedTrainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor,
+                       loss criterion: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) },
                        phases: inout ArraySlice<Double>) {
     let t0 = secondsNow()
-    let loss = crossEntropy(model(x), y)
+    let loss = criterion(model(x), y)
     let t1 = secondsNow()
     optimizer.zeroGrad()
     loss.backward()
@@ -75,14 +76,15 @@ func timedTrainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y
 /// Times `steps` training steps (after 3 warm-up steps) cycling over `batches`, and prints
 /// milliseconds per step, the epoch of `epochSteps` steps and the step's breakdown, in the lines
 /// scripts/compare_pytorch.sh reads.
-func stepBenchmark(_ model: Module, _ optimizer: Optimizer, batches: [(Tensor, Tensor)], steps: Int, epochSteps: Int) {
+func stepBenchmark(_ model: Module, _ optimizer: Optimizer, batches: [(Tensor, Tensor)], steps: Int, epochSteps: Int,
+                   loss: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }) {
     var phase = ArraySlice([Double](repeating: 0, count: 3))
     let warmup = 3
     var start = secondsNow()
     for step in 0..<(steps + warmup) {
         if step == warmup { phase = [0, 0, 0]; start = secondsNow() }
         let (x, y) = batches[step % batches.count]
-        timedTrainingStep(model, optimizer, x, y, phases: &phase)
+        timedTrainingStep(model, optimizer, x, y, loss: loss, phases: &phase)
     }
     let perStep = (secondsNow() - start) / Double(steps)
     print("step: \(format(perStep * 1000, 1)) ms over \(steps) steps → \(format(perStep * Double(epochSteps), 1)) s per epoch "
