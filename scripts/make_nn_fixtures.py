@@ -209,6 +209,18 @@ configs = {
     "adagrad": (torch.optim.Adagrad, dict(lr=0.1)),
     "adagrad_decay": (torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.05,
                                                 initial_accumulator_value=0.1)),
+    "adadelta": (torch.optim.Adadelta, dict(lr=1.0)),
+    "adadelta_wd": (torch.optim.Adadelta, dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.05)),
+    "adamax": (torch.optim.Adamax, dict(lr=0.05)),
+    "adamax_wd": (torch.optim.Adamax, dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1)),
+    "nadam": (torch.optim.NAdam, dict(lr=0.05)),
+    "nadam_decoupled": (torch.optim.NAdam, dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1, momentum_decay=0.01,
+                                                decoupled_weight_decay=True)),
+    "radam": (torch.optim.RAdam, dict(lr=0.05)),
+    # Both branches within the 12 steps: rho_t passes 5 at step 6 (beta2 0.9, rho_inf 19; with the default betas too).
+    "radam_wd_rectified": (torch.optim.RAdam, dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
+    "radam_decoupled": (torch.optim.RAdam, dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.1,
+                                                decoupled_weight_decay=True)),
 }
 optim = dict(x=L(X), y=L(Y), w0=L(W0), b0=L(B0), steps=STEPS, configs={})
 for name, (cls, kw) in configs.items():
@@ -280,4 +292,36 @@ metrics_max = [0.1, 0.2, 0.2, 0.2, 0.25, 0.25, 0.25, 0.25]
 sched["plateau_max_metrics"] = metrics_max
 sched["plateau_max"] = lrs(lambda o: S.ReduceLROnPlateau(o, mode="max", patience=1, factor=0.1, threshold=0.1,
                                                          threshold_mode="abs"), len(metrics_max), metrics_max)
+sched["warm_restarts"] = lrs(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01), 25)
+sched["warm_restarts_flat"] = lrs(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=4), 10)
+sched["constant"] = lrs(lambda o: S.ConstantLR(o, factor=0.25, total_iters=3), 6)
+sched["polynomial"] = lrs(lambda o: S.PolynomialLR(o, total_iters=6, power=2.0), 9)
+sched["sequential"] = lrs(lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=3),
+                                                       S.CosineAnnealingLR(o, T_max=6, eta_min=0.005)], milestones=[4]), 12)
+sched["sequential3"] = lrs(lambda o: S.SequentialLR(o, [S.ConstantLR(o, factor=0.5, total_iters=2),
+                                                        S.ExponentialLR(o, gamma=0.8), S.StepLR(o, step_size=2)],
+                                                    milestones=[2, 5]), 10)
+
+
+def one_cycle(opt_make, epochs, **kw):
+    """Rates and momenta (SGD's momentum, or Adam's beta1) of OneCycleLR at every step."""
+    p = torch.zeros(1, requires_grad=True)
+    opt = opt_make([p])
+    s = S.OneCycleLR(opt, **kw)
+    key = "betas" if "betas" in opt.param_groups[0] else "momentum"
+    mom = lambda: opt.param_groups[0][key][0] if key == "betas" else opt.param_groups[0][key]
+    lr, m = [opt.param_groups[0]["lr"]], [mom()]
+    for _ in range(epochs):
+        opt.step()
+        s.step()
+        lr.append(opt.param_groups[0]["lr"])
+        m.append(mom())
+    return dict(lr=lr, momentum=m)
+
+
+sched["one_cycle"] = one_cycle(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 20, max_lr=0.5, total_steps=20)
+sched["one_cycle_adam_linear"] = one_cycle(lambda ps: torch.optim.Adam(ps, lr=1e-3), 15, max_lr=0.01, total_steps=15,
+                                           pct_start=0.4, anneal_strategy="linear", div_factor=10)
+sched["one_cycle_three_phase"] = one_cycle(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 16, max_lr=1.0,
+                                           total_steps=16, three_phase=True, base_momentum=0.8, max_momentum=0.9)
 dump("optim_schedulers.json", sched)

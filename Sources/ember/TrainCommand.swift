@@ -13,7 +13,17 @@ struct TrainCommand: ParsableCommand {
             """)
 
     enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
-        case adam, adamw, sgd, rmsprop
+        case adam, adamw, sgd, rmsprop, adadelta, adamax, nadam, radam
+
+        /// The rate when --lr is not given: 1e-3, except where PyTorch's default differs (Adadelta's
+        /// 1.0, which its MNIST example uses; Adamax's and NAdam's 2e-3).
+        var defaultLR: Float {
+            switch self {
+            case .adadelta: return 1.0
+            case .adamax, .nadam: return 2e-3
+            default: return 1e-3
+            }
+        }
     }
 
     @OptionGroup var data: DataOptions
@@ -27,8 +37,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training batch size.")
     var batchSize: Int = 64
 
-    @Option(help: "Learning rate.")
-    var lr: Float = 0.001
+    @Option(name: .customLong("lr"), help: "Learning rate (default 1e-3; 1.0 for adadelta, 2e-3 for adamax and nadam).")
+    var lrOption: Float?
+
+    /// The learning rate: --lr, else the optimizer's default.
+    var lr: Float { lrOption ?? optimizer.defaultLR }
 
     @Option(help: "Multiply the learning rate by this after every epoch (StepLR with step 1), e.g. 0.7.")
     var lrGamma: Float?
@@ -42,7 +55,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Momentum (sgd, rmsprop).")
     var momentum: Float = 0
 
-    @Option(help: "Weight decay (L2 for adam, sgd, rmsprop; decoupled for adamw).")
+    @Option(help: "Weight decay (decoupled for adamw, L2 for the others).")
     var weightDecay: Float?
 
     @Option(help: "Hold out this many training images, chosen at random by --seed, and report the loss and accuracy on them after each epoch.")
@@ -113,6 +126,10 @@ struct TrainCommand: ParsableCommand {
         case .adamw: return AdamW(parameters, lr: lr, weightDecay: weightDecay ?? 0.01)
         case .sgd: return SGD(parameters, lr: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
         case .rmsprop: return RMSprop(parameters, lr: lr, weightDecay: weightDecay ?? 0, momentum: momentum)
+        case .adadelta: return Adadelta(parameters, lr: lr, weightDecay: weightDecay ?? 0)
+        case .adamax: return Adamax(parameters, lr: lr, weightDecay: weightDecay ?? 0)
+        case .nadam: return NAdam(parameters, lr: lr, weightDecay: weightDecay ?? 0)
+        case .radam: return RAdam(parameters, lr: lr, weightDecay: weightDecay ?? 0)
         }
     }
 
@@ -253,6 +270,7 @@ struct TrainCommand: ParsableCommand {
             object["device"] = device.description
             object["dataset"] = data.dataset.rawValue
             object["optimizer"] = self.optimizer.rawValue
+            object["lr"] = Double(lr)
             object["seed"] = seed
             object["total_seconds"] = total
             object["saved"] = save

@@ -19,11 +19,9 @@ public final class Adagrad: Optimizer {
 
     public override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
         let step = incrementStep(&state)
-        var g = grad
-        if weightDecay != 0 { g = g + p * weightDecay }
+        let g = decayedGradient(grad, of: p, weightDecay: weightDecay)
         let clr = lr / (1 + Float(step - 1) * lrDecay)
-        let sum = state["sum"] ?? Tensor.full(p.shape, initialAccumulatorValue, device: p.device)
-        state["sum"] = sum
+        let sum = buffer("sum", like: p, in: &state, initial: initialAccumulatorValue)
         sum.add_(g * g)
         p.add_(g / (sum.sqrt() + eps), alpha: -clr)
     }

@@ -2,27 +2,31 @@ import Foundation
 
 /// Changes an optimizer's learning rate epoch by epoch, like `torch.optim.lr_scheduler`. Creating a
 /// scheduler sets the epoch-0 rate; call `step()` once per epoch after `optimizer.step()`.
-/// Rates are computed in closed form from the rate the optimizer had when the scheduler was made.
+/// Rates are computed in closed form from the optimizer's rate when its first scheduler was made.
 open class LRScheduler {
     public let optimizer: Optimizer
-    /// The optimizer's rate when the scheduler was created.
+    /// The optimizer's rate when its first scheduler was created (`optimizer.initialLR`).
     public let baseLR: Float
     /// Epochs stepped so far (0 after creation).
     public private(set) var lastEpoch = 0
 
     public init(_ optimizer: Optimizer) {
         self.optimizer = optimizer
-        baseLR = optimizer.lr
-        optimizer.lr = Float(lr(atEpoch: 0))
+        baseLR = optimizer.initialLR ?? optimizer.lr
+        optimizer.initialLR = baseLR
+        apply(atEpoch: 0)
     }
 
     /// The rate at `epoch`, from `baseLR`.
     open func lr(atEpoch epoch: Int) -> Double { Double(baseLR) }
 
+    /// Sets the optimizer's rate for `epoch` (schedulers that also cycle momentum set that too).
+    open func apply(atEpoch epoch: Int) { optimizer.lr = Float(lr(atEpoch: epoch)) }
+
     /// Advances one epoch and sets the optimizer's rate.
     public func step() {
         lastEpoch += 1
-        optimizer.lr = Float(lr(atEpoch: lastEpoch))
+        apply(atEpoch: lastEpoch)
     }
 
     /// The rate the optimizer uses now.
@@ -109,6 +113,54 @@ public final class LinearLR: LRScheduler {
     public override func lr(atEpoch epoch: Int) -> Double {
         let progress = totalIters > 0 ? Double(Swift.min(epoch, totalIters)) / Double(totalIters) : 1
         return Double(baseLR) * (startFactor + (endFactor - startFactor) * progress)
+    }
+}
+
+/// Cosine annealing with warm restarts (SGDR), like `torch.optim.lr_scheduler.CosineAnnealingWarmRestarts`:
+/// the rate falls from the base to `etaMin` along a cosine over `t0` epochs, jumps back to the base,
+/// and repeats, each cycle `tMult` times longer than the one before.
+public final class CosineAnnealingWarmRestarts: LRScheduler {
+    public let t0: Int, tMult: Int, etaMin: Double
+    public init(_ optimizer: Optimizer, t0: Int, tMult: Int = 1, etaMin: Double = 0) {
+        precondition(t0 > 0 && tMult >= 1, "Ember: CosineAnnealingWarmRestarts: t0 must be positive and tMult at least 1, "
+            + "got t0 \(t0), tMult \(tMult)")
+        self.t0 = t0
+        self.tMult = tMult
+        self.etaMin = etaMin
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double {
+        var (current, length) = (epoch, t0)   // epochs into the current cycle, and its length
+        while current >= length { current -= length; length *= tMult }
+        return etaMin + (Double(baseLR) - etaMin) * (1 + Foundation.cos(Double.pi * Double(current) / Double(length))) / 2
+    }
+}
+
+/// The rate is base·`factor` for the first `totalIters` epochs, then the base, like
+/// `torch.optim.lr_scheduler.ConstantLR` (a flat warm-up).
+public final class ConstantLR: LRScheduler {
+    public let factor: Double, totalIters: Int
+    public init(_ optimizer: Optimizer, factor: Double = 1.0 / 3, totalIters: Int = 5) {
+        precondition(factor >= 0 && factor <= 1, "Ember: ConstantLR: factor must be in [0, 1], got \(factor)")
+        self.factor = factor
+        self.totalIters = totalIters
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double { Double(baseLR) * (epoch < totalIters ? factor : 1) }
+}
+
+/// Polynomial decay to zero over `totalIters` epochs: base·(1 − epoch/totalIters)^power, like
+/// `torch.optim.lr_scheduler.PolynomialLR`.
+public final class PolynomialLR: LRScheduler {
+    public let totalIters: Int, power: Double
+    public init(_ optimizer: Optimizer, totalIters: Int = 5, power: Double = 1) {
+        precondition(totalIters > 0, "Ember: PolynomialLR: totalIters must be positive, got \(totalIters)")
+        self.totalIters = totalIters
+        self.power = power
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double {
+        Double(baseLR) * Foundation.pow(1 - Double(Swift.min(epoch, totalIters)) / Double(totalIters), power)
     }
 }
 

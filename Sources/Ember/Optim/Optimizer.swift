@@ -26,6 +26,9 @@ open class Optimizer {
     public var lr: Float
     /// Per-parameter state by name ("step", "exp_avg", ...), as PyTorch names it.
     public var state: [[String: Tensor]]
+    /// The rate when the first scheduler was attached (PyTorch's `initial_lr`): every scheduler made
+    /// for this optimizer counts from it, so schedulers chained in a `SequentialLR` share one base.
+    public var initialLR: Float?
 
     public init(_ parameters: [Tensor], lr: Float) {
         precondition(lr >= 0, "Ember: \(type(of: self)): invalid learning rate \(lr)")
@@ -65,6 +68,36 @@ open class Optimizer {
         let step = Int(state["step"]?.item() ?? 0) + 1
         state["step"] = Tensor(Float(step))
         return step
+    }
+
+    /// The buffer `name` of a parameter's state, created filled with `initial` (like `p`) on first use.
+    public func buffer(_ name: String, like p: Tensor, in state: inout [String: Tensor], initial: Float = 0) -> Tensor {
+        if let existing = state[name] { return existing }
+        let created = initial == 0 ? Tensor.zeros(like: p) : Tensor.full(p.shape, initial, device: p.device)
+        state[name] = created
+        return created
+    }
+
+    /// The gradient with L2 weight decay: grad + weightDecay·p; or, `decoupled` (AdamW-style), the
+    /// gradient itself after shrinking p by lr·weightDecay in place.
+    public func decayedGradient(_ grad: Tensor, of p: Tensor, weightDecay: Float, decoupled: Bool = false) -> Tensor {
+        guard weightDecay != 0 else { return grad }
+        if decoupled {
+            p.mul_(1 - lr * weightDecay)
+            return grad
+        }
+        return grad + p * weightDecay
+    }
+
+    /// Adam's two moments, "exp_avg" m = β1·m + (1-β1)·g and "exp_avg_sq" v = β2·v + (1-β2)·g², updated
+    /// in place and returned (for the composed Adam variants; Adam itself runs one fused kernel).
+    public func updateMoments(_ g: Tensor, of p: Tensor, in state: inout [String: Tensor],
+                              betas: (Float, Float)) -> (expAvg: Tensor, expAvgSq: Tensor) {
+        let expAvg = buffer("exp_avg", like: p, in: &state)
+        let expAvgSq = buffer("exp_avg_sq", like: p, in: &state)
+        expAvg.mul_(betas.0).add_(g * (1 - betas.0))
+        expAvgSq.mul_(betas.1).add_(g * g * (1 - betas.1))
+        return (expAvg, expAvgSq)
     }
 
     /// Everything needed to resume: "state.<index>.<name>" for each parameter's state (copies) and

@@ -21,15 +21,12 @@ public final class RMSprop: Optimizer {
 
     public override func update(_ p: Tensor, grad: Tensor, state: inout [String: Tensor]) {
         _ = incrementStep(&state)
-        var g = grad
-        if weightDecay != 0 { g = g + p * weightDecay }
-        let squareAvg = state["square_avg"] ?? Tensor.zeros(like: p)
-        state["square_avg"] = squareAvg
+        let g = decayedGradient(grad, of: p, weightDecay: weightDecay)
+        let squareAvg = buffer("square_avg", like: p, in: &state)
         squareAvg.mul_(alpha).add_(g * g * (1 - alpha))
         var avg: Tensor
         if centered {
-            let gradAvg = state["grad_avg"] ?? Tensor.zeros(like: p)
-            state["grad_avg"] = gradAvg
+            let gradAvg = buffer("grad_avg", like: p, in: &state)
             gradAvg.add_((g - gradAvg) * (1 - alpha))
             avg = (squareAvg - gradAvg * gradAvg).sqrt()
         } else {
@@ -37,10 +34,9 @@ public final class RMSprop: Optimizer {
         }
         avg = avg + eps
         if momentum > 0 {
-            let buffer = state["momentum_buffer"] ?? Tensor.zeros(like: p)
-            state["momentum_buffer"] = buffer
-            buffer.mul_(momentum).add_(g / avg)
-            p.add_(buffer, alpha: -lr)
+            let momentumBuffer = buffer("momentum_buffer", like: p, in: &state)
+            momentumBuffer.mul_(momentum).add_(g / avg)
+            p.add_(momentumBuffer, alpha: -lr)
         } else {
             p.add_(g / avg, alpha: -lr)
         }

@@ -58,6 +58,16 @@ import Testing
         #expect(accuracy > 80 && accuracy <= 100, "accuracy \(accuracy) after one epoch on 3,000 images")
     }
 
+    @Test func adadeltaTrainsWithPyTorchsDefaultRate() throws {
+        // PyTorch's MNIST example trains with Adadelta at lr 1.0, its default; ember's other default is 1e-3.
+        let json = try Self.run(["train", "--optimizer", "adadelta"] + Self.quick).json
+        #expect(json["optimizer"] as? String == "adadelta" && json["lr"] as? Double == 1.0)
+        let accuracy = try #require(json["final_test_accuracy"] as? Double)
+        #expect(accuracy > 80, "accuracy \(accuracy) after one epoch of Adadelta on 3,000 images")
+        let adam = try #require(try Self.run(["train"] + Self.quick).json["lr"] as? Double)
+        #expect(abs(adam - 1e-3) < 1e-9, "Adam's default rate: \(adam)")
+    }
+
     @Test func sameSeedGivesIdenticalRuns() throws {
         let first = try Self.run(["train", "--seed", "7", "--threads", "1"] + Self.quick).json
         let second = try Self.run(["train", "--seed", "7", "--threads", "1"] + Self.quick).json

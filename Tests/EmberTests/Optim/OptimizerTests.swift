@@ -37,6 +37,16 @@ struct OptimizerTests {
         case "adagrad": return Adagrad(params, lr: 0.1)
         case "adagrad_decay":
             return Adagrad(params, lr: 0.1, lrDecay: 0.01, weightDecay: 0.05, initialAccumulatorValue: 0.1)
+        case "adadelta": return Adadelta(params)
+        case "adadelta_wd": return Adadelta(params, lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.05)
+        case "adamax": return Adamax(params, lr: 0.05)
+        case "adamax_wd": return Adamax(params, lr: 0.05, betas: (0.8, 0.99), weightDecay: 0.1)
+        case "nadam": return NAdam(params, lr: 0.05)
+        case "nadam_decoupled":
+            return NAdam(params, lr: 0.05, betas: (0.8, 0.99), weightDecay: 0.1, momentumDecay: 0.01, decoupledWeightDecay: true)
+        case "radam": return RAdam(params, lr: 0.05)
+        case "radam_wd_rectified": return RAdam(params, lr: 0.05, betas: (0.8, 0.9), weightDecay: 0.1)
+        case "radam_decoupled": return RAdam(params, lr: 0.05, betas: (0.9, 0.9), weightDecay: 0.1, decoupledWeightDecay: true)
         default: fatalError("unknown optimizer \(name)")
         }
     }
@@ -49,7 +59,8 @@ struct OptimizerTests {
     }
 
     static let names = ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_wd_amsgrad", "adamw", "adamw_amsgrad",
-                        "rmsprop", "rmsprop_centered_momentum", "adagrad", "adagrad_decay"]
+                        "rmsprop", "rmsprop_centered_momentum", "adagrad", "adagrad_decay", "adadelta", "adadelta_wd",
+                        "adamax", "adamax_wd", "nadam", "nadam_decoupled", "radam", "radam_wd_rectified", "radam_decoupled"]
 
     @Test(arguments: names)
     func trajectoryMatchesTorch(name: String) {

@@ -27,6 +27,14 @@ struct SchedulerTests {
             ("linear", { LinearLR($0, startFactor: 0.25, totalIters: 4) }),
             ("multistep", { MultiStepLR($0, milestones: [5, 2, 6], gamma: 0.5) }),
             ("lambda", { LambdaLR($0) { e in 1 / 8 * min(1 / Double(e + 1).squareRoot(), Double(e + 1) / 8) } }),
+            ("warm_restarts", { CosineAnnealingWarmRestarts($0, t0: 3, tMult: 2, etaMin: 0.01) }),
+            ("warm_restarts_flat", { CosineAnnealingWarmRestarts($0, t0: 4) }),
+            ("constant", { ConstantLR($0, factor: 0.25, totalIters: 3) }),
+            ("polynomial", { PolynomialLR($0, totalIters: 6, power: 2) }),
+            ("sequential", { o in SequentialLR(o, schedulers: [LinearLR(o, startFactor: 0.1, totalIters: 3),
+                                                               CosineAnnealingLR(o, tMax: 6, etaMin: 0.005)], milestones: [4]) }),
+            ("sequential3", { o in SequentialLR(o, schedulers: [ConstantLR(o, factor: 0.5, totalIters: 2), ExponentialLR(o, gamma: 0.8),
+                                                                StepLR(o, stepSize: 2)], milestones: [2, 5]) }),
         ]
         for (name, make) in cases {
             let expected = floats(fixture[name])
@@ -34,6 +42,49 @@ struct SchedulerTests {
         }
         let warm = sequence({ linearWarmup($0, steps: 4, startFactor: 0.25) }, epochs: 8)
         expectClose(warm, floats(fixture["linear"]), atol: 1e-7, rtol: 1e-5, "warm-up")
+    }
+
+    @Test func oneCycleMatchesTorchWithItsMomentum() {
+        let cases: [(String, Optimizer, (Optimizer) -> OneCycleLR)] = [
+            ("one_cycle", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
+             { OneCycleLR($0, maxLR: 0.5, totalSteps: 20) }),
+            ("one_cycle_adam_linear", Adam([Tensor.zeros([1], requiresGrad: true)], lr: 1e-3),
+             { OneCycleLR($0, maxLR: 0.01, totalSteps: 15, pctStart: 0.4, annealStrategy: .linear, divFactor: 10) }),
+            ("one_cycle_three_phase", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
+             { OneCycleLR($0, maxLR: 1.0, totalSteps: 16, baseMomentum: 0.8, maxMomentum: 0.9, threePhase: true) }),
+        ]
+        for (name, optimizer, make) in cases {
+            let expected = object(fixture[name])
+            let scheduler = make(optimizer)
+            let key = optimizer is Adam ? "beta1" : "momentum"
+            var lrs = [optimizer.lr], momenta = [optimizer.hyperparameters[key]!]
+            for _ in 0..<(floats(expected["lr"]).count - 1) {
+                optimizer.step()
+                scheduler.step()
+                lrs.append(optimizer.lr)
+                momenta.append(optimizer.hyperparameters[key]!)
+            }
+            expectClose(lrs, floats(expected["lr"]), atol: 1e-7, rtol: 1e-5, "\(name) lr")
+            expectClose(momenta, floats(expected["momentum"]), atol: 1e-6, rtol: 1e-5, "\(name) momentum")
+        }
+    }
+
+    @Test func schedulersMadeLaterCountFromTheInitialRate() {
+        // PyTorch's initial_lr: a second scheduler does not take the first one's epoch-0 rate as its base.
+        let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+        _ = LinearLR(optimizer, startFactor: 0.1, totalIters: 3)
+        #expect(abs(optimizer.lr - 0.01) < 1e-7)
+        let cosine = CosineAnnealingLR(optimizer, tMax: 5)
+        #expect(cosine.baseLR == 0.1 && optimizer.initialLR == 0.1)
+    }
+
+    @Test func oneCycleWithoutMomentumToCycleStops() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = OneCycleLR(Adagrad([Tensor.zeros([1], requiresGrad: true)]), maxLR: 0.1, totalSteps: 10)
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("Adagrad has no momentum or beta1 to cycle; pass cycleMomentum: false"), "\(text)")
+        }
     }
 
     @Test func reduceOnPlateauMatchesTorch() {
