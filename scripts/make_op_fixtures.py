@@ -256,6 +256,30 @@ case("unsqueeze_squeeze", "unsqueezeSqueeze", [([3, 4], "normal", "s")], lambda 
 case("expand", "expand", [([3, 1], "normal", "c")], lambda x: x.expand(2, 3, 4), {"shape": [2, 3, 4]})
 case("select", "select", [([3, 4], "normal", "c")], lambda x: x[1][:3] + x[:, 2], {})
 
+# Sorting, rearranging, logsumexp and norms (appended: the cases above keep their random values).
+case("sort_dim1", "sort", [([3, 5], "distinct", "t")], lambda x: tuple(torch.sort(x, 1)), {"dim": 1, "descending": False})
+case("sort_dim0_desc", "sort", [([4, 2, 3], "distinct", "s")], lambda x: tuple(torch.sort(x, 0, descending=True)),
+     {"dim": 0, "descending": True})
+case("topk_last", "topk", [([3, 6], "distinct", "c")], lambda x: tuple(torch.topk(x, 3)), {"k": 3, "dim": -1, "largest": True})
+case("topk_smallest_dim0", "topk", [([5, 3], "distinct", "t")], lambda x: tuple(torch.topk(x, 2, dim=0, largest=False)),
+     {"k": 2, "dim": 0, "largest": False})
+case("flip_01", "flip", [([2, 3, 4], "normal", "t")], lambda x: torch.flip(x, (0, 2)), {"dims": [0, 2]})
+case("repeat", "repeat", [([2, 3], "normal", "s")], lambda x: x.repeat(2, 1, 3), {"counts": [2, 1, 3]})
+case("tril", "tril", [([2, 3, 4], "normal", "c")], lambda x: torch.tril(x), {"diagonal": 0})
+case("triu_1", "triu", [([4, 3], "normal", "t")], lambda x: torch.triu(x, 1), {"diagonal": 1})
+case("tril_m1", "tril", [([3, 5], "normal", "c")], lambda x: torch.tril(x, -1), {"diagonal": -1})
+case("logsumexp_dim1", "logsumexp", [([3, 5], "normal", "t")], lambda x: torch.logsumexp(x * 4, 1),
+     {"dim": 1, "keepdim": False, "prescale": 4.0})
+case("logsumexp_dim0_keep", "logsumexp", [([3, 4], "normal", "s")], lambda x: torch.logsumexp(x, 0, keepdim=True),
+     {"dim": 0, "keepdim": True, "prescale": 1.0})
+case("norm2_all", "norm", [([3, 4], "normal", "t")], lambda x: torch.linalg.vector_norm(x), {"p": 2.0})
+case("norm2_dim1_keep", "norm", [([3, 4], "normal", "c")], lambda x: torch.linalg.vector_norm(x, 2, dim=1, keepdim=True),
+     {"p": 2.0, "dim": 1, "keepdim": True})
+case("norm1_dim0", "norm", [([3, 4], "distinct", "s")], lambda x: torch.linalg.vector_norm(x, 1, dim=0), {"p": 1.0, "dim": 0})
+case("norm3_dim1", "norm", [([3, 4], "normal", "c")], lambda x: torch.linalg.vector_norm(x, 3, dim=1), {"p": 3.0, "dim": 1})
+case("norm_inf_dim1", "norm", [([3, 4], "distinct", "t")], lambda x: torch.linalg.vector_norm(x, float("inf"), dim=1),
+     {"p": "inf", "dim": 1})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

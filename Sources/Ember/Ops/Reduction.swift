@@ -140,3 +140,42 @@ extension Tensor {
         return makeView(shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
     }
 }
+
+extension Tensor {
+    /// log(Σ exp(x)) along `dim`, computed stably (the row's maximum taken out first), like
+    /// `torch.logsumexp`. Rows of −∞ give −∞; the gradient is the softmax.
+    public func logsumexp(dim: Int, keepdim: Bool = false) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "logsumexp") }
+        // The shift is a constant for the gradient; clamped so that infinite rows do not give ∞ − ∞.
+        let shift = noGrad { max(dim: d, keepdim: true).values.clamp(min: -.greatestFiniteMagnitude, max: .greatestFiniteMagnitude) }
+        let out = (self - shift).exp().sum(dim: d, keepdim: true).log() + shift
+        return keepdim ? out : out.squeeze(d)
+    }
+
+    /// The p-norm of all elements (`dim` nil) or along `dim`, like `torch.linalg.vector_norm`:
+    /// (Σ|x|ᵖ)^(1/p), with p = .infinity the largest |x|. Where the 2-norm is 0 its gradient is 0,
+    /// as in PyTorch.
+    public func norm(p: Float = 2, dim: Int? = nil, keepdim: Bool = false) -> Tensor {
+        guard p > 0 else { shapeFailure(ShapeError("norm: p must be positive, got \(p)")) }
+        let dim = dim.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "norm") } }
+        let magnitude = abs()
+        func reduceSum(_ t: Tensor) -> Tensor { dim.map { t.sum(dim: $0, keepdim: keepdim) } ?? t.sum() }
+        switch p {
+        case .infinity:
+            return dim.map { magnitude.max(dim: $0, keepdim: keepdim).values } ?? magnitude.max()
+        case 1:
+            return reduceSum(magnitude)
+        case 2:
+            let squares = reduceSum(square())
+            let norm = noGrad { squares.sqrt() }
+            // d‖x‖/dx = x/‖x‖, taken as 0 where ‖x‖ = 0 (x is 0 there too).
+            let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
+            return norm.recording("norm", inputs: [self]) { g in
+                let spread = dim == nil || keepdim ? g / denominator : (g / denominator).unsqueeze(dim!)
+                return [self.detach() * spread]
+            }
+        default:
+            return reduceSum(magnitude.pow(p)).pow(1 / p)
+        }
+    }
+}

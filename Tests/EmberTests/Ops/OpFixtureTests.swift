@@ -197,6 +197,16 @@ struct OpFixtureTests {
         case "unsqueezeSqueeze": return (x[0].unsqueeze(1).squeeze(1) * x[0].unsqueeze(0)[0], nil)
         case "expand": return (x[0].expand(ints("shape")), nil)
         case "select": return (x[0][1].slice(0, end: 3) + x[0].select(1, 2), nil)
+        case "sort": let r = x[0].sort(dim: int("dim"), descending: bool("descending")); return (r.values, r.indices)
+        case "topk": let r = x[0].topk(int("k"), dim: int("dim"), largest: bool("largest")); return (r.values, r.indices)
+        case "flip": return (x[0].flip(ints("dims")), nil)
+        case "repeat": return (x[0].repeat(ints("counts")), nil)
+        case "tril": return (x[0].tril(diagonal: int("diagonal")), nil)
+        case "triu": return (x[0].triu(diagonal: int("diagonal")), nil)
+        case "logsumexp": return ((x[0] * float("prescale")).logsumexp(dim: int("dim"), keepdim: bool("keepdim")), nil)
+        case "norm":
+            let p: Float = args["p"] as? String == "inf" ? .infinity : float("p")
+            return (x[0].norm(p: p, dim: args["dim"] == nil ? nil : int("dim"), keepdim: args["keepdim"] == nil ? false : bool("keepdim")), nil)
         case let op: fatalError("OpFixtureTests: no Ember op for fixture op \(op)")
         }
     }
