@@ -26,7 +26,7 @@ public func dropout(_ x: Tensor, p: Float = 0.5, training: Bool = true, generato
     return x * Tensor.dropoutMask(x.shape, p: p, generator: generator, device: x.device)
 }
 
-private func checkSameShape(_ input: Tensor, _ target: Tensor, _ name: String) {
+func checkSameShape(_ input: Tensor, _ target: Tensor, _ name: String) {
     guard input.shape == target.shape else {
         shapeFailure(ShapeError("\(name): input of shape \(input.shape) and target of shape \(target.shape) must have the same shape"))
     }
@@ -52,6 +52,35 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Float = 1, reduc
     let a = d.abs()
     let loss = `where`(a.lt(delta), d * d * 0.5, (a - 0.5 * delta) * delta)
     return reduction.apply(loss)
+}
+
+/// Huber's loss scaled to slope 1: 0.5·d²/beta where |d| < beta, |d| − 0.5·beta elsewhere, like
+/// `F.smooth_l1_loss` (beta 0 is the L1 loss).
+public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Float = 1, reduction: Reduction = .mean) -> Tensor {
+    precondition(beta >= 0, "Ember: smoothL1Loss: beta must be non-negative, got \(beta)")
+    if beta == 0 { return l1Loss(input, target, reduction: reduction) }
+    return huberLoss(input, target, delta: beta, reduction: reduction) / beta
+}
+
+/// How `klDiv` reduces: like `Reduction`, plus `.batchMean`, the sum over the batch size (dim 0),
+/// which is the KL divergence per sample (PyTorch's `reduction="batchmean"`).
+public enum KLDivReduction: Sendable { case mean, batchMean, sum, none }
+
+/// The Kullback–Leibler divergence of `target` from the distribution whose log-probabilities are
+/// `input`: target·(log target − input), with 0 where target is 0, like `F.kl_div`. With `logTarget`
+/// the target holds log-probabilities too. Knowledge distillation uses it with `.batchMean`.
+public func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLDivReduction = .mean, logTarget: Bool = false) -> Tensor {
+    checkSameShape(input, target, "klDiv")
+    let loss = logTarget
+        ? target.exp() * (target - input)
+        // xlogy: 0·log 0 counts as 0.
+        : target * (target.maskedFill(target.le(0), 1).log() - input)
+    switch reduction {
+    case .mean: return loss.mean()
+    case .batchMean: return loss.sum() / Float(input.rank == 0 ? 1 : input.shape[0])
+    case .sum: return loss.sum()
+    case .none: return loss
+    }
 }
 
 /// Binary cross-entropy of probabilities: -w·(y·log x + (1-y)·log(1-x)), logs clamped at -100 like PyTorch.

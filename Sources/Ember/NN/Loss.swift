@@ -57,6 +57,32 @@ public final class HuberLoss: Loss {
 
 /// Cross-entropy of logits against int64 class indices (or class probabilities), like
 /// `torch.nn.CrossEntropyLoss`; see `crossEntropy` for the formulas.
+/// `smoothL1Loss` as a module, like `torch.nn.SmoothL1Loss`.
+public final class SmoothL1Loss: Loss {
+    public let beta: Float
+    public init(beta: Float = 1, reduction: Reduction = .mean) {
+        self.beta = beta
+        super.init(reduction: reduction)
+    }
+    public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
+        smoothL1Loss(input, target, beta: beta, reduction: reduction)
+    }
+}
+
+/// `klDiv` as a module, like `torch.nn.KLDivLoss`: the input holds log-probabilities
+/// (`logSoftmax`), the target probabilities (or log-probabilities with `logTarget`).
+public final class KLDivLoss: Loss {
+    public let klReduction: KLDivReduction, logTarget: Bool
+    public init(reduction: KLDivReduction = .mean, logTarget: Bool = false) {
+        klReduction = reduction
+        self.logTarget = logTarget
+        super.init(reduction: .mean)
+    }
+    public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
+        klDiv(input, target, reduction: klReduction, logTarget: logTarget)
+    }
+}
+
 public final class CrossEntropyLoss: Loss {
     /// Per-class weights [C], or nil.
     public let weight: Tensor?

@@ -1,0 +1,79 @@
+/// Similarities and distances between embeddings, like `torch.nn.functional`'s: `normalize`,
+/// `cosineSimilarity`, `pairwiseDistance`, and the losses built on them.
+
+/// `x` divided by its p-norm along `dim` (at least `eps`), like `F.normalize`: unit vectors for
+/// embeddings and contrastive losses.
+public func normalize(_ x: Tensor, p: Float = 2, dim: Int = 1, eps: Float = 1e-12) -> Tensor {
+    x / x.norm(p: p, dim: dim, keepdim: true).clamp(min: eps)
+}
+
+/// The cosine of the angle between `x1` and `x2` along `dim` (broadcast), like `F.cosine_similarity`:
+/// each vector is divided by its norm (at least `eps`) first, as PyTorch does.
+public func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Float = 1e-8) -> Tensor {
+    (normalize(x1, dim: dim, eps: eps) * normalize(x2, dim: dim, eps: eps)).sum(dim: dim)
+}
+
+/// ‖x1 − x2 + eps‖ₚ along the last dim, like `F.pairwise_distance`.
+public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Float = 2, eps: Float = 1e-6, keepdim: Bool = false) -> Tensor {
+    (x1 - x2 + eps).norm(p: p, dim: -1, keepdim: keepdim)
+}
+
+/// For pairs (x1, x2) labelled y = 1 (similar) or −1 (dissimilar): 1 − cos(x1, x2) for similar pairs,
+/// max(0, cos(x1, x2) − margin) for dissimilar ones (other labels count 0), like `F.cosine_embedding_loss`
+/// (which adds 1e-12 to each squared norm).
+public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Float = 0,
+                                reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(x1, x2, "cosineEmbeddingLoss")
+    let squares = (x1.square().sum(dim: -1) + 1e-12) * (x2.square().sum(dim: -1) + 1e-12)
+    let cosine = (x1 * x2).sum(dim: -1) / squares.sqrt()
+    let target = y.to(.float32)
+    return reduction.apply(target.eq(1) * (1 - cosine) + target.eq(-1) * (cosine - margin).relu())
+}
+
+/// max(0, −y·(x1 − x2) + margin): ranks x1 above x2 where y = 1 and below where y = −1, like
+/// `F.margin_ranking_loss`.
+public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Float = 0,
+                              reduction: Reduction = .mean) -> Tensor {
+    reduction.apply((-y.to(.float32) * (x1 - x2) + margin).relu())
+}
+
+/// max(d(a, p) − d(a, n) + margin, 0) with d the pairwise p-norm distance: pulls each anchor towards
+/// its positive and away from its negative, like `F.triplet_margin_loss`. `swap` uses the
+/// positive–negative distance when it is the smaller.
+public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: Float = 1, p: Float = 2,
+                              eps: Float = 1e-6, swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
+    let toPositive = pairwiseDistance(anchor, positive, p: p, eps: eps)
+    var toNegative = pairwiseDistance(anchor, negative, p: p, eps: eps)
+    if swap { toNegative = toNegative.minimum(pairwiseDistance(positive, negative, p: p, eps: eps)) }
+    return reduction.apply((toPositive - toNegative + margin).relu())
+}
+
+/// `cosineEmbeddingLoss` as a module: `CosineEmbeddingLoss(margin: 0.5)(x1, x2, y)`.
+public final class CosineEmbeddingLoss {
+    public let margin: Float, reduction: Reduction
+    public init(margin: Float = 0, reduction: Reduction = .mean) { (self.margin, self.reduction) = (margin, reduction) }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor, _ y: Tensor) -> Tensor {
+        cosineEmbeddingLoss(x1, x2, y, margin: margin, reduction: reduction)
+    }
+}
+
+/// `marginRankingLoss` as a module: `MarginRankingLoss(margin: 1)(x1, x2, y)`.
+public final class MarginRankingLoss {
+    public let margin: Float, reduction: Reduction
+    public init(margin: Float = 0, reduction: Reduction = .mean) { (self.margin, self.reduction) = (margin, reduction) }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor, _ y: Tensor) -> Tensor {
+        marginRankingLoss(x1, x2, y, margin: margin, reduction: reduction)
+    }
+}
+
+/// `tripletMarginLoss` as a module: `TripletMarginLoss(margin: 1)(anchor, positive, negative)`.
+public final class TripletMarginLoss {
+    public let margin: Float, p: Float, eps: Float, swap: Bool, reduction: Reduction
+    public init(margin: Float = 1, p: Float = 2, eps: Float = 1e-6, swap: Bool = false, reduction: Reduction = .mean) {
+        (self.margin, self.p, self.eps, self.swap, self.reduction) = (margin, p, eps, swap, reduction)
+    }
+    public func callAsFunction(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor) -> Tensor {
+        tripletMarginLoss(anchor: anchor, positive: positive, negative: negative, margin: margin, p: p, eps: eps,
+                          swap: swap, reduction: reduction)
+    }
+}
