@@ -69,6 +69,21 @@ open class ConvTranspose2d: Module {
         return x.rank == 3 ? out.squeeze(0) : out
     }
 
+    /// The output at a chosen size (H_out, W_out), like PyTorch's `forward(input, output_size)`: a stride-2
+    /// layer can give back either of the two sizes a stride-2 convolution maps to one input size, so
+    /// the output padding is chosen to reach `outputSize` (it must be within `stride − 1` of the smallest).
+    public func callAsFunction(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
+        guard x.rank == 4 || x.rank == 3 else { return forward(x) }   // forward names the bad shape
+        let padding = transposedOutputPadding(input: Array(x.shape.suffix(2)), requested: [outputSize.0, outputSize.1],
+                                              kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
+                                              padding: [self.padding.0, self.padding.1], dilation: [dilation.0, dilation.1],
+                                              op: "ConvTranspose2d")
+        let batched = x.rank == 3 ? x.unsqueeze(0) : x
+        let out = convTranspose2d(batched, weight: weight, bias: bias, stride: stride, padding: self.padding,
+                                  outputPadding: (padding[0], padding[1]), groups: groups, dilation: dilation)
+        return x.rank == 3 ? out.squeeze(0) : out
+    }
+
     /// PyTorch's repr: `32, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1)`.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
@@ -138,5 +153,20 @@ open class ConvTranspose1d: Module {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize], stride: [stride],
                                padding: .explicit(padding, padding), dilation: [dilation],
                                outputPadding: [outputPadding], groups: groups, hasBias: bias != nil)
+    }
+}
+
+/// The output padding that makes a transposed convolution of an input of spatial size `input` come
+/// out at `requested`, as PyTorch's `_output_padding` finds it; stops, naming the valid range, when no
+/// padding does.
+func transposedOutputPadding(input: [Int], requested: [Int], kernel: [Int], stride: [Int], padding: [Int],
+                             dilation: [Int], op: String) -> [Int] {
+    input.indices.map { d in
+        let smallest = (input[d] - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel[d] - 1) + 1
+        guard requested[d] >= smallest && requested[d] <= smallest + stride[d] - 1 else {
+            shapeFailure(ShapeError("\(op): requested an output size of \(requested), but valid sizes in dim \(d) range "
+                + "from \(smallest) to \(smallest + stride[d] - 1) (for an input of spatial size \(input))"))
+        }
+        return requested[d] - smallest
     }
 }

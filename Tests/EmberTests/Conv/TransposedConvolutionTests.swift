@@ -129,10 +129,47 @@ import Testing
         ConvLayerTests.stderrContains(result, "outputPadding (2, 0) must be smaller than the stride (2, 2) or the dilation (1, 1)")
     }
 
+    @Test func oneDimensionalChannelMismatchSpeaksOneDimensional() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = convTranspose1d(Tensor.zeros([1, 3, 5]), weight: Tensor.zeros([4, 2, 3]))
+        }
+        ConvLayerTests.stderrContains(result, "convTranspose1d: weight [4, 2, 3] expects 4 input channels (its dim 0), but the input [1, 3, 5] has 3")
+    }
+
+    @Test func inputWithoutPixelsStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = convTranspose2d(Tensor.zeros([1, 3, 0, 4]), weight: Tensor.zeros([3, 2, 3, 3]), stride: (2, 1),
+                                outputPadding: (1, 0))
+        }
+        ConvLayerTests.stderrContains(result, "the input [1, 3, 0, 4] has no pixels")
+    }
+
     @Test func paddingThatCropsEverythingStops() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = convTranspose2d(Tensor.zeros([1, 1, 2, 2]), weight: Tensor.zeros([1, 1, 1, 1]), padding: (1, 1))
         }
         ConvLayerTests.stderrContains(result, "padding (1, 1) crops the whole output")
+    }
+}
+
+/// Choosing the output size, as PyTorch's `forward(input, output_size)` does.
+@Suite struct TransposedConvolutionOutputSizeTests {
+    @Test func outputSizePicksTheOutputPadding() {
+        manualSeed(2)
+        // Conv2d(stride 2, padding 1, kernel 3) maps both 13 and 14 to 7; the transposed layer reaches either.
+        let layer = ConvTranspose2d(4, 2, kernelSize: 3, stride: 2, padding: 1)
+        let x = Tensor.randn([1, 4, 7, 7])
+        #expect(layer(x, outputSize: (13, 14)).shape == [1, 2, 13, 14])
+        let padded = convTranspose2d(x, weight: layer.weight, bias: layer.bias, stride: (2, 2), padding: (1, 1),
+                                     outputPadding: (0, 1))
+        expectClose(layer(x, outputSize: (13, 14)).toArray(), padded.toArray(), "outputSize = outputPadding (0, 1)")
+        #expect(layer(x.select(0, 0), outputSize: (14, 13)).shape == [2, 14, 13])
+    }
+
+    @Test func anUnreachableOutputSizeNamesTheRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d(4, 2, kernelSize: 3, stride: 2, padding: 1)(Tensor.zeros([1, 4, 7, 7]), outputSize: (15, 13))
+        }
+        ConvLayerTests.stderrContains(result, "requested an output size of [15, 13], but valid sizes in dim 0 range from 13 to 14")
     }
 }
