@@ -33,6 +33,8 @@ final class GraphedTrainingStep {
             eagerReason = "CUDA graphs need a GPU"
         } else if !enabled {
             eagerReason = "disabled by --no-cuda-graph"
+        } else if !optimizer.isGraphCapturable {
+            eagerReason = "\(type(of: optimizer)) computes per-step factors on the host, which a replayed graph would repeat"
         } else {
             do { graph = try CUDAGraph(device: device) } catch { eagerReason = "\(error)" }
         }

@@ -24,6 +24,7 @@ public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Float = 2, eps: Floa
 public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Float = 0,
                                 reduction: Reduction = .mean) -> Tensor {
     checkSameShape(x1, x2, "cosineEmbeddingLoss")
+    checkLabels(y, for: Array(x1.shape.dropLast()), "cosineEmbeddingLoss")
     let squares = (x1.square().sum(dim: -1) + 1e-12) * (x2.square().sum(dim: -1) + 1e-12)
     let cosine = (x1 * x2).sum(dim: -1) / squares.sqrt()
     let target = y.to(.float32)
@@ -34,7 +35,16 @@ public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin:
 /// `F.margin_ranking_loss`.
 public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Float = 0,
                               reduction: Reduction = .mean) -> Tensor {
-    reduction.apply((-y.to(.float32) * (x1 - x2) + margin).relu())
+    checkSameShape(x1, x2, "marginRankingLoss")
+    checkLabels(y, for: x1.shape, "marginRankingLoss")
+    return reduction.apply((-y.to(.float32) * (x1 - x2) + margin).relu())
+}
+
+/// Stops unless the labels `y` have exactly `shape` (no silent broadcasting of [N, 1] against [N]).
+private func checkLabels(_ y: Tensor, for shape: [Int], _ name: String) {
+    guard y.shape == shape else {
+        shapeFailure(ShapeError("\(name): the labels y have shape \(y.shape), expected \(shape) (one ±1 per pair)"))
+    }
 }
 
 /// max(d(a, p) − d(a, n) + margin, 0) with d the pairwise p-norm distance: pulls each anchor towards
@@ -42,6 +52,8 @@ public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: F
 /// positive–negative distance when it is the smaller.
 public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: Float = 1, p: Float = 2,
                               eps: Float = 1e-6, swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(anchor, positive, "tripletMarginLoss")
+    checkSameShape(anchor, negative, "tripletMarginLoss")
     let toPositive = pairwiseDistance(anchor, positive, p: p, eps: eps)
     var toNegative = pairwiseDistance(anchor, negative, p: p, eps: eps)
     if swap { toNegative = toNegative.minimum(pairwiseDistance(positive, negative, p: p, eps: eps)) }

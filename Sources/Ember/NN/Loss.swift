@@ -55,8 +55,6 @@ public final class HuberLoss: Loss {
     }
 }
 
-/// Cross-entropy of logits against int64 class indices (or class probabilities), like
-/// `torch.nn.CrossEntropyLoss`; see `crossEntropy` for the formulas.
 /// `smoothL1Loss` as a module, like `torch.nn.SmoothL1Loss`.
 public final class SmoothL1Loss: Loss {
     public let beta: Float
@@ -71,18 +69,23 @@ public final class SmoothL1Loss: Loss {
 
 /// `klDiv` as a module, like `torch.nn.KLDivLoss`: the input holds log-probabilities
 /// (`logSoftmax`), the target probabilities (or log-probabilities with `logTarget`).
+/// `KLDivLoss(reduction: .batchMean)` sets `batchMean`, which takes precedence over `reduction`.
 public final class KLDivLoss: Loss {
-    public let klReduction: KLDivReduction, logTarget: Bool
+    public var batchMean: Bool
+    public let logTarget: Bool
     public init(reduction: KLDivReduction = .mean, logTarget: Bool = false) {
-        klReduction = reduction
+        batchMean = reduction == .batchMean
         self.logTarget = logTarget
-        super.init(reduction: .mean)
+        super.init(reduction: reduction == .sum ? .sum : reduction == .none ? .none : .mean)
     }
     public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
-        klDiv(input, target, reduction: klReduction, logTarget: logTarget)
+        let kl: KLDivReduction = batchMean ? .batchMean : reduction == .sum ? .sum : reduction == .none ? .none : .mean
+        return klDiv(input, target, reduction: kl, logTarget: logTarget)
     }
 }
 
+/// Cross-entropy of logits against int64 class indices (or class probabilities), like
+/// `torch.nn.CrossEntropyLoss`; see `crossEntropy` for the formulas.
 public final class CrossEntropyLoss: Loss {
     /// Per-class weights [C], or nil.
     public let weight: Tensor?

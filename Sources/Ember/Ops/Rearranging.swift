@@ -4,12 +4,15 @@ extension Tensor {
     /// The entries of each of `dims` in reverse order, like `torch.flip` (a copy: Ember's views have no
     /// negative strides).
     public func flip(_ dims: [Int]) -> Tensor {
-        var out = self
-        for dim in Set(dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "flip") } })
-        where rank > 0 && shape[dim] > 1 {
-            out = out.indexSelect(dim: dim, indices: Tensor(Array((0..<shape[dim]).reversed()), device: device))
+        let normalized = dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "flip") } }
+        guard Set(normalized).count == normalized.count else {
+            shapeFailure(ShapeError("flip: dims \(dims) name a dim more than once (tensor of rank \(rank))"))
         }
-        return out
+        var out: Tensor?
+        for dim in normalized where shape[dim] > 1 {
+            out = (out ?? self).indexSelect(dim: dim, indices: Tensor(Array((0..<shape[dim]).reversed()), device: device))
+        }
+        return out ?? clone()   // a new tensor even when no dim has two entries to swap, as PyTorch returns
     }
 
     public func flip(_ dims: Int...) -> Tensor { flip(dims) }
@@ -41,10 +44,10 @@ extension Tensor {
     private func triangle(keepBelow: Bool, diagonal: Int, op: String) -> Tensor {
         guard rank >= 2 else { shapeFailure(ShapeError("\(op): needs a tensor with at least 2 dims, got shape \(shape)")) }
         let (rows, columns) = (shape[rank - 2], shape[rank - 1])
-        // 1 where the entry is cleared, broadcast over the leading dims.
-        let cleared = (0..<rows).flatMap { r in
-            (0..<columns).map { c -> Float in (keepBelow ? c - r > diagonal : c - r < diagonal) ? 1 : 0 }
-        }
-        return maskedFill(Tensor(cleared, shape: [rows, columns], device: device), 0)
+        // 1 where the entry is cleared (column − row past the diagonal), broadcast over the leading dims.
+        let offsets = Tensor.arange(0, Float(columns), device: device).unsqueeze(0)
+            - Tensor.arange(0, Float(rows), device: device).unsqueeze(1)
+        let cleared = keepBelow ? offsets.gt(Float(diagonal)) : offsets.lt(Float(diagonal))
+        return maskedFill(cleared, 0)
     }
 }

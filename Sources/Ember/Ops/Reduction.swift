@@ -146,6 +146,7 @@ extension Tensor {
     /// `torch.logsumexp`. Rows of −∞ give −∞; the gradient is the softmax.
     public func logsumexp(dim: Int, keepdim: Bool = false) -> Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "logsumexp") }
+        if rank == 0 { return clone() }
         // The shift is a constant for the gradient; clamped so that infinite rows do not give ∞ − ∞.
         let shift = noGrad { max(dim: d, keepdim: true).values.clamp(min: -.greatestFiniteMagnitude, max: .greatestFiniteMagnitude) }
         let out = (self - shift).exp().sum(dim: d, keepdim: true).log() + shift
@@ -157,7 +158,8 @@ extension Tensor {
     /// as in PyTorch.
     public func norm(p: Float = 2, dim: Int? = nil, keepdim: Bool = false) -> Tensor {
         guard p > 0 else { shapeFailure(ShapeError("norm: p must be positive, got \(p)")) }
-        let dim = dim.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "norm") } }
+        let normalized = dim.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "norm") } }
+        let dim = rank == 0 ? nil : normalized   // a scalar's norm along its one "dim" is its magnitude
         let magnitude = abs()
         func reduceSum(_ t: Tensor) -> Tensor { dim.map { t.sum(dim: $0, keepdim: keepdim) } ?? t.sum() }
         switch p {
@@ -166,8 +168,7 @@ extension Tensor {
         case 1:
             return reduceSum(magnitude)
         case 2:
-            let squares = reduceSum(square())
-            let norm = noGrad { squares.sqrt() }
+            let norm = noGrad { reduceSum(square()).sqrt() }
             // d‖x‖/dx = x/‖x‖, taken as 0 where ‖x‖ = 0 (x is 0 there too).
             let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
             return norm.recording("norm", inputs: [self]) { g in
@@ -175,7 +176,15 @@ extension Tensor {
                 return [self.detach() * spread]
             }
         default:
-            return reduceSum(magnitude.pow(p)).pow(1 / p)
+            let norm = noGrad { reduceSum(magnitude.pow(p)).pow(1 / p) }
+            // d‖x‖/dx = sign(x)·(|x|/‖x‖)^(p−1), taken as 0 where x is 0 (or the whole norm is).
+            let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
+            return norm.recording("norm", inputs: [self]) { g in
+                let spread = dim == nil || keepdim ? denominator : denominator.unsqueeze(dim!)
+                let direction = (magnitude.detach() / spread).pow(p - 1) * self.detach().sign()
+                let scale = dim == nil || keepdim ? g : g.unsqueeze(dim!)
+                return [(direction * scale).maskedFill(self.detach().eq(0), 0)]
+            }
         }
     }
 }

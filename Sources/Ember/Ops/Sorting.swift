@@ -66,16 +66,18 @@ extension Tensor {
 private func sortedRows<Value: Comparable>(_ values: [Value], length: Int, descending: Bool) -> [Int] {
     var order = [Int](repeating: 0, count: values.count)
     guard length > 0 else { return order }
+    var positions = [Int](repeating: 0, count: length)   // one buffer for every row
     values.withUnsafeBufferPointer { v in
         for row in 0..<(values.count / length) {
             let base = row * length
-            let sorted = (0..<length).sorted { i, j in
+            for i in 0..<length { positions[i] = i }
+            positions.sort { i, j in
                 let a = v[base + i], b = v[base + j]
                 let (aNaN, bNaN) = (a != a, b != b)
                 if aNaN || bNaN { return aNaN != bNaN ? (descending ? aNaN : bNaN) : i < j }
                 return a == b ? i < j : (descending ? a > b : a < b)
             }
-            for (position, index) in sorted.enumerated() { order[base + position] = index }
+            for (position, index) in positions.enumerated() { order[base + position] = index }
         }
     }
     return order

@@ -42,6 +42,9 @@ public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, st
             + "\(stride) or the dilation \(dilation) in each dim"))
     }
     let (n, inChannels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    guard height > 0, width > 0 else {
+        shapeFailure(ShapeError("convTranspose2d: the input \(x.shape) has no pixels; only the batch or the channels may be 0"))
+    }
     let (kh, kw) = (weight.shape[2], weight.shape[3])
     guard weight.shape[0] == inChannels, inChannels % groups == 0 else {
         shapeFailure(ShapeError("convTranspose2d: weight \(weight.shape) expects \(weight.shape[0]) input channels "
@@ -92,6 +95,10 @@ public func convTranspose1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, st
     guard x.rank == 3, weight.rank == 3 else {
         shapeFailure(ShapeError("convTranspose1d: expects a 3-D input [N, C_in, L] and a 3-D weight "
             + "[C_in, C_out/groups, k], got input \(x.shape) and weight \(weight.shape)"))
+    }
+    guard weight.shape[0] == x.shape[1] else {
+        shapeFailure(ShapeError("convTranspose1d: weight \(weight.shape) expects \(weight.shape[0]) input channels "
+            + "(its dim 0), but the input \(x.shape) has \(x.shape[1])"))
     }
     return convTranspose2d(x.unsqueeze(2), weight: weight.unsqueeze(2), bias: bias, stride: (1, stride),
                            padding: (0, padding), outputPadding: (0, outputPadding), groups: groups,

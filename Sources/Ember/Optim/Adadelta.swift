@@ -27,6 +27,9 @@ public final class Adadelta: Optimizer {
         p.add_(delta, alpha: -lr)
     }
 
+    /// Its update has no step-dependent factors.
+    public override var isGraphCapturable: Bool { true }
+
     public override var hyperparameters: [String: Float] {
         get { ["lr": lr, "rho": rho, "eps": eps, "weight_decay": weightDecay] }
         set {

@@ -26,6 +26,9 @@ public final class Adagrad: Optimizer {
         p.add_(g / (sum.sqrt() + eps), alpha: -clr)
     }
 
+    /// Its update has the step count only enters through lrDecay.
+    public override var isGraphCapturable: Bool { lrDecay == 0 }
+
     public override var hyperparameters: [String: Float] {
         get { ["lr": lr, "lr_decay": lrDecay, "weight_decay": weightDecay, "eps": eps] }
         set {

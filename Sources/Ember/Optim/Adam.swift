@@ -67,6 +67,9 @@ open class Adam: Optimizer {
                            maxExpAvgSq: amsgrad ? buffer("max_exp_avg_sq") : nil, step: step)
     }
 
+    /// Its step counts live on the parameters' device and its kernel reads them there.
+    open override var isGraphCapturable: Bool { true }
+
     open override var hyperparameters: [String: Float] {
         get { ["lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weightDecay] }
         set {

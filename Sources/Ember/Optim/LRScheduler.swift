@@ -131,7 +131,11 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
     }
     public override func lr(atEpoch epoch: Int) -> Double {
         var (current, length) = (epoch, t0)   // epochs into the current cycle, and its length
-        while current >= length { current -= length; length *= tMult }
+        if tMult == 1 {
+            current %= t0
+        } else {
+            while current >= length { current -= length; length *= tMult }   // cycles grow: few turns
+        }
         return etaMin + (Double(baseLR) - etaMin) * (1 + Foundation.cos(Double.pi * Double(current) / Double(length))) / 2
     }
 }

@@ -49,6 +49,11 @@ public final class OneCycleLR: LRScheduler {
         self.cycleMomentum = cycleMomentum
         self.baseMomentum = baseMomentum
         self.maxMomentum = maxMomentum
+        precondition(zip([0] + phases.map(\.endStep), phases.map(\.endStep)).allSatisfy { $0 < $1 },
+                     "Ember: OneCycleLR: pctStart \(pctStart) of \(totalSteps) steps leaves a phase without steps; "
+                        + "use more steps or another pctStart")
+        // Like PyTorch, the cycle's own starting rate is the optimizer's initial rate.
+        optimizer.initialLR = Float(initialLR)
         super.init(optimizer)
     }
 

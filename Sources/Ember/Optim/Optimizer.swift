@@ -57,6 +57,11 @@ open class Optimizer {
         fatalError("Ember: \(type(of: self)) does not override update(_:grad:state:)")
     }
 
+    /// Whether a step captured in a CUDA graph stays right when replayed: false (the default) when the
+    /// update uses numbers computed on the host that change from step to step (bias corrections from
+    /// the step count, say), since a replay repeats the captured ones.
+    open var isGraphCapturable: Bool { false }
+
     /// Hyperparameters saved with the state (subclasses add theirs); `lr` by default.
     open var hyperparameters: [String: Float] {
         get { ["lr": lr] }

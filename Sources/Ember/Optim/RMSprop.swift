@@ -42,6 +42,9 @@ public final class RMSprop: Optimizer {
         }
     }
 
+    /// Its update has no step-dependent factors.
+    public override var isGraphCapturable: Bool { true }
+
     public override var hyperparameters: [String: Float] {
         get { ["lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weightDecay, "momentum": momentum] }
         set {

@@ -35,6 +35,9 @@ public final class SGD: Optimizer {
         p.add_(d, alpha: -lr)
     }
 
+    /// Its update has no step-dependent factors.
+    public override var isGraphCapturable: Bool { true }
+
     public override var hyperparameters: [String: Float] {
         get { ["lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weightDecay] }
         set {

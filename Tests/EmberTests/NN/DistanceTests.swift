@@ -114,3 +114,66 @@ import Testing
         #expect(x.repeat(3).shape == [6] && x.repeat(0).shape == [0])
     }
 }
+
+/// The review's edge cases: flip copies, repeated flip dims stop, labels must match, KLDivLoss's reduction.
+@Suite struct DistanceEdgeCaseTests {
+    @Test func flipAlwaysCopies() {
+        let x = Tensor([[1, 2, 3]] as [[Float]])
+        let flipped = x.flip(0)
+        flipped.add_(1)
+        #expect(x.toArray() == [1, 2, 3] && flipped.toArray() == [2, 3, 4])
+        #expect(x.flip(0, 1).toArray() == [3, 2, 1])
+        #expect(Tensor([[4, 5, 6]]).flip(1).toIntArray() == [6, 5, 4])   // int64 too
+    }
+
+    @Test func flipOfARepeatedDimStops() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).flip(1, -1)
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("flip: dims [1, -1] name a dim more than once"), "\(text)")
+        }
+    }
+
+    @Test func rankingLabelsOfAnotherShapeStop() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = marginRankingLoss(Tensor.zeros([3]), Tensor.zeros([3]), Tensor([1, -1, 1], shape: [3, 1]))
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("marginRankingLoss: the labels y have shape [3, 1], expected [3]"), "\(text)")
+        }
+    }
+
+    @Test func klDivLossFollowsItsReduction() {
+        let input = Tensor([[-1, -0.5], [-2, -0.2]]), target = Tensor([[0.3, 0.7], [0.1, 0.9]])
+        let loss = KLDivLoss()
+        let mean = loss(input, target).item()
+        loss.reduction = .sum
+        #expect(abs(loss(input, target).item() - 4 * mean) < 1e-5)
+        let batch = KLDivLoss(reduction: .batchMean)
+        #expect(batch.batchMean && abs(batch(input, target).item() - 2 * mean) < 1e-5)
+    }
+
+    @Test func normOfOtherPowersHasZeroGradientAtZero() {
+        let x = Tensor([0, 2, 0, -1], shape: [2, 2], requiresGrad: true)
+        x.norm(p: 3, dim: 1).sum().backward()
+        let g = x.grad!.toArray()
+        #expect(g[0] == 0 && g[2] == 0 && abs(g[1] - 1) < 1e-6 && abs(g[3] + 1) < 1e-6, "\(g)")
+        let scalar = Tensor(-3)
+        #expect(scalar.norm(dim: 0).item() == 3 && scalar.logsumexp(dim: 0).item() == -3)
+    }
+
+    @Test func optimizersWithHostStepFactorsAreNotGraphCapturable() {
+        let p = [Tensor.zeros([2], requiresGrad: true)]
+        #expect(Adam(p).isGraphCapturable && AdamW(p).isGraphCapturable && SGD(p, momentum: 0.9).isGraphCapturable)
+        #expect(Adadelta(p).isGraphCapturable && RMSprop(p).isGraphCapturable && Adagrad(p).isGraphCapturable)
+        #expect(!Adamax(p).isGraphCapturable && !NAdam(p).isGraphCapturable && !RAdam(p).isGraphCapturable)
+        #expect(!Adagrad(p, lrDecay: 0.1).isGraphCapturable)
+    }
+
+    @Test func oneCycleStartsItsOptimizerAtItsOwnInitialRate() {
+        let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9)
+        _ = OneCycleLR(optimizer, maxLR: 1.0, totalSteps: 10)
+        #expect(abs(optimizer.lr - 0.04) < 1e-7 && abs(optimizer.initialLR! - 0.04) < 1e-7)
+    }
+}
