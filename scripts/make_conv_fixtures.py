@@ -134,11 +134,59 @@ cases = [
     conv_transpose_case("convT_outpad_past_stride_padded", (2, 2, 3, 4), (2, 3, 3, 2), stride=(1, 2), padding=(1, 2),
                         output_padding=(2, 1), dilation=(3, 1)),
 ]
+
+
+def interpolate_case(name, x_shape, **kwargs):
+    x = torch.randn(x_shape, requires_grad=True)
+    out = F.interpolate(x, **kwargs)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+    return {"name": name, "kind": "interpolate", "x_shape": list(x_shape), "x": values(x), "args": args,
+            "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad)}
+
+
+cases += [
+    interpolate_case("nearest_scale2", (2, 3, 4, 5), scale_factor=(2.0, 2.0), mode="nearest"),
+    interpolate_case("nearest_size_down", (1, 2, 7, 6), size=(3, 4), mode="nearest"),
+    interpolate_case("nearest_scale_fraction", (1, 2, 5, 4), scale_factor=(1.5, 2.5), mode="nearest"),
+    interpolate_case("bilinear_scale2", (2, 2, 3, 4), scale_factor=(2.0, 2.0), mode="bilinear"),
+    interpolate_case("bilinear_size_down", (1, 3, 7, 9), size=(4, 5), mode="bilinear"),
+    interpolate_case("bilinear_align_corners", (1, 2, 4, 3), size=(7, 5), mode="bilinear", align_corners=True),
+    interpolate_case("linear_scale3", (2, 3, 5), scale_factor=3.0, mode="linear"),
+    interpolate_case("linear_align_size1", (1, 2, 6), size=1, mode="linear", align_corners=True),
+]
+
+
+def instance_norm_case(name, x_shape, affine):
+    x = torch.randn(x_shape, requires_grad=True)
+    layer = (torch.nn.InstanceNorm1d if len(x_shape) == 3 else torch.nn.InstanceNorm2d)(x_shape[1], affine=affine)
+    if affine:
+        with torch.no_grad():
+            layer.weight.copy_(torch.randn(x_shape[1]))
+            layer.bias.copy_(torch.randn(x_shape[1]))
+    out = layer(x)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {"name": name, "kind": "instance_norm", "x_shape": list(x_shape), "x": values(x),
+            "w": values(layer.weight) if affine else None, "b": values(layer.bias) if affine else None,
+            "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad),
+            "grad_w": values(layer.weight.grad) if affine else None, "grad_b": values(layer.bias.grad) if affine else None}
+
+
+cases += [
+    instance_norm_case("instance_norm2d_affine", (2, 3, 4, 5), affine=True),
+    instance_norm_case("instance_norm1d", (3, 2, 6), affine=False),
+]
 # The printed form of the transposed convolution layers (made after the cases, so their values stay put).
 reprs = {
     "convT2d_upsample": str(torch.nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1)),
     "convT2d_groups": str(torch.nn.ConvTranspose2d(4, 6, (2, 3), groups=2, bias=False, dilation=(2, 1))),
     "convT1d": str(torch.nn.ConvTranspose1d(8, 4, 3, stride=2)),
+    "upsample_nearest": str(torch.nn.Upsample(scale_factor=2.0)),
+    "upsample_bilinear": str(torch.nn.Upsample(size=(5, 7), mode="bilinear", align_corners=True)),
+    "instance_norm2d": str(torch.nn.InstanceNorm2d(3)),
+    "instance_norm1d_affine": str(torch.nn.InstanceNorm1d(8, eps=1e-3, affine=True)),
 }
 OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases, "reprs": reprs}))
 print(f"wrote {len(cases)} cases to {OUT}")

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func fixturesLoaded() {
-        #expect(Self.cases.count == 32)
+        #expect(Self.cases.count == 42)
     }
 
     @Test(arguments: 17..<20)
