@@ -280,6 +280,20 @@ case("norm3_dim1", "norm", [([3, 4], "normal", "c")], lambda x: torch.linalg.vec
 case("norm_inf_dim1", "norm", [([3, 4], "distinct", "t")], lambda x: torch.linalg.vector_norm(x, float("inf"), dim=1),
      {"p": "inf", "dim": 1})
 
+# Einstein summation (appended).
+einsums = [
+    ("einsum_matmul", "ij,jk->ik", [([3, 4], "normal", "t"), ([4, 2], "normal", "c")]),
+    ("einsum_attention", "bqd,bkd->bqk", [([2, 3, 4], "normal", "c"), ([2, 5, 4], "normal", "s")]),
+    ("einsum_ellipsis_heads", "...qd,...kd->...qk", [([2, 2, 3, 4], "normal", "c"), ([2, 1, 5, 4], "normal", "c")]),
+    ("einsum_implicit_outer", "i,j", [([3], "normal", "c"), ([4], "normal", "c")]),
+    ("einsum_transpose_sum", "ijk->kj", [([2, 3, 4], "normal", "t")]),
+    ("einsum_bilinear", "bi,ij,bj->b", [([2, 3], "normal", "c"), ([3, 4], "normal", "t"), ([2, 4], "normal", "c")]),
+    ("einsum_batch_outer_keep", "bi,bj->bij", [([3, 2], "normal", "s"), ([3, 4], "normal", "c")]),
+    ("einsum_sum_all", "ij->", [([3, 4], "normal", "c")]),
+]
+for name, equation, inputs in einsums:
+    case(name, "einsum", inputs, lambda *xs, e=equation: torch.einsum(e, *xs), {"equation": equation})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

@@ -207,6 +207,7 @@ struct OpFixtureTests {
         case "norm":
             let p: Float = args["p"] as? String == "inf" ? .infinity : float("p")
             return (x[0].norm(p: p, dim: args["dim"] == nil ? nil : int("dim"), keepdim: args["keepdim"] == nil ? false : bool("keepdim")), nil)
+        case "einsum": return (einsum(args["equation"] as! String, x), nil)
         case let op: fatalError("OpFixtureTests: no Ember op for fixture op \(op)")
         }
     }
