@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Ember and PyTorch back to back on this machine, with the same thread count, and prints the ratio.
-#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|elementwise] [epochs-or-steps] [threads]
+#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|elementwise|optim] [epochs-or-steps] [threads]
 #   scripts/compare_pytorch.sh --install ...   first installs CPU PyTorch into .venv-bench/
 # mlp: seconds per training epoch of the seed MLP (PyTorch with the data preloaded as tensors).
 # cnn: milliseconds per training step of PyTorch's MNIST CNN (an epoch is 938 steps).
@@ -8,6 +8,8 @@
 # vit: milliseconds per training step of examples/mnist-vit's Vision Transformer (an epoch is 469 steps).
 # autoencoder: milliseconds per training step of examples/mnist-autoencoder (an epoch is 938 steps).
 # elementwise: microseconds per call of each element-wise op at 64x256 and 1M, and the ratios.
+# optim: microseconds per optimizer step over the MLP's parameters, against PyTorch's faster of its
+#   for-loop (its CPU default) and foreach implementations.
 # Without PyTorch the Ember half still runs and the comparison is skipped, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ threads="${3:-$(nproc)}"
 swift build -c release --product ember-bench >/dev/null
 if [ "$model" = "elementwise" ]; then
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench elementwise)"
+elif [ "$model" = "optim" ]; then
+  ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench optim)"
 elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ]; then
   count="${count:-30}"
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench "$model" "$count")"
@@ -67,6 +71,27 @@ for op, (es, el) in ember.items():
     if op in torch:
         ts, tl = torch[op]
         print(f"{op:<16}{ts / es:<12.2f}{tl / el:.2f}")
+PY
+  exit 0
+fi
+if [ "$model" = "optim" ]; then
+  torch_out="$("$python" scripts/bench_pytorch_optim.py "$threads")"
+  echo "$torch_out"
+  python3 - "$ember_out" "$torch_out" <<'PY'
+import sys
+def table(text, columns):
+    rows = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == columns + 1:
+            try: rows[parts[0]] = [float(v) for v in parts[1:]]
+            except ValueError: pass
+    return rows
+ember, torch = table(sys.argv[1], 1), table(sys.argv[2], 2)
+print(f"{'optimizer':<16}PyTorch's best time / Ember's (above 1, Ember is faster)")
+for name, (e,) in ember.items():
+    if name in torch:
+        print(f"{name:<16}{min(torch[name]) / e:.2f}")
 PY
   exit 0
 fi

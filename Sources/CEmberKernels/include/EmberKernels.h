@@ -18,6 +18,13 @@ void ember_adam_f32(float *param, const float *grad, float *exp_avg, float *exp_
                     int64_t n, float beta1, float beta2, float eps, float step_size, float bias_correction2_sqrt,
                     float decay, float coupled_wd);
 
+/// y[i] = sqrt(x[i]) (or 1/sqrt(x[i]) when `reciprocal`) over n floats; y may be x.
+void ember_sqrt_f32(const float *x, float *y, int64_t n, int reciprocal);
+
+/// y[i] = a*y[i] + b*x[i*x_stride] over n floats (x_stride 1, or 0 for one value), in place in y;
+/// x must not overlap y.
+void ember_axpby_f32(float *y, const float *x, int64_t n, float a, float b, int x_stride);
+
 /// For each r < count: dst[r*row_bytes + i] = (base[rows[r]*row_bytes + i] / 255) * scale + shift:
 /// gathers rows of bytes (images) into floats with a fused normalization, prefetching rows ahead.
 /// Rows must be in range.

@@ -159,6 +159,9 @@ public enum BinaryOp: Equatable, Sendable {
     case siluBackward
     /// (g, x) → g where x > 0, else g * alpha * exp(x)
     case eluBackward(alpha: Float)
+    /// (x, y) → a·x + b·y: in place, one pass for `add_(y, alpha:)`, `lerp_` and the optimizers'
+    /// running averages (m = β·m + (1 − β)·g).
+    case linearCombination(a: Float, b: Float)
 }
 
 extension BinaryOp {

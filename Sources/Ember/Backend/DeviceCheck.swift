@@ -234,6 +234,22 @@ public enum DeviceCheck {
             }
             return losses + model.parameters().map { $0.detach() }
         },
+        Case(name: "RMSprop (centered, momentum) and NAdam, 4 steps each") { device in
+            var out: [Tensor] = []
+            for make in [{ RMSprop($0, lr: 0.01, momentum: 0.9, centered: true) as Optimizer }, { NAdam($0, lr: 0.01) }] {
+                manualSeedForCheck()
+                let model = Sequential { Linear(3, 4); Tanh(); Linear(4, 1) }.to(device)
+                let optimizer = make(model.parameters())
+                let x = input([8, 3], 16, on: device, grad: false), y = input([8, 1], 17, on: device, grad: false)
+                for _ in 0..<4 {
+                    optimizer.zeroGrad()
+                    mseLoss(model(x), y).backward()
+                    optimizer.step()
+                }
+                out += model.parameters().map { $0.detach() }
+            }
+            return out
+        },
         Case(name: "SGD with momentum, 5 steps") { device in
             manualSeedForCheck()
             let model = Sequential { Linear(3, 4); Sigmoid(); Linear(4, 1) }.to(device)

@@ -28,9 +28,18 @@ extension Tensor {
     }
 
     @discardableResult public func add_(_ other: Tensor) -> Tensor { inPlace(.add, other, "add_") }
-    /// self += alpha * other
+    /// self += alpha * other, in one pass.
     @discardableResult public func add_(_ other: Tensor, alpha: Float) -> Tensor {
-        alpha == 1 ? add_(other) : inPlace(.add, noGrad { other * alpha }, "add_")
+        alpha == 1 ? add_(other) : inPlace(.linearCombination(a: 1, b: alpha), other, "add_")
+    }
+    /// self = scale·self + alpha·other, in one pass: a running average m = β·m + (1 − β)·g is
+    /// `m.scaleAdd_(β, g, alpha: 1 - β)`.
+    @discardableResult public func scaleAdd_(_ scale: Float, _ other: Tensor, alpha: Float) -> Tensor {
+        inPlace(.linearCombination(a: scale, b: alpha), other, "scaleAdd_")
+    }
+    /// self += weight·(end − self), like `torch.Tensor.lerp_`.
+    @discardableResult public func lerp_(_ end: Tensor, weight: Float) -> Tensor {
+        inPlace(.linearCombination(a: 1 - weight, b: weight), end, "lerp_")
     }
     @discardableResult public func sub_(_ other: Tensor) -> Tensor { inPlace(.sub, other, "sub_") }
     @discardableResult public func mul_(_ other: Tensor) -> Tensor { inPlace(.mul, other, "mul_") }

@@ -21,9 +21,9 @@ public final class Adadelta: Optimizer {
         let g = decayedGradient(grad, of: p, weightDecay: weightDecay)
         let squareAvg = buffer("square_avg", like: p, in: &state)
         let accDelta = buffer("acc_delta", like: p, in: &state)
-        squareAvg.mul_(rho).add_(g * g * (1 - rho))
+        squareAvg.scaleAdd_(rho, g * g, alpha: 1 - rho)
         let delta = (accDelta + eps).sqrt() / (squareAvg + eps).sqrt() * g
-        accDelta.mul_(rho).add_(delta * delta * (1 - rho))
+        accDelta.scaleAdd_(rho, delta * delta, alpha: 1 - rho)
         p.add_(delta, alpha: -lr)
     }
 

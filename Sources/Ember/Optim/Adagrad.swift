@@ -23,7 +23,8 @@ public final class Adagrad: Optimizer {
         let clr = lr / (1 + Float(step - 1) * lrDecay)
         let sum = buffer("sum", like: p, in: &state, initial: initialAccumulatorValue)
         sum.add_(g * g)
-        p.add_(g / (sum.sqrt() + eps), alpha: -clr)
+        let std = sum.sqrt().add_(eps)   // in place: one pass and one buffer fewer
+        p.add_(g / std, alpha: -clr)
     }
 
     /// Its update has the step count only enters through lrDecay.

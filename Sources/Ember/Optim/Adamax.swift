@@ -24,8 +24,9 @@ public final class Adamax: Optimizer {
         let g = decayedGradient(grad, of: p, weightDecay: weightDecay)
         let expAvg = buffer("exp_avg", like: p, in: &state)
         let expInf = buffer("exp_inf", like: p, in: &state)
-        expAvg.mul_(beta1).add_(g * (1 - beta1))
-        expInf.copy_((expInf * beta2).maximum(g.abs() + eps))
+        expAvg.scaleAdd_(beta1, g, alpha: 1 - beta1)
+        let bound = g.abs().add_(eps)
+        expInf.mul_(beta2).copy_(expInf.maximum(bound))
         let stepSize = Double(lr) / (1 - Foundation.pow(Double(beta1), Double(step)))
         p.add_(expAvg / expInf, alpha: -Float(stepSize))
     }

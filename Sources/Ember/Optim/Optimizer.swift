@@ -100,8 +100,8 @@ open class Optimizer {
                               betas: (Float, Float)) -> (expAvg: Tensor, expAvgSq: Tensor) {
         let expAvg = buffer("exp_avg", like: p, in: &state)
         let expAvgSq = buffer("exp_avg_sq", like: p, in: &state)
-        expAvg.mul_(betas.0).add_(g * (1 - betas.0))
-        expAvgSq.mul_(betas.1).add_(g * g * (1 - betas.1))
+        expAvg.scaleAdd_(betas.0, g, alpha: 1 - betas.0)
+        expAvgSq.scaleAdd_(betas.1, g * g, alpha: 1 - betas.1)
         return (expAvg, expAvgSq)
     }
 

@@ -23,11 +23,11 @@ public final class RMSprop: Optimizer {
         _ = incrementStep(&state)
         let g = decayedGradient(grad, of: p, weightDecay: weightDecay)
         let squareAvg = buffer("square_avg", like: p, in: &state)
-        squareAvg.mul_(alpha).add_(g * g * (1 - alpha))
+        squareAvg.scaleAdd_(alpha, g * g, alpha: 1 - alpha)
         var avg: Tensor
         if centered {
             let gradAvg = buffer("grad_avg", like: p, in: &state)
-            gradAvg.add_((g - gradAvg) * (1 - alpha))
+            gradAvg.lerp_(g, weight: 1 - alpha)
             avg = (squareAvg - gradAvg * gradAvg).sqrt()
         } else {
             avg = squareAvg.sqrt()
@@ -35,7 +35,7 @@ public final class RMSprop: Optimizer {
         avg = avg + eps
         if momentum > 0 {
             let momentumBuffer = buffer("momentum_buffer", like: p, in: &state)
-            momentumBuffer.mul_(momentum).add_(g / avg)
+            momentumBuffer.scaleAdd_(momentum, g / avg, alpha: 1)
             p.add_(momentumBuffer, alpha: -lr)
         } else {
             p.add_(g / avg, alpha: -lr)

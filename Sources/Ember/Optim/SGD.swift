@@ -25,7 +25,7 @@ public final class SGD: Optimizer {
         if momentum != 0 {
             let buffer: Tensor
             if let b = state["momentum_buffer"] {
-                buffer = b.mul_(momentum).add_(d, alpha: 1 - dampening)
+                buffer = b.scaleAdd_(momentum, d, alpha: 1 - dampening)
             } else {
                 buffer = d.clone()
                 state["momentum_buffer"] = buffer

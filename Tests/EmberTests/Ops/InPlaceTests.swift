@@ -123,3 +123,40 @@ struct DTypeTests {
         #expect(a.grad?.toArray() == [0.5, 0] && b.grad?.toArray() == [0.5, 1])
     }
 }
+
+/// The in-place linear combinations (add_ with alpha, scaleAdd_, lerp_) and the kernels behind add_,
+/// sub_ and a scalar mul_, on contiguous, strided and broadcast operands.
+@Suite struct LinearCombinationTests {
+    @Test func scaleAddLerpAndAlphaMatchTheirFormulas() {
+        noGrad {
+            let m = Tensor([1, 2, 3, 4] as [Float]), g = Tensor([4, 3, 2, 1] as [Float])
+            m.scaleAdd_(0.5, g, alpha: 2)
+            #expect(m.toArray() == [8.5, 7, 5.5, 4])
+            m.lerp_(g, weight: 0.5)
+            #expect(m.toArray() == [6.25, 5, 3.75, 2.5])
+            m.add_(g, alpha: -1)
+            #expect(m.toArray() == [2.25, 2, 1.75, 1.5])
+        }
+    }
+
+    @Test func largeAndStridedOperandsTakeEveryPath() {
+        noGrad {
+            manualSeed(9)
+            // 300K floats: split over threads; a scalar, a transposed source and a strided target.
+            let x = Tensor.randn([600, 500]), y = Tensor.randn([600, 500])
+            let expected = zip(x.toArray(), y.toArray()).map { 0.9 * $0 + 0.1 * $1 }
+            expectClose(x.clone().scaleAdd_(0.9, y, alpha: 0.1).toArray(), expected, atol: 1e-6, "contiguous")
+            let transposed = Tensor.randn([500, 600]).t()
+            let viaCopy = x.clone().add_(transposed.contiguous())
+            expectClose(x.clone().add_(transposed).toArray(), viaCopy.toArray(), atol: 1e-6, "transposed source")
+            expectClose(x.clone().mul_(-2).toArray(), x.toArray().map { -2 * $0 }, atol: 1e-6, "scalar product")
+            #expect(Tensor([1, -1, 0] as [Float]).mul_(.infinity).toArray()[0...1] == [.infinity, -.infinity])
+            let target = Tensor.zeros([4, 6]), columns = target.slice(1, step: 2)
+            columns.add_(Tensor.ones([4, 3]), alpha: 3)
+            #expect(target.toArray() == (0..<24).map { $0 % 2 == 0 ? 3 : 0 })
+            let same = Tensor([1, 2, 3] as [Float])
+            same.sub_(same)   // a source that is the target itself
+            #expect(same.toArray() == [0, 0, 0])
+        }
+    }
+}

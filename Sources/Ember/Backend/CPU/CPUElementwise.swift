@@ -68,8 +68,8 @@ extension CPUBackend {
         }
         switch op {
         case .neg: map { -$0 }
-        case .sqrt: map { $0.squareRoot() }
-        case .rsqrt: map { 1 / $0.squareRoot() }
+        case .sqrt: ember_sqrt_f32(x, y, Int64(n), 0)
+        case .rsqrt: ember_sqrt_f32(x, y, Int64(n), 1)
         case .abs: map { Swift.abs($0) }
         case .sign: map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
         case .square: map { $0 * $0 }
@@ -165,6 +165,7 @@ extension CPUBackend {
         case .greaterEqual: map { $0 >= $1 ? 1 : 0 }
         case .reluBackward: map { $1 > 0 ? $0 : 0 }
         case .leakyReluBackward(let slope): map { $1 > 0 ? $0 : $0 * slope }
+        case .linearCombination(let a, let b): map { a * $0 + b * $1 }
         case .sigmoidBackward: map { $0 * $1 * (1 - $1) }
         case .tanhBackward: map { $0 * (1 - $1 * $1) }
         case .geluBackward where sa == 1 && sb == 1:
@@ -291,7 +292,10 @@ extension CPUBackend {
         let pt = target.storage.floats() + target.offset, ps = source.storage.floats() + source.offset
         loop.forEachRowInParallel(grain: Parallel.grain) { o, count in
             let t = pt + o[0], s = ps + o[1]
-            if st == 1 {
+            if st == 1, ss <= 1, let (a, b) = op.asLinearCombination(source: s, sourceStride: ss),
+               t + count <= s || s + (ss == 0 ? 1 : count) <= t {
+                ember_axpby_f32(t, s, Int64(count), a, b, Int32(ss))   // vectorized; Swift's aliased loop stays scalar
+            } else if st == 1 {
                 Self.binaryRow(op, t, t, 1, s, ss, count)
             } else {
                 // A strided target (rare): element by element through the same kernel.
@@ -313,6 +317,18 @@ private extension UnaryOp {
 }
 
 private extension BinaryOp {
+    /// The op as target = a·target + b·source, where it is one: additions, subtractions, products
+    /// with a single value (stride 0) and linear combinations.
+    func asLinearCombination(source: UnsafeMutablePointer<Float>, sourceStride: Int) -> (Float, Float)? {
+        switch self {
+        case .linearCombination(let a, let b): return (a, b)
+        case .add: return (1, 1)
+        case .sub: return (1, -1)
+        case .mul where sourceStride == 0: return (source[0], 0)
+        default: return nil
+        }
+    }
+
     /// Whether the op computes exp or erf per element (a nanosecond each even vectorized).
     var callsMathFunction: Bool {
         switch self {

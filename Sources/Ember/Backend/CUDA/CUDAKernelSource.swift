@@ -98,6 +98,7 @@ __device__ __forceinline__ float binaryOp(int op, float a, float b, float p1, fl
         return a * s * (1.0f + b * (1.0f - s));
     }
     case 21: return b > 0.0f ? a : a * p1 * expf(b);
+    case 22: return p1 * a + p2 * b;
     }
     return 0.0f;
 }

@@ -58,6 +58,7 @@ extension BinaryOp {
         case .clampBackward(let lo, let hi): return (19, lo, hi)
         case .siluBackward: return (20, 0, 0)
         case .eluBackward(let alpha): return (21, alpha, 0)
+        case .linearCombination(let a, let b): return (22, a, b)
         }
     }
 
