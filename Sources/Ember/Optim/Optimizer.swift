@@ -106,7 +106,8 @@ open class Optimizer {
     }
 
     /// Everything needed to resume: "state.<index>.<name>" for each parameter's state (copies) and
-    /// "hyperparameters.<name>" as scalars.
+    /// "hyperparameters.<name>" as scalars, with "hyperparameters.initial_lr" once a scheduler has set it
+    /// (as PyTorch keeps `initial_lr` in its parameter groups).
     public func stateDict() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         noGrad {
@@ -115,6 +116,7 @@ open class Optimizer {
             }
         }
         for (name, value) in hyperparameters { out["hyperparameters.\(name)"] = Tensor(value) }
+        if let initialLR { out["hyperparameters.initial_lr"] = Tensor(initialLR) }
         return out
     }
 
@@ -124,9 +126,14 @@ open class Optimizer {
     public func loadStateDict(_ dict: [String: Tensor]) throws {
         var newState: [[String: Tensor]] = Array(repeating: [:], count: parameters.count)
         var hyper = hyperparameters
+        var loadedInitialLR: Float?
         for key in dict.keys.sorted() {
             let t = dict[key]!
             let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+            if key == "hyperparameters.initial_lr" {
+                loadedInitialLR = t.item()
+                continue
+            }
             if parts.count == 2 && parts[0] == "hyperparameters" {
                 guard hyper[parts[1]] != nil else {
                     throw OptimizerStateError("\(type(of: self)).loadStateDict: unknown hyperparameter \"\(parts[1])\"")
@@ -151,5 +158,6 @@ open class Optimizer {
         }
         state = newState
         hyperparameters = hyper
+        initialLR = loadedInitialLR
     }
 }

@@ -125,3 +125,25 @@ struct SchedulerTests {
         #expect(stopper.best == 0.7 && stopper.bestEpoch == 3)
     }
 }
+
+/// The initial rate travels with the optimizer's state, so a scheduler made after a resume counts from it.
+@Suite struct InitialLRStateTests {
+    @Test func initialRateIsSavedAndRestored() throws {
+        let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+        let scheduler = StepLR(optimizer, stepSize: 1, gamma: 0.5)
+        scheduler.step(); scheduler.step()
+        let saved = optimizer.stateDict()
+        #expect(saved["hyperparameters.initial_lr"]?.item() == 0.1)
+
+        let resumed = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+        try resumed.loadStateDict(saved)
+        #expect(resumed.lr == 0.025 && resumed.initialLR == 0.1)
+        // A new scheduler counts from the initial rate, as PyTorch's does after a resume.
+        #expect(StepLR(resumed, stepSize: 1, gamma: 0.5).baseLR == 0.1)
+        // Without a scheduler nothing extra is saved, and loading such a state clears it.
+        let plain = SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1)
+        #expect(plain.stateDict()["hyperparameters.initial_lr"] == nil)
+        try resumed.loadStateDict(plain.stateDict())
+        #expect(resumed.initialLR == nil)
+    }
+}
