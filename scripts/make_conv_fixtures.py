@@ -178,6 +178,13 @@ cases += [
     instance_norm_case("instance_norm2d_affine", (2, 3, 4, 5), affine=True),
     instance_norm_case("instance_norm1d", (3, 2, 6), affine=False),
 ]
+# Nearest picks that float32 and double disagree on (appended after the instance norm cases).
+cases += [
+    interpolate_case("nearest1d_26_to_22", (1, 1, 26), size=22, mode="nearest"),
+    interpolate_case("nearest1d_14_to_46", (1, 1, 14), size=46, mode="nearest"),
+    interpolate_case("nearest1d_scale_1_3", (1, 1, 31), scale_factor=1.3, mode="nearest"),
+]
+
 # The printed form of the transposed convolution layers (made after the cases, so their values stay put).
 reprs = {
     "convT2d_upsample": str(torch.nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1)),

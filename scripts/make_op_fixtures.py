@@ -291,6 +291,11 @@ einsums = [
     ("einsum_batch_outer_keep", "bi,bj->bij", [([3, 2], "normal", "s"), ([3, 4], "normal", "c")]),
     ("einsum_sum_all", "ij->", [([3, 4], "normal", "c")]),
 ]
+# Summed dims that broadcast from size 1 (appended after the cases above).
+einsums += [
+    ("einsum_broadcast_summed", "...ij,...jk->ik", [([1, 2, 3], "normal", "c"), ([5, 3, 4], "normal", "c")]),
+    ("einsum_broadcast_size1_j", "ij,ij->", [([1, 3], "normal", "c"), ([2, 3], "normal", "t")]),
+]
 for name, equation, inputs in einsums:
     case(name, "einsum", inputs, lambda *xs, e=equation: torch.einsum(e, *xs), {"equation": equation})
 

@@ -24,7 +24,8 @@ EMBER_KERNEL_BODY void sqrt_loop(const float *x, float *y, int64_t n, int recipr
 
 EMBER_KERNEL_BODY void axpby_loop(float *restrict y, const float *restrict x, int64_t n, float a, float b, int x_stride) {
     if (x_stride == 0) {
-        const float bx = b == 0.0f ? 0.0f : b * x[0];   // a product by one value (b = 0) stays a product, even by ∞
+        // A product by one value (b = 0) stays a product, even by ∞; adding −0 keeps a −0 product.
+        const float bx = b == 0.0f ? -0.0f : b * x[0];
         for (int64_t i = 0; i < n; i++) y[i] = a * y[i] + bx;
     } else {
         for (int64_t i = 0; i < n; i++) y[i] = a * y[i] + b * x[i];

@@ -43,10 +43,13 @@ public func interpolate(_ x: Tensor, size: [Int]? = nil, scaleFactor: [Double]? 
         }
         // Source coordinate per output step: in/out for a given size, 1/scale for a given factor (as PyTorch).
         let step = scaleFactor.map { 1 / $0[d] } ?? Double(input) / Double(output)
+        // Nearest picks in float32 like PyTorch (floorf(i·scale)): in double, values near a whole
+        // number round the other way and pick the neighbouring pixel.
+        let nearestStep = Float(step)
         let dim = 2 + d
         switch mode {
         case .nearest:
-            let picks = (0..<output).map { Swift.min(Int((Double($0) * step).rounded(.down)), input - 1) }
+            let picks = (0..<output).map { Swift.min(Int((Float($0) * nearestStep).rounded(.down)), input - 1) }
             out = out.indexSelect(dim: dim, indices: Tensor(picks, device: x.device))
         case .linear, .bilinear:
             let weights = linearInterpolationMatrix(input: input, output: output, step: step, alignCorners: alignCorners)

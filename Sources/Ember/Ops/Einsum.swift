@@ -45,6 +45,7 @@ struct EinsumEquation {
         for (term, operand) in zip(terms, operands) {
             let labels = Self.letters(term, fail)
             let hasEllipsis = term.contains("...")
+            guard term.components(separatedBy: "...").count <= 2 else { fail("term \"\(term)\" has more than one \"...\"") }
             let covered = operand.rank - labels.count
             guard hasEllipsis ? covered >= 0 : covered == 0 else {
                 fail("term \"\(term)\" names \(labels.count) dims but its operand has shape \(operand.shape)")
@@ -107,8 +108,25 @@ struct LabelledTensor {
     /// The product with `other`, summed over the labels they share that `keep` does not hold, as one
     /// batched matmul: batch labels (shared, kept) lead, then this one's own, then the other's.
     func contracted(with other: LabelledTensor, keeping keep: Set<EinsumLabel>, equation: String) -> LabelledTensor {
+        var (this, other) = (self, other)
         let shared = labels.filter { other.labels.contains($0) }
         let batch = shared.filter { keep.contains($0) }, summed = shared.filter { !keep.contains($0) }
+        // A summed dim of size 1 on one side broadcasts: sum it on the other side first (kept as size 1).
+        for label in summed where this.size(label) != other.size(label) {
+            if this.size(label) == 1 { other = other.summingKeepingDim(label) }
+            else if other.size(label) == 1 { this = this.summingKeepingDim(label) }
+        }
+        return this.contractedAligned(with: other, batch: batch, summed: summed, equation: equation)
+    }
+
+    /// Sums over `label`, keeping its dim with size 1.
+    func summingKeepingDim(_ label: EinsumLabel) -> LabelledTensor {
+        LabelledTensor(tensor: tensor.sum(dim: labels.firstIndex(of: label)!, keepdim: true), labels: labels)
+    }
+
+    private func contractedAligned(with other: LabelledTensor, batch: [EinsumLabel], summed: [EinsumLabel],
+                                   equation: String) -> LabelledTensor {
+        let shared = batch + summed
         let mine = labels.filter { !shared.contains($0) }, theirs = other.labels.filter { !shared.contains($0) }
         for label in summed where size(label) != other.size(label) {
             shapeFailure(ShapeError("einsum(\"\(equation)\"): a summed dim has size \(size(label)) in one operand and "

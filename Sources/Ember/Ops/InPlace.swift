@@ -37,7 +37,8 @@ extension Tensor {
     @discardableResult public func scaleAdd_(_ scale: Float, _ other: Tensor, alpha: Float) -> Tensor {
         inPlace(.linearCombination(a: scale, b: alpha), other, "scaleAdd_")
     }
-    /// self += weight·(end − self), like `torch.Tensor.lerp_`.
+    /// self += weight·(end − self), like `torch.Tensor.lerp_`, computed as (1 − weight)·self + weight·end
+    /// (it can differ from PyTorch's formula in the last bit).
     @discardableResult public func lerp_(_ end: Tensor, weight: Float) -> Tensor {
         inPlace(.linearCombination(a: 1 - weight, b: weight), end, "lerp_")
     }

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func fixturesLoaded() {
-        #expect(Self.cases.count == 42)
+        #expect(Self.cases.count == 45)
     }
 
     @Test(arguments: 17..<20)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Ember
 
-/// interpolate and Upsample against PyTorch (cases 32..<40 of conv.json, scripts/make_conv_fixtures.py).
+/// interpolate and Upsample against PyTorch (cases 32..<40 and 42..<45 of conv.json, scripts/make_conv_fixtures.py).
 @Suite struct InterpolateTests {
     static let fixture: [String: Any] = (try? loadFixture("conv.json")) ?? [:]
     static var cases: [[String: Any]] { fixture["cases"] as? [[String: Any]] ?? [] }
@@ -12,7 +12,7 @@ import Testing
         return (value as? [NSNumber])?.map(\.doubleValue)
     }
 
-    @Test(arguments: 32..<40)
+    @Test(arguments: Array(32..<40) + Array(42..<45))
     func matchesPyTorch(_ index: Int) {
         let c = Self.cases[index]
         let args = c["args"] as! [String: Any]

@@ -44,4 +44,11 @@ import Testing
         }
         #expect(Self.stderr(result).contains("a letter repeated within \"ii\" (a diagonal) is not supported"))
     }
+
+    @Test func twoEllipsesInATermStop() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("...a...->a", Tensor.zeros([2, 3, 4]))
+        }
+        #expect(Self.stderr(result).contains("term \"...a...\" has more than one \"...\""))
+    }
 }

@@ -151,6 +151,7 @@ struct DTypeTests {
             expectClose(x.clone().add_(transposed).toArray(), viaCopy.toArray(), atol: 1e-6, "transposed source")
             expectClose(x.clone().mul_(-2).toArray(), x.toArray().map { -2 * $0 }, atol: 1e-6, "scalar product")
             #expect(Tensor([1, -1, 0] as [Float]).mul_(.infinity).toArray()[0...1] == [.infinity, -.infinity])
+            #expect(Tensor([-1, -2] as [Float]).mul_(0).toArray().allSatisfy { $0 == 0 && $0.sign == .minus })   // −0, as PyTorch
             let target = Tensor.zeros([4, 6]), columns = target.slice(1, step: 2)
             columns.add_(Tensor.ones([4, 3]), alpha: 3)
             #expect(target.toArray() == (0..<24).map { $0 % 2 == 0 ? 3 : 0 })

@@ -292,7 +292,7 @@ extension CPUBackend {
         let pt = target.storage.floats() + target.offset, ps = source.storage.floats() + source.offset
         loop.forEachRowInParallel(grain: Parallel.grain) { o, count in
             let t = pt + o[0], s = ps + o[1]
-            if st == 1, ss <= 1, let (a, b) = op.asLinearCombination(source: s, sourceStride: ss),
+            if st == 1, ss == 0 || ss == 1, let (a, b) = op.asLinearCombination(source: s, sourceStride: ss),
                t + count <= s || s + (ss == 0 ? 1 : count) <= t {
                 ember_axpby_f32(t, s, Int64(count), a, b, Int32(ss))   // vectorized; Swift's aliased loop stays scalar
             } else if st == 1 {
