@@ -57,30 +57,31 @@ open class ConvTranspose2d: Module {
     /// PyTorch's default: kaiming_uniform(a: √5) for the weight, U(±1/√fanIn) for the bias.
     open func resetParameters() { resetConvolutionParameters(weight: weight, bias: bias) }
 
-    open override func forward(_ x: Tensor) -> Tensor {
-        guard x.rank == 4 || x.rank == 3, x.shape[x.rank - 3] == inChannels else {
-            shapeFailure(ShapeError("ConvTranspose2d: expected an input [N, \(inChannels), H, W] or [\(inChannels), H, W] "
-                + "(\(typeName)(\(extraDescription))), got shape \(x.shape)"))
-        }
-        // An unbatched [C, H, W] input runs as a batch of one, like PyTorch.
-        let batched = x.rank == 3 ? x.unsqueeze(0) : x
-        let out = convTranspose2d(batched, weight: weight, bias: bias, stride: stride, padding: padding,
-                                  outputPadding: outputPadding, groups: groups, dilation: dilation)
-        return x.rank == 3 ? out.squeeze(0) : out
-    }
+    open override func forward(_ x: Tensor) -> Tensor { run(x) { _ in self.outputPadding } }
 
     /// The output at a chosen size (H_out, W_out), like PyTorch's `forward(input, output_size)`: a stride-2
     /// layer can give back either of the two sizes a stride-2 convolution maps to one input size, so
     /// the output padding is chosen to reach `outputSize` (it must be within `stride − 1` of the smallest).
     public func callAsFunction(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
-        guard x.rank == 4 || x.rank == 3 else { return forward(x) }   // forward names the bad shape
-        let padding = transposedOutputPadding(input: Array(x.shape.suffix(2)), requested: [outputSize.0, outputSize.1],
-                                              kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
-                                              padding: [self.padding.0, self.padding.1], dilation: [dilation.0, dilation.1],
-                                              op: "ConvTranspose2d")
+        run(x) { batched in
+            let padding = transposedOutputPadding(
+                input: Array(batched.shape.suffix(2)), requested: [outputSize.0, outputSize.1],
+                kernel: [self.kernelSize.0, self.kernelSize.1], stride: [self.stride.0, self.stride.1],
+                padding: [self.padding.0, self.padding.1], dilation: [self.dilation.0, self.dilation.1], op: "ConvTranspose2d")
+            return (padding[0], padding[1])
+        }
+    }
+
+    /// Checks the input, runs an unbatched [C, H, W] one as a batch of one (like PyTorch), and applies
+    /// the layer with the output padding `outputPadding(batched input)` gives.
+    private func run(_ x: Tensor, outputPadding: (Tensor) -> (Int, Int)) -> Tensor {
+        guard x.rank == 4 || x.rank == 3, x.shape[x.rank - 3] == inChannels else {
+            shapeFailure(ShapeError("ConvTranspose2d: expected an input [N, \(inChannels), H, W] or [\(inChannels), H, W] "
+                + "(\(typeName)(\(extraDescription))), got shape \(x.shape)"))
+        }
         let batched = x.rank == 3 ? x.unsqueeze(0) : x
-        let out = convTranspose2d(batched, weight: weight, bias: bias, stride: stride, padding: self.padding,
-                                  outputPadding: (padding[0], padding[1]), groups: groups, dilation: dilation)
+        let out = convTranspose2d(batched, weight: weight, bias: bias, stride: stride, padding: padding,
+                                  outputPadding: outputPadding(batched), groups: groups, dilation: dilation)
         return x.rank == 3 ? out.squeeze(0) : out
     }
 

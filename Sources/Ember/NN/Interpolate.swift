@@ -23,7 +23,7 @@ public func interpolate(_ x: Tensor, size: [Int]? = nil, scaleFactor: [Double]? 
     guard spatial == 1 || spatial == 2 else {
         shapeFailure(ShapeError("interpolate: expects [N, C, L] or [N, C, H, W], got shape \(x.shape)"))
     }
-    guard (size == nil) != (scaleFactor == nil), (size ?? scaleFactor.map { $0.map { _ in 0 } }!).count == spatial else {
+    guard (size == nil) != (scaleFactor == nil), (size?.count ?? scaleFactor?.count) == spatial else {
         shapeFailure(ShapeError("interpolate: give exactly one of size or scaleFactor, with \(spatial) value(s) for the "
             + "spatial dims of shape \(x.shape); got size \(size.map { "\($0)" } ?? "nil"), scaleFactor "
             + "\(scaleFactor.map { "\($0)" } ?? "nil")"))

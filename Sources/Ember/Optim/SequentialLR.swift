@@ -26,12 +26,18 @@ public final class SequentialLR: LRScheduler {
     }
 
     public override func lr(atEpoch epoch: Int) -> Double {
-        let index = milestones.count { $0 <= epoch }
-        return schedulers[index].lr(atEpoch: epoch - (index > 0 ? milestones[index - 1] : 0))
+        let (scheduler, local) = segment(atEpoch: epoch)
+        return scheduler.lr(atEpoch: local)
     }
 
     public override func apply(atEpoch epoch: Int) {
+        let (scheduler, local) = segment(atEpoch: epoch)
+        scheduler.apply(atEpoch: local)
+    }
+
+    /// The scheduler in charge at `epoch`, and the epoch counted from its milestone.
+    private func segment(atEpoch epoch: Int) -> (LRScheduler, Int) {
         let index = milestones.count { $0 <= epoch }
-        schedulers[index].apply(atEpoch: epoch - (index > 0 ? milestones[index - 1] : 0))
+        return (schedulers[index], epoch - (index > 0 ? milestones[index - 1] : 0))
     }
 }

@@ -4,13 +4,18 @@ import Testing
 /// conv2d, max/avg/adaptive pooling: outputs and gradients against PyTorch (scripts/make_conv_fixtures.py),
 /// plus finite differences on a small case.
 @Suite struct ConvolutionTests {
-    static let cases: [[String: Any]] = {
-        (try? loadFixture("conv.json"))?["cases"] as? [[String: Any]] ?? []
-    }()
+    /// conv.json, read once for this suite and the transposed convolution, interpolation and
+    /// instance norm suites, which test its later cases.
+    static let fixture: [String: Any] = (try? loadFixture("conv.json")) ?? [:]
+    static let cases: [[String: Any]] = fixture["cases"] as? [[String: Any]] ?? []
+    /// The printed forms of layers, by name.
+    static let reprs: [String: String] = fixture["reprs"] as? [String: String] ?? [:]
 
-    static func pair(_ value: Any?) -> (Int, Int) {
-        let a = (value as? [Int]) ?? [1, 1]
-        return (a[0], a[1])
+    /// A fixture's size argument as a pair: an integer for both dims, a list, or `fallback` when absent.
+    static func pair(_ value: Any?, _ fallback: Int = 1) -> (Int, Int) {
+        if let n = value as? Int { return (n, n) }
+        if let a = value as? [Int] { return (a[0], a[1]) }
+        return (fallback, fallback)
     }
 
     /// The output, and the gradients of sum(output · r) of the given leaves, against the case's PyTorch values.

@@ -4,8 +4,7 @@ import Testing
 
 /// InstanceNorm1d/2d against PyTorch (cases 40..<42 of conv.json, scripts/make_conv_fixtures.py).
 @Suite struct InstanceNormTests {
-    static let fixture: [String: Any] = (try? loadFixture("conv.json")) ?? [:]
-    static var cases: [[String: Any]] { fixture["cases"] as? [[String: Any]] ?? [] }
+    static var cases: [[String: Any]] { ConvolutionTests.cases }
 
     @Test(arguments: 40..<42)
     func matchesPyTorch(_ index: Int) {
@@ -30,7 +29,7 @@ import Testing
     }
 
     @Test func reprsAndStateDictMatchPyTorch() {
-        let reprs = Self.fixture["reprs"] as? [String: String] ?? [:]
+        let reprs = ConvolutionTests.reprs
         #expect(InstanceNorm2d(3).description == reprs["instance_norm2d"])
         #expect(InstanceNorm1d(8, eps: 1e-3, affine: true).description == reprs["instance_norm1d_affine"])
         #expect(InstanceNorm2d(3).stateDict().isEmpty)

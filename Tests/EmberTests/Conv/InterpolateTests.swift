@@ -4,8 +4,7 @@ import Testing
 
 /// interpolate and Upsample against PyTorch (cases 32..<40 and 42..<45 of conv.json, scripts/make_conv_fixtures.py).
 @Suite struct InterpolateTests {
-    static let fixture: [String: Any] = (try? loadFixture("conv.json")) ?? [:]
-    static var cases: [[String: Any]] { fixture["cases"] as? [[String: Any]] ?? [] }
+    static var cases: [[String: Any]] { ConvolutionTests.cases }
 
     static func numbers(_ value: Any?) -> [Double]? {
         if let n = value as? NSNumber { return [n.doubleValue] }
@@ -26,7 +25,7 @@ import Testing
     }
 
     @Test func upsampleLayersMatchPyTorchsRepr() {
-        let reprs = Self.fixture["reprs"] as? [String: String] ?? [:]
+        let reprs = ConvolutionTests.reprs
         #expect(Upsample(scaleFactor: 2).description == reprs["upsample_nearest"])
         #expect(Upsample(size: [5, 7], mode: .bilinear, alignCorners: true).description == reprs["upsample_bilinear"])
         let x = Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2])

@@ -6,14 +6,7 @@ import Testing
 /// (scripts/make_conv_fixtures.py, cases 24..<32 of conv.json), finite differences, and the adjoint
 /// identity with conv2d.
 @Suite struct TransposedConvolutionTests {
-    static let fixture: [String: Any] = (try? loadFixture("conv.json")) ?? [:]
-    static var cases: [[String: Any]] { fixture["cases"] as? [[String: Any]] ?? [] }
-
-    static func pair(_ value: Any?, _ fallback: Int) -> (Int, Int) {
-        if let n = value as? Int { return (n, n) }
-        if let a = value as? [Int] { return (a[0], a[1]) }
-        return (fallback, fallback)
-    }
+    static var cases: [[String: Any]] { ConvolutionTests.cases }
 
     @Test(arguments: 24..<32)
     func convTransposeMatchesPyTorch(_ index: Int) {
@@ -29,9 +22,9 @@ import Testing
                                   padding: args["padding"] as? Int ?? 0, outputPadding: args["output_padding"] as? Int ?? 0,
                                   groups: groups, dilation: args["dilation"] as? Int ?? 1)
         } else {
-            out = convTranspose2d(x, weight: w, bias: b, stride: Self.pair(args["stride"], 1),
-                                  padding: Self.pair(args["padding"], 0), outputPadding: Self.pair(args["output_padding"], 0),
-                                  groups: groups, dilation: Self.pair(args["dilation"], 1))
+            out = convTranspose2d(x, weight: w, bias: b, stride: ConvolutionTests.pair(args["stride"], 1),
+                                  padding: ConvolutionTests.pair(args["padding"], 0), outputPadding: ConvolutionTests.pair(args["output_padding"], 0),
+                                  groups: groups, dilation: ConvolutionTests.pair(args["dilation"], 1))
         }
         ConvolutionTests.expectMatches(c, out, gradients: ["grad_x": x, "grad_w": w, "grad_b": b], atol: 1e-4)
     }
@@ -65,7 +58,7 @@ import Testing
     }
 
     @Test func reprsMatchPyTorch() {
-        let reprs = Self.fixture["reprs"] as? [String: String] ?? [:]
+        let reprs = ConvolutionTests.reprs
         #expect(ConvTranspose2d(32, 16, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1).description
                 == reprs["convT2d_upsample"])
         #expect(ConvTranspose2d(4, 6, kernelSize: (2, 3), groups: 2, bias: false, dilation: (2, 1)).description
