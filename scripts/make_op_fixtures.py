@@ -299,6 +299,21 @@ einsums += [
 for name, equation, inputs in einsums:
     case(name, "einsum", inputs, lambda *xs, e=equation: torch.einsum(e, *xs), {"equation": equation})
 
+# More unary math (appended): smooth functions with their gradients; rounding (zero gradient, so
+# forward only), with inputs scaled by 3 to cross several integers.
+more_unary = {
+    "tan": (torch.tan, "distinct"),
+    "atan": (torch.atan, "normal"),
+    "erf": (torch.erf, "normal"),
+    "log1p": (torch.log1p, "positive"),
+    "expm1": (torch.expm1, "normal"),
+}
+for name, (fn, kind) in more_unary.items():
+    for layout in ["c", "t"]:
+        case(f"{name}_{layout}", name, [([3, 4], kind, layout)], fn)
+for name in ["round", "floor", "ceil", "trunc"]:
+    case(name, name, [([4, 5], "normal", "s")], lambda x, f=getattr(torch, name): f(x * 3), {"prescale": 3.0}, grad=False)
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

@@ -128,7 +128,9 @@ public enum UnaryOp: Equatable, Sendable {
     case silu
     /// x where x > 0, else alpha · (exp(x) − 1)
     case elu(alpha: Float)
-    case sin, cos
+    case sin, cos, tan, atan, erf, log1p, expm1
+    /// Rounding to integers: half to even (like torch.round), down, up, toward zero.
+    case round, floor, ceil, trunc
     case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)
     case clamp(min: Float, max: Float)
     /// 1 where x > threshold else 0 (dropout masks, ReLU derivative).

@@ -76,6 +76,11 @@ public enum DeviceCheck {
             return [-x[0], x[0].exp(), p.log(), p.sqrt(), p.rsqrt(), x[0].abs(), x[0].square(),
                     p.reciprocal(), x[0].sin(), x[0].cos(), p.pow(2.5), x[0].clamp(min: -0.5, max: 0.7), x[0].sign()]
         },
+        differentiable("more unary math", [[6, 7]]) { x in
+            let p = x[0].abs() + 0.1, scaled = x[0] * 3
+            return [(x[0] * 0.5).tan(), x[0].atan(), x[0].erf(), p.log1p(), x[0].expm1(),
+                    scaled.round(), scaled.floor(), scaled.ceil(), scaled.trunc()]
+        },
         differentiable("activations", [[5, 33]]) { x in
             [x[0].relu(), x[0].sigmoid(), x[0].tanh(), x[0].gelu(), x[0].softplus(beta: 2, threshold: 3),
              x[0].leakyRelu(negativeSlope: 0.1), x[0].silu(), x[0].elu(alpha: 0.7)]

@@ -30,6 +30,24 @@ extension Tensor {
     }
     public func sin() -> Tensor { unaryOp(.sin, name: "sin", savesInput: true) { g, x, _ in g * x!.cos() } }
     public func cos() -> Tensor { unaryOp(.cos, name: "cos", savesInput: true) { g, x, _ in -(g * x!.sin()) } }
+    public func tan() -> Tensor { unaryOp(.tan, name: "tan", savesOutput: true) { g, _, y in g * (y!.square() + 1) } }
+    public func atan() -> Tensor { unaryOp(.atan, name: "atan", savesInput: true) { g, x, _ in g / (x!.square() + 1) } }
+    /// The error function, 2/√π ∫₀ˣ e^(−t²) dt.
+    public func erf() -> Tensor {
+        unaryOp(.erf, name: "erf", savesInput: true) { g, x, _ in g * (-x!.square()).exp() * 1.1283791670955126 }
+    }
+    /// log(1 + x), accurate for small x.
+    public func log1p() -> Tensor { unaryOp(.log1p, name: "log1p", savesInput: true) { g, x, _ in g / (x! + 1) } }
+    /// exp(x) − 1, accurate for small x.
+    public func expm1() -> Tensor { unaryOp(.expm1, name: "expm1", savesOutput: true) { g, _, y in g * (y! + 1) } }
+
+    // Rounding: piecewise constant, so the gradient is zero (as in PyTorch).
+    /// Nearest integer, halves to even (0.5 → 0, 1.5 → 2), like `torch.round`.
+    public func round() -> Tensor { unaryOp(.round, name: "round") { g, _, _ in g * 0 } }
+    public func floor() -> Tensor { unaryOp(.floor, name: "floor") { g, _, _ in g * 0 } }
+    public func ceil() -> Tensor { unaryOp(.ceil, name: "ceil") { g, _, _ in g * 0 } }
+    /// Rounds toward zero, like `torch.trunc`.
+    public func trunc() -> Tensor { unaryOp(.trunc, name: "trunc") { g, _, _ in g * 0 } }
 
     /// Limits values to [min, max]; the gradient passes only where the input was inside.
     public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {

@@ -16,3 +16,6 @@ import Darwin
 @inline(__always) func _powf(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inline(__always) func _log1pf(_ x: Float) -> Float { log1pf(x) }
+@inline(__always) func _expm1f(_ x: Float) -> Float { expm1f(x) }
+@inline(__always) func _atanf(_ x: Float) -> Float { atanf(x) }
+@inline(__always) func _tanf(_ x: Float) -> Float { tanf(x) }

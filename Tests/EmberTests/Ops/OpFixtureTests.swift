@@ -71,6 +71,17 @@ struct OpFixtureTests {
         }
     }
 
+    @Test("rounding sends halves to even and passes no gradient")
+    func roundingHalvesToEven() {
+        let x = Tensor([0.5, 1.5, 2.5, -0.5, -2.5, -1.7] as [Float], requiresGrad: true)
+        #expect(x.round().toArray() == [0, 2, 2, -0, -2, -2])
+        #expect(x.floor().toArray() == [0, 1, 2, -1, -3, -2])
+        #expect(x.ceil().toArray() == [1, 2, 3, -0, -2, -1])
+        #expect(x.trunc().toArray() == [0, 1, 2, -0, -2, -1])
+        (x.round() + x.floor() + x.ceil() + x.trunc()).sum().backward()
+        #expect(x.grad?.toArray() == [0, 0, 0, 0, 0, 0])
+    }
+
     @Test("layouts give the strided views they name")
     func layoutsAreStrided() {
         for c in Self.cases.values {
@@ -134,6 +145,15 @@ struct OpFixtureTests {
         case "tanh": return (x[0].tanh(), nil)
         case "gelu": return (x[0].gelu(), nil)
         case "sign": return (x[0].sign(), nil)
+        case "tan": return (x[0].tan(), nil)
+        case "atan": return (x[0].atan(), nil)
+        case "erf": return (x[0].erf(), nil)
+        case "log1p": return (x[0].log1p(), nil)
+        case "expm1": return (x[0].expm1(), nil)
+        case "round": return ((x[0] * float("prescale")).round(), nil)
+        case "floor": return ((x[0] * float("prescale")).floor(), nil)
+        case "ceil": return ((x[0] * float("prescale")).ceil(), nil)
+        case "trunc": return ((x[0] * float("prescale")).trunc(), nil)
         case "leakyRelu": return (x[0].leakyRelu(negativeSlope: float("slope")), nil)
         case "softplus":
             return ((x[0] * float("prescale")).softplus(beta: float("beta"), threshold: float("threshold")), nil)

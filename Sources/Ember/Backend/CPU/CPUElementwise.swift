@@ -84,6 +84,15 @@ extension CPUBackend {
         case .rdivScalar(let s): map { s / $0 }
         case .clamp(let lo, let hi): map { Swift.min(Swift.max($0, lo), hi) }
         case .greaterThan(let t): map { $0 > t ? 1 : 0 }
+        case .round: map { $0.rounded(.toNearestOrEven) }
+        case .floor: map { $0.rounded(.down) }
+        case .ceil: map { $0.rounded(.up) }
+        case .trunc: map { $0.rounded(.towardZero) }
+        case .log1p: map { _log1pf($0) }
+        case .expm1: map { _expm1f($0) }
+        case .erf: map { _erff($0) }
+        case .atan: map { _atanf($0) }
+        case .tan: map { _tanf($0) }
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: preconditionFailure("computed above")
         }
     }
@@ -310,7 +319,8 @@ private extension UnaryOp {
     /// Whether the op computes exp, tanh or the like per element (a nanosecond each even vectorized).
     var callsMathFunction: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: return true
+        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu, .tan, .atan, .erf, .log1p, .expm1:
+            return true
         default: return false
         }
     }

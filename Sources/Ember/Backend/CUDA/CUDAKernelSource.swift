@@ -63,6 +63,15 @@ __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     case 23: return x > p1 ? 1.0f : 0.0f;
     case 24: return x / (1.0f + expf(-x));
     case 25: return x > 0.0f ? x : p1 * expm1f(x);
+    case 26: return rintf(x);
+    case 27: return floorf(x);
+    case 28: return ceilf(x);
+    case 29: return truncf(x);
+    case 30: return log1pf(x);
+    case 31: return expm1f(x);
+    case 32: return erff(x);
+    case 33: return atanf(x);
+    case 34: return tanf(x);
     }
     return 0.0f;
 }

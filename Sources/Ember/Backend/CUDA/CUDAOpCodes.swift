@@ -29,6 +29,15 @@ extension UnaryOp {
         case .greaterThan(let t): return (23, t, 0)
         case .silu: return (24, 0, 0)
         case .elu(let alpha): return (25, alpha, 0)
+        case .round: return (26, 0, 0)
+        case .floor: return (27, 0, 0)
+        case .ceil: return (28, 0, 0)
+        case .trunc: return (29, 0, 0)
+        case .log1p: return (30, 0, 0)
+        case .expm1: return (31, 0, 0)
+        case .erf: return (32, 0, 0)
+        case .atan: return (33, 0, 0)
+        case .tan: return (34, 0, 0)
         }
     }
 }
