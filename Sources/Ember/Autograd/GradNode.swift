@@ -12,6 +12,17 @@ public final class GradNode {
     /// gradient it views, in place. The engine uses it instead of `backwardFunction`, so that the
     /// many slices of one tensor (an RNN's time steps) cost their own size each, not the input's.
     private(set) var addIntoInputGrad: ((_ inputGrad: Tensor, _ grad: Tensor) -> Void)?
+    /// Hooks on the gradient of this node's output (`registerHook` on a non-leaf tensor), in order.
+    var gradHooks: [GradHook] = []
+    /// Recorded by a user's `AutogradFunction`, whose backward may depend on its inputs outside the
+    /// graph: under `createGraph`, a gradient it returns without a graph then stops a later backward.
+    var isUserFunction = false
+    /// Non-leaf outputs that keep their gradient (`retainGrad()`); weak, so the graph keeps none alive.
+    var retainers: [WeakTensor] = []
+
+    /// The node whose backward closure is running under `createGraph`: a closure's saved output is
+    /// reattached to it (`Tensor.reattached()`), so that second derivatives flow through that output.
+    @TaskLocal static var applying: GradNode?
 
     init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
          addIntoInputGrad: ((Tensor, Tensor) -> Void)? = nil) {
@@ -35,6 +46,11 @@ public final class GradNode {
                 + "expected \(version). Use an out-of-place op (x = x + y instead of x.add_(y)).")
         }
         return backward(grad)
+    }
+
+    /// `apply` while this node is `GradNode.applying` (backward with createGraph).
+    func applyRecording(_ grad: Tensor) -> [Tensor?] {
+        GradNode.$applying.withValue(self) { apply(grad) }
     }
 
     /// Drops the closure and what it saved (after a backward without retainGraph).
@@ -61,7 +77,30 @@ public final class GradNode {
     }
 }
 
+/// A hook on a tensor's gradient, with the id its `RemovableHandle` removes it by.
+struct GradHook {
+    let id: Int
+    let body: (Tensor) -> Tensor?
+}
+
+/// A tensor held without keeping it alive.
+struct WeakTensor {
+    weak var tensor: Tensor?
+}
+
 extension Tensor {
+    /// This saved output of the node being applied, reconnected to that node while a backward closure
+    /// runs with `createGraph` (outside it, the tensor itself). Closures save their output detached,
+    /// since the output holds the node: reattaching it lets a second derivative flow through it, as
+    /// PyTorch's saved variables do.
+    func reattached() -> Tensor {
+        guard GradMode.isEnabled, let node = GradNode.applying else { return self }
+        let output = detach()
+        output.requiresGrad = true
+        output.gradFn = node
+        return output
+    }
+
     /// Records `name` as this result's producer when grad mode is on and any input needs a gradient.
     /// `backward` receives the output gradient and returns one gradient per input, in order.
     @discardableResult

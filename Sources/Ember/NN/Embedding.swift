@@ -20,6 +20,13 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIdx: Int? = nil)
         // indexSelect's own backward, with the padding row's gradient cleared.
         looked = noGrad { weight.indexSelect(dim: 0, indices: flat) }.recording("embedding", inputs: [weight],
                                                                                saving: [flat]) { g in
+            if Tensor.isRecordingBackward {
+                return Tensor.recomputedGradients(of: [weight], outputGradient: g) {
+                    let keep = Tensor.ones([rows, 1], device: weight.device)
+                    noGrad { _ = keep.select(0, padding).fill_(0) }
+                    return (weight * keep).indexSelect(dim: 0, indices: flat)
+                }
+            }
             let gc = g.contiguous()
             let grad = Tensor.result(g.backend.indexAdd(gc.view, indices: flat.view, outer: 1, size: rows, inner: dim),
                                      shape: [rows, dim])

@@ -22,6 +22,15 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     let (means, rstds) = (Tensor.result(mean, shape: [rows]), Tensor.result(rstd, shape: [rows]))
     let inputs = [x] + [weight, bias].compactMap { $0 }, saved = [x] + [weight].compactMap { $0 }   // backward never reads the bias
     return Tensor.result(output, shape: x.shape).recording("layerNorm", inputs: inputs, saving: saved) { g in
+        if Tensor.isRecordingBackward {
+            return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
+                let dims = Array((x.rank - k)..<x.rank)
+                let centered = x - x.mean(dims: dims, keepdim: true)
+                let normalized = centered * (centered.square().mean(dims: dims, keepdim: true) + eps).rsqrt()
+                let scaled = weight.map { normalized * $0 } ?? normalized
+                return bias.map { scaled + $0 } ?? scaled
+            }
+        }
         let (dx, dw, db) = g.backend.layerNormBackward(g.view, x.view, mean: means.view, rstd: rstds.view, weight: weight?.view,
                                                        rows: rows, cols: cols,
                                                        parameterGrads: weight?.requiresGrad == true || bias?.requiresGrad == true)

@@ -69,7 +69,7 @@ extension Tensor {
         let y = out.detach()  // the output itself would hold its own node: a reference cycle
         return out.recording("pow", inputs: [base, exponent], saving: [base, exponent, y]) { g in
             [base.requiresGrad ? (g * exponent * base.pow(exponent - 1)).sumToShape(sa) : nil,
-             exponent.requiresGrad ? (g * y * base.log()).sumToShape(sb) : nil]
+             exponent.requiresGrad ? (g * y.reattached() * base.log()).sumToShape(sb) : nil]
         }
     }
 

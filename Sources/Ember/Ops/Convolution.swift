@@ -29,7 +29,7 @@ extension Tensor {
                                 shape: [rows, geometry.batch * geometry.outHeight * geometry.outWidth])
         let inputShape = shape
         return out.recording("im2col", inputs: [source]) { g in
-            [Tensor.result(g.backend.col2im(g.contiguous().view, geometry), shape: inputShape)]
+            [g.foldColumns(geometry).reshape(inputShape)]
         }
     }
 
@@ -153,6 +153,13 @@ private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: 
     if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
+        if Tensor.isRecordingBackward {
+            return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
+                let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, n * plane]))
+                let output = product.reshape([outChannels, n, plane]).permute([1, 0, 2]).reshape([n, outChannels, outH, outW])
+                return bias.map { output + $0.reshape([1, outChannels, 1, 1]) } ?? output
+            }
+        }
         // [N, out, L] → [groups, out/g, N·L]
         let planes = g.contiguous().reshape([n, outChannels, plane]).permute([1, 0, 2]).contiguous()
             .reshape([groups, perGroup, n * plane])

@@ -6,7 +6,12 @@ extension Tensor {
     public func crossEntropyPerRow(_ targets: Tensor, ignoreIndex: Int = -100) -> Tensor {
         let rows = crossEntropyRows(targets, ignoreIndex: ignoreIndex, "crossEntropyPerRow")
         return rows.losses.recording("crossEntropy", inputs: [rows.logits], saving: [targets]) { g in
-            [rows.gradient(g, nil)]
+            if Tensor.isRecordingBackward {
+                return Tensor.recomputedGradients(of: [rows.logits], outputGradient: g) {
+                    rows.logits.composedCrossEntropy(targets)
+                }
+            }
+            return [rows.gradient(g, nil)]
         }
     }
 
@@ -19,8 +24,20 @@ extension Tensor {
                                                     ignoreIndex: ignoreIndex)
         let count = Tensor.result(kept, shape: [])
         return Tensor.result(mean, shape: []).recording("crossEntropy", inputs: [rows.logits], saving: [targets]) { g in
-            [rows.gradient(g, count)]
+            if Tensor.isRecordingBackward {
+                return Tensor.recomputedGradients(of: [rows.logits], outputGradient: g) {
+                    rows.logits.composedCrossEntropy(targets).sum() / count
+                }
+            }
+            return [rows.gradient(g, count)]
         }
+    }
+
+    /// Per-row cross-entropy from differentiable ops (for second derivatives): −log softmax at the
+    /// target, 0 for rows whose target matches no class (`ignoreIndex`).
+    fileprivate func composedCrossEntropy(_ targets: Tensor) -> Tensor {
+        let classes = Tensor.arange(shape[1], device: device).eq(targets.unsqueeze(1))
+        return -(logSoftmax(dim: 1) * classes).sum(dim: 1)
     }
 
     /// The fused forward pass shared by both: the contiguous logits, per-row losses (not recorded)

@@ -15,8 +15,9 @@ extension Tensor {
                                 shape: outShape, dtype: dtype)
         return out.recording("indexSelect", inputs: [self]) { g in
             let gc = g.contiguous()
-            return [Tensor.result(g.backend.indexAdd(gc.view, indices: indices.view, outer: outer, size: size, inner: inner),
-                                  shape: source.shape)]
+            let added = Tensor.result(g.backend.indexAdd(gc.view, indices: indices.view, outer: outer, size: size, inner: inner),
+                                      shape: source.shape)
+            return [added.recording("indexAdd", inputs: [gc]) { gg in [gg.indexSelect(dim: d, indices: indices)] }]
         }
     }
 

@@ -172,6 +172,9 @@ extension Tensor {
             // d‖x‖/dx = x/‖x‖, taken as 0 where ‖x‖ = 0 (x is 0 there too).
             let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
             return norm.recording("norm", inputs: [self]) { g in
+                if Tensor.isRecordingBackward {
+                    return Tensor.recomputedGradients(of: [self], outputGradient: g) { reduceSum(self.square()).sqrt() }
+                }
                 let spread = dim == nil || keepdim ? g / denominator : (g / denominator).unsqueeze(dim!)
                 return [self.detach() * spread]
             }
@@ -180,6 +183,9 @@ extension Tensor {
             // d‖x‖/dx = sign(x)·(|x|/‖x‖)^(p−1), taken as 0 where x is 0 (or the whole norm is).
             let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
             return norm.recording("norm", inputs: [self]) { g in
+                if Tensor.isRecordingBackward {
+                    return Tensor.recomputedGradients(of: [self], outputGradient: g) { reduceSum(self.abs().pow(p)).pow(1 / p) }
+                }
                 let spread = dim == nil || keepdim ? denominator : denominator.unsqueeze(dim!)
                 let direction = (magnitude.detach() / spread).pow(p - 1) * self.detach().sign()
                 let scale = dim == nil || keepdim ? g : g.unsqueeze(dim!)

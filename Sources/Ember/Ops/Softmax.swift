@@ -14,6 +14,10 @@ extension Tensor {
         let y = Tensor.result(backend.softmax(source.view, rows: rows, cols: cols, log: log), shape: source.shape)
         let saved = y.detach()
         y.recording(log ? "logSoftmax" : "softmax", inputs: [source], saving: [saved]) { g in
+            if Tensor.isRecordingBackward {
+                let y = saved.reattached()
+                return [log ? g - y.exp() * g.sum(dim: last, keepdim: true) : y * (g - (g * y).sum(dim: last, keepdim: true))]
+            }
             let gc = g.isContiguous ? g : g.contiguous()
             return [Tensor.result(g.backend.softmaxBackward(saved.view, gc.view, rows: rows, cols: cols, log: log),
                                   shape: saved.shape)]

@@ -7,12 +7,42 @@ extension Tensor {
         let out = Tensor.result(backend.unary(op, view), shape: shape)
         let x: Tensor? = savesInput ? self : nil
         let y: Tensor? = savesOutput ? out.detach() : nil
-        return out.recording(name, inputs: [self], saving: [x, y].compactMap { $0 }) { g in [derivative(g, x, y)] }
+        return out.recording(name, inputs: [self], saving: [x, y].compactMap { $0 }) { g in [derivative(g, x, y?.reattached())] }
     }
 
-    /// Applies `backwardOp(g, saved)` as one fused kernel (activation backward passes).
+    /// Applies `backwardOp(g, saved)` as one fused kernel (activation backward passes); under
+    /// `createGraph`, as g times the derivative written with differentiable ops.
     func fusedBackward(_ op: BinaryOp, _ g: Tensor, _ saved: Tensor) -> Tensor {
-        g.broadcastBinary(op, saved, name: "backward")
+        guard GradMode.isEnabled else { return g.broadcastBinary(op, saved, name: "backward") }
+        return g * Tensor.derivative(op, saved)
+    }
+
+    /// The derivative a fused backward op multiplies by, from the saved input x or output y.
+    private static func derivative(_ op: BinaryOp, _ s: Tensor) -> Tensor {
+        switch op {
+        case .reluBackward: return s.gt(0)
+        case .leakyReluBackward(let slope): return s.gt(0) * (1 - slope) + slope
+        case .sigmoidBackward: return s * (1 - s)
+        case .tanhBackward: return 1 - s * s
+        case .clampBackward(let lo, let hi): return s.ge(lo) * s.le(hi)
+        case .softplusBackward(let beta, let threshold):
+            let above = (s * beta).gt(threshold)
+            return above + (1 - above) * (s * beta).sigmoid()
+        case .siluBackward:
+            let sig = s.sigmoid()
+            return sig * (1 + s * (1 - sig))
+        case .eluBackward(let alpha):
+            let positive = s.gt(0)
+            return positive + (1 - positive) * s.clamp(max: 0).exp() * alpha
+        case .geluBackward:
+            // Φ(x) + x·φ(x) by the kernel; its own derivative φ(x)·(2 − x²) composed.
+            let value = Tensor.ones([], device: s.device).broadcastBinary(.geluBackward, s, name: "gelu")
+            return value.recording("geluDerivative", inputs: [s]) { g in
+                [g * (s.square() * -0.5).exp() * 0.3989422804014327 * (2 - s.square())]
+            }
+        default:
+            fatalError("Ember: \(op) is not the backward op of an activation")
+        }
     }
 
     public func exp() -> Tensor { unaryOp(.exp, name: "exp", savesOutput: true) { g, _, y in g * y! } }

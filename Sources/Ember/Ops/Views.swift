@@ -161,7 +161,7 @@ extension Tensor {
         return out.recording("slice", inputs: [self], addIntoInputGrad: addIntoInputGrad) { g in
             let full = Tensor.zeros(inputShape, device: g.device)
             addIntoInputGrad(full, g)
-            return [full]
+            return [full.recording("sliceBackward", inputs: [g]) { gg in [gg.slice(d, start: lo, end: hi, step: step)] }]
         }
     }
 

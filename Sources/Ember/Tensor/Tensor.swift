@@ -20,6 +20,8 @@ public final class Tensor {
     public var grad: Tensor?
     /// The node that produced this tensor, or nil for leaves.
     public internal(set) var gradFn: GradNode?
+    /// Hooks on this leaf's gradient (`registerHook`); a non-leaf's live on its `gradFn`.
+    var leafHooks: [GradHook] = []
 
     public init(storage: Storage, shape: [Int], strides: [Int], offset: Int = 0, dtype: DType,
                 requiresGrad: Bool = false) {

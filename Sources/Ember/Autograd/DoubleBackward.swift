@@ -1,0 +1,24 @@
+/// Second derivatives through fused kernels. A fused op's backward (one kernel, the fast path) gives
+/// values without a graph; under `createGraph` its closure instead recomputes the op from
+/// differentiable ops and differentiates that, so the gradients it returns can be differentiated again.
+extension Tensor {
+    /// Whether a backward closure runs under `createGraph` and must return recorded gradients.
+    static var isRecordingBackward: Bool { GradMode.isEnabled && GradNode.applying != nil }
+
+    /// The gradients with respect to `inputs` (nil entries and inputs that need no gradient get nil)
+    /// of `composed()`, the op written with differentiable ops, against the output gradient `g`:
+    /// partial derivatives, recorded, so that they can be differentiated again.
+    static func recomputedGradients(of inputs: [Tensor?], outputGradient g: Tensor, _ composed: () -> Tensor) -> [Tensor?] {
+        let wanted = inputs.compactMap { $0 }.filter(\.requiresGrad)
+        let output = enableGrad(composed)
+        guard output.requiresGrad, !wanted.isEmpty else { return inputs.map { _ in nil } }
+        var pass = BackwardPass(retainGraph: true, createGraph: true, targets: wanted)
+        pass.stopsAtTargets = true
+        pass.run([(output, g.shape == output.shape ? g : g.reshape(output.shape))])
+        var found = pass.captured.makeIterator()
+        return inputs.map { input in
+            guard let input, input.requiresGrad else { return nil }
+            return found.next()!
+        }
+    }
+}
