@@ -58,8 +58,15 @@ open class Module: CustomStringConvertible {
         fatalError("Ember: \(typeName) does not override forward(_:)")
     }
 
-    /// Runs `forward(_:)`: `model(x)`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+    /// Hooks run around `forward` by `callAsFunction` (`registerForwardPreHook`, `registerForwardHook`).
+    var forwardPreHooks: [(id: Int, body: (Module, Tensor) -> Tensor?)] = []
+    var forwardHooks: [(id: Int, body: (Module, Tensor, Tensor) -> Tensor?)] = []
+
+    /// Runs `forward(_:)`: `model(x)`, with the module's forward hooks around it.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if forwardPreHooks.isEmpty && forwardHooks.isEmpty { return forward(x) }
+        return forwardWithHooks(x)
+    }
 
     // MARK: Discovery
 
