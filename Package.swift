@@ -48,6 +48,7 @@ let package = Package(
         .executableTarget(name: "mnist-regularized", dependencies: ["Ember"], path: "Examples/mnist-regularized"),
         .executableTarget(name: "mnist-autoencoder", dependencies: ["Ember"], path: "Examples/mnist-autoencoder"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
+        .executableTarget(name: "pinn-oscillator", dependencies: ["Ember"], path: "Examples/pinn-oscillator"),
         .target(name: "CPeakFlops", path: "Benchmarks/CPeakFlops"),
         .executableTarget(
             name: "ember-bench",
