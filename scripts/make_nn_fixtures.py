@@ -237,6 +237,36 @@ for name, (cls, kw) in configs.items():
     kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
     optim["configs"][name] = dict(kwargs=kw, trajectory=traj, state_keys=sorted(opt.state[w].keys()))
 
+# L-BFGS (no random draws here, so the cases after are unchanged): a non-convex loss, each step a
+# closure the optimizer calls several times.
+def lbfgs_loss(w, b):
+    return ((torch.tanh(X @ w + b) - Y) ** 2).sum() + 0.1 * (w ** 4).sum()
+
+
+lbfgs_configs = {
+    "lbfgs": (dict(lr=1.0, max_iter=4), 4),
+    "lbfgs_history2_lr": (dict(lr=0.5, max_iter=5, history_size=2), 4),
+    "lbfgs_strong_wolfe": (dict(lr=1.0, max_iter=5, history_size=4, line_search_fn="strong_wolfe"), 4),
+}
+optim["lbfgs"] = {}
+for name, (kw, steps) in lbfgs_configs.items():
+    w = W0.clone().requires_grad_(True)
+    b = B0.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([w, b], **kw)
+
+    def closure():
+        opt.zero_grad()
+        loss = lbfgs_loss(w, b)
+        loss.backward()
+        return loss
+
+    traj = []
+    for _ in range(steps):
+        first_loss = float(opt.step(closure).detach())
+        traj.append(dict(w=L(w), b=L(b), loss=first_loss, func_evals=opt.state[w]["func_evals"],
+                         n_iter=opt.state[w]["n_iter"]))
+    optim["lbfgs"][name] = dict(kwargs=kw, trajectory=traj)
+
 # clipping
 gw = torch.randn(3, 2) * 3
 gb = torch.randn(2)

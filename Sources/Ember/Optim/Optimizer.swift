@@ -120,6 +120,12 @@ open class Optimizer {
         return out
     }
 
+    /// Whether a saved state entry of this shape belongs to parameter `index`: a scalar, or a buffer
+    /// of the parameter's shape.
+    open func acceptsState(_ name: String, shape: [Int], parameter index: Int) -> Bool {
+        shape.isEmpty || shape == parameters[index].shape
+    }
+
     /// Restores a state saved by `stateDict()` from an optimizer over parameters of the same shapes.
     /// Throws (changing nothing) on unknown keys, parameter indices out of range or shapes that do
     /// not fit the parameter.
@@ -148,7 +154,7 @@ open class Optimizer {
                 throw OptimizerStateError("\(type(of: self)).loadStateDict: key \"\(key)\" refers to parameter \(index), "
                     + "but the optimizer has \(parameters.count) parameters")
             }
-            guard t.count == 1 && t.rank == 0 || t.shape == parameters[index].shape else {
+            guard acceptsState(parts[2], shape: t.shape, parameter: index) else {
                 throw OptimizerStateError("\(type(of: self)).loadStateDict: \"\(key)\" has shape \(t.shape), "
                     + "but parameter \(index) has shape \(parameters[index].shape)")
             }
