@@ -29,7 +29,7 @@ public enum Autograd {
                 + "set requiresGrad on it before computing the outputs")
         }
         let roots = outputs.enumerated().map { i, output in
-            (output, output.seed(gradOutputs?[i], op: "Autograd.grad"))
+            (output, output.seed(gradOutputs?[i], op: "Autograd.grad", shared: false))
         }
         var pass = BackwardPass(retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: inputs)
         pass.run(roots)

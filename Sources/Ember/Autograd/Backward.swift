@@ -7,19 +7,20 @@ extension Tensor {
     ///
     /// With `createGraph` the backward pass is itself recorded, so the gradients it leaves can be
     /// differentiated again (a gradient penalty, a Hessian-vector product); `retainGraph` then
-    /// defaults to true, as in PyTorch.
+    /// defaults to true, as in PyTorch. The leaves' `grad` then hold the graph, which holds the leaves:
+    /// set them to nil (`zeroGrad()`) when done, or prefer `Autograd.grad`, which leaves `grad` alone.
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
         guard requiresGrad else {
             fatalError("Ember: backward() on a tensor that does not require grad and has no grad_fn "
                 + "(shape \(shape)); set requiresGrad on the parameters or inputs first")
         }
         var pass = BackwardPass(retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: nil)
-        pass.run([(self, seed(gradient, op: "backward"))])
+        pass.run([(self, seed(gradient, op: "backward", shared: !createGraph))])
     }
 
     /// The gradient a backward pass starts from: `gradient`, checked against this tensor, or 1 for a
-    /// single-element tensor.
-    func seed(_ gradient: Tensor?, op: String) -> Tensor {
+    /// single-element tensor (the cached one when `shared`: only where no gradient can alias it).
+    func seed(_ gradient: Tensor?, op: String, shared: Bool) -> Tensor {
         if let gradient {
             guard gradient.shape == shape else {
                 shapeFailure(ShapeError("\(op): gradient of shape \(gradient.shape) does not match the tensor's shape \(shape)"))
@@ -34,7 +35,7 @@ extension Tensor {
             shapeFailure(ShapeError("\(op): grad can be implicitly created only for scalar outputs, "
                 + "but the tensor has shape \(shape); pass a gradient of that shape"))
         }
-        return Tensor.unitSeed(device).reshape(shape)
+        return shared ? Tensor.unitSeed(device).reshape(shape) : Tensor.ones(shape, device: device)
     }
 
     nonisolated(unsafe) private static var unitSeeds: [Device: Tensor] = [:]
@@ -129,13 +130,19 @@ struct BackwardPass {
             let nodeKey = ObjectIdentifier(node)
             guard var grad = grads.removeValue(forKey: nodeKey) else { continue }
             owned.remove(nodeKey)
-            if !node.gradHooks.isEmpty { grad = grad.applyingHooks(node.gradHooks, to: grad) }
-            for retainer in node.retainers { retainer.tensor?.keepGrad(grad, createGraph: createGraph) }
-            if targets != nil, let positions = nodeTargets[nodeKey] {
-                for i in positions { captured[i] = grad }
+            let positions = targets == nil ? nil : nodeTargets[nodeKey]
+            let isNeeded = needed?.contains(nodeKey) ?? true
+            if !isNeeded && positions == nil { continue }
+            // A recomputation's inner pass is not the user's: their hooks see the outer pass only.
+            if !stopsAtTargets {
+                if !node.gradHooks.isEmpty { grad = grad.applyingHooks(node.gradHooks, to: grad) }
+                for retainer in node.retainers { retainer.tensor?.keepGrad(exclusive(grad), createGraph: createGraph) }
+            }
+            if let positions {
+                for i in positions { captured[i] = exclusive(grad) }
                 if stopsAtTargets { continue }
             }
-            if let needed, !needed.contains(nodeKey) { continue }
+            if !isNeeded { continue }
             // A view (slice) of a computed tensor adds its gradient into that tensor's in place.
             if !createGraph, let addIntoInputGrad = node.addIntoInputGrad, node.inputs.count == 1,
                let producer = node.inputs[0].gradFn, node.inputs[0].requiresGrad {
@@ -160,7 +167,9 @@ struct BackwardPass {
             }
         }
         for (leaf, grad) in hookedLeafGrads.values {
-            deliver(leaf.applyingHooks(leaf.leafHooks, to: grad), to: leaf)
+            let hooked = leaf.applyingHooks(leaf.leafHooks, to: grad)
+            // A tensor a hook made may be the hook's own: the leaf gets a copy.
+            deliver(hooked === grad ? hooked : hooked.clone(), to: leaf)
         }
     }
 
@@ -175,7 +184,9 @@ struct BackwardPass {
                 if next < node.inputs.count {
                     stack.append((node, next + 1))
                     if let child = node.inputs[next].gradFn, visited.insert(ObjectIdentifier(child)).inserted {
-                        stack.append((child, 0))
+                        // Stopping at a target: its own inputs are not part of this pass.
+                        stack.append((child, stopsAtTargets && nodeTargets[ObjectIdentifier(child)] != nil
+                                      ? child.inputs.count : 0))
                     }
                 } else {
                     order.append(node)
@@ -225,9 +236,9 @@ struct BackwardPass {
     /// A gradient arriving at a leaf: delivered now, or summed until the end of the pass when the
     /// leaf has hooks.
     private mutating func reachLeaf(_ leaf: Tensor, _ grad: Tensor) {
-        guard leaf.requiresGrad else { return }
+        guard leaf.requiresGrad, targets == nil || leafTargets[ObjectIdentifier(leaf)] != nil else { return }
         let grad = grad.shape == leaf.shape ? grad : grad.reshape(leaf.shape)
-        guard leaf.leafHooks.isEmpty else {
+        guard leaf.leafHooks.isEmpty || stopsAtTargets else {
             let key = ObjectIdentifier(leaf)
             hookedLeafGrads[key] = (leaf, hookedLeafGrads[key].map { $0.grad + grad } ?? grad)
             return
@@ -242,7 +253,7 @@ struct BackwardPass {
             return
         }
         for i in leafTargets[ObjectIdentifier(leaf)] ?? [] {
-            captured[i] = captured[i].map { $0 + grad } ?? grad
+            captured[i] = captured[i].map { $0 + grad } ?? exclusive(grad)
         }
     }
 
@@ -256,26 +267,28 @@ struct BackwardPass {
             }
             return
         }
+        let own = g.storage === leaf.storage ? g.clone() : exclusive(g)
+        // A recorded grad keeps its graph (to be differentiated again); otherwise it is a plain buffer.
+        leaf.grad = createGraph ? own : own.detach()
+    }
+
+    /// `g`, or a copy of it when it is not a plain buffer of its own: a gradient handed out (a leaf's
+    /// grad, one `Autograd.grad` returns, a retained grad) must alias no other, nor the output
+    /// gradient it came from, since it may be changed in place. Copies are recorded under createGraph.
+    private mutating func exclusive(_ g: Tensor) -> Tensor {
         var g = g
-        if createGraph {
-            leaf.grad = g
-            return
-        }
-        if !g.isContiguous || g.offset != 0 || claimed.contains(ObjectIdentifier(g.storage)) || g.storage === leaf.storage {
-            g = g.clone()
-        }
+        if !g.isContiguous || g.offset != 0 || claimed.contains(ObjectIdentifier(g.storage)) { g = g.clone() }
         claimed.insert(ObjectIdentifier(g.storage))
-        leaf.grad = g.detach()
+        return g
     }
 
     /// Under `createGraph`, a gradient that should depend on recorded tensors but came out of a
     /// closure without a graph (a fused kernel with no composed form) gets a node that stops a later
     /// backward through it with a message, instead of silently giving zero second derivatives.
     private func guardingDoubleBackward(_ inputGrad: Tensor?, of node: GradNode, from grad: Tensor) -> Tensor? {
-        guard let inputGrad, !inputGrad.requiresGrad,
-              grad.requiresGrad || (node.isUserFunction && node.inputs.contains(where: \.requiresGrad)) else { return inputGrad }
+        guard let inputGrad, !inputGrad.requiresGrad, grad.requiresGrad else { return inputGrad }
         let name = node.name
-        return inputGrad.detach().recording("\(name)Backward", inputs: [grad] + node.inputs) { _ in
+        return inputGrad.detach().recording("\(name)Backward", inputs: [grad]) { _ in
             fatalError("Ember: differentiating through the backward of \(name) is not supported "
                 + "(createGraph: true recorded its gradient without a graph); compose it from differentiable ops")
         }
@@ -283,12 +296,13 @@ struct BackwardPass {
 }
 
 extension Tensor {
-    /// Keeps a non-leaf's gradient in `grad` (see `retainGrad()`), accumulating like a leaf's.
+    /// Keeps a non-leaf's gradient in `grad` (see `retainGrad()`), accumulating like a leaf's; `g`
+    /// is a tensor of its own.
     func keepGrad(_ g: Tensor, createGraph: Bool) {
         if let existing = grad {
             grad = createGraph ? existing + g : noGrad { existing + g }
         } else {
-            grad = createGraph ? g : g.detach().clone()
+            grad = createGraph ? g : g.detach()
         }
     }
 }

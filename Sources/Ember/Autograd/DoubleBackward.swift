@@ -5,6 +5,15 @@ extension Tensor {
     /// Whether a backward closure runs under `createGraph` and must return recorded gradients.
     static var isRecordingBackward: Bool { GradMode.isEnabled && GradNode.applying != nil }
 
+    /// Stops when `input`, which a recomputation reads, changed in place since `version` (the
+    /// fast backward works from what it saved, so only the recomputation needs the check).
+    func checkUnchanged(since version: Int, by op: String) {
+        guard storage.version != version else { return }
+        fatalError("Ember: a tensor of shape \(shape) that \(op) reads for its gradient was modified by an in-place "
+            + "operation after it was used; its version is \(storage.version), expected \(version). "
+            + "Use an out-of-place op (x = x + y instead of x.add_(y)).")
+    }
+
     /// The gradients with respect to `inputs` (nil entries and inputs that need no gradient get nil)
     /// of `composed()`, the op written with differentiable ops, against the output gradient `g`:
     /// partial derivatives, recorded, so that they can be differentiated again.

@@ -16,10 +16,18 @@
 ///
 /// `forward` runs without recording; `backward` gets the gradient of the output and returns one
 /// gradient per input, in order (nil where none flows; `ctx.needsInputGrad` says which are wanted).
-/// Written with Ember's ops, `backward` is itself differentiable under `createGraph`.
+/// Written with Ember's ops, `backward` is itself differentiable under `createGraph`. A backward that
+/// is not (one that calls its own kernels) should say so with `isOnceDifferentiable`, like PyTorch's
+/// `@once_differentiable`: it then runs without recording, and differentiating its result again
+/// stops with a message instead of giving zero.
 public protocol AutogradFunction {
     static func forward(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor
     static func backward(_ ctx: FunctionContext, _ gradOutput: Tensor) -> [Tensor?]
+    static var isOnceDifferentiable: Bool { get }
+}
+
+extension AutogradFunction {
+    public static var isOnceDifferentiable: Bool { false }
 }
 
 /// What `forward` hands to `backward`: saved tensors (checked for in-place changes, like the
@@ -65,13 +73,13 @@ extension AutogradFunction {
     /// Runs `forward` on the inputs and records `backward` as the output's gradient function.
     public static func apply(_ inputs: [Tensor]) -> Tensor {
         let name = String(describing: Self.self)
-        let ctx = FunctionContext(needsInputGrad: inputs.map(\.requiresGrad))
+        let ctx = FunctionContext(needsInputGrad: inputs.map { GradMode.isEnabled && $0.requiresGrad })
         var output = noGrad { forward(ctx, inputs) }
         // The result must be a tensor of its own: recording on an input would rewrite that input's graph.
         if inputs.contains(where: { $0 === output }) { output = output.detach() }
         let saved = ctx.detachSaved(output)
-        let result = output.recording(name, inputs: inputs, saving: saved) { gradOutput in
-            let grads = backward(ctx, gradOutput)
+        return output.recording(name, inputs: inputs, saving: saved) { gradOutput in
+            let grads = isOnceDifferentiable ? noGrad { backward(ctx, gradOutput) } : backward(ctx, gradOutput)
             guard grads.count == inputs.count else {
                 fatalError("Ember: \(name).backward returned \(grads.count) gradients for \(inputs.count) inputs; "
                     + "return one per input, in order (nil where none flows)")
@@ -82,9 +90,14 @@ extension AutogradFunction {
                         + "has shape \(input.shape)"))
                 }
             }
-            return grads
+            guard isOnceDifferentiable && GradMode.isEnabled else { return grads }
+            // Under createGraph: gradients that stop a backward through them.
+            return grads.map { grad in
+                grad?.detach().recording("\(name)Backward", inputs: [gradOutput] + inputs) { _ in
+                    fatalError("Ember: \(name) is once differentiable (isOnceDifferentiable): its backward cannot be "
+                        + "differentiated again; write it with Ember's ops and drop isOnceDifferentiable to allow that")
+                }
+            }
         }
-        result.gradFn?.isUserFunction = true
-        return result
     }
 }

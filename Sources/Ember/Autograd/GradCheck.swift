@@ -16,8 +16,9 @@ public struct GradCheckError: Error, CustomStringConvertible {
 
 extension Autograd {
     /// Checks the gradients of `function` (say a custom `AutogradFunction` or layer) against central
-    /// finite differences, like `torch.autograd.gradcheck` in its fast mode: both sides are taken of
-    /// ⟨function(inputs), r⟩ for a fixed r, for every element of every float input that requires grad.
+    /// finite differences, like `torch.autograd.gradcheck`: both sides are taken of ⟨function(inputs), r⟩
+    /// for a fixed r (one vector-Jacobian product rather than the whole Jacobian), for every element of
+    /// every float input that requires grad.
     ///
     /// Ember computes in float32, so the tolerances are wider than PyTorch's float64 defaults; keep
     /// inputs of order 1 and away from kinks (|x| at 0, ReLU at 0).
@@ -34,8 +35,10 @@ extension Autograd {
         let projection = Tensor((0..<output.count).map { Float(Foundation.sin(Double($0) * 1.7 + 0.3)) },
                                 shape: output.shape, device: output.device)
         let analytic = grad(of: (output * projection).sum(), wrt: checked.map { leaves[$0] }, allowUnused: true)
+        // Summed in double: a float32 sum's rounding would swamp the differences of large outputs.
+        let weights = projection.toArray().map(Double.init)
         func projected() -> Double {
-            noGrad { Double((function(leaves) * projection).sum().item()) }
+            zip(noGrad { function(leaves) }.toArray(), weights).reduce(0) { $0 + Double($1.0) * $1.1 }
         }
         for (position, i) in checked.enumerated() {
             let leaf = leaves[i], expected = analytic[position].toArray()

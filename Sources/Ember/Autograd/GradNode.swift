@@ -14,9 +14,6 @@ public final class GradNode {
     private(set) var addIntoInputGrad: ((_ inputGrad: Tensor, _ grad: Tensor) -> Void)?
     /// Hooks on the gradient of this node's output (`registerHook` on a non-leaf tensor), in order.
     var gradHooks: [GradHook] = []
-    /// Recorded by a user's `AutogradFunction`, whose backward may depend on its inputs outside the
-    /// graph: under `createGraph`, a gradient it returns without a graph then stops a later backward.
-    var isUserFunction = false
     /// Non-leaf outputs that keep their gradient (`retainGrad()`); weak, so the graph keeps none alive.
     var retainers: [WeakTensor] = []
 

@@ -152,8 +152,10 @@ private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: 
     }
     if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    let inputVersion = input.storage.version
     return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
         if Tensor.isRecordingBackward {
+            input.checkUnchanged(since: inputVersion, by: "conv2d")
             return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
                 let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, n * plane]))
                 let output = product.reshape([outChannels, n, plane]).permute([1, 0, 2]).reshape([n, outChannels, outH, outW])

@@ -6,11 +6,7 @@ extension Tensor {
     public func crossEntropyPerRow(_ targets: Tensor, ignoreIndex: Int = -100) -> Tensor {
         let rows = crossEntropyRows(targets, ignoreIndex: ignoreIndex, "crossEntropyPerRow")
         return rows.losses.recording("crossEntropy", inputs: [rows.logits], saving: [targets]) { g in
-            if Tensor.isRecordingBackward {
-                return Tensor.recomputedGradients(of: [rows.logits], outputGradient: g) {
-                    rows.logits.composedCrossEntropy(targets)
-                }
-            }
+            if Tensor.isRecordingBackward { return Tensor.composedGradients(rows, targets, g, count: nil) }
             return [rows.gradient(g, nil)]
         }
     }
@@ -24,27 +20,30 @@ extension Tensor {
                                                     ignoreIndex: ignoreIndex)
         let count = Tensor.result(kept, shape: [])
         return Tensor.result(mean, shape: []).recording("crossEntropy", inputs: [rows.logits], saving: [targets]) { g in
-            if Tensor.isRecordingBackward {
-                return Tensor.recomputedGradients(of: [rows.logits], outputGradient: g) {
-                    rows.logits.composedCrossEntropy(targets).sum() / count
-                }
-            }
+            if Tensor.isRecordingBackward { return Tensor.composedGradients(rows, targets, g, count: count) }
             return [rows.gradient(g, count)]
         }
     }
 
-    /// Per-row cross-entropy from differentiable ops (for second derivatives): −log softmax at the
-    /// target, 0 for rows whose target matches no class (`ignoreIndex`).
-    fileprivate func composedCrossEntropy(_ targets: Tensor) -> Tensor {
-        let classes = Tensor.arange(shape[1], device: device).eq(targets.unsqueeze(1))
-        return -(logSoftmax(dim: 1) * classes).sum(dim: 1)
+    /// Under `createGraph`: the logits' gradient, recorded, from the loss recomputed with differentiable
+    /// ops (per row, or summed and divided by `count`): −log softmax at the target, 0 for rows whose
+    /// target matches no class (`ignoreIndex`).
+    private static func composedGradients(_ rows: Rows, _ targets: Tensor, _ g: Tensor, count: Tensor?) -> [Tensor?] {
+        rows.logits.checkUnchanged(since: rows.version, by: "crossEntropy")
+        return recomputedGradients(of: [rows.logits], outputGradient: g) {
+            let classes = Tensor.arange(rows.logits.shape[1], device: g.device).eq(targets.unsqueeze(1))
+            let losses = -(rows.logits.logSoftmax(dim: 1) * classes).sum(dim: 1)
+            return count.map { losses.sum() / $0 } ?? losses
+        }
     }
+
+    /// What the fused forward pass leaves for backward.
+    private typealias Rows = (logits: Tensor, version: Int, losses: Tensor, gradient: (Tensor, Tensor?) -> Tensor)
 
     /// The fused forward pass shared by both: the contiguous logits, per-row losses (not recorded)
     /// and a function for the logits' gradient from the upstream `g` (over each row's loss, or one
     /// value for all), divided by `divisor` when given.
-    private func crossEntropyRows(_ targets: Tensor, ignoreIndex: Int, _ name: String)
-        -> (logits: Tensor, losses: Tensor, gradient: (Tensor, Tensor?) -> Tensor) {
+    private func crossEntropyRows(_ targets: Tensor, ignoreIndex: Int, _ name: String) -> Rows {
         guard rank == 2, targets.rank == 1, targets.shape[0] == shape[0], targets.dtype == .int64 else {
             shapeFailure(ShapeError("\(name): expects logits [N, C] and int64 targets [N], "
                 + "got logits \(shape) and \(targets.dtype) targets \(targets.shape)"))
@@ -60,6 +59,6 @@ extension Tensor {
                                                          grad: g.contiguous().view, divisor: divisor?.view, rows: rows,
                                                          cols: cols, ignoreIndex: ignoreIndex), shape: [rows, cols])
         }
-        return (logits, Tensor.result(losses, shape: [rows]), gradient)
+        return (logits, logits.storage.version, Tensor.result(losses, shape: [rows]), gradient)
     }
 }

@@ -167,29 +167,21 @@ extension Tensor {
             return dim.map { magnitude.max(dim: $0, keepdim: keepdim).values } ?? magnitude.max()
         case 1:
             return reduceSum(magnitude)
-        case 2:
-            let norm = noGrad { reduceSum(square()).sqrt() }
-            // d‖x‖/dx = x/‖x‖, taken as 0 where ‖x‖ = 0 (x is 0 there too).
-            let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
-            return norm.recording("norm", inputs: [self]) { g in
-                if Tensor.isRecordingBackward {
-                    return Tensor.recomputedGradients(of: [self], outputGradient: g) { reduceSum(self.square()).sqrt() }
-                }
-                let spread = dim == nil || keepdim ? g / denominator : (g / denominator).unsqueeze(dim!)
-                return [self.detach() * spread]
-            }
         default:
-            let norm = noGrad { reduceSum(magnitude.pow(p)).pow(1 / p) }
-            // d‖x‖/dx = sign(x)·(|x|/‖x‖)^(p−1), taken as 0 where x is 0 (or the whole norm is).
-            let denominator = noGrad { norm.clamp(min: .leastNormalMagnitude) }
-            return norm.recording("norm", inputs: [self]) { g in
-                if Tensor.isRecordingBackward {
-                    return Tensor.recomputedGradients(of: [self], outputGradient: g) { reduceSum(self.abs().pow(p)).pow(1 / p) }
-                }
-                let spread = dim == nil || keepdim ? denominator : denominator.unsqueeze(dim!)
-                let direction = (magnitude.detach() / spread).pow(p - 1) * self.detach().sign()
-                let scale = dim == nil || keepdim ? g : g.unsqueeze(dim!)
-                return [(direction * scale).maskedFill(self.detach().eq(0), 0)]
+            let norm = noGrad { p == 2 ? reduceSum(square()).sqrt() : reduceSum(magnitude.pow(p)).pow(1 / p) }
+            let isZero = noGrad { norm.eq(0) }
+            func alongDim(_ t: Tensor) -> Tensor { dim == nil || keepdim ? t : t.unsqueeze(dim!) }
+            // d‖x‖/dx = sign(x)·(|x|/‖x‖)^(p−1) (x/‖x‖ for p = 2), taken as 0 where x is 0 (or the whole
+            // norm is). Under createGraph the norm is recomputed from x, as 1 where it is 0, so that no
+            // 0/0 enters the recorded graph.
+            return norm.recording("norm", inputs: [self], saving: [self]) { g in
+                let denominator = Tensor.isRecordingBackward
+                    ? `where`(isZero, Tensor.ones([], device: g.device),
+                              p == 2 ? reduceSum(self.square()) : reduceSum(self.abs().pow(p))).pow(1 / p)
+                    : noGrad { norm.clamp(min: .leastNormalMagnitude) }
+                if p == 2 { return [self * alongDim(g / denominator)] }
+                let direction = (self.abs() / alongDim(denominator)).pow(p - 1) * self.sign()
+                return [(direction * alongDim(g)).maskedFill(self.eq(0), 0)]
             }
         }
     }

@@ -52,8 +52,12 @@ extension Tensor {
         unaryOp(.rsqrt, name: "rsqrt", savesOutput: true) { g, _, y in g * y!.pow(3) * -0.5 }
     }
     public func abs() -> Tensor { unaryOp(.abs, name: "abs", savesInput: true) { g, x, _ in g * x!.sign() } }
+    /// The gradient of a piecewise-constant op: zeros, or under `createGraph` zeros recorded from `g`
+    /// (a gradient without a graph there would look like a fused kernel's).
+    fileprivate func zeroGradient() -> Tensor { GradMode.isEnabled ? self * 0 : Tensor.zeros(like: self) }
+
     /// −1, 0 or 1 by sign (zero gradient).
-    public func sign() -> Tensor { unaryOp(.sign, name: "sign") { g, _, _ in g * 0 } }
+    public func sign() -> Tensor { unaryOp(.sign, name: "sign") { g, _, _ in g.zeroGradient() } }
     public func square() -> Tensor { unaryOp(.square, name: "square", savesInput: true) { g, x, _ in g * x! * 2 } }
     public func reciprocal() -> Tensor {
         unaryOp(.reciprocal, name: "reciprocal", savesOutput: true) { g, _, y in -(g * y! * y!) }
@@ -73,11 +77,11 @@ extension Tensor {
 
     // Rounding: piecewise constant, so the gradient is zero (as in PyTorch).
     /// Nearest integer, halves to even (0.5 → 0, 1.5 → 2), like `torch.round`.
-    public func round() -> Tensor { unaryOp(.round, name: "round") { g, _, _ in g * 0 } }
-    public func floor() -> Tensor { unaryOp(.floor, name: "floor") { g, _, _ in g * 0 } }
-    public func ceil() -> Tensor { unaryOp(.ceil, name: "ceil") { g, _, _ in g * 0 } }
+    public func round() -> Tensor { unaryOp(.round, name: "round") { g, _, _ in g.zeroGradient() } }
+    public func floor() -> Tensor { unaryOp(.floor, name: "floor") { g, _, _ in g.zeroGradient() } }
+    public func ceil() -> Tensor { unaryOp(.ceil, name: "ceil") { g, _, _ in g.zeroGradient() } }
     /// Rounds toward zero, like `torch.trunc`.
-    public func trunc() -> Tensor { unaryOp(.trunc, name: "trunc") { g, _, _ in g * 0 } }
+    public func trunc() -> Tensor { unaryOp(.trunc, name: "trunc") { g, _, _ in g.zeroGradient() } }
 
     /// Limits values to [min, max]; the gradient passes only where the input was inside.
     public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {

@@ -81,7 +81,61 @@ import Testing
         expectClose(Autograd.hessian(of: { $0.pow(3).sum() }, at: x).toArray(), [6, 0, 0, 0, -12, 0, 0, 0, 3])
     }
 
+    @Test func handedOutGradientsAliasNothing() {
+        // Changing a returned gradient in place must not reach the cached seed or another gradient.
+        let x = Tensor([1, 2] as [Float], requiresGrad: true), y = Tensor([1, 1] as [Float], requiresGrad: true)
+        let g = Autograd.grad(of: x.sum(), wrt: [x])[0]
+        noGrad { _ = g.mul_(0.5) }
+        (y * 3).sum().backward()
+        #expect(y.grad?.toArray() == [3, 3])
+        x.sum().backward(createGraph: true)
+        noGrad { _ = x.grad!.mul_(0.1) }
+        y.grad = nil
+        (y * 3).sum().backward()
+        #expect(y.grad?.toArray() == [3, 3])
+        let a = Tensor([1, 2] as [Float], requiresGrad: true), b = Tensor([3, 4] as [Float], requiresGrad: true)
+        let v = Tensor([1, 1] as [Float])
+        (a + b).backward(v, createGraph: true)
+        noGrad { _ = a.grad!.mul_(10) }
+        #expect(b.grad?.toArray() == [1, 1] && v.toArray() == [1, 1])
+    }
+
+    @Test func normOfZerosHasAZeroGradientUnderCreateGraph() {
+        let x = Tensor.zeros([3], requiresGrad: true)
+        #expect(Autograd.grad(of: x.norm(), wrt: [x], createGraph: true)[0].toArray() == [0, 0, 0])
+        #expect(Autograd.grad(of: x.norm(p: 3), wrt: [x], createGraph: true)[0].toArray() == [0, 0, 0])
+    }
+
+    @Test func changingAConvolutionInputBeforeASecondDerivativeStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.randn([1, 1, 4, 4], requiresGrad: true)
+            let input = x * 1
+            let weight = Tensor.randn([1, 1, 3, 3], requiresGrad: true)
+            let y = conv2d(input, weight: weight).square().sum()
+            noGrad { _ = input.mul_(100) }
+            _ = Autograd.grad(of: y, wrt: [weight], createGraph: true)
+        }
+        #expect(stderr(r).contains("that conv2d reads for its gradient was modified by an in-place operation"))
+    }
+
     // MARK: Hooks
+
+    @Test func hooksRunOncePerPassAndOnlyWhereTheGradientIsWanted() {
+        // Under createGraph, layerNorm and conv2d recompute themselves in an inner pass: hooks see the outer one.
+        let w = Tensor.ones([4], requiresGrad: true), unhooked = Tensor.ones([4], requiresGrad: true)
+        var calls = 0
+        w.registerHook { g in calls += 1; return g * 2 }
+        let x = Tensor([0.5, -1, 2, 0.3] as [Float], shape: [1, 4], requiresGrad: true)
+        let scale = Tensor([1, 2, 3, 4] as [Float])
+        (layerNorm(x, normalizedShape: [4], weight: w) * scale).sum().backward(createGraph: true)
+        #expect(calls == 1)
+        (layerNorm(x, normalizedShape: [4], weight: unhooked) * scale).sum().backward()
+        expectClose(w.grad!.toArray(), (unhooked.grad! * 2).toArray())
+        // Autograd.grad runs no hook of a leaf it does not return.
+        calls = 0
+        _ = Autograd.grad(of: layerNorm(x, normalizedShape: [4], weight: w).square().sum(), wrt: [x])
+        #expect(calls == 0)
+    }
 
     @Test func hooksSeeAndReplaceGradients() {
         let x = Tensor([1, 2] as [Float], requiresGrad: true)
@@ -158,14 +212,15 @@ import Testing
         }
     }
 
-    /// A backward computed by a kernel outside the graph, as a user's fused backward might be.
+    /// A backward computed outside the graph, as a user's own kernel would be, and marked so.
     enum OpaqueSquare: AutogradFunction {
+        static let isOnceDifferentiable = true
         static func forward(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor {
             ctx.saveForBackward(inputs[0])
             return inputs[0].square()
         }
         static func backward(_ ctx: FunctionContext, _ gradOutput: Tensor) -> [Tensor?] {
-            [noGrad { gradOutput * ctx.savedTensors[0] * 2 }]
+            [gradOutput * ctx.savedTensors[0] * 2]
         }
     }
 
@@ -204,19 +259,24 @@ import Testing
         try Autograd.gradcheck({ conv2d($0[0], weight: $0[1], padding: 1).tanh() }, inputs: [image, weight])
         let rows = Tensor.randn([3, 5]).requiringGrad()
         try Autograd.gradcheck({ layerNorm($0[0], normalizedShape: [5]) }, inputs: [rows])
+        // Large outputs: the finite differences are summed in double, so float32 rounding does not swamp them.
+        try Autograd.gradcheck({ $0[0] * 50 + 100 }, inputs: [Tensor.randn([2000]).requiringGrad()])
     }
 
-    @Test func differentiatingAnOpaqueBackwardStops() async {
+    @Test func differentiatingAOnceDifferentiableBackwardStops() async {
         // Its first derivative is fine; the second would silently be zero, so it stops instead.
         let x = Tensor([1, 2] as [Float], requiresGrad: true)
         let first = Autograd.grad(of: OpaqueSquare.apply(x).sum(), wrt: [x], createGraph: true)[0]
         #expect(first.toArray() == [2, 4])
+        // A backward that is constant in its inputs, like a straight-through estimator's, is simply constant.
+        let through = Autograd.grad(of: StraightThroughRound.apply(x).sum(), wrt: [x], createGraph: true)[0]
+        #expect(through.toArray() == [1, 1] && !through.requiresGrad)
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let x = Tensor([1, 2] as [Float], requiresGrad: true)
             let first = Autograd.grad(of: OpaqueSquare.apply(x).sum(), wrt: [x], createGraph: true)[0]
             _ = Autograd.grad(of: (first * x).sum(), wrt: [x])
         }
-        #expect(stderr(r).contains("differentiating through the backward of OpaqueSquare is not supported"))
+        #expect(stderr(r).contains("OpaqueSquare is once differentiable (isOnceDifferentiable)"))
     }
 
     @Test func customBackwardWithTheWrongGradientCountStops() async {
