@@ -1,3 +1,18 @@
+/// How a convolution layer fills its padding, like the `padding_mode` of PyTorch's convolutions.
+public enum PaddingMode: String, Sendable {
+    case zeros, reflect, replicate, circular
+
+    /// The `pad` mode that makes this border.
+    var padMode: PadMode {
+        switch self {
+        case .zeros: return .constant
+        case .reflect: return .reflect
+        case .replicate: return .replicate
+        case .circular: return .circular
+        }
+    }
+}
+
 /// 2-D convolution over [N, C, H, W] inputs, like `torch.nn.Conv2d`.
 ///
 /// The weight has PyTorch's layout [outChannels, inChannels/groups, kh, kw] (state dicts load
@@ -11,13 +26,16 @@ open class Conv2d: Module {
     public let padding: Padding
     public let dilation: (Int, Int)
     public let groups: Int
+    /// How the padding is filled: zeros, or (`.reflect`, `.replicate`, `.circular`) from the input itself.
+    public let paddingMode: PaddingMode
     /// [outChannels, inChannels/groups, kh, kw]
     public var weight: Tensor
     /// [outChannels], or nil without bias.
     public var bias: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                padding: Padding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+                padding: Padding = .valid, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                paddingMode: PaddingMode = .zeros) {
         precondition(inChannels > 0 && outChannels > 0,
                      "Ember: Conv2d: channels must be positive, got in \(inChannels), out \(outChannels)")
         precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
@@ -36,6 +54,7 @@ open class Conv2d: Module {
         self.padding = padding
         self.dilation = dilation
         self.groups = groups
+        self.paddingMode = paddingMode
         weight = Tensor.zeros([outChannels, inChannels / groups, kernelSize.0, kernelSize.1], requiresGrad: true)
         self.bias = bias ? Tensor.zeros([outChannels], requiresGrad: true) : nil
         super.init()
@@ -44,15 +63,17 @@ open class Conv2d: Module {
 
     /// A square kernel, stride and dilation: `Conv2d(1, 32, kernelSize: 3)`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1,
-                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
+                            paddingMode: PaddingMode = .zeros) {
         self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
-                  padding: padding, dilation: (dilation, dilation), groups: groups, bias: bias)
+                  padding: padding, dilation: (dilation, dilation), groups: groups, bias: bias, paddingMode: paddingMode)
     }
 
     public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1,
-                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+                            padding: Padding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
+                            paddingMode: PaddingMode = .zeros) {
         self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  dilation: dilation, groups: groups, bias: bias)
+                  dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode)
     }
 
     /// PyTorch's default: kaiming_uniform(a: √5) for the weight, U(±1/√fanIn) for the bias.
@@ -69,15 +90,27 @@ open class Conv2d: Module {
         }
         // An unbatched [C, H, W] input runs as a batch of one, like PyTorch.
         let batched = x.rank == 3 ? x.unsqueeze(0) : x
-        let out = conv2d(batched, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+        let out: Tensor
+        if paddingMode == .zeros {
+            out = conv2d(batched, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
                          groups: groups)
+        } else {
+            // The border comes from the input: pad it first (odd `.same` totals put the extra at the end).
+            let (symmetric, extra) = resolvePadding(padding, kernel: kernelSize, stride: stride, dilation: dilation,
+                                                    op: "Conv2d")
+            let padded = pad(batched, [symmetric.1, symmetric.1 + extra.1, symmetric.0, symmetric.0 + extra.0],
+                             mode: paddingMode.padMode)
+            out = conv2d(padded, weight: weight, bias: bias, stride: stride, padding: .valid, dilation: dilation,
+                         groups: groups)
+        }
         return x.rank == 3 ? out.squeeze(0) : out
     }
 
     /// PyTorch's repr: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the non-default settings.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
-                               padding: padding, dilation: [dilation.0, dilation.1], groups: groups, hasBias: bias != nil)
+                               padding: padding, dilation: [dilation.0, dilation.1], groups: groups, hasBias: bias != nil,
+                               paddingMode: paddingMode)
     }
 }
 
@@ -96,7 +129,8 @@ func resetConvolutionParameters(weight: Tensor, bias: Tensor?) {
 /// settings that differ from the defaults, each size a tuple with one entry per spatial dim
 /// (`outputPadding` for transposed convolutions).
 func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int], stride: [Int], padding: Padding,
-                            dilation: [Int], outputPadding: [Int] = [], groups: Int, hasBias: Bool) -> String {
+                            dilation: [Int], outputPadding: [Int] = [], groups: Int, hasBias: Bool,
+                            paddingMode: PaddingMode = .zeros) -> String {
     var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple(kernel)), stride=\(pythonTuple(stride))"
     switch padding {
     case .valid: break
@@ -109,6 +143,7 @@ func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int]
     if outputPadding.contains(where: { $0 != 0 }) { text += ", output_padding=\(pythonTuple(outputPadding))" }
     if groups != 1 { text += ", groups=\(groups)" }
     if !hasBias { text += ", bias=False" }
+    if paddingMode != .zeros { text += ", padding_mode=\(paddingMode.rawValue)" }
     return text
 }
 
