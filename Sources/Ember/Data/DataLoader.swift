@@ -13,38 +13,54 @@ import Dispatch
 /// thread (`prefetch`); batches are still produced strictly in order, one at a time, so random transforms
 /// see the same sequence as without prefetching.
 ///
+/// A `Sampler` sets any other order: `DataLoader(train, batchSize: 64, sampler: WeightedRandomSampler(...))`.
+///
 /// Datasets that conform to `BatchGathering` build each batch in one go; others are indexed sample by
 /// sample and stacked with `collate`.
 public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, Int) {
     public let dataset: D
     public let batchSize: Int
-    public let shuffle: Bool
+    /// The order of the samples, epoch by epoch.
+    public let sampler: Sampler
     public let dropLast: Bool
     public let prefetch: Bool
-    private let generator: RandomGenerator
     /// Epochs started so far (each `makeIterator()` starts one).
     public private(set) var epoch = 0
 
-    public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
-                prefetch: Bool = true) {
+    /// Visits the samples in order, or with `shuffle` in a new random order each epoch drawn from a
+    /// generator seeded with `seed`.
+    public convenience init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
+                            prefetch: Bool = true) {
+        let sampler: Sampler = shuffle ? RandomSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count)
+        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch)
+    }
+
+    /// Visits the samples in the order `sampler` gives each epoch.
+    public init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool = false, prefetch: Bool = true) {
         precondition(batchSize > 0, "Ember: DataLoader batchSize must be positive, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
-        self.shuffle = shuffle
+        self.sampler = sampler
         self.dropLast = dropLast
         self.prefetch = prefetch
-        self.generator = RandomGenerator(seed: seed)
     }
+
+    /// Whether each epoch visits the samples in a new random order.
+    public var shuffle: Bool { !(sampler is SequentialSampler) }
 
     /// Batches per epoch.
     public var count: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        dropLast ? sampler.count / batchSize : (sampler.count + batchSize - 1) / batchSize
     }
 
-    /// The sample order of the next epoch, drawn now (advances the shuffle generator).
+    /// The sample order of the next epoch, drawn now (advances the sampler's generator).
     func nextEpochOrder() -> [Int] {
         epoch += 1
-        return shuffle ? generator.permutation(dataset.count) : Array(0..<dataset.count)
+        let order = sampler.nextEpoch()
+        if let bad = order.first(where: { $0 < 0 || $0 >= dataset.count }) {
+            fatalError("Ember: DataLoader: the sampler gave index \(bad), but the dataset has \(dataset.count) samples")
+        }
+        return order
     }
 
     /// The sample indices of each batch of the next epoch.
