@@ -16,12 +16,13 @@ extension Tensor {
 
     /// The gradients with respect to `inputs` (nil entries and inputs that need no gradient get nil)
     /// of `composed()`, the op written with differentiable ops, against the output gradient `g`:
-    /// partial derivatives, recorded, so that they can be differentiated again.
-    static func recomputedGradients(of inputs: [Tensor?], outputGradient g: Tensor, _ composed: () -> Tensor) -> [Tensor?] {
+    /// partial derivatives, recorded (unless `recording` is false) so that they can be differentiated again.
+    static func recomputedGradients(of inputs: [Tensor?], outputGradient g: Tensor, recording: Bool = true,
+                                    _ composed: () -> Tensor) -> [Tensor?] {
         let wanted = inputs.compactMap { $0 }.filter(\.requiresGrad)
         let output = enableGrad(composed)
         guard output.requiresGrad, !wanted.isEmpty else { return inputs.map { _ in nil } }
-        var pass = BackwardPass(retainGraph: true, createGraph: true, targets: wanted)
+        var pass = BackwardPass(retainGraph: recording, createGraph: recording, targets: wanted)
         pass.stopsAtTargets = true
         pass.run([(output, g.shape == output.shape ? g : g.reshape(output.shape))])
         var found = pass.captured.makeIterator()

@@ -82,7 +82,7 @@ struct Xoshiro256 {
 /// `fillNormal`, `ints`, `permutation`) hold it once for the whole run, so a tensor's values are
 /// one unbroken stretch of the sequence and a million draws cost one lock.
 public final class RandomGenerator: @unchecked Sendable {
-    private var state: Xoshiro256
+    private var generatorState: Xoshiro256
     private let lock = NSLock()
 
     /// Runs `body` on a local copy of the state under the lock: a class property accessed in a
@@ -90,37 +90,37 @@ public final class RandomGenerator: @unchecked Sendable {
     @inline(__always)
     private func drawing<R>(_ body: (inout Xoshiro256) -> R) -> R {
         lock.withLock {
-            var local = state
-            defer { state = local }
+            var local = generatorState
+            defer { generatorState = local }
             return body(&local)
         }
     }
 
-    public init(seed: UInt64) { state = Xoshiro256(seed: seed) }
+    public init(seed: UInt64) { generatorState = Xoshiro256(seed: seed) }
 
     /// Restarts the sequence from `seed`.
     public func reseed(_ seed: UInt64) {
-        lock.withLock { state = Xoshiro256(seed: seed) }
+        lock.withLock { generatorState = Xoshiro256(seed: seed) }
     }
 
     public func nextUInt64() -> UInt64 {
-        lock.withLock { state.nextUInt64() }
+        lock.withLock { generatorState.nextUInt64() }
     }
 
     /// Uniform in [0, 1) with 24 random bits (every float32 step in that range).
     public func nextFloat() -> Float {
-        lock.withLock { state.nextFloat() }
+        lock.withLock { generatorState.nextFloat() }
     }
 
     /// Uniform integer in 0..<bound, without modulo bias.
     public func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "Ember: nextInt(below:) needs a positive bound, got \(bound)")
-        return lock.withLock { state.nextInt(below: bound) }
+        return lock.withLock { generatorState.nextInt(below: bound) }
     }
 
     /// Standard normal by the Box–Muller transform.
     public func nextNormal() -> Float {
-        lock.withLock { state.nextNormal() }
+        lock.withLock { generatorState.nextNormal() }
     }
 
     /// Fills `buffer` with uniform values in [low, high).
@@ -194,6 +194,18 @@ public final class RandomGenerator: @unchecked Sendable {
             }
         }
         return order
+    }
+
+    /// A position in the generator's sequence, like the tensor `torch.get_rng_state()` returns.
+    public struct State: Sendable {
+        fileprivate let value: Xoshiro256
+    }
+
+    /// Where the generator is: setting a saved state replays the draws made after it was read
+    /// (checkpointing recomputes a forward pass with the same dropout masks).
+    public var state: State {
+        get { lock.withLock { State(value: generatorState) } }
+        set { lock.withLock { generatorState = newValue.value } }
     }
 
     /// The generator behind `Tensor.rand`, `Tensor.randn`, initializers and dropout.

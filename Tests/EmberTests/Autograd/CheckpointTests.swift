@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// Gradient checkpointing gives the gradients of the plain run, dropout included.
+@Suite struct CheckpointTests {
+    final class Block: Module {
+        let fc = Linear(6, 6)
+        let dropout = Dropout(p: 0.3)
+        override func forward(_ x: Tensor) -> Tensor { dropout(fc(x).tanh()) + x }
+    }
+
+    /// The loss of three blocks, each checkpointed or not, from the same weights and random draws.
+    func run(checkpointed: Bool) -> (loss: Float, grads: [[Float]], inputGrad: [Float]) {
+        manualSeed(42)
+        let blocks = (0..<3).map { _ in Block() }
+        let x = Tensor.randn([4, 6], requiresGrad: true)
+        var h = x
+        for block in blocks { h = checkpointed ? checkpoint(block, h) : block(h) }
+        let loss = h.square().mean()
+        loss.backward()
+        return (loss.item(), blocks.flatMap { $0.parameters().map { $0.grad!.toArray() } }, x.grad!.toArray())
+    }
+
+    @Test func gradientsMatchThePlainRunWithTheSameDropoutMasks() {
+        let plain = run(checkpointed: false), saved = run(checkpointed: true)
+        #expect(saved.loss == plain.loss)
+        for (a, b) in zip(saved.grads, plain.grads) { expectClose(a, b, atol: 1e-6, rtol: 1e-5) }
+        expectClose(saved.inputGrad, plain.inputGrad, atol: 1e-6, rtol: 1e-5)
+    }
+
+    @Test func oneNodeStandsForTheBlock() {
+        let block = Block()
+        let x = Tensor.randn([2, 6], requiresGrad: true)
+        let y = checkpoint(block, x)
+        #expect(y.gradFn?.name == "checkpoint")
+        #expect(y.gradFn?.inputs.count == 1 + block.parameters().count)
+        // Without grad mode it is just the block.
+        let evaluated = noGrad { checkpoint(block.eval(), x) }
+        #expect(evaluated.gradFn == nil && evaluated.toArray() == noGrad { block(x) }.toArray())
+    }
+
+    @Test func secondDerivativesThroughACheckpoint() {
+        let fc = Linear(3, 3)
+        let x = Tensor.randn([2, 3], requiresGrad: true)
+        func f(_ t: Tensor) -> Tensor { fc(t).tanh() }
+        let direct = Autograd.grad(of: f(x).square().sum(), wrt: [x], createGraph: true)[0]
+        let through = Autograd.grad(of: checkpoint([x], parameters: fc.parameters()) { f($0[0]) }.square().sum(),
+                                    wrt: [x], createGraph: true)[0]
+        expectClose(through.toArray(), direct.toArray(), atol: 1e-6)
+        let second = Autograd.grad(of: direct.sum(), wrt: [x] + fc.parameters())
+        let secondThrough = Autograd.grad(of: through.sum(), wrt: [x] + fc.parameters())
+        for (a, b) in zip(secondThrough, second) { expectClose(a.toArray(), b.toArray(), atol: 1e-5, rtol: 1e-4) }
+    }
+
+    @Test func aParameterLeftOutStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let fc = Linear(3, 2)
+            let x = Tensor.randn([2, 3], requiresGrad: true)
+            checkpoint([x]) { fc($0[0]) }.sum().backward()
+        }
+        #expect(stderr(r).contains("checkpoint: the function reads a tensor of shape [2, 3] that requires grad but is "
+            + "neither an input nor in parameters:"))
+    }
+}
