@@ -13,8 +13,27 @@ extension Tensor {
         }
     }
 
+    /// Refuses a write whose result would depend on the order elements are written in, as PyTorch
+    /// does: a target with several elements at one address (an expanded view), or a source that
+    /// shares part of the target's memory (`a[1...] += a[..<n-1]`). Dense layouts are compared by
+    /// address range; strided ones that may interleave without sharing an element are let through.
+    private func checkNoOverlap(with source: Tensor, _ name: String) {
+        if zip(shape, strides).contains(where: { $0.0 > 1 && $0.1 == 0 }) {
+            fatalError("Ember: \(name): more than one element of the written-to tensor (shape \(shape), strides \(strides)) "
+                + "refers to a single memory location, as in an expanded view; clone() it before writing to it")
+        }
+        guard source.storage === storage, count > 0, source.count > 0 else { return }
+        if source.offset == offset && source.shape == shape && source.strides == strides { return }
+        guard isContiguous && source.isContiguous,
+              source.offset < offset + count && offset < source.offset + source.count else { return }
+        fatalError("Ember: \(name): some elements of the source (shape \(source.shape), offset \(source.offset)) and the "
+            + "written-to tensor (shape \(shape), offset \(offset)) refer to a single memory location; "
+            + "clone() the source first")
+    }
+
     private func inPlace(_ op: BinaryOp, _ other: Tensor, _ name: String) -> Tensor {
         checkInPlace(name)
+        checkNoOverlap(with: other, name)
         checkSameDevice(name, other)
         _ = checkShape { () throws(ShapeError) in
             let b = try Shape.broadcast(shape, other.shape, op: name)
@@ -74,6 +93,7 @@ extension Tensor {
             }
             return b
         }
+        checkNoOverlap(with: source, "copy_")
         let converted = source.dtype == dtype ? source : source.to(dtype)
         let local = converted.device == device ? converted : noGrad { converted.to(device) }
         backend.copy(local.view.broadcast(to: shape), into: view)

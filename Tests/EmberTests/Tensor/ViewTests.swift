@@ -48,6 +48,32 @@ struct ViewTests {
         #expect(x[element: 1, 2, 0] == 100 && x[element: 1, 2, 1] == 200)
     }
 
+    @Test func writesBetweenViewsOfOneStorage() {
+        // The same view, and disjoint parts, are fine.
+        let x = Tensor([1, 2, 3, 4] as [Float])
+        x.add_(x)
+        #expect(x.toArray() == [2, 4, 6, 8])
+        x.narrow(0, start: 0, length: 2).add_(x.narrow(0, start: 2, length: 2))
+        #expect(x.toArray() == [8, 12, 6, 8])
+        x.slice(0, step: 2).mul_(x.slice(0, start: 1, step: 2))   // interleaved, sharing no element
+        #expect(x.toArray() == [96, 12, 48, 8])
+    }
+
+    @Test func partlyOverlappingWritesStop() async {
+        let shifted = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1, 2, 3, 4] as [Float])
+            x.narrow(0, start: 1, length: 3).add_(x.narrow(0, start: 0, length: 3))
+        }
+        #expect(stderr(shifted).contains("add_: some elements of the source (shape [3], offset 0) and the written-to tensor "
+            + "(shape [3], offset 1) refer to a single memory location; clone() the source first"))
+        let expanded = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let row = Tensor([1, 2] as [Float])
+            row.expand([3, 2]).copy_(Tensor.ones([3, 2]))
+        }
+        #expect(stderr(expanded).contains("copy_: more than one element of the written-to tensor (shape [3, 2], strides [0, 1]) "
+            + "refers to a single memory location"))
+    }
+
     @Test func reshapeOfStridedTensorCopies() {
         let x = grid()
         let t = x.transpose(1, 2)
