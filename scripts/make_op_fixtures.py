@@ -314,6 +314,24 @@ for name, (fn, kind) in more_unary.items():
 for name in ["round", "floor", "ceil", "trunc"]:
     case(name, name, [([4, 5], "normal", "s")], lambda x, f=getattr(torch, name): f(x * 3), {"prescale": 3.0}, grad=False)
 
+# Scans, rolls, diagonals, outer products and multi-dim extrema (appended).
+case("cumsum_dim1", "cumsum", [([3, 5], "normal", "t")], lambda x: torch.cumsum(x, 1), {"dim": 1})
+case("cumsum_dim0_long", "cumsum", [([9, 2], "normal", "c")], lambda x: torch.cumsum(x, 0), {"dim": 0})
+case("diff_n2", "diff", [([3, 6], "normal", "s")], lambda x: torch.diff(x, n=2, dim=1), {"n": 2, "dim": 1})
+case("roll_two_dims", "roll", [([3, 4], "normal", "t")], lambda x: torch.roll(x, (1, -2), (0, 1)),
+     {"shifts": [1, -2], "dims": [0, 1]})
+case("roll_flat", "roll", [([2, 3], "normal", "c")], lambda x: torch.roll(x, 4), {"shifts": [4], "dims": []})
+case("diagonal_offset1", "diagonal", [([3, 4, 5], "normal", "c")], lambda x: torch.diagonal(x, 1, 1, 2),
+     {"offset": 1, "dim1": 1, "dim2": 2})
+case("diagonal_below", "diagonal", [([4, 3], "normal", "t")], lambda x: torch.diagonal(x, -1), {"offset": -1, "dim1": 0, "dim2": 1})
+case("diag_vector_above", "diag", [([4], "normal", "c")], lambda x: torch.diag(x, 1), {"offset": 1})
+case("diag_vector_below", "diag", [([3], "normal", "s")], lambda x: torch.diag(x, -2), {"offset": -2})
+case("diag_matrix", "diag", [([3, 4], "normal", "t")], lambda x: torch.diag(x), {"offset": 0})
+case("outer", "outer", [([3], "normal", "c"), ([4], "normal", "s")], lambda a, b: torch.outer(a, b))
+case("amax_dims02", "amax", [([3, 4, 5], "distinct", "c")], lambda x: torch.amax(x, (0, 2)), {"dims": [0, 2], "keepdim": False})
+case("amin_keep", "amin", [([3, 4], "distinct", "t")], lambda x: torch.amin(x, 1, keepdim=True), {"dims": [1], "keepdim": True})
+case("amax_all", "amax", [([2, 3], "distinct", "s")], lambda x: torch.amax(x), {"dims": [], "keepdim": False})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

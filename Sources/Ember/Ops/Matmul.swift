@@ -24,6 +24,14 @@ extension Tensor {
         return out
     }
 
+    /// The outer product of two vectors, like `torch.outer`: out[i][j] = self[i]·other[j].
+    public func outer(_ other: Tensor) -> Tensor {
+        guard rank == 1 && other.rank == 1 else {
+            shapeFailure(ShapeError("outer: expects two 1-D tensors, got shapes \(shape) and \(other.shape)"))
+        }
+        return unsqueeze(1) * other.unsqueeze(0)
+    }
+
     /// Matrix product of 2-D tensors.
     public func mm(_ other: Tensor) -> Tensor {
         guard rank == 2 && other.rank == 2 else {

@@ -1,5 +1,9 @@
-/// Reversing, tiling and triangular masking: `flip`, `repeat`, `tril` and `triu`, like PyTorch's.
+/// Reversing, rotating, tiling, splitting into slices and triangular masking: `flip`, `roll`, `repeat`,
+/// `unbind`, `meshgrid`, `diag`, `tril` and `triu`, like PyTorch's.
 /// Each is built from differentiable ops (index select, expand, masked fill), so gradients come free.
+/// How `meshgrid` lays out its grids: matrix (`ij`) or Cartesian (`xy`) indexing.
+public enum MeshgridIndexing: Sendable { case ij, xy }
+
 extension Tensor {
     /// The entries of each of `dims` in reverse order, like `torch.flip` (a copy: Ember's views have no
     /// negative strides).
@@ -17,6 +21,54 @@ extension Tensor {
 
     public func flip(_ dims: Int...) -> Tensor { flip(dims) }
 
+    /// The entries shifted by `shifts[i]` along `dims[i]`, those pushed off one end coming back at the
+    /// other, like `torch.roll`. Without dims the tensor is rolled as if flattened.
+    public func roll(_ shifts: [Int], dims: [Int] = []) -> Tensor {
+        if dims.isEmpty {
+            guard shifts.count == 1 else {
+                shapeFailure(ShapeError("roll: without dims, give one shift (the tensor rolls flattened), got \(shifts)"))
+            }
+            return reshape([-1]).roll(shifts, dims: [0]).reshape(shape)
+        }
+        guard shifts.count == dims.count else {
+            shapeFailure(ShapeError("roll: needs one shift per dim, got shifts \(shifts) and dims \(dims)"))
+        }
+        var out = self
+        for (shift, dim) in zip(shifts, dims) {
+            let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "roll") }
+            let n = shape[d]
+            guard n > 0 else { continue }
+            let s = ((shift % n) + n) % n
+            if s == 0 { continue }
+            out = Tensor.cat([out.narrow(d, start: n - s, length: s), out.narrow(d, start: 0, length: n - s)], dim: d)
+        }
+        return out
+    }
+
+    public func roll(_ shift: Int, dim: Int) -> Tensor { roll([shift], dims: [dim]) }
+
+    /// The slices along `dim`, that dim removed (views), like `torch.unbind`.
+    public func unbind(dim: Int = 0) -> [Tensor] {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "unbind") }
+        return (0..<shape[d]).map { select(d, $0) }
+    }
+
+    /// A vector as a matrix with it on diagonal `offset` (above the main one when positive), or a
+    /// matrix's diagonal `offset` as a vector, like `torch.diag`.
+    public func diag(offset: Int = 0) -> Tensor {
+        switch rank {
+        case 1:
+            let n = shape[0], k = Swift.abs(offset)
+            let square = unsqueeze(0) * Tensor.eye(n, device: device)   // column j holds x[j] on the diagonal
+            // Shift it off the main diagonal with zero rows and columns: right and down, or down and right.
+            return offset >= 0 ? pad(square, [k, 0, 0, k]) : pad(square, [0, k, k, 0])
+        case 2:
+            return diagonal(offset: offset)
+        default:
+            shapeFailure(ShapeError("diag: expects a 1-D or 2-D tensor, got shape \(shape)"))
+        }
+    }
+
     /// This tensor tiled `counts[i]` times along dim i, like `torch.Tensor.repeat`: [a, b] repeated
     /// (2, 3) is [2a, 3b]. More counts than dims add leading dims.
     public func `repeat`(_ counts: [Int]) -> Tensor {
@@ -32,6 +84,23 @@ extension Tensor {
     }
 
     public func `repeat`(_ counts: Int...) -> Tensor { self.repeat(counts) }
+
+    /// Coordinate grids from 1-D tensors, like `torch.meshgrid`: with `.ij` indexing (PyTorch's default)
+    /// output i varies along dim i; with `.xy` the first two dims are swapped (NumPy's, for images).
+    public static func meshgrid(_ tensors: [Tensor], indexing: MeshgridIndexing = .ij) -> [Tensor] {
+        guard tensors.allSatisfy({ $0.rank == 1 }) else {
+            shapeFailure(ShapeError("meshgrid: expects 1-D tensors, got shapes \(tensors.map(\.shape))"))
+        }
+        var sizes = tensors.map { $0.shape[0] }
+        let swaps = indexing == .xy && tensors.count >= 2
+        if swaps { sizes.swapAt(0, 1) }
+        return tensors.enumerated().map { i, t in
+            let axis = swaps && i < 2 ? 1 - i : i
+            var viewShape = [Int](repeating: 1, count: sizes.count)
+            viewShape[axis] = t.shape[0]
+            return t.reshape(viewShape).expand(sizes)
+        }
+    }
 
     /// The lower triangle of the last two dims (entries with column − row ≤ `diagonal`), the rest zeros,
     /// like `torch.tril`.

@@ -134,6 +134,51 @@ extension Tensor {
         return (values, indices)
     }
 
+    /// The largest entry over `dims` (all of them when empty), like `torch.amax`; tied maxima share
+    /// the gradient equally, as in PyTorch.
+    public func amax(dims: [Int] = [], keepdim: Bool = false) -> Tensor { extremum(dims, keepdim, largest: true) }
+
+    /// The smallest entry over `dims` (all of them when empty), like `torch.amin`.
+    public func amin(dims: [Int] = [], keepdim: Bool = false) -> Tensor { extremum(dims, keepdim, largest: false) }
+
+    /// 1 where every entry over `dims` (all when empty) is nonzero, else 0, like `torch.all` (as float32:
+    /// Ember's masks are 0/1 tensors).
+    public func all(dims: [Int] = [], keepdim: Bool = false) -> Tensor {
+        noGrad { ne(0).amin(dims: dims, keepdim: keepdim) }
+    }
+
+    /// 1 where any entry over `dims` (all when empty) is nonzero, else 0, like `torch.any`.
+    public func any(dims: [Int] = [], keepdim: Bool = false) -> Tensor {
+        noGrad { ne(0).amax(dims: dims, keepdim: keepdim) }
+    }
+
+    private func extremum(_ dims: [Int], _ keepdim: Bool, largest: Bool) -> Tensor {
+        let op = largest ? "amax" : "amin"
+        let reduced = dims.isEmpty ? Array(0..<rank)
+            : dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: op) } }
+        guard Set(reduced).count == reduced.count else {
+            shapeFailure(ShapeError("\(op): dims \(dims) name a dim more than once (shape \(shape))"))
+        }
+        if rank == 0 { return clone() }
+        // The reduced dims moved last and merged into one, then one max/min over it.
+        let kept = (0..<rank).filter { !reduced.contains($0) }
+        var keptShape = shape
+        for d in reduced { keptShape[d] = 1 }
+        let values = noGrad {
+            let flat = permute(kept + reduced).reshape(kept.map { shape[$0] } + [-1])
+            let v = largest ? flat.max(dim: -1).values : flat.min(dim: -1).values
+            return v.reshape(keptShape)
+        }
+        let out = keepdim ? values : values.reshape(kept.map { shape[$0] })
+        let source = self
+        return out.recording(op, inputs: [self], saving: [self]) { g in
+            // The gradient goes to the entries equal to the extremum, split among ties.
+            let winners = source.eq(values)
+            let share = winners / winners.sum(dims: reduced, keepdim: true)
+            return [share * g.reshape(keptShape)]
+        }
+    }
+
     /// Removes the given (size-1) dims.
     fileprivate func squeezing(_ dims: [Int]) -> Tensor {
         let keep = (0..<rank).filter { !dims.contains($0) }

@@ -165,6 +165,29 @@ extension Tensor {
         }
     }
 
+    /// Diagonal `offset` of the planes of `dim1` and `dim2` (a view), like `torch.diagonal`: those dims
+    /// are removed and the diagonal becomes the last dim. A positive offset is above the main diagonal.
+    public func diagonal(offset: Int = 0, dim1: Int = 0, dim2: Int = 1) -> Tensor {
+        let (d1, d2) = (dim(dim1, "diagonal"), dim(dim2, "diagonal"))
+        guard d1 != d2 else { shapeFailure(ShapeError("diagonal: dim1 and dim2 must differ, got \(dim1) and \(dim2)")) }
+        // Where the diagonal starts, and how long it is.
+        let (row, column) = offset >= 0 ? (0, offset) : (-offset, 0)
+        let length = Swift.max(0, Swift.min(shape[d1] - row, shape[d2] - column))
+        let keep = (0..<rank).filter { $0 != d1 && $0 != d2 }
+        let first = length == 0 ? self.offset : self.offset + row * strides[d1] + column * strides[d2]
+        let out = makeView(shape: keep.map { shape[$0] } + [length], strides: keep.map { strides[$0] } + [strides[d1] + strides[d2]],
+                           offset: first)
+        let inputShape = shape
+        let addIntoInputGrad = { (inputGrad: Tensor, g: Tensor) -> Void in
+            inputGrad.diagonal(offset: offset, dim1: d1, dim2: d2).add_(g)
+        }
+        return out.recording("diagonal", inputs: [self], addIntoInputGrad: addIntoInputGrad) { g in
+            let full = Tensor.zeros(inputShape, device: g.device)
+            addIntoInputGrad(full, g)
+            return [full.recording("diagonalBackward", inputs: [g]) { gg in [gg.diagonal(offset: offset, dim1: d1, dim2: d2)] }]
+        }
+    }
+
     /// The sub-tensor at `index` of dim `d`, with that dim removed (a view), like `x[:, i]`.
     public func select(_ d: Int, _ index: Int) -> Tensor {
         let dd = dim(d, "select")

@@ -228,6 +228,14 @@ struct OpFixtureTests {
             let p: Float = args["p"] as? String == "inf" ? .infinity : float("p")
             return (x[0].norm(p: p, dim: args["dim"] == nil ? nil : int("dim"), keepdim: args["keepdim"] == nil ? false : bool("keepdim")), nil)
         case "einsum": return (einsum(args["equation"] as! String, x), nil)
+        case "cumsum": return (x[0].cumsum(dim: int("dim")), nil)
+        case "diff": return (x[0].diff(n: int("n"), dim: int("dim")), nil)
+        case "roll": return (x[0].roll(ints("shifts"), dims: ints("dims")), nil)
+        case "diagonal": return (x[0].diagonal(offset: int("offset"), dim1: int("dim1"), dim2: int("dim2")), nil)
+        case "diag": return (x[0].diag(offset: int("offset")), nil)
+        case "outer": return (x[0].outer(x[1]), nil)
+        case "amax": return (x[0].amax(dims: ints("dims"), keepdim: bool("keepdim")), nil)
+        case "amin": return (x[0].amin(dims: ints("dims"), keepdim: bool("keepdim")), nil)
         case let op: fatalError("OpFixtureTests: no Ember op for fixture op \(op)")
         }
     }

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// What the op fixtures do not reach: ties in amax/amin, all/any, unbind, meshgrid, int64 cumsum.
+@Suite struct GridAndReductionTests {
+    @Test func tiedExtremaShareTheGradient() {
+        let x = Tensor([3, 1, 3, 2, 2, 0] as [Float], shape: [2, 3], requiresGrad: true)
+        let m = x.amax(dims: [1])
+        #expect(m.toArray() == [3, 2])
+        m.sum().backward()
+        #expect(x.grad?.toArray() == [0.5, 0, 0.5, 0.5, 0.5, 0])
+        #expect(x.amin().toArray() == [0] && x.amin(dims: [0], keepdim: true).shape == [1, 3])
+    }
+
+    @Test func allAndAnyGiveMasks() {
+        let x = Tensor([1, 0, 2, 3, 4, 5] as [Float], shape: [2, 3])
+        #expect(x.all().item() == 0 && x.any().item() == 1)
+        #expect(x.all(dims: [1]).toArray() == [0, 1])
+        #expect(x.any(dims: [0]).toArray() == [1, 1, 1])
+        #expect(Tensor.zeros([2, 2]).any(dims: [0], keepdim: true).toArray() == [0, 0])
+    }
+
+    @Test func unbindAndMeshgrid() {
+        let x = Tensor((0..<6).map(Float.init), shape: [2, 3])
+        let columns = x.unbind(dim: 1)
+        #expect(columns.count == 3 && columns[2].toArray() == [2, 5])
+        let (a, b) = (Tensor([1, 2] as [Float]), Tensor([10, 20, 30] as [Float]))
+        let ij = Tensor.meshgrid([a, b])
+        #expect(ij[0].shape == [2, 3] && ij[0].toArray() == [1, 1, 1, 2, 2, 2] && ij[1].toArray() == [10, 20, 30, 10, 20, 30])
+        let xy = Tensor.meshgrid([a, b], indexing: .xy)
+        #expect(xy[0].shape == [3, 2] && xy[0].toArray() == [1, 2, 1, 2, 1, 2] && xy[1].toArray() == [10, 10, 20, 20, 30, 30])
+    }
+
+    @Test func scansOfIntegersAndShortDims() {
+        #expect(Tensor([1, 2, 3, 4, 5]).cumsum(dim: 0).toIntArray() == [1, 3, 6, 10, 15])
+        #expect(Tensor([7] as [Float]).cumsum(dim: 0).toArray() == [7])
+        #expect(Tensor([1, 4, 9, 16] as [Float]).diff().toArray() == [3, 5, 7])
+        #expect(Tensor((0..<5).map(Float.init)).roll(-1, dim: 0).toArray() == [1, 2, 3, 4, 0])
+        // A diagonal is a view: writing to it writes the matrix.
+        let m = Tensor.zeros([3, 3])
+        m.diagonal().fill_(1)
+        #expect(m.toArray() == Tensor.eye(3).toArray())
+    }
+}
