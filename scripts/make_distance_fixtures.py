@@ -1,5 +1,7 @@
 """Reference values for Ember's similarity and distance functions and the losses built on them
-(smooth L1, KL divergence, cosine embedding, margin ranking, triplet margin), computed by PyTorch.
+(smooth L1, KL divergence, cosine embedding, margin ranking, triplet margin), then the likelihood and
+margin losses (Poisson and Gaussian NLL, soft margin, multi-label soft margin, hinge embedding,
+multi-class margin), computed by PyTorch.
 
 Run: /opt/torchenv/bin/python scripts/make_distance_fixtures.py
 Writes Tests/EmberTests/Fixtures/distance.json: per case the inputs, the output and the gradients of
@@ -61,6 +63,31 @@ cases = [
     case("triplet_margin_swap_p1_none", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=2.0, p=1, swap=True,
                                                                             reduction="none"),
          {"a": x1, "p": x2, "n": x3}, margin=2.0, p=1.0, swap=True, reduction="none"),
+]
+# Likelihood and margin losses (appended: the draws above are unchanged).
+counts = torch.poisson(torch.rand(4, 3) * 4)
+rates = torch.rand(4, 3) + 0.2
+variances = torch.rand(4, 3) + 0.1
+signs = torch.tensor([[1.0, -1, 1], [-1, -1, 1], [1, 1, -1], [-1, 1, 1]])
+multi_targets = (torch.rand(4, 5) > 0.5).float()
+classes = torch.tensor([2, 0, 4, 1])
+class_weight = torch.rand(5) + 0.5
+cases += [
+    case("poisson_nll_log_input", lambda a, b: F.poisson_nll_loss(a, b), {"a": x1[:, :3], "b": counts}, constant=("b",)),
+    case("poisson_nll_rate_full_sum", lambda a, b: F.poisson_nll_loss(a, b, log_input=False, full=True, reduction="sum"),
+         {"a": rates, "b": counts}, constant=("b",), log_input=False, full=True, reduction="sum"),
+    case("gaussian_nll", lambda a, b, v: F.gaussian_nll_loss(a, b, v), {"a": x1[:, :3], "b": x2[:, :3], "v": variances}),
+    case("gaussian_nll_shared_var_full", lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=True, reduction="none"),
+         {"a": x1[:, :3], "b": x3[:, :3], "v": variances[:, :1]}, full=True, reduction="none"),
+    case("soft_margin", lambda a, t: F.soft_margin_loss(a, t), {"a": x1[:, :3] * 2, "t": signs}, constant=("t",)),
+    case("multilabel_soft_margin_weight", lambda a, t, w: F.multilabel_soft_margin_loss(a, t, weight=w),
+         {"a": x2, "t": multi_targets, "w": class_weight}, constant=("t", "w")),
+    case("hinge_embedding", lambda a, t: F.hinge_embedding_loss(a, t, margin=0.7), {"a": x3[:, :3], "t": signs},
+         constant=("t",), margin=0.7),
+    case("multi_margin", lambda a, y: F.multi_margin_loss(a, y), {"a": x1 * 0.4, "y": classes}),
+    case("multi_margin_p2_weight_sum", lambda a, y, w: F.multi_margin_loss(a, y, p=2, margin=0.5, weight=w,
+                                                                          reduction="sum"),
+         {"a": x2 * 0.4, "y": classes, "w": class_weight}, constant=("w",), p=2, margin=0.5, reduction="sum"),
 ]
 OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
 print(f"wrote {len(cases)} cases to {OUT}")

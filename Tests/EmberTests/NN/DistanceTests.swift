@@ -11,7 +11,7 @@ import Testing
         return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
     }()
 
-    @Test func fixturesLoaded() { #expect(Self.cases.count == 14) }
+    @Test func fixturesLoaded() { #expect(Self.cases.count == 23) }
 
     static func apply(_ name: String, _ x: [String: Tensor]) -> Tensor {
         switch name {
@@ -31,6 +31,18 @@ import Testing
         case "triplet_margin_swap_p1_none":
             return tripletMarginLoss(anchor: x["a"]!, positive: x["p"]!, negative: x["n"]!, margin: 2, p: 1, swap: true,
                                      reduction: .none)
+        case "poisson_nll_log_input": return PoissonNLLLoss()(x["a"]!, x["b"]!)
+        case "poisson_nll_rate_full_sum":
+            return poissonNLLLoss(x["a"]!, x["b"]!, logInput: false, full: true, reduction: .sum)
+        case "gaussian_nll": return GaussianNLLLoss()(x["a"]!, x["b"]!, x["v"]!)
+        case "gaussian_nll_shared_var_full":
+            return gaussianNLLLoss(x["a"]!, x["b"]!, variance: x["v"]!, full: true, reduction: .none)
+        case "soft_margin": return SoftMarginLoss()(x["a"]!, x["t"]!)
+        case "multilabel_soft_margin_weight": return MultiLabelSoftMarginLoss(weight: x["w"]!)(x["a"]!, x["t"]!)
+        case "hinge_embedding": return HingeEmbeddingLoss(margin: 0.7)(x["a"]!, x["t"]!)
+        case "multi_margin": return MultiMarginLoss()(x["a"]!, x["y"]!)
+        case "multi_margin_p2_weight_sum":
+            return multiMarginLoss(x["a"]!, x["y"]!, p: 2, margin: 0.5, weight: x["w"]!, reduction: .sum)
         default: fatalError("DistanceTests: no case \(name)")
         }
     }
