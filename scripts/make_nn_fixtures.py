@@ -354,4 +354,28 @@ sched["one_cycle_adam_linear"] = one_cycle(lambda ps: torch.optim.Adam(ps, lr=1e
                                            pct_start=0.4, anneal_strategy="linear", div_factor=10)
 sched["one_cycle_three_phase"] = one_cycle(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 16, max_lr=1.0,
                                            total_steps=16, three_phase=True, base_momentum=0.8, max_momentum=0.9)
+
+
+def cyclic(opt_make, epochs, **kw):
+    """Rates and momenta of CyclicLR at every batch (no random draws: the entries above are unchanged)."""
+    p = torch.zeros(1, requires_grad=True)
+    opt = opt_make([p])
+    s = S.CyclicLR(opt, **kw)
+    key = "betas" if "betas" in opt.param_groups[0] else "momentum"
+    mom = lambda: opt.param_groups[0][key][0] if key == "betas" else opt.param_groups[0][key]
+    lr, m = [opt.param_groups[0]["lr"]], [mom()]
+    for _ in range(epochs):
+        opt.step()
+        s.step()
+        lr.append(opt.param_groups[0]["lr"])
+        m.append(mom())
+    return dict(lr=lr, momentum=m)
+
+
+sched["cyclic"] = cyclic(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 14, base_lr=0.01, max_lr=0.1,
+                         step_size_up=3, step_size_down=2)
+sched["cyclic_triangular2_adam"] = cyclic(lambda ps: torch.optim.Adam(ps, lr=1e-3), 14, base_lr=1e-3, max_lr=4e-3,
+                                          step_size_up=2, mode="triangular2")
+sched["cyclic_exp_range"] = cyclic(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 12, base_lr=0.02, max_lr=0.2,
+                                   step_size_up=2, mode="exp_range", gamma=0.9, base_momentum=0.7, max_momentum=0.95)
 dump("optim_schedulers.json", sched)

@@ -44,14 +44,21 @@ struct SchedulerTests {
         expectClose(warm, floats(fixture["linear"]), atol: 1e-7, rtol: 1e-5, "warm-up")
     }
 
-    @Test func oneCycleMatchesTorchWithItsMomentum() {
-        let cases: [(String, Optimizer, (Optimizer) -> OneCycleLR)] = [
+    @Test func cyclingSchedulersMatchTorchWithTheirMomentum() {
+        let cases: [(String, Optimizer, (Optimizer) -> LRScheduler)] = [
             ("one_cycle", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
              { OneCycleLR($0, maxLR: 0.5, totalSteps: 20) }),
             ("one_cycle_adam_linear", Adam([Tensor.zeros([1], requiresGrad: true)], lr: 1e-3),
              { OneCycleLR($0, maxLR: 0.01, totalSteps: 15, pctStart: 0.4, annealStrategy: .linear, divFactor: 10) }),
             ("one_cycle_three_phase", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
              { OneCycleLR($0, maxLR: 1.0, totalSteps: 16, baseMomentum: 0.8, maxMomentum: 0.9, threePhase: true) }),
+            ("cyclic", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
+             { CyclicLR($0, baseLR: 0.01, maxLR: 0.1, stepSizeUp: 3, stepSizeDown: 2) }),
+            ("cyclic_triangular2_adam", Adam([Tensor.zeros([1], requiresGrad: true)], lr: 1e-3),
+             { CyclicLR($0, baseLR: 1e-3, maxLR: 4e-3, stepSizeUp: 2, mode: .triangular2) }),
+            ("cyclic_exp_range", SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1, momentum: 0.9),
+             { CyclicLR($0, baseLR: 0.02, maxLR: 0.2, stepSizeUp: 2, mode: .expRange, gamma: 0.9, baseMomentum: 0.7,
+                        maxMomentum: 0.95) }),
         ]
         for (name, optimizer, make) in cases {
             let expected = object(fixture[name])
