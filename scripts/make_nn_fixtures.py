@@ -333,11 +333,11 @@ sched["sequential3"] = lrs(lambda o: S.SequentialLR(o, [S.ConstantLR(o, factor=0
                                                     milestones=[2, 5]), 10)
 
 
-def one_cycle(opt_make, epochs, **kw):
-    """Rates and momenta (SGD's momentum, or Adam's beta1) of OneCycleLR at every step."""
+def cycling(scheduler, opt_make, epochs, **kw):
+    """Rates and momenta (SGD's momentum, or Adam's beta1) of a cycling scheduler at every step."""
     p = torch.zeros(1, requires_grad=True)
     opt = opt_make([p])
-    s = S.OneCycleLR(opt, **kw)
+    s = scheduler(opt, **kw)
     key = "betas" if "betas" in opt.param_groups[0] else "momentum"
     mom = lambda: opt.param_groups[0][key][0] if key == "betas" else opt.param_groups[0][key]
     lr, m = [opt.param_groups[0]["lr"]], [mom()]
@@ -347,6 +347,15 @@ def one_cycle(opt_make, epochs, **kw):
         lr.append(opt.param_groups[0]["lr"])
         m.append(mom())
     return dict(lr=lr, momentum=m)
+
+
+def one_cycle(opt_make, epochs, **kw):
+    return cycling(S.OneCycleLR, opt_make, epochs, **kw)
+
+
+def cyclic(opt_make, epochs, **kw):
+    """CyclicLR (no random draws: the entries above are unchanged)."""
+    return cycling(S.CyclicLR, opt_make, epochs, **kw)
 
 
 sched["one_cycle"] = one_cycle(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 20, max_lr=0.5, total_steps=20)
@@ -354,24 +363,6 @@ sched["one_cycle_adam_linear"] = one_cycle(lambda ps: torch.optim.Adam(ps, lr=1e
                                            pct_start=0.4, anneal_strategy="linear", div_factor=10)
 sched["one_cycle_three_phase"] = one_cycle(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 16, max_lr=1.0,
                                            total_steps=16, three_phase=True, base_momentum=0.8, max_momentum=0.9)
-
-
-def cyclic(opt_make, epochs, **kw):
-    """Rates and momenta of CyclicLR at every batch (no random draws: the entries above are unchanged)."""
-    p = torch.zeros(1, requires_grad=True)
-    opt = opt_make([p])
-    s = S.CyclicLR(opt, **kw)
-    key = "betas" if "betas" in opt.param_groups[0] else "momentum"
-    mom = lambda: opt.param_groups[0][key][0] if key == "betas" else opt.param_groups[0][key]
-    lr, m = [opt.param_groups[0]["lr"]], [mom()]
-    for _ in range(epochs):
-        opt.step()
-        s.step()
-        lr.append(opt.param_groups[0]["lr"])
-        m.append(mom())
-    return dict(lr=lr, momentum=m)
-
-
 sched["cyclic"] = cyclic(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 14, base_lr=0.01, max_lr=0.1,
                          step_size_up=3, step_size_down=2)
 sched["cyclic_triangular2_adam"] = cyclic(lambda ps: torch.optim.Adam(ps, lr=1e-3), 14, base_lr=1e-3, max_lr=4e-3,
