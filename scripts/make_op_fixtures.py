@@ -332,6 +332,15 @@ case("amax_dims02", "amax", [([3, 4, 5], "distinct", "c")], lambda x: torch.amax
 case("amin_keep", "amin", [([3, 4], "distinct", "t")], lambda x: torch.amin(x, 1, keepdim=True), {"dims": [1], "keepdim": True})
 case("amax_all", "amax", [([2, 3], "distinct", "s")], lambda x: torch.amax(x), {"dims": [], "keepdim": False})
 
+# Einsum with a letter repeated in one operand: its diagonal (appended).
+einsums = [
+    ("einsum_trace", "ii", [([4, 4], "normal", "t")]),
+    ("einsum_diagonal_batch", "bii->bi", [([2, 3, 3], "normal", "c")]),
+    ("einsum_diagonal_product", "ij,jj->ij", [([2, 3], "normal", "c"), ([3, 3], "normal", "s")]),
+]
+for name, equation, inputs in einsums:
+    case(name, "einsum", inputs, lambda *xs, e=equation: torch.einsum(e, *xs), {"equation": equation})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

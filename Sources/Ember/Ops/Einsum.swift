@@ -5,10 +5,10 @@
 ///
 /// It runs as views, sums and batched matrix products: operands are contracted left to right, each
 /// pair as one `matmul` over [batch..., M, K] × [batch..., K, N], so gradients come from those ops.
-/// A letter repeated within one operand (a diagonal, like "ii->i") is not supported.
+/// A letter repeated within one operand takes its diagonal first ("ii->i", a trace with "ii").
 public func einsum(_ equation: String, _ operands: [Tensor]) -> Tensor {
     let parsed = EinsumEquation(equation, operands)
-    var labelled = zip(operands, parsed.inputs).map { LabelledTensor(tensor: $0, labels: $1) }
+    var labelled = zip(operands, parsed.inputs).map { LabelledTensor(tensor: $0, labels: $1).diagonalized(equation) }
     // Sum away, in each operand, the labels no other operand and not the output has.
     for i in labelled.indices {
         let elsewhere = Set(parsed.output + labelled.indices.filter { $0 != i }.flatMap { labelled[$0].labels })
@@ -50,7 +50,6 @@ struct EinsumEquation {
             guard hasEllipsis ? covered >= 0 : covered == 0 else {
                 fail("term \"\(term)\" names \(labels.count) dims but its operand has shape \(operand.shape)")
             }
-            guard Set(labels).count == labels.count else { fail("a letter repeated within \"\(term)\" (a diagonal) is not supported") }
             let dots = hasEllipsis ? (0..<covered).map { -(covered - $0) } : []
             let split = term.components(separatedBy: "...")
             let before = Self.letters(split[0], fail)
@@ -91,6 +90,31 @@ struct LabelledTensor {
     var labels: [EinsumLabel]
 
     func size(_ label: EinsumLabel) -> Int { tensor.shape[labels.firstIndex(of: label)!] }
+
+    /// The diagonal over each letter this operand repeats (a view), the letter then named once.
+    func diagonalized(_ equation: String) -> LabelledTensor {
+        var result = self
+        while let (first, second) = result.repeatedPair() {
+            guard result.tensor.shape[first] == result.tensor.shape[second] else {
+                shapeFailure(ShapeError("einsum(\"\(equation)\"): a repeated letter spans dims of sizes "
+                    + "\(result.tensor.shape[first]) and \(result.tensor.shape[second]) (operand of shape \(tensor.shape))"))
+            }
+            let label = result.labels[first]
+            var labels = result.labels
+            labels.remove(at: second)
+            labels.remove(at: first)
+            result = LabelledTensor(tensor: result.tensor.diagonal(dim1: first, dim2: second), labels: labels + [label])
+        }
+        return result
+    }
+
+    /// The positions of the first letter named twice, if any.
+    private func repeatedPair() -> (Int, Int)? {
+        for (i, label) in labels.enumerated() {
+            if let j = labels[(i + 1)...].firstIndex(of: label) { return (i, j) }
+        }
+        return nil
+    }
 
     /// Sums over the labels that `drop` picks.
     func summing(_ drop: (EinsumLabel) -> Bool) -> LabelledTensor {

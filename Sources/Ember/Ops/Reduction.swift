@@ -192,6 +192,11 @@ extension Tensor {
     public func logsumexp(dim: Int, keepdim: Bool = false) -> Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "logsumexp") }
         if rank == 0 { return clone() }
+        if shape[d] == 0 {   // an empty sum: log 0
+            var reduced = shape
+            if keepdim { reduced[d] = 1 } else { reduced.remove(at: d) }
+            return Tensor.full(reduced, -.infinity, device: device)
+        }
         // The shift is a constant for the gradient; clamped so that infinite rows do not give ∞ − ∞.
         let shift = noGrad { max(dim: d, keepdim: true).values.clamp(min: -.greatestFiniteMagnitude, max: .greatestFiniteMagnitude) }
         let out = (self - shift).exp().sum(dim: d, keepdim: true).log() + shift
@@ -209,7 +214,8 @@ extension Tensor {
         func reduceSum(_ t: Tensor) -> Tensor { dim.map { t.sum(dim: $0, keepdim: keepdim) } ?? t.sum() }
         switch p {
         case .infinity:
-            return dim.map { magnitude.max(dim: $0, keepdim: keepdim).values } ?? magnitude.max()
+            // Tied largest magnitudes share the gradient, as in PyTorch.
+            return dim.map { magnitude.amax(dims: [$0], keepdim: keepdim) } ?? magnitude.amax()
         case 1:
             return reduceSum(magnitude)
         default:

@@ -117,6 +117,19 @@ import Testing
         let out = x.logsumexp(dim: 1).toArray()
         #expect(out[0] == -.infinity && out[1] == .infinity)
         #expect(abs(out[2] - (1000 + log(2))) < 1e-3)
+        // An empty sum is log 0, as in PyTorch.
+        #expect(Tensor.zeros([2, 0]).logsumexp(dim: 1).toArray() == [-.infinity, -.infinity])
+        #expect(Tensor.zeros([2, 0]).logsumexp(dim: 1, keepdim: true).shape == [2, 1])
+    }
+
+    @Test func infinityNormSplitsTheGradientAmongTies() {
+        // PyTorch's values: the two entries of magnitude 3 take half each.
+        let x = Tensor([3, -3, 1, 2, 0, -1] as [Float], shape: [2, 3], requiresGrad: true)
+        x.norm(p: .infinity, dim: 1).sum().backward()
+        #expect(x.grad?.toArray() == [0.5, -0.5, 0, 1, 0, 0])
+        x.grad = nil
+        x.norm(p: .infinity).backward()
+        #expect(x.grad?.toArray() == [0.5, -0.5, 0, 0, 0, 0])
     }
 
     @Test func repeatAddsLeadingDimsAndTiles() {
