@@ -185,6 +185,32 @@ cases += [
     interpolate_case("nearest1d_scale_1_3", (1, 1, 31), scale_factor=1.3, mode="nearest"),
 ]
 
+
+
+def tracked_instance_norm_case(name, x_shape):
+    """InstanceNorm2d with running statistics: two training steps, then evaluation with the running values."""
+    layer = torch.nn.InstanceNorm2d(x_shape[1], affine=True, track_running_stats=True)
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(x_shape[1]))
+        layer.bias.copy_(torch.randn(x_shape[1]))
+    steps = [torch.randn(x_shape) * 2 + 0.5 for _ in range(2)]
+    for x in steps:
+        layer(x)
+    layer.eval()
+    x = torch.randn(x_shape, requires_grad=True)
+    out = layer(x)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {"name": name, "kind": "instance_norm_tracked", "x_shape": list(x_shape),
+            "steps": [values(s) for s in steps], "w": values(layer.weight), "b": values(layer.bias),
+            "running_mean": values(layer.running_mean), "running_var": values(layer.running_var),
+            "x": values(x), "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad),
+            "grad_w": values(layer.weight.grad), "grad_b": values(layer.bias.grad)}
+
+
+# Running statistics (appended).
+cases += [tracked_instance_norm_case("instance_norm2d_tracked", (2, 3, 4, 4))]
+
 # The printed form of the transposed convolution layers (made after the cases, so their values stay put).
 reprs = {
     "convT2d_upsample": str(torch.nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1)),
@@ -194,6 +220,7 @@ reprs = {
     "upsample_bilinear": str(torch.nn.Upsample(size=(5, 7), mode="bilinear", align_corners=True)),
     "instance_norm2d": str(torch.nn.InstanceNorm2d(3)),
     "instance_norm1d_affine": str(torch.nn.InstanceNorm1d(8, eps=1e-3, affine=True)),
+    "instance_norm2d_tracked": str(torch.nn.InstanceNorm2d(3, momentum=0.2, track_running_stats=True)),
 }
 OUT.write_text(json.dumps({"torch": torch.__version__, "cases": cases, "reprs": reprs}))
 print(f"wrote {len(cases)} cases to {OUT}")

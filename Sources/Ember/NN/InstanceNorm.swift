@@ -19,8 +19,9 @@ public final class InstanceNorm1d: InstanceNormBase {
 }
 
 /// Instance normalization over [N, C, H, W] (or unbatched [C, H, W]), like `torch.nn.InstanceNorm2d`:
-/// statistics per sample and channel, the same in training and evaluation. Like PyTorch's default,
-/// no affine (`affine: true` adds `weight` and `bias`, one per channel) and no running statistics.
+/// statistics per sample and channel. Like PyTorch's default, no affine (`affine: true` adds `weight`
+/// and `bias`, one per channel) and no running statistics; with `trackRunningStats` training also keeps
+/// running means and variances (averaged over the batch), which evaluation then normalizes with.
 public final class InstanceNorm2d: InstanceNormBase {
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = false,
                 trackRunningStats: Bool = false) {
@@ -33,21 +34,33 @@ open class InstanceNormBase: Module {
     public let numFeatures: Int
     public let eps: Float
     public let momentum: Float
+    public let trackRunningStats: Bool
     public var weight: Tensor?
     public var bias: Tensor?
+    @Buffer public var runningMean: Tensor
+    @Buffer public var runningVar: Tensor
+    /// Kept for PyTorch's state dicts; instance norm, like PyTorch's, never counts batches.
+    @Buffer public var numBatchesTracked: Tensor
     let spatialDims: Int
 
     init(_ numFeatures: Int, spatialDims: Int, eps: Float, momentum: Float, affine: Bool, trackRunningStats: Bool) {
         precondition(numFeatures >= 1, "Ember: InstanceNorm: numFeatures must be positive, got \(numFeatures)")
-        precondition(!trackRunningStats, "Ember: InstanceNorm: trackRunningStats is not supported; instance statistics "
-            + "are used in training and evaluation alike (PyTorch's default)")
         self.numFeatures = numFeatures
         self.spatialDims = spatialDims
         self.eps = eps
         self.momentum = momentum
+        self.trackRunningStats = trackRunningStats
         weight = affine ? Tensor.ones([numFeatures], requiresGrad: true) : nil
         bias = affine ? Tensor.zeros([numFeatures], requiresGrad: true) : nil
+        runningMean = Tensor.zeros([numFeatures])
+        runningVar = Tensor.ones([numFeatures])
+        numBatchesTracked = Tensor.zeros([], dtype: .int64)
         super.init()
+    }
+
+    /// Buffers exist only when running statistics are tracked.
+    open override func directBuffers() -> [(String, Tensor)] {
+        trackRunningStats ? super.directBuffers() : []
     }
 
     open override func forward(_ x: Tensor) -> Tensor {
@@ -57,12 +70,33 @@ open class InstanceNormBase: Module {
             shapeFailure(ShapeError("\(typeName): expected an input [N, \(numFeatures), \(dims)] or [\(numFeatures), \(dims)], "
                 + "got shape \(x.shape)"))
         }
-        let out = instanceNorm(batched ? x : x.unsqueeze(0), weight: weight, bias: bias, eps: eps)
+        let input = batched ? x : x.unsqueeze(0)
+        let out: Tensor
+        if trackRunningStats && !isTraining {
+            out = batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                            training: false, eps: eps)
+        } else {
+            out = instanceNorm(input, weight: weight, bias: bias, eps: eps)
+            if trackRunningStats { updateRunningStats(input) }
+        }
         return batched ? out : out.squeeze(0)
+    }
+
+    /// Moves the running statistics toward this batch's per-instance means and unbiased variances,
+    /// averaged over the samples (PyTorch's update of its per-instance copies, then their mean).
+    private func updateRunningStats(_ x: Tensor) {
+        noGrad {
+            let positions = Array(2..<x.rank)
+            let mean = x.mean(dims: positions).mean(dim: 0)
+            let variance = x.variance(dims: positions, unbiased: true).mean(dim: 0)
+            runningMean.scaleAdd_(1 - momentum, mean, alpha: momentum)
+            runningVar.scaleAdd_(1 - momentum, variance, alpha: momentum)
+        }
     }
 
     open override var extraDescription: String {
         let affine = pythonBool(weight != nil)
-        return "\(numFeatures), eps=\(eps), momentum=\(momentum), affine=\(affine), bias=\(affine), track_running_stats=False"
+        return "\(numFeatures), eps=\(eps), momentum=\(momentum), affine=\(affine), bias=\(affine), "
+            + "track_running_stats=\(pythonBool(trackRunningStats))"
     }
 }

@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func fixturesLoaded() {
-        #expect(Self.cases.count == 45)
+        #expect(Self.cases.count == 46)
     }
 
     @Test(arguments: 17..<20)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Ember
 
-/// InstanceNorm1d/2d against PyTorch (cases 40..<42 of conv.json, scripts/make_conv_fixtures.py).
+/// InstanceNorm1d/2d against PyTorch (cases 40..<42 and 45 of conv.json, scripts/make_conv_fixtures.py).
 @Suite struct InstanceNormTests {
     static var cases: [[String: Any]] { ConvolutionTests.cases }
 
@@ -26,6 +26,28 @@ import Testing
         layer.eval()
         let single = noGrad { layer(x.detach().select(0, 0)) }
         expectClose(single.toArray(), noGrad { layer(x.detach()) }.select(0, 0).toArray(), "unbatched")
+    }
+
+    @Test func runningStatisticsMatchPyTorch() throws {
+        let c = Self.cases[45]
+        #expect(c["kind"] as? String == "instance_norm_tracked")
+        let shape = c["x_shape"] as! [Int]
+        let layer = InstanceNorm2d(shape[1], affine: true, trackRunningStats: true)
+        noGrad {
+            layer.weight!.copy_(Tensor(floats(c["w"])))
+            layer.bias!.copy_(Tensor(floats(c["b"])))
+        }
+        for step in c["steps"] as! [Any] { _ = layer(Tensor(floats(step), shape: shape)) }
+        expectClose(layer.runningMean.toArray(), floats(c["running_mean"]), atol: 1e-5, "running mean")
+        expectClose(layer.runningVar.toArray(), floats(c["running_var"]), atol: 1e-5, "running var")
+        #expect(layer.numBatchesTracked.toIntArray() == [0])
+        #expect(layer.stateDict().keys.sorted() == ["bias", "num_batches_tracked", "running_mean", "running_var", "weight"])
+        layer.eval()
+        let x = Tensor(floats(c["x"]), shape: shape, requiresGrad: true)
+        ConvolutionTests.expectMatches(c, layer(x), gradients: ["grad_x": x, "grad_w": layer.weight, "grad_b": layer.bias],
+                                       atol: 1e-4)
+        #expect(InstanceNorm2d(3, momentum: 0.2, trackRunningStats: true).description
+                == ConvolutionTests.reprs["instance_norm2d_tracked"])
     }
 
     @Test func reprsAndStateDictMatchPyTorch() {
