@@ -267,6 +267,30 @@ for name, (kw, steps) in lbfgs_configs.items():
                          n_iter=opt.state[w]["n_iter"]))
     optim["lbfgs"][name] = dict(kwargs=kw, trajectory=traj)
 
+# A sharp valley where a large tolerance_change would end the strong-Wolfe zoom early: PyTorch's zoom
+# keeps its own 1e-9 (no random draws here either).
+C_SHARP = torch.tensor([-0.71288228, 0.55215836])
+P0_SHARP = torch.tensor([1.82652497, -0.58424646])
+
+
+def sharp_loss(p):
+    return (torch.sqrt(1 + 1e5 * (p - C_SHARP) ** 2) / 1e5 ** 0.5).sum() + 0.01 * (p ** 2).sum()
+
+
+p = P0_SHARP.clone().requires_grad_(True)
+opt = torch.optim.LBFGS([p], max_iter=30, tolerance_change=1e-2, line_search_fn="strong_wolfe")
+
+
+def sharp_closure():
+    opt.zero_grad()
+    loss = sharp_loss(p)
+    loss.backward()
+    return loss
+
+
+opt.step(sharp_closure)
+optim["lbfgs_sharp"] = dict(c=L(C_SHARP), p0=L(P0_SHARP), p=L(p), func_evals=opt.state[p]["func_evals"])
+
 # clipping
 gw = torch.randn(3, 2) * 3
 gb = torch.randn(2)

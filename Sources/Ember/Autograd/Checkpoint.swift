@@ -31,28 +31,34 @@ public func checkpoint(_ inputs: [Tensor], parameters: [Tensor] = [], _ function
             let resumeState = RandomGenerator.global.state
             RandomGenerator.global.state = randomState
             defer { RandomGenerator.global.state = resumeState }
-            let recomputed = function(inputs)
-            checkAllLeavesListed(recomputed, recorded)
+            let recomputed = GradNode.$recomputing.withValue(true) { function(inputs) }
+            checkEveryGradientHasAWayBack(recomputed, recorded)
             return recomputed
         }
     }
 }
 
-/// Stops unless every leaf that needs a gradient in the recomputed graph (up to the inputs) is an
-/// input or a listed parameter: any other would silently get no gradient.
-private func checkAllLeavesListed(_ output: Tensor, _ listed: [Tensor]) {
+/// Stops unless every tensor needing a gradient that the recomputed graph reads from outside is an
+/// input or a listed parameter: another leaf would get no gradient, and a tensor computed outside
+/// (with a node of the outer graph) would have that node run by this pass and by the outer one, in
+/// either order.
+private func checkEveryGradientHasAWayBack(_ output: Tensor, _ listed: [Tensor]) {
     let known = Set(listed.map(ObjectIdentifier.init))
+    guard !known.contains(ObjectIdentifier(output)) else { return }   // an input returned as it is
     var visited = Set<ObjectIdentifier>()
     var pending = output.gradFn.map { [$0] } ?? []
     while let node = pending.popLast() {
         for input in node.inputs where input.requiresGrad && !known.contains(ObjectIdentifier(input)) {
-            if let producer = input.gradFn {
-                if visited.insert(ObjectIdentifier(producer)).inserted { pending.append(producer) }
-            } else {
+            guard let producer = input.gradFn else {
                 fatalError("Ember: checkpoint: the function reads a tensor of shape \(input.shape) that requires grad "
                     + "but is neither an input nor in parameters:, so its gradient would be lost; "
                     + "list it in parameters: (a module's parameters())")
             }
+            guard producer.madeInRecomputation else {
+                fatalError("Ember: checkpoint: the function reads a tensor of shape \(input.shape) computed outside it "
+                    + "(by \(producer.name)); pass it as one of the inputs")
+            }
+            if visited.insert(ObjectIdentifier(producer)).inserted { pending.append(producer) }
         }
     }
 }

@@ -22,7 +22,9 @@ extension Tensor {
         let wanted = inputs.compactMap { $0 }.filter(\.requiresGrad)
         let output = enableGrad(composed)
         guard output.requiresGrad, !wanted.isEmpty else { return inputs.map { _ in nil } }
-        var pass = BackwardPass(retainGraph: recording, createGraph: recording, targets: wanted)
+        // The pass may run through nodes of the outer graph (a tensor made outside from a target): it
+        // must not free them.
+        var pass = BackwardPass(retainGraph: true, createGraph: recording, targets: wanted)
         pass.stopsAtTargets = true
         pass.run([(output, g.shape == output.shape ? g : g.reshape(output.shape))])
         var found = pass.captured.makeIterator()

@@ -21,6 +21,12 @@ public final class GradNode {
     /// reattached to it (`Tensor.reattached()`), so that second derivatives flow through that output.
     @TaskLocal static var applying: GradNode?
 
+    /// Set while `checkpoint` recomputes its function: nodes made then are marked, so that its check
+    /// can tell them from nodes of the outer graph.
+    @TaskLocal static var recomputing = false
+    /// Made while a checkpointed function was recomputed.
+    let madeInRecomputation: Bool
+
     init(name: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
          addIntoInputGrad: ((Tensor, Tensor) -> Void)? = nil) {
         self.name = name
@@ -28,6 +34,7 @@ public final class GradNode {
         self.saved = saved.map { ($0, $0.storage.version) }
         self.backwardFunction = backward
         self.addIntoInputGrad = addIntoInputGrad
+        madeInRecomputation = GradNode.recomputing
     }
 
     /// Runs the backward closure, checking that nothing it saved was modified in place since.

@@ -22,6 +22,8 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
     public let batchSize: Int
     /// The order of the samples, epoch by epoch.
     public let sampler: Sampler
+    /// Whether it was made with `shuffle: true`.
+    public let shuffle: Bool
     public let dropLast: Bool
     public let prefetch: Bool
     /// Epochs started so far (each `makeIterator()` starts one).
@@ -32,21 +34,23 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
     public convenience init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
                             prefetch: Bool = true) {
         let sampler: Sampler = shuffle ? RandomSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count)
-        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch)
+        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch, shuffle: shuffle)
     }
 
     /// Visits the samples in the order `sampler` gives each epoch.
-    public init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool = false, prefetch: Bool = true) {
+    public convenience init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool = false, prefetch: Bool = true) {
+        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch, shuffle: false)
+    }
+
+    private init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool, prefetch: Bool, shuffle: Bool) {
         precondition(batchSize > 0, "Ember: DataLoader batchSize must be positive, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
         self.sampler = sampler
+        self.shuffle = shuffle
         self.dropLast = dropLast
         self.prefetch = prefetch
     }
-
-    /// Whether each epoch visits the samples in a new random order.
-    public var shuffle: Bool { !(sampler is SequentialSampler) }
 
     /// Batches per epoch.
     public var count: Int {

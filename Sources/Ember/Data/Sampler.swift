@@ -18,8 +18,9 @@ public final class SequentialSampler: Sampler {
     public func nextEpoch() -> [Int] { Array(0..<count) }
 }
 
-/// A random order of 0..<n each epoch (a new permutation from a generator seeded with `seed`), or
-/// with `replacement`, `numSamples` independent uniform draws; like `torch.utils.data.RandomSampler`.
+/// A random order of 0..<n each epoch (a new permutation from a generator seeded with `seed`; more
+/// `numSamples` than n chain permutations), or with `replacement`, `numSamples` independent uniform
+/// draws; like `torch.utils.data.RandomSampler`.
 /// `DataLoader(shuffle: true, seed:)` uses it.
 public final class RandomSampler: Sampler {
     public let populationCount: Int
@@ -30,9 +31,6 @@ public final class RandomSampler: Sampler {
     public init(count: Int, replacement: Bool = false, numSamples: Int? = nil, seed: UInt64 = 0) {
         precondition(numSamples == nil || numSamples! >= 0,
                      "Ember: RandomSampler: numSamples must be non-negative, got \(numSamples!)")
-        precondition(replacement || numSamples == nil || numSamples! <= count,
-                     "Ember: RandomSampler: \(numSamples!) samples without replacement from \(count); "
-                        + "pass replacement: true to draw more")
         populationCount = count
         self.replacement = replacement
         self.count = numSamples ?? count
@@ -41,7 +39,9 @@ public final class RandomSampler: Sampler {
 
     public func nextEpoch() -> [Int] {
         if replacement { return generator.ints(below: populationCount, count: count) }
-        return Array(generator.permutation(populationCount).prefix(count))
+        var order: [Int] = []
+        while order.count < count { order += generator.permutation(populationCount).prefix(count - order.count) }
+        return order
     }
 }
 
@@ -113,8 +113,8 @@ public final class WeightedRandomSampler: Sampler {
         return Array(keys.indices.sorted { keys[$0] > keys[$1] }.prefix(count))
     }
 
-    /// Uniform in (0, 1), with 53 random bits.
+    /// Uniform in (0, 1), with 52 random bits (with 53, the largest draw plus ½ would round to 1).
     private func uniform() -> Double {
-        (Double(generator.nextUInt64() >> 11) + 0.5) / Double(1 << 53)
+        (Double(generator.nextUInt64() >> 12) + 0.5) / Double(1 << 52)
     }
 }

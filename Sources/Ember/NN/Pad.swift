@@ -19,7 +19,8 @@ public func pad(_ x: Tensor, _ padding: [Int], mode: PadMode = .constant, value:
         shapeFailure(ShapeError("pad: padding needs (before, after) pairs for at most \(x.rank) dims of the input "
             + "\(x.shape), got \(padding)"))
     }
-    if mode == .constant && value == 0 && padding.count == 4 && padding.allSatisfy({ $0 >= 0 }) {
+    if mode == .constant && value == 0 && value.sign == .plus && x.dtype == .float32 && padding.count == 4
+        && padding.allSatisfy({ $0 >= 0 }) {
         return x.pad2d(left: padding[0], right: padding[1], top: padding[2], bottom: padding[3])   // one kernel
     }
     var out = x
@@ -47,7 +48,7 @@ private func padDim(_ x: Tensor, _ d: Int, before: Int, after: Int, mode: PadMod
     func constant(_ count: Int) -> Tensor {
         var shape = source.shape
         shape[d] = count
-        return Tensor.full(shape, value, device: x.device)
+        return Tensor.full(shape, value, dtype: x.dtype, device: x.device)
     }
     let pieces: (Tensor, Tensor)
     switch mode {

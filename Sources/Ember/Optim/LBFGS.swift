@@ -118,6 +118,9 @@ public final class LBFGS: Optimizer {
         }
     }
 
+    /// Its scalars (counts, step length, curvature factors) are read on the host every iteration.
+    public override func keepsStateOnHost(_ name: String, shape: [Int]) -> Bool { shape.isEmpty }
+
     /// The flat vectors of its state span all parameters.
     public override func acceptsState(_ name: String, shape: [Int], parameter index: Int) -> Bool {
         super.acceptsState(name, shape: shape, parameter: index) || (index == 0 && shape == [totalCount])
@@ -207,7 +210,8 @@ public final class LBFGS: Optimizer {
         var insufficientProgress = false
         var (low, high) = bracket[0].f <= bracket[bracket.count - 1].f ? (0, 1) : (1, 0)
         while !done && steps < maxSteps {
-            if Swift.abs(bracket[1].t - bracket[0].t) * directionSize < Double(toleranceChange) { break }
+            // PyTorch's zoom uses its own tolerance (1e-9), not the optimizer's toleranceChange.
+            if Swift.abs(bracket[1].t - bracket[0].t) * directionSize < 1e-9 { break }
             t = cubicMinimum(bracket[0].t, bracket[0].f, bracket[0].gtd, bracket[1].t, bracket[1].f, bracket[1].gtd)
             let lo = Swift.min(bracket[0].t, bracket[1].t), hi = Swift.max(bracket[0].t, bracket[1].t)
             let margin = 0.1 * (hi - lo)

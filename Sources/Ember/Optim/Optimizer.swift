@@ -120,6 +120,9 @@ open class Optimizer {
         return out
     }
 
+    /// Whether a state entry is read on the host (the step counter) rather than kept beside its parameter.
+    open func keepsStateOnHost(_ name: String, shape: [Int]) -> Bool { name == "step" }
+
     /// Whether a saved state entry of this shape belongs to parameter `index`: a scalar, or a buffer
     /// of the parameter's shape.
     open func acceptsState(_ name: String, shape: [Int], parameter index: Int) -> Bool {
@@ -159,7 +162,7 @@ open class Optimizer {
                     + "but parameter \(index) has shape \(parameters[index].shape)")
             }
             // Moment buffers live beside their parameter; the step counter stays a host scalar.
-            let device = parts[2] == "step" ? Device.cpu : parameters[index].device
+            let device = keepsStateOnHost(parts[2], shape: t.shape) ? Device.cpu : parameters[index].device
             newState[index][parts[2]] = noGrad { t.to(.float32).to(device).clone().detach() }
         }
         state = newState

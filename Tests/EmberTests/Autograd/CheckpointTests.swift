@@ -53,6 +53,24 @@ import Testing
         for (a, b) in zip(secondThrough, second) { expectClose(a.toArray(), b.toArray(), atol: 1e-5, rtol: 1e-4) }
     }
 
+    @Test func tensorsMadeOutsideAsInputsAndInputsReturnedAsTheyAre() {
+        // `scaled`, computed outside from a parameter, passed as an input; the graph retained for a second pass.
+        let x = Tensor.randn([2, 3], requiresGrad: true), weight = Tensor.randn([3, 3], requiresGrad: true)
+        let scaled = weight * 2
+        let y = checkpoint([x, scaled]) { $0[0].matmul($0[1]) }
+        let loss = y.sum() + scaled.sum()
+        loss.backward(retainGraph: true)
+        let once = weight.grad!.toArray()
+        let expected = Autograd.grad(of: x.matmul(weight * 2).sum() + (weight * 2).sum(), wrt: [weight])[0]
+        expectClose(once, expected.toArray(), atol: 1e-5)
+        loss.backward()
+        expectClose(weight.grad!.toArray(), once.map { $0 * 2 }, atol: 1e-5)
+        // An input returned unchanged.
+        let base = Tensor([1, 2, 3, 4] as [Float], requiresGrad: true)
+        checkpoint([base * 2]) { $0[0] }.sum().backward()
+        #expect(base.grad?.toArray() == [2, 2, 2, 2])
+    }
+
     @Test func aParameterLeftOutStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let fc = Linear(3, 2)
@@ -61,5 +79,12 @@ import Testing
         }
         #expect(stderr(r).contains("checkpoint: the function reads a tensor of shape [2, 3] that requires grad but is "
             + "neither an input nor in parameters:"))
+        let outside = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor.randn([2, 3], requiresGrad: true), weight = Tensor.randn([3, 3], requiresGrad: true)
+            let scaled = weight * 2
+            (checkpoint([x], parameters: [weight]) { $0[0].matmul(scaled) }.sum() + scaled.sum()).backward()
+        }
+        #expect(stderr(outside).contains("checkpoint: the function reads a tensor of shape [3, 3] computed outside it "
+            + "(by mul); pass it as one of the inputs"))
     }
 }

@@ -82,6 +82,10 @@ import Testing
         #expect(ReplicationPad1d((2, 1))(x).toArray() == [1, 1, 1, 2, 3, 3])
         #expect(CircularPad1d((2, 1))(x).toArray() == [2, 3, 1, 2, 3, 1])
         #expect(ConstantPad1d((1, 0), value: 9)(x).toArray() == [9, 1, 2, 3])
+        // Integers stay integers.
+        let ints = Tensor([1, 2, 3], shape: [1, 1, 3])
+        #expect(pad(ints, [1, 1]).dtype == .int64 && pad(ints, [1, 1]).toIntArray() == [0, 1, 2, 3, 0])
+        #expect(pad(ints, [1, 1, 1, 1]).dtype == .int64)
         let image = Tensor((1...4).map(Float.init), shape: [1, 1, 2, 2])
         #expect(ZeroPad2d((1, 0, 0, 1))(image).toArray() == [0, 1, 2, 0, 3, 4, 0, 0, 0])
         // pixelUnshuffle undoes pixelShuffle; fold of unfold counts each pixel's windows.

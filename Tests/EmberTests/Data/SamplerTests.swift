@@ -10,6 +10,7 @@ import Testing
         let expected = RandomGenerator(seed: 7)
         for _ in 0..<3 { #expect(loader.nextEpochOrder() == expected.permutation(50)) }
         #expect(loader.shuffle && !DataLoader(CountingDataset(count: 5), batchSize: 2).shuffle)
+        #expect(!DataLoader(CountingDataset(count: 5), batchSize: 2, sampler: SequentialSampler(count: 5)).shuffle)
     }
 
     @Test func weightedSamplingFollowsTheWeights() {
@@ -44,6 +45,9 @@ import Testing
         let draws = RandomSampler(count: 5, replacement: true, numSamples: 1000, seed: 4).nextEpoch()
         #expect(draws.count == 1000 && Set(draws) == [0, 1, 2, 3, 4])
         #expect(RandomSampler(count: 6, numSamples: 3, seed: 1).nextEpoch().count == 3)
+        // More samples than the dataset holds chain permutations, as in PyTorch.
+        let chained = RandomSampler(count: 3, numSamples: 7, seed: 1).nextEpoch()
+        #expect(chained.count == 7 && Set(chained[0..<3]) == [0, 1, 2] && Set(chained[3..<6]) == [0, 1, 2])
     }
 
     @Test func balancedBatchesFromAnImbalancedDataset() {
