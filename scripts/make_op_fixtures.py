@@ -341,6 +341,11 @@ einsums = [
 for name, equation, inputs in einsums:
     case(name, "einsum", inputs, lambda *xs, e=equation: torch.einsum(e, *xs), {"equation": equation})
 
+# Running and whole products (appended).
+case("cumprod_dim1", "cumprod", [([3, 5], "positive", "t")], lambda x: torch.cumprod(x, 1), {"dim": 1})
+case("prod_dim0_keep", "prod", [([5, 3], "normal", "c")], lambda x: torch.prod(x, 0, keepdim=True), {"dim": 0, "keepdim": True})
+case("prod_dim1", "prod", [([2, 7], "normal", "s")], lambda x: torch.prod(x, 1), {"dim": 1, "keepdim": False})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

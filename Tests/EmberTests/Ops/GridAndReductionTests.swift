@@ -32,6 +32,19 @@ import Testing
         #expect(xy[0].shape == [3, 2] && xy[0].toArray() == [1, 2, 1, 2, 1, 2] && xy[1].toArray() == [10, 10, 20, 20, 30, 30])
     }
 
+    @Test func productsWithZerosHaveExactGradients() {
+        // d/dx_i of Π x is the product of the others: with one zero, only the zero's is nonzero.
+        let x = Tensor([2, 0, 3, 4] as [Float], requiresGrad: true)
+        #expect(x.prod().item() == 0)
+        x.prod().backward()
+        #expect(x.grad?.toArray() == [0, 24, 0, 0])
+        x.grad = nil
+        x.cumprod(dim: 0).sum().backward()   // 2 + 0 + 0 + 0: d/dx0 = 1, d/dx1 = 2 + 2·3 + 2·3·4, the rest 0
+        #expect(x.grad?.toArray() == [1, 32, 0, 0])
+        #expect(Tensor.zeros([2, 0]).prod(dim: 1).toArray() == [1, 1])
+        #expect(Tensor([1, 2, 3, 4]).cumprod(dim: 0).toIntArray() == [1, 2, 6, 24])
+    }
+
     @Test func scansOfIntegersAndShortDims() {
         #expect(Tensor([1, 2, 3, 4, 5]).cumsum(dim: 0).toIntArray() == [1, 3, 6, 10, 15])
         #expect(Tensor([7] as [Float]).cumsum(dim: 0).toArray() == [7])

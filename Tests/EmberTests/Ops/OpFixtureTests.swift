@@ -229,6 +229,8 @@ struct OpFixtureTests {
             return (x[0].norm(p: p, dim: args["dim"] == nil ? nil : int("dim"), keepdim: args["keepdim"] == nil ? false : bool("keepdim")), nil)
         case "einsum": return (einsum(args["equation"] as! String, x), nil)
         case "cumsum": return (x[0].cumsum(dim: int("dim")), nil)
+        case "cumprod": return (x[0].cumprod(dim: int("dim")), nil)
+        case "prod": return (x[0].prod(dim: int("dim"), keepdim: bool("keepdim")), nil)
         case "diff": return (x[0].diff(n: int("n"), dim: int("dim")), nil)
         case "roll": return (x[0].roll(ints("shifts"), dims: ints("dims")), nil)
         case "diagonal": return (x[0].diagonal(offset: int("offset"), dim1: int("dim1"), dim2: int("dim2")), nil)
