@@ -346,6 +346,12 @@ case("cumprod_dim1", "cumprod", [([3, 5], "positive", "t")], lambda x: torch.cum
 case("prod_dim0_keep", "prod", [([5, 3], "normal", "c")], lambda x: torch.prod(x, 0, keepdim=True), {"dim": 0, "keepdim": True})
 case("prod_dim1", "prod", [([2, 7], "normal", "s")], lambda x: torch.prod(x, 1), {"dim": 1, "keepdim": False})
 
+# Out-of-place index_add and scatter_add (appended).
+case("index_add_dim0", "indexAdd", [([4, 3], "normal", "c"), ("int", [5], [2, 0, 2, 3, 1]), ([5, 3], "normal", "t")],
+     lambda x, i, s: x.index_add(0, i, s, alpha=0.5), {"dim": 0, "alpha": 0.5})
+case("scatter_add_dim1", "scatterAdd", [([2, 4], "normal", "c"), ("int", [2, 3], [3, 0, 3, 1, 1, 2]), ([2, 3], "normal", "c")],
+     lambda x, i, s: x.scatter_add(1, i, s), {"dim": 1})
+
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "ops.json")
 os.makedirs(os.path.dirname(path), exist_ok=True)
 with open(path, "w") as f:

@@ -55,6 +55,40 @@ extension Tensor {
         }
     }
 
+    /// This tensor with `source`'s slices along `dim` added at `index` (out of place), like
+    /// `torch.index_add`: slice i of `source` goes to slice index[i], repeats accumulating. Message
+    /// passing in a graph network is `nodes.indexAdd(dim: 0, index: targets, source: messages)`.
+    public func indexAdd(dim: Int, index: Tensor, source: Tensor, alpha: Float = 1) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "indexAdd") }
+        guard index.rank == 1, index.dtype == .int64, source.rank == rank, source.shape[d] == index.count,
+              (0..<rank).allSatisfy({ $0 == d || source.shape[$0] == shape[$0] }) else {
+            shapeFailure(ShapeError("indexAdd: source of shape \(source.shape) and int64 index of shape \(index.shape) "
+                + "do not fit the tensor's shape \(shape) along dim \(d) (expected the source's dim \(d) to have one "
+                + "slice per index and its other dims to match)"))
+        }
+        checkSameDevice("indexAdd", index, source)
+        let src = source.contiguous(), idx = index.contiguous()
+        let (outer, _, inner) = src.splitAround(d)
+        let added = Tensor.result(backend.indexAdd(src.view, indices: idx.view, outer: outer, size: shape[d], inner: inner),
+                                  shape: shape)
+            .recording("indexAdd", inputs: [src]) { g in [g.indexSelect(dim: d, indices: idx)] }
+        return self + (alpha == 1 ? added : added * alpha)
+    }
+
+    /// This tensor with `src`'s entries added where `index` points along `dim` (out of place), like
+    /// `torch.scatter_add`: for dim 1, out[i][index[i][j]] += src[i][j]. `index` and `src` have one
+    /// shape, equal to this tensor's outside `dim`.
+    public func scatterAdd(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "scatterAdd") }
+        guard index.dtype == .int64, index.shape == src.shape, src.rank == rank,
+              (0..<rank).allSatisfy({ $0 == d || src.shape[$0] == shape[$0] }) else {
+            shapeFailure(ShapeError("scatterAdd: src of shape \(src.shape) and int64 index of shape \(index.shape) must "
+                + "have one shape, equal to the tensor's \(shape) outside dim \(d)"))
+        }
+        checkSameDevice("scatterAdd", index, src)
+        return self + src.scatterAdd(dim: d, indices: index, size: shape[d])
+    }
+
     /// One-hot float32 encoding of int64 class indices, with a new last dim of `classes`.
     public func oneHot(classes: Int) -> Tensor {
         guard dtype == .int64 else {

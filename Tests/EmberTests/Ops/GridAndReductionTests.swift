@@ -45,6 +45,13 @@ import Testing
         #expect(Tensor([1, 2, 3, 4]).cumprod(dim: 0).toIntArray() == [1, 2, 6, 24])
     }
 
+    @Test func indexAddOutOfRangeStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([4, 2]).indexAdd(dim: 0, index: Tensor([1, 7]), source: Tensor.ones([2, 2]))
+        }
+        #expect(stderr(r).contains("indexAdd: index 7 is out of bounds for a dimension of size 4"))
+    }
+
     @Test func scansOfIntegersAndShortDims() {
         #expect(Tensor([1, 2, 3, 4, 5]).cumsum(dim: 0).toIntArray() == [1, 3, 6, 10, 15])
         #expect(Tensor([7] as [Float]).cumsum(dim: 0).toArray() == [7])

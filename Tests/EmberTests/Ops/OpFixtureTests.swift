@@ -230,6 +230,8 @@ struct OpFixtureTests {
         case "einsum": return (einsum(args["equation"] as! String, x), nil)
         case "cumsum": return (x[0].cumsum(dim: int("dim")), nil)
         case "cumprod": return (x[0].cumprod(dim: int("dim")), nil)
+        case "indexAdd": return (x[0].indexAdd(dim: int("dim"), index: x[1], source: x[2], alpha: float("alpha")), nil)
+        case "scatterAdd": return (x[0].scatterAdd(dim: int("dim"), index: x[1], src: x[2]), nil)
         case "prod": return (x[0].prod(dim: int("dim"), keepdim: bool("keepdim")), nil)
         case "diff": return (x[0].diff(n: int("n"), dim: int("dim")), nil)
         case "roll": return (x[0].roll(ints("shifts"), dims: ints("dims")), nil)
