@@ -30,37 +30,16 @@ public final class InstanceNorm2d: InstanceNormBase {
 }
 
 /// What InstanceNorm1d and InstanceNorm2d share; they differ only in the rank of their input.
-open class InstanceNormBase: Module {
-    public let numFeatures: Int
-    public let eps: Float
+/// (`numBatchesTracked` is kept for PyTorch's state dicts; instance norm, like PyTorch's, never counts batches.)
+open class InstanceNormBase: NormBase {
     public let momentum: Float
-    public let trackRunningStats: Bool
-    public var weight: Tensor?
-    public var bias: Tensor?
-    @Buffer public var runningMean: Tensor
-    @Buffer public var runningVar: Tensor
-    /// Kept for PyTorch's state dicts; instance norm, like PyTorch's, never counts batches.
-    @Buffer public var numBatchesTracked: Tensor
     let spatialDims: Int
 
     init(_ numFeatures: Int, spatialDims: Int, eps: Float, momentum: Float, affine: Bool, trackRunningStats: Bool) {
         precondition(numFeatures >= 1, "Ember: InstanceNorm: numFeatures must be positive, got \(numFeatures)")
-        self.numFeatures = numFeatures
         self.spatialDims = spatialDims
-        self.eps = eps
         self.momentum = momentum
-        self.trackRunningStats = trackRunningStats
-        weight = affine ? Tensor.ones([numFeatures], requiresGrad: true) : nil
-        bias = affine ? Tensor.zeros([numFeatures], requiresGrad: true) : nil
-        runningMean = Tensor.zeros([numFeatures])
-        runningVar = Tensor.ones([numFeatures])
-        numBatchesTracked = Tensor.zeros([], dtype: .int64)
-        super.init()
-    }
-
-    /// Buffers exist only when running statistics are tracked.
-    open override func directBuffers() -> [(String, Tensor)] {
-        trackRunningStats ? super.directBuffers() : []
+        super.init(numFeatures, eps: eps, affine: affine, trackRunningStats: trackRunningStats)
     }
 
     open override func forward(_ x: Tensor) -> Tensor {

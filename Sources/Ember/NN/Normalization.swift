@@ -57,12 +57,11 @@ func perChannelAffine(_ normalized: Tensor, weight: Tensor?, bias: Tensor?) -> T
     return out
 }
 
-/// What BatchNorm1d and BatchNorm2d share (PyTorch's `_BatchNorm`): parameters, buffers, the
-/// running-statistics bookkeeping and the description. Subclasses name the input ranks they accept.
-open class BatchNormBase: Module {
+/// What batch and instance normalization share (PyTorch's `_NormBase`): the per-channel `weight` and
+/// `bias` (with `affine`) and the running statistics, buffers only when `trackRunningStats`.
+open class NormBase: Module {
     public let numFeatures: Int
     public let eps: Float
-    public let momentum: Float?
     public let affine: Bool
     public let trackRunningStats: Bool
 
@@ -72,11 +71,9 @@ open class BatchNormBase: Module {
     @Buffer public var runningVar: Tensor
     @Buffer public var numBatchesTracked: Tensor
 
-    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true) {
+    init(_ numFeatures: Int, eps: Float, affine: Bool, trackRunningStats: Bool) {
         self.numFeatures = numFeatures
         self.eps = eps
-        self.momentum = momentum
         self.affine = affine
         self.trackRunningStats = trackRunningStats
         weight = affine ? Tensor.ones([numFeatures], requiresGrad: true) : nil
@@ -87,13 +84,25 @@ open class BatchNormBase: Module {
         super.init()
     }
 
-    /// The input ranks this layer accepts and how to spell them in errors ("[N, C] or [N, C, L]").
-    open var acceptedRanks: (ranks: [Int], spelling: String) { ([], "") }
-
     /// Buffers exist only when running statistics are tracked.
     open override func directBuffers() -> [(String, Tensor)] {
         trackRunningStats ? super.directBuffers() : []
     }
+}
+
+/// What BatchNorm1d and BatchNorm2d share (PyTorch's `_BatchNorm`): the running-statistics
+/// bookkeeping and the description. Subclasses name the input ranks they accept.
+open class BatchNormBase: NormBase {
+    public let momentum: Float?
+
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) {
+        self.momentum = momentum
+        super.init(numFeatures, eps: eps, affine: affine, trackRunningStats: trackRunningStats)
+    }
+
+    /// The input ranks this layer accepts and how to spell them in errors ("[N, C] or [N, C, L]").
+    open var acceptedRanks: (ranks: [Int], spelling: String) { ([], "") }
 
     /// Zeroes the running statistics (mean 0, variance 1, no batches tracked).
     public func resetRunningStats() {
