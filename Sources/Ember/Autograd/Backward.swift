@@ -54,18 +54,6 @@ extension Tensor {
         return seed
     }
 
-    /// This tensor's gradient after its hooks (`registerHook`) have run on it, in order.
-    func applyingHooks(_ hooks: [GradHook], to grad: Tensor) -> Tensor {
-        var grad = grad
-        for hook in hooks {
-            guard let replaced = hook.body(grad) else { continue }
-            guard replaced.shape == grad.shape else {
-                shapeFailure(ShapeError("hook: a gradient hook returned shape \(replaced.shape) for a gradient of shape \(grad.shape)"))
-            }
-            grad = replaced
-        }
-        return grad
-    }
 }
 
 /// One reverse-mode pass: from output gradients back through the graph, either into the leaves'
@@ -135,7 +123,7 @@ struct BackwardPass {
             if !isNeeded && positions == nil { continue }
             // A recomputation's inner pass is not the user's: their hooks see the outer pass only.
             if !stopsAtTargets {
-                if !node.gradHooks.isEmpty { grad = grad.applyingHooks(node.gradHooks, to: grad) }
+                if !node.gradHooks.isEmpty { grad = node.gradHooks.applied(to: grad) }
                 for retainer in node.retainers { retainer.tensor?.keepGrad(exclusive(grad), createGraph: createGraph) }
             }
             if let positions {
@@ -167,7 +155,7 @@ struct BackwardPass {
             }
         }
         for (leaf, grad) in hookedLeafGrads.values {
-            let hooked = leaf.applyingHooks(leaf.leafHooks, to: grad)
+            let hooked = leaf.leafHooks.applied(to: grad)
             // A tensor a hook made may be the hook's own: the leaf gets a copy.
             deliver(hooked === grad ? hooked : hooked.clone(), to: leaf)
         }

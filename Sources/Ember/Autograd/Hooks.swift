@@ -62,3 +62,18 @@ extension Tensor {
         gradFn?.retainers.contains { $0.tensor === self } ?? false
     }
 }
+
+extension Array where Element == GradHook {
+    /// `grad` after these hooks have run on it, in order (each may replace it with a tensor of its shape).
+    func applied(to grad: Tensor) -> Tensor {
+        var grad = grad
+        for hook in self {
+            guard let replaced = hook.body(grad) else { continue }
+            guard replaced.shape == grad.shape else {
+                shapeFailure(ShapeError("hook: a gradient hook returned shape \(replaced.shape) for a gradient of shape \(grad.shape)"))
+            }
+            grad = replaced
+        }
+        return grad
+    }
+}

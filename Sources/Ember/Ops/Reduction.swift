@@ -220,14 +220,13 @@ extension Tensor {
             return reduceSum(magnitude)
         default:
             let norm = noGrad { p == 2 ? reduceSum(square()).sqrt() : reduceSum(magnitude.pow(p)).pow(1 / p) }
-            let isZero = noGrad { norm.eq(0) }
             func alongDim(_ t: Tensor) -> Tensor { dim == nil || keepdim ? t : t.unsqueeze(dim!) }
             // d‖x‖/dx = sign(x)·(|x|/‖x‖)^(p−1) (x/‖x‖ for p = 2), taken as 0 where x is 0 (or the whole
             // norm is). Under createGraph the norm is recomputed from x, as 1 where it is 0, so that no
             // 0/0 enters the recorded graph.
             return norm.recording("norm", inputs: [self], saving: [self]) { g in
                 let denominator = Tensor.isRecordingBackward
-                    ? `where`(isZero, Tensor.ones([], device: g.device),
+                    ? `where`(noGrad { norm.eq(0) }, Tensor.ones([], device: g.device),
                               p == 2 ? reduceSum(self.square()) : reduceSum(self.abs().pow(p))).pow(1 / p)
                     : noGrad { norm.clamp(min: .leastNormalMagnitude) }
                 if p == 2 { return [self * alongDim(g / denominator)] }
