@@ -24,6 +24,17 @@ import Testing
         #expect(bilinear(Tensor.randn([2, 3, 3]), Tensor.randn([2, 3, 4]), weight: layer.weight).shape == [2, 3, 2])
     }
 
+    @Test func mismatchedShapesStopWithBothShapes() async {
+        let sequences = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = padSequence([Tensor.zeros([3, 2]), Tensor.zeros([1, 4])])
+        }
+        #expect(stderr(sequences).contains("padSequence: sequence 1 has shape [1, 4], but sequence 0 has [3, 2]"))
+        let variance = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = gaussianNLLLoss(Tensor.zeros([4, 3]), Tensor.zeros([4, 3]), variance: Tensor.ones([4, 2]))
+        }
+        #expect(stderr(variance).contains("gaussianNLLLoss: variance of shape [4, 2] does not fit the input's shape [4, 3]"))
+    }
+
     @Test func padSequenceBatchesAndRoutesGradients() {
         let a = Tensor([1, 2, 3] as [Float], shape: [3, 1], requiresGrad: true)
         let b = Tensor([4] as [Float], shape: [1, 1], requiresGrad: true)

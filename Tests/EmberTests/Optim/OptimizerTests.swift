@@ -147,6 +147,13 @@ struct OptimizerTests {
         }
     }
 
+    @Test func lbfgsWithoutAClosureStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            LBFGS([Tensor.zeros([2], requiresGrad: true)]).step()
+        }
+        #expect(stderr(r).contains("LBFGS evaluates the loss several times per step: call step { ... } with a closure"))
+    }
+
     @Test func lbfgsZoomKeepsItsOwnToleranceAsPyTorchDoes() {
         // A sharp valley with toleranceChange 1e-2: PyTorch's zoom still uses 1e-9 (17 evaluations).
         let sharp = object(fixture["lbfgs_sharp"])
