@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Ember: tensors, autograd and neural networks for Swift.
-// BLAS comes from OpenBLAS (pkg-config `openblas`) on Linux and Accelerate on Apple platforms.
+// BLAS comes from OpenBLAS (pkg-config `openblas`) on Linux and Accelerate on Apple platforms;
+// zlib, libpng and libjpeg(-turbo) from the system.
 let package = Package(
     name: "Ember",
     platforms: [.macOS(.v13)],
@@ -25,6 +26,9 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .target(name: "CEmberImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "CEmberKernels"),
         .target(
             name: "Ember",
@@ -32,6 +36,7 @@ let package = Package(
                 "CEmberKernels",
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 "CEmberZlib",
+                "CEmberImageCodecs",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
@@ -49,6 +54,7 @@ let package = Package(
         .executableTarget(name: "mnist-autoencoder", dependencies: ["Ember"], path: "Examples/mnist-autoencoder"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
         .executableTarget(name: "pinn-oscillator", dependencies: ["Ember"], path: "Examples/pinn-oscillator"),
+        .executableTarget(name: "image-folder", dependencies: ["Ember"], path: "Examples/image-folder"),
         .target(name: "CPeakFlops", path: "Benchmarks/CPeakFlops"),
         .executableTarget(
             name: "ember-bench",

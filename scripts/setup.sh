@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Ember needs to build on a fresh Debian/Ubuntu machine: OpenBLAS and zlib with their
-# headers and pkg-config files. Does nothing when they are already there. (macOS uses Accelerate.)
+# Installs what Ember needs to build on a fresh Debian/Ubuntu machine: OpenBLAS, zlib, libpng and
+# libjpeg with their headers and pkg-config files. Does nothing when they are already there. (macOS uses Accelerate.)
 set -euo pipefail
 
 if [ "$(uname)" = "Darwin" ]; then
@@ -10,6 +10,8 @@ fi
 missing=()
 pkg-config --exists openblas 2>/dev/null || missing+=(libopenblas-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
+pkg-config --exists libpng 2>/dev/null || missing+=(libpng-dev)
+pkg-config --exists libjpeg 2>/dev/null || missing+=(libjpeg-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if [ ${#missing[@]} -gt 0 ]; then

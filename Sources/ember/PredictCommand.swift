@@ -6,7 +6,7 @@ import Foundation
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify one image with a saved model: a test image by index, or a 28x28 PGM/PNG file.")
+        abstract: "Classify one image with a saved model: a test image by index, or a PNG, JPEG or PGM file.")
 
     @OptionGroup var data: DataOptions
 
@@ -15,7 +15,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Index of a test image (0 to 9999).")
     var index: Int?
 
-    @Option(help: "A 28x28 grayscale PGM or PNG file (white digit on black, like MNIST; see --invert).")
+    @Option(help: "A PNG, JPEG, PGM or PPM file: a light digit on a dark background, like MNIST (see --invert); turned gray and resized to 28x28.")
     var image: String?
 
     @Flag(help: "Invert the image file's gray levels (for a dark digit on a light background).")
@@ -45,9 +45,11 @@ struct PredictCommand: ParsableCommand {
             label = test.label(index)
             classNames = test.classes
         } else {
-            let file = try GrayImage.read(image!)
-            guard file.width == 28 && file.height == 28 else {
-                throw ValidationError("\(image!) is \(file.width)x\(file.height); the model needs a 28x28 image")
+            var file = try Image.read(image!).converted(to: .gray)
+            if file.width != 28 || file.height != 28 {
+                // Any size is scaled (antialiased) to the 28x28 the model was trained on.
+                if !data.json { print("\(image!): resized \(file.width)x\(file.height) to 28x28") }
+                file = Image(Resize(height: 28, width: 28)(file.tensor()))
             }
             pixels = invert ? file.pixels.map { 255 - $0 } : file.pixels
         }
@@ -64,7 +66,7 @@ struct PredictCommand: ParsableCommand {
             try printJSON(object)
             return
         }
-        print(GrayImage(width: 28, height: 28, pixels: pixels).terminalArt())
+        print(terminalArt(pixels, width: 28, height: 28))
         if let label { print("label: \(label) (\(name(label)))") }
         for (rank, entry) in top.enumerated() {
             print(String(format: "%d. %@  %6.2f%%", rank + 1, name(entry.offset), entry.element * 100))

@@ -197,6 +197,26 @@ public struct RandomAffine: Transform {
     }
 }
 
+/// With probability `p`, the image mirrored left–right (`vertical` false) or top–bottom; otherwise a copy.
+private func randomlyFlipped(_ input: Tensor, p: Float, generator: RandomGenerator, vertical: Bool) -> Tensor {
+    let values = input.rawFloatValues()
+    guard generator.nextFloat() < p else { return Tensor(values, shape: input.shape) }
+    let (n, h, w) = planes(of: input)
+    var out = values
+    for plane in 0..<n {
+        for y in 0..<h {
+            let target = (plane * h + y) * w
+            if vertical {
+                let source = (plane * h + h - 1 - y) * w
+                for x in 0..<w { out[target + x] = values[source + x] }
+            } else {
+                for x in 0..<w { out[target + x] = values[target + (w - 1 - x)] }
+            }
+        }
+    }
+    return Tensor(out, shape: input.shape)
+}
+
 /// Mirrors the image left–right with probability `p`, like `transforms.RandomHorizontalFlip`.
 public struct RandomHorizontalFlip: Transform {
     public let p: Float
@@ -208,13 +228,55 @@ public struct RandomHorizontalFlip: Transform {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let values = input.rawFloatValues()
-        guard generator.nextFloat() < p else { return Tensor(values, shape: input.shape) }
-        let (n, h, w) = planes(of: input)
-        var out = values
-        for row in 0..<(n * h) {
-            for x in 0..<w { out[row * w + x] = values[row * w + (w - 1 - x)] }
+        randomlyFlipped(input, p: p, generator: generator, vertical: false)
+    }
+}
+
+/// Mirrors the image top–bottom with probability `p`, like `transforms.RandomVerticalFlip`.
+public struct RandomVerticalFlip: Transform {
+    public let p: Float
+    public let generator: RandomGenerator
+
+    public init(p: Float = 0.5, seed: UInt64 = 0) {
+        self.p = p
+        self.generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        randomlyFlipped(input, p: p, generator: generator, vertical: true)
+    }
+}
+
+/// Turns an RGB image [3, H, W] (or [N, 3, H, W]) into gray by the luma weights 0.2989 R + 0.587 G +
+/// 0.114 B, like `transforms.Grayscale` on a tensor, with 1 or 3 (identical) output channels.
+/// A one-channel image passes through (copied to `outputChannels`).
+public struct Grayscale: Transform {
+    public let outputChannels: Int
+
+    public init(outputChannels: Int = 1) {
+        precondition(outputChannels == 1 || outputChannels == 3, "Ember: Grayscale gives 1 or 3 channels, not \(outputChannels)")
+        self.outputChannels = outputChannels
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let channels = input.rank >= 3 ? input.shape[input.rank - 3] : 1
+        guard channels == 3 || channels == 1 else {
+            shapeFailure(ShapeError("Grayscale: expects 1 or 3 channels in dim \(input.rank - 3), got shape \(input.shape)"))
         }
-        return Tensor(out, shape: input.shape)
+        let (n, h, w) = planes(of: input)
+        let plane = h * w, images = n / channels
+        let values = input.rawFloatValues()
+        var out = [Float](repeating: 0, count: images * outputChannels * plane)
+        for image in 0..<images {
+            let source = image * channels * plane, target = image * outputChannels * plane
+            for i in 0..<plane {
+                let gray = channels == 1 ? values[source + i]
+                    : 0.2989 * values[source + i] + 0.587 * values[source + plane + i] + 0.114 * values[source + 2 * plane + i]
+                for c in 0..<outputChannels { out[target + c * plane + i] = gray }
+            }
+        }
+        var shape = input.shape
+        if input.rank >= 3 { shape[input.rank - 3] = outputChannels } else if outputChannels == 3 { shape.insert(3, at: 0) }
+        return Tensor(out, shape: shape)
     }
 }

@@ -22,6 +22,8 @@ public struct EmberIOError: Error, CustomStringConvertible, LocalizedError, Equa
         case checksumMismatch
         case downloadFailed
         case datasetNotFound
+        case unsupportedImage
+        case corruptImage
     }
 
     public let kind: Kind

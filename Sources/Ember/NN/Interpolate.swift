@@ -15,10 +15,15 @@ public enum InterpolationMode: String, Sendable {
 /// (linear and bilinear only) the corner pixels of input and output line up; otherwise pixels are areas and their
 /// centres line up, as in PyTorch's default.
 ///
+/// With `antialias` (bilinear only) a shrinking resize averages over every input pixel an output pixel
+/// covers, with a triangle filter widened by the scale, as PIL and `antialias=True` do; without it, a
+/// large reduction samples only two pixels per output pixel and aliases.
+///
 /// Nearest picks rows and columns by index (`indexSelect`). Linear multiplies by one interpolation
-/// matrix per dim, A [out, in] with two weights per row: x·A_Wᵀ, then A_H·that. Both are differentiable.
+/// matrix per dim, A [out, in] with two weights per row (more with antialias): x·A_Wᵀ, then A_H·that.
+/// Both are differentiable.
 public func interpolate(_ x: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: InterpolationMode = .nearest,
-                        alignCorners: Bool = false) -> Tensor {
+                        alignCorners: Bool = false, antialias: Bool = false) -> Tensor {
     let spatial = x.rank - 2
     guard spatial == 1 || spatial == 2 else {
         shapeFailure(ShapeError("interpolate: expects [N, C, L] or [N, C, H, W], got shape \(x.shape)"))
@@ -34,6 +39,7 @@ public func interpolate(_ x: Tensor, size: [Int]? = nil, scaleFactor: [Double]? 
     }
     precondition(!(alignCorners && mode == .nearest),
                  "Ember: interpolate: alignCorners only applies to linear and bilinear modes, not nearest")
+    precondition(!antialias || mode == .bilinear, "Ember: interpolate: antialias applies to bilinear mode only, not \(mode.rawValue)")
     var out = x
     for d in 0..<spatial {
         let input = x.shape[2 + d]
@@ -52,7 +58,10 @@ public func interpolate(_ x: Tensor, size: [Int]? = nil, scaleFactor: [Double]? 
             let picks = (0..<output).map { Swift.min(Int((Float($0) * nearestStep).rounded(.down)), input - 1) }
             out = out.indexSelect(dim: dim, indices: Tensor(picks, device: x.device))
         case .linear, .bilinear:
-            let weights = linearInterpolationMatrix(input: input, output: output, step: step, alignCorners: alignCorners)
+            let weights = antialias
+                ? antialiasedLinearMatrix(input: input, output: output, alignCorners: alignCorners,
+                                          scale: scaleFactor.map { 1 / $0[d] })
+                : linearInterpolationMatrix(input: input, output: output, step: step, alignCorners: alignCorners)
             let matrix = Tensor(weights, shape: [output, input], device: x.device)
             // Along the last dim: x·Aᵀ; along the one before: A·x.
             out = dim == x.rank - 1 ? out.matmul(matrix.t()) : matrix.matmul(out)
@@ -77,6 +86,30 @@ private func linearInterpolationMatrix(input: Int, output: Int, step: Double, al
         let lambda = Float(source - Double(low))
         weights[i * input + low] += 1 - lambda
         weights[i * input + high] += lambda
+    }
+    return weights
+}
+
+/// The [output, input] matrix of antialiased linear interpolation (PIL's and PyTorch's `antialias=True`):
+/// output pixel i averages the input pixels within `support` of its centre with triangle weights, the
+/// triangle widened by the scale when shrinking, then normalised to sum to 1.
+private func antialiasedLinearMatrix(input: Int, output: Int, alignCorners: Bool, scale given: Double?) -> [Float] {
+    let scale = alignCorners ? (output > 1 ? Double(input - 1) / Double(output - 1) : 0) : given ?? Double(input) / Double(output)
+    let delta = alignCorners ? 0.5 : 0
+    let support = scale >= 1 ? scale : 1
+    let inverseScale = scale >= 1 ? 1 / scale : 1
+    var weights = [Float](repeating: 0, count: output * input)
+    for i in 0..<output {
+        let center = scale * (Double(i) + 0.5 - delta)
+        let low = Swift.max(Int(center - support + 0.5 + delta), 0)
+        let high = Swift.min(Int(center + support + 0.5 + delta), input)
+        guard high > low else { continue }
+        var row = [Double](repeating: 0, count: high - low)
+        for j in low..<high {
+            row[j - low] = Swift.max(0, 1 - abs((Double(j) - center + 0.5 - delta) * inverseScale))
+        }
+        let total = row.reduce(0, +)
+        for j in low..<high { weights[i * input + j] = Float(total != 0 ? row[j - low] / total : row[j - low]) }
     }
     return weights
 }

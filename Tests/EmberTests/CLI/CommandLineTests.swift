@@ -187,51 +187,30 @@ import Testing
         return Array(images.bytes.prefix(784))
     }
 
-    /// A grayscale PNG with uncompressed (stored) deflate blocks: valid PNG without an encoder.
-    static func png(_ pixels: [UInt8], width: Int, height: Int) -> Data {
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
-        func crc(_ bytes: [UInt8]) -> UInt32 {
-            var c: UInt32 = 0xFFFF_FFFF
-            for b in bytes {
-                c ^= UInt32(b)
-                for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-            }
-            return ~c
-        }
-        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-            let typed = Array(type.utf8) + body
-            return be32(UInt32(body.count)) + typed + be32(crc(typed))
-        }
-        var raw: [UInt8] = []
-        for row in 0..<height { raw += [0] + pixels[(row * width)..<((row + 1) * width)] }
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-        let length = UInt16(raw.count)
-        let zlib: [UInt8] = [0x78, 0x01, 1, UInt8(length & 255), UInt8(length >> 8), UInt8(~length & 255), UInt8(~length >> 8)]
-            + raw + be32(b << 16 | a)
-        let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, 0, 0, 0, 0]
-        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", []))
-    }
-
-    @Test func predictReadsPGMAndPNGImages() throws {
+    @Test func predictReadsPGMPNGAndJPEGImages() throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let checkpoint = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/torch/mlp_mnist.pth").path
-        let pixels = try Self.firstTestImage()
+        let digit = Image(width: 28, height: 28, mode: .gray, pixels: try Self.firstTestImage())
         let pgm = folder.appendingPathComponent("seven.pgm")
-        try (Data("P5\n28 28\n255\n".utf8) + Data(pixels)).write(to: pgm)
+        try (Data("P5\n28 28\n255\n".utf8) + Data(digit.pixels)).write(to: pgm)
         let png = folder.appendingPathComponent("seven.png")
-        try Self.png(pixels, width: 28, height: 28).write(to: png)
-        for file in [pgm, png] {
+        try digit.converted(to: .rgb).write(to: png.path)
+        // A larger colour JPEG is made gray and scaled down to 28x28.
+        let jpeg = folder.appendingPathComponent("seven.jpg")
+        try Image(Resize(height: 84, width: 84)(digit.converted(to: .rgb).tensor())).write(to: jpeg.path, quality: 90)
+        for file in [pgm, png, jpeg] {
             let result = try Self.run(["predict", "--model", checkpoint, "--image", file.path, "--json"])
             #expect(result.status == 0, "\(file.lastPathComponent): \(result.stderr)")
             #expect(result.json["prediction"] as? Int == 7, "\(file.lastPathComponent): \(result.stdout)")
         }
         let text = try Self.run(["predict", "--model", checkpoint, "--image", png.path])
         #expect(text.stdout.contains("██") && text.stdout.contains("1. 7"))
-        let wrongSize = folder.appendingPathComponent("small.pgm")
-        try (Data("P5\n2 2\n255\n".utf8) + Data([0, 1, 2, 3])).write(to: wrongSize)
-        let error = try Self.run(["predict", "--model", checkpoint, "--image", wrongSize.path])
-        #expect(error.status != 0 && error.stderr.contains("is 2x2; the model needs a 28x28 image"), "\(error.stderr)")
+        let resized = try Self.run(["predict", "--model", checkpoint, "--image", jpeg.path])
+        #expect(resized.stdout.contains("resized 84x84 to 28x28") && resized.stdout.contains("1. 7"), "\(resized.stdout)")
+        let notImage = folder.appendingPathComponent("notes.png")
+        try Data("hello".utf8).write(to: notImage)
+        let error = try Self.run(["predict", "--model", checkpoint, "--image", notImage.path])
+        #expect(error.status != 0 && error.stderr.contains("notes.png") && error.stderr.contains("not a PNG, JPEG"), "\(error.stderr)")
     }
 }

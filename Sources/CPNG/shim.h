@@ -1,0 +1,2 @@
+// libpng, for reading and writing PNG images (CEmberImageCodecs wraps it).
+#include <png.h>
