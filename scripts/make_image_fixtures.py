@@ -1,17 +1,23 @@
 """Reference images and values for Ember's image files, conversions and resizing.
 
-Run: /opt/torchenv/bin/python scripts/make_image_fixtures.py   (needs Pillow: pip install pillow)
+Run: TORCHVISION_DIR=/tmp/tv /opt/torchenv/bin/python scripts/make_image_fixtures.py
+(needs Pillow, and torchvision's Python code: see import_torchvision below)
 Writes small images in many PNG/JPEG/PGM/PPM variants to Tests/EmberTests/Fixtures/images/ (Pillow
 writes most; 16-bit and 2-bit PNGs are written by hand below, as Pillow cannot save them) and
 Tests/EmberTests/Fixtures/images.json with, per file, the pixels Pillow decodes after
 convert("RGB"), convert("L") and (with alpha) convert("RGBA") — what torchvision's ImageFolder
-loads. It also holds resize cases: F.interpolate(bilinear, antialias) is what torchvision's
-Resize and RandomResizedCrop do to tensors.
+loads. It also holds resize cases (F.interpolate with antialias, what torchvision's Resize and
+RandomResizedCrop do to tensors) and, from torchvision itself, make_grid/save_image, Resize's size
+rule, center_crop, rgb_to_grayscale and ImageFolder's class and file order on a tree of tricky names.
 """
 import io
 import json
+import os
 import pathlib
 import struct
+import sys
+import tempfile
+import types
 import zlib
 
 import numpy as np
@@ -109,12 +115,99 @@ def values(t):
 
 torch.manual_seed(3)
 resizes = []
-for shape, size, antialias in [((3, 20, 27), (7, 10), True), ((3, 20, 27), (7, 10), False), ((1, 9, 13), (20, 31), True),
-                               ((2, 16, 6), (5, 14), True), ((3, 33, 33), (32, 32), True), ((3, 8, 8), (3, 3), True)]:
+for shape, size, antialias, *corners in [((3, 20, 27), (7, 10), True), ((3, 20, 27), (7, 10), False),
+                                         ((1, 9, 13), (20, 31), True), ((2, 16, 6), (5, 14), True),
+                                         ((3, 33, 33), (32, 32), True), ((3, 8, 8), (3, 3), True),
+                                         ((2, 12, 9), (5, 14), True, True), ((1, 4, 4), (2, 2), True, True)]:
     image = torch.rand(*shape)
-    out = F.interpolate(image[None], size=size, mode="bilinear", antialias=antialias, align_corners=False)[0]
-    resizes.append({"shape": list(shape), "size": list(size), "antialias": antialias, "x": values(image),
-                    "out": values(out)})
+    align_corners = bool(corners and corners[0])
+    out = F.interpolate(image[None], size=size, mode="bilinear", antialias=antialias, align_corners=align_corners)[0]
+    resizes.append({"shape": list(shape), "size": list(size), "antialias": antialias, "align_corners": align_corners,
+                    "x": values(image), "out": values(out)})
 
-(ROOT / "images.json").write_text(json.dumps({"files": cases, "conversions": conversions, "resize": resizes}))
-print(f"wrote {len(files)} images, {len(resizes)} resize cases")
+
+
+def import_torchvision():
+    """torchvision's Python code. Its package __init__ also loads compiled ops built for one exact torch
+    build (and fails on another, such as a CPU-only one); nothing here needs them, so when that import
+    fails the submodules are loaded from TORCHVISION_DIR (a folder made by
+    `pip install --no-deps --target DIR torchvision`) under an empty package."""
+    try:
+        import torchvision
+        return torchvision
+    except Exception:
+        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            del sys.modules[name]
+        package = types.ModuleType("torchvision")
+        package.__path__ = [os.path.join(os.environ["TORCHVISION_DIR"], "torchvision")]
+        sys.modules["torchvision"] = package
+        return package
+
+
+import_torchvision()
+import torchvision.datasets as datasets  # noqa: E402
+import torchvision.transforms.functional as TF  # noqa: E402
+import torchvision.utils as tvutils  # noqa: E402
+
+torch.manual_seed(7)
+# make_grid and save_image.
+grids = []
+for shape, options, kind in [((5, 1, 3, 4), {"nrow": 2}, "rand"), ((3, 3, 2, 2), {"padding": 1, "pad_value": 0.5}, "rand"),
+                             ((4, 3, 3, 3), {"normalize": True}, "randn"),
+                             ((4, 1, 3, 3), {"normalize": True, "scale_each": True, "nrow": 3}, "randn"),
+                             ((2, 3, 2, 3), {"normalize": True, "value_range": (-1, 1)}, "randn"),
+                             ((1, 1, 4, 4), {}, "rand"), ((3, 5), {}, "rand"), ((2, 4, 3), {"nrow": 1}, "rand")]:
+    x = torch.rand(*shape) if kind == "rand" else torch.randn(*shape)
+    out = tvutils.make_grid(x, **options)
+    grids.append({"shape": list(shape), "options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+                  "x": values(x), "out_shape": list(out.shape), "out": values(out)})
+# save_image's rounding, with values at and beside the halfway points k/510, and outside [0, 1].
+halfway = torch.tensor([k / 510 for k in range(0, 511, 7)] + [-0.2, 1.3, 0.5 / 255, 1.5 / 255 - 1e-7])
+halfway = torch.cat([halfway, torch.rand(2 * 3 * 8 * 5 - halfway.numel())]).reshape(2, 3, 8, 5)
+buffer = io.BytesIO()
+tvutils.save_image(halfway, buffer, format="png", nrow=2, padding=1)
+saved = Image.open(buffer)
+# x unrounded: the halfway points must survive the JSON exactly.
+save_case = {"x": halfway.reshape(-1).tolist(), "shape": list(halfway.shape), "nrow": 2, "padding": 1, "width": saved.width,
+             "height": saved.height, "mode": saved.mode, "pixels": list(saved.tobytes())}
+
+# Resize, CenterCrop and Grayscale on tensors.
+resize_sizes = []
+for h, w, size in [(375, 500, 256), (500, 375, 256), (7, 9, 4), (9, 7, 4), (10, 10, 3), (3, 1000, 2), (8, 4, 8)]:
+    resize_sizes.append({"height": h, "width": w, "size": size, "out": list(TF.resize(torch.zeros(1, h, w), size).shape[1:])})
+resize_image = torch.rand(3, 37, 50)
+resize_values = {"x": values(resize_image), "shape": [3, 37, 50], "size": 16, "out": values(TF.resize(resize_image, 16)),
+                 "out_shape": list(TF.resize(resize_image, 16).shape)}
+crops = []
+for shape, size in [((1, 5, 6), (2, 3)), ((1, 5, 6), (4, 1)), ((1, 2, 2), (3, 4)), ((3, 7, 8), (4, 4)), ((2, 3, 3), (5, 2)),
+                    ((1, 4, 4), (4, 4)), ((2, 1, 6, 5), (3, 2))]:
+    x = torch.rand(*shape)
+    out = TF.center_crop(x, list(size))
+    crops.append({"shape": list(shape), "size": list(size), "x": values(x), "out_shape": list(out.shape), "out": values(out)})
+gray_input = torch.rand(2, 3, 4, 5)
+grayscale = {"x": values(gray_input), "shape": [2, 3, 4, 5], "one": values(TF.rgb_to_grayscale(gray_input, 1)),
+             "three": values(TF.rgb_to_grayscale(gray_input, 3))}
+
+# ImageFolder's classes and sample order on a tree with tricky names (torchvision's ordering rules).
+tree = ["b/1.png", "b/10.png", "b/2.png", "b/sub/3.png", "b/sub-x/4.png", "b/sub x/5.png", "b/sub/deeper/6.png",
+        "b/7.JPG", "b/8.Png", "b/notes.txt", "A/a.png", "a/é.png", "a/e.png", "a/z.ppm", "ä/1.png", "B2/q.jpeg",
+        "b_1/x.pgm", "b-1/y.png", "Z/nested/only.png"]
+with tempfile.TemporaryDirectory() as root:
+    for relative in tree:
+        path = pathlib.Path(root, relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            path.write_text("not an image")
+        else:
+            Image.new("L" if suffix == ".pgm" else "RGB", (2, 2)).save(
+                path, format={".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".ppm": "PPM", ".pgm": "PPM"}[suffix])
+    folder = datasets.ImageFolder(root)
+    image_folder = {"tree": tree, "classes": folder.classes,
+                    "samples": [[os.path.relpath(p, root), t] for p, t in folder.samples]}
+
+torchvision_cases = {"grids": grids, "save_image": save_case, "resize_sizes": resize_sizes, "resize_values": resize_values,
+                     "center_crops": crops, "grayscale": grayscale, "image_folder": image_folder}
+(ROOT / "images.json").write_text(json.dumps({"files": cases, "conversions": conversions, "resize": resizes,
+                                              "torchvision": torchvision_cases}))
+print(f"wrote {len(files)} images, {len(resizes)} resize cases, torchvision cases")

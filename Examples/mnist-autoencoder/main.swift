@@ -2,8 +2,9 @@
 // the encoder halves the image twice with strided convolutions (1×28×28 → 16×14×14 → 32×7×7), the
 // decoder doubles it back with transposed convolutions (ConvTranspose2d with output_padding 1) and a
 // sigmoid, and the network learns to reproduce its input: MSE against the pixels in [0, 1], Adam lr 1e-3,
-// batch 64, 5 epochs. It prints the test set's reconstruction error each epoch and draws a few test
-// digits beside their reconstructions.
+// batch 64, 5 epochs. It prints the test set's reconstruction error each epoch, draws a few test
+// digits beside their reconstructions, and saves 8 digits above their reconstructions as
+// mnist_autoencoder.png (`saveImage`, like torchvision's save_image).
 //
 //     swift run -c release mnist-autoencoder
 import Ember
@@ -87,6 +88,10 @@ for i in 0..<3 {
         print(original + "   " + rebuilt)
     }
 }
+
+let eight = Tensor.stack((0..<8).map { testSet[$0].0 }, dim: 0)
+try saveImage(Tensor.cat([eight, noGrad { model(eight) }], dim: 0), to: "mnist_autoencoder.png", nrow: 8)
+print("Saved 8 test digits (top) and their reconstructions (bottom) to mnist_autoencoder.png")
 
 try model.save(to: URL(fileURLWithPath: "mnist_autoencoder.safetensors"))
 print("Saved the model to mnist_autoencoder.safetensors")

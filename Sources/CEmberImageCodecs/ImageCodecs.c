@@ -41,18 +41,37 @@ typedef struct {
 typedef struct {
     char *buffer;
     size_t size;
+    /// The last warning, which often says why the error that follows happened.
+    char warning[128];
 } png_error_sink;
 
 static void png_on_error(png_structp png, png_const_charp message) {
     png_error_sink *sink = png_get_error_ptr(png);
-    fail(sink->buffer, sink->size, message);
+    if (sink->size > 0) {
+        if (sink->warning[0]) snprintf(sink->buffer, sink->size, "%s (%s)", message, sink->warning);
+        else snprintf(sink->buffer, sink->size, "%s", message);
+    }
     png_longjmp(png, 1);
 }
 
-/// Warnings (a bad ancillary chunk, say) do not stop decoding, as in Pillow.
+/// Warnings (a bad ancillary chunk, say) do not stop decoding, as in Pillow; the last is kept for an error.
 static void png_on_warning(png_structp png, png_const_charp message) {
-    (void)png;
-    (void)message;
+    png_error_sink *sink = png_get_error_ptr(png);
+    snprintf(sink->warning, sizeof sink->warning, "%s", message);
+}
+
+/// PNG allows sizes up to 2^31 - 1; libpng's default limit of 1,000,000 is lifted (Pillow has none).
+static void png_lift_size_limits(png_structp png) { png_set_user_limits(png, 0x7fffffff, 0x7fffffff); }
+
+static int too_many_pixels(size_t width, size_t height, size_t maxPixels, char *error, size_t errorSize) {
+    if (maxPixels > 0 && (width > maxPixels || height > maxPixels || width * height > maxPixels)) {
+        if (errorSize > 0) {
+            snprintf(error, errorSize, "the image is %zux%zu pixels, over the limit of %zu pixels "
+                     "(a guard against decompression bombs): pass a larger maxPixels to read it", width, height, maxPixels);
+        }
+        return 1;
+    }
+    return 0;
 }
 
 static void png_read_memory(png_structp png, png_bytep out, png_size_t count) {
@@ -62,8 +81,9 @@ static void png_read_memory(png_structp png, png_bytep out, png_size_t count) {
     source->position += count;
 }
 
-int ember_png_decode(const uint8_t *data, size_t size, ember_decoded_image *out, char *error, size_t errorSize) {
-    png_error_sink sink = {error, errorSize};
+int ember_png_decode(const uint8_t *data, size_t size, size_t maxPixels, ember_decoded_image *out, char *error,
+                     size_t errorSize) {
+    png_error_sink sink = {error, errorSize, {0}};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, png_on_error, png_on_warning);
     if (!png) return fail(error, errorSize, "libpng could not start (out of memory)");
     png_infop info = png_create_info_struct(png);
@@ -78,11 +98,16 @@ int ember_png_decode(const uint8_t *data, size_t size, ember_decoded_image *out,
     }
     png_memory_source source = {data, size, 0};
     png_set_read_fn(png, &source, png_read_memory);
+    png_lift_size_limits(png);
     png_read_info(png, info);
 
     png_uint_32 width, height;
     int depth, colorType, interlace;
     png_get_IHDR(png, info, &width, &height, &depth, &colorType, &interlace, NULL, NULL);
+    if (too_many_pixels(width, height, maxPixels, error, errorSize)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
     if (colorType == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (colorType == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
@@ -130,7 +155,7 @@ int ember_png_encode(const uint8_t *pixels, int width, int height, int channels,
                      uint8_t **outData, size_t *outSize, char *error, size_t errorSize) {
     static const int colorTypes[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGBA};
     if (channels < 1 || channels > 4 || width <= 0 || height <= 0) return fail(error, errorSize, "PNG needs 1 to 4 channels and a positive size");
-    png_error_sink errors = {error, errorSize};
+    png_error_sink errors = {error, errorSize, {0}};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors, png_on_error, png_on_warning);
     if (!png) return fail(error, errorSize, "libpng could not start (out of memory)");
     png_infop info = png_create_info_struct(png);
@@ -144,6 +169,7 @@ int ember_png_encode(const uint8_t *pixels, int width, int height, int channels,
         return -1;
     }
     png_set_write_fn(png, &sink, png_write_memory, png_flush_memory);
+    png_lift_size_limits(png);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, colorTypes[channels - 1], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
@@ -186,7 +212,8 @@ static void jpeg_on_message(j_common_ptr info, int level) {
     }
 }
 
-int ember_jpeg_decode(const uint8_t *data, size_t size, ember_decoded_image *out, char *error, size_t errorSize) {
+int ember_jpeg_decode(const uint8_t *data, size_t size, size_t maxPixels, ember_decoded_image *out, char *error,
+                      size_t errorSize) {
     struct jpeg_decompress_struct info;
     jpeg_error_sink sink;
     info.err = jpeg_std_error(&sink.base);
@@ -205,6 +232,10 @@ int ember_jpeg_decode(const uint8_t *data, size_t size, ember_decoded_image *out
     jpeg_read_header(&info, TRUE);
     if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
         fail(error, errorSize, "CMYK JPEGs are not supported; save the image as RGB");
+        jpeg_destroy_decompress(&info);
+        return -1;
+    }
+    if (too_many_pixels(info.image_width, info.image_height, maxPixels, error, errorSize)) {
         jpeg_destroy_decompress(&info);
         return -1;
     }
@@ -236,26 +267,60 @@ int ember_jpeg_decode(const uint8_t *data, size_t size, ember_decoded_image *out
     return 0;
 }
 
+/// A growable output buffer that libjpeg writes into. (jpeg_mem_dest frees and replaces its buffer as it
+/// grows without telling the caller, so after an error the caller could not free the right one.)
+typedef struct {
+    struct jpeg_destination_mgr base;
+    uint8_t *data;
+    size_t capacity;
+} jpeg_memory_sink;
+
+static void jpeg_sink_start(j_compress_ptr info) {
+    jpeg_memory_sink *sink = (jpeg_memory_sink *)info->dest;
+    sink->base.next_output_byte = sink->data;
+    sink->base.free_in_buffer = sink->capacity;
+}
+
+static boolean jpeg_sink_grow(j_compress_ptr info) {
+    jpeg_memory_sink *sink = (jpeg_memory_sink *)info->dest;
+    size_t used = sink->capacity;  // libjpeg calls this only when the buffer is full
+    uint8_t *grown = realloc(sink->data, sink->capacity * 2);
+    if (!grown) ERREXIT1(info, JERR_OUT_OF_MEMORY, 10);
+    sink->data = grown;
+    sink->capacity *= 2;
+    sink->base.next_output_byte = grown + used;
+    sink->base.free_in_buffer = sink->capacity - used;
+    return TRUE;
+}
+
+static void jpeg_sink_finish(j_compress_ptr info) { (void)info; }
+
 int ember_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
                       uint8_t **outData, size_t *outSize, char *error, size_t errorSize) {
     if ((channels != 1 && channels != 3) || width <= 0 || height <= 0) {
         return fail(error, errorSize, "JPEG needs 1 (gray) or 3 (RGB) channels and a positive size");
     }
+    if (width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
+        return fail(error, errorSize, "JPEG images are at most 65500 pixels wide and high; save it as PNG");
+    }
     struct jpeg_compress_struct info;
-    jpeg_error_sink sink;
-    info.err = jpeg_std_error(&sink.base);
-    sink.base.error_exit = jpeg_on_error;
-    sink.buffer = error;
-    sink.size = errorSize;
-    unsigned char *volatile buffer = NULL;
-    unsigned long size = 0;
-    if (setjmp(sink.jump)) {
+    jpeg_error_sink errors;
+    info.err = jpeg_std_error(&errors.base);
+    errors.base.error_exit = jpeg_on_error;
+    errors.buffer = error;
+    errors.size = errorSize;
+    jpeg_memory_sink sink = {.data = malloc(65536), .capacity = 65536};
+    if (!sink.data) return fail(error, errorSize, "out of memory for the encoded file");
+    sink.base.init_destination = jpeg_sink_start;
+    sink.base.empty_output_buffer = jpeg_sink_grow;
+    sink.base.term_destination = jpeg_sink_finish;
+    if (setjmp(errors.jump)) {
         jpeg_destroy_compress(&info);
-        free(buffer);
+        free(sink.data);  // the sink lives in memory libjpeg updates, so its pointer is current
         return -1;
     }
     jpeg_create_compress(&info);
-    jpeg_mem_dest(&info, (unsigned char **)&buffer, &size);
+    info.dest = &sink.base;
     info.image_width = (JDIMENSION)width;
     info.image_height = (JDIMENSION)height;
     info.input_components = channels;
@@ -269,8 +334,8 @@ int ember_jpeg_encode(const uint8_t *pixels, int width, int height, int channels
         jpeg_write_scanlines(&info, &row, 1);
     }
     jpeg_finish_compress(&info);
+    *outData = sink.data;
+    *outSize = sink.capacity - sink.base.free_in_buffer;
     jpeg_destroy_compress(&info);
-    *outData = buffer;
-    *outSize = (size_t)size;
     return 0;
 }

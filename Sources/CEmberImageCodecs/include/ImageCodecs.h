@@ -17,13 +17,18 @@ typedef struct {
 } ember_decoded_image;
 
 /// Decodes a PNG held in memory: palettes become RGB(A), gray below 8 bits is scaled to 0...255,
-/// transparency chunks become an alpha channel, 16-bit samples keep their high byte (as Pillow does).
+/// transparency chunks become an alpha channel, 16-bit samples keep their high byte (as Pillow does for
+/// colour; for 16-bit gray Pillow clamps the value to 255 instead, which turns most images white).
+/// Images of more than maxPixels pixels (0: no limit) are refused before any pixel is decoded.
 /// Returns 0, or -1 with a message in `error` (NUL-terminated, at most errorSize bytes).
-int ember_png_decode(const uint8_t *data, size_t size, ember_decoded_image *out, char *error, size_t errorSize);
+int ember_png_decode(const uint8_t *data, size_t size, size_t maxPixels, ember_decoded_image *out, char *error,
+                     size_t errorSize);
 
 /// Decodes a baseline or progressive JPEG held in memory to gray (1 channel) or RGB (3), with libjpeg's
-/// default accurate integer IDCT and smooth chroma upsampling (what Pillow gets). CMYK is refused.
-int ember_jpeg_decode(const uint8_t *data, size_t size, ember_decoded_image *out, char *error, size_t errorSize);
+/// default accurate integer IDCT and smooth chroma upsampling (what Pillow gets). CMYK is refused, as are
+/// images of more than maxPixels pixels.
+int ember_jpeg_decode(const uint8_t *data, size_t size, size_t maxPixels, ember_decoded_image *out, char *error,
+                      size_t errorSize);
 
 /// Encodes pixels (channels 1-4, as above) as an 8-bit PNG in memory released with ember_image_free.
 int ember_png_encode(const uint8_t *pixels, int width, int height, int channels,

@@ -18,8 +18,12 @@ import Foundation
 /// the same folder; hidden files and folders (names starting with ".") are skipped, where torchvision
 /// would count a stray `.ipynb_checkpoints` folder as a class.
 public struct ImageFolder: Dataset, BatchGathering {
-    /// File name extensions (lower case, without the dot) that count as images.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "ppm", "pgm", "pnm"]
+    /// File name extensions (lower case, without the dot) that count as images: torchvision's, less the
+    /// formats Ember cannot decode.
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "ppm", "pgm"]
+    /// The rest of torchvision's image extensions: finding such a file is an error (with the default
+    /// `extensions`), as skipping it would give other labels and indices than PyTorch's.
+    static let undecodableExtensions: Set<String> = ["bmp", "tif", "tiff", "webp"]
 
     public let root: String
     /// Class names (folder names), sorted; a label is an index into this.
@@ -53,8 +57,15 @@ public struct ImageFolder: Dataset, BatchGathering {
         }
         var samples: [(path: String, label: Int)] = []
         var empty: [String] = []
+        let refused = extensions == ImageFolder.imageExtensions ? ImageFolder.undecodableExtensions : []
         for (label, name) in classes.enumerated() {
-            let images = ImageFolder.files(under: (root as NSString).appendingPathComponent(name), extensions: extensions)
+            let (images, undecodable) = ImageFolder.files(under: (root as NSString).appendingPathComponent(name),
+                                                          extensions: extensions, refusing: refused)
+            if let first = undecodable.first {
+                throw EmberIOError(.unsupportedImage, file: first,
+                                   "\(undecodable.count) file(s) in class folder '\(name)' are BMP, TIFF or WebP, which Ember does not "
+                                   + "decode; convert them to PNG, or pass extensions: to choose the files to use")
+            }
             if images.isEmpty { empty.append(name) }
             samples += images.map { ($0, label) }
         }
@@ -73,8 +84,11 @@ public struct ImageFolder: Dataset, BatchGathering {
 
     /// Image files below `folder`, in the order of Python's `sorted(os.walk(folder))` then `sorted(files)`:
     /// by containing folder path, then by name.
-    private static func files(under folder: String, extensions: Set<String>) -> [String] {
+    /// Also lists the files with a `refusing` extension.
+    private static func files(under folder: String, extensions: Set<String>, refusing: Set<String>)
+        -> (images: [String], refused: [String]) {
         var found: [(folder: String, name: String)] = []
+        var refused: [String] = []
         var pending = [folder]
         while let current = pending.popLast() {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: current) else { continue }
@@ -86,11 +100,14 @@ public struct ImageFolder: Dataset, BatchGathering {
                     pending.append(path)
                 } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
                     found.append((current, name))
+                } else if refusing.contains((name as NSString).pathExtension.lowercased()) {
+                    refused.append(path)
                 }
             }
         }
-        return found.sorted { $0.folder == $1.folder ? codePointOrder($0.name, $1.name) : codePointOrder($0.folder, $1.folder) }
+        let images = found.sorted { $0.folder == $1.folder ? codePointOrder($0.name, $1.name) : codePointOrder($0.folder, $1.folder) }
             .map { ($0.folder as NSString).appendingPathComponent($0.name) }
+        return (images, refused.sorted(by: codePointOrder))
     }
 
     /// Sample `index`'s image, decoded and converted, as a tensor (before `transform`).

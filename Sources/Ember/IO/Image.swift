@@ -47,8 +47,9 @@ public struct Image: Equatable, Sendable {
         return out
     }
 
-    /// An image from a [C, H, W] (C = 1...4) or [H, W] float tensor in [0, 1]: values are clamped to [0, 1],
-    /// scaled by 255 and rounded, like `transforms.ToPILImage()` (which truncates instead of rounding).
+    /// An image from a [C, H, W] (C = 1...4) or [H, W] float tensor in [0, 1]: each value v becomes the
+    /// byte ⌊255·v + ½⌋, clamped to 0...255, as `torchvision.utils.save_image` does (`ToPILImage` truncates
+    /// instead of rounding).
     public init(_ tensor: Tensor) {
         guard (tensor.rank == 3 && (1...4).contains(tensor.shape[0])) || tensor.rank == 2 else {
             shapeFailure(ShapeError("Image(tensor): expects [C, H, W] with 1 to 4 channels or [H, W], got shape \(tensor.shape)"))
@@ -60,8 +61,8 @@ public struct Image: Equatable, Sendable {
         let plane = h * w
         for channel in 0..<c {
             for i in 0..<plane {
-                let v = Swift.min(Swift.max(values[channel * plane + i], 0), 1)
-                pixels[i * c + channel] = UInt8((v * 255).rounded())
+                let v = values[channel * plane + i] * 255 + 0.5
+                pixels[i * c + channel] = v >= 255 ? 255 : v > 0 ? UInt8(v) : 0
             }
         }
         self.init(width: w, height: h, mode: Mode(rawValue: c)!, pixels: pixels)

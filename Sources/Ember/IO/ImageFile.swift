@@ -32,36 +32,43 @@ extension Image {
         }
     }
 
+    /// The most pixels an image file may decode to unless a caller allows more: Pillow's limit
+    /// (2 × `Image.MAX_IMAGE_PIXELS`), which stops a small file from claiming gigabytes.
+    public static let defaultMaxPixels = 178_956_970
+
     /// Reads a PNG, JPEG, PGM or PPM file (recognised by its contents, not its name), in the file's own
     /// mode: gray, gray + alpha, RGB or RGBA. Use `converted(to: .rgb)` for the RGB that
     /// `torchvision.datasets.ImageFolder` loads.
-    public static func read(_ path: String) throws -> Image {
+    public static func read(_ path: String, maxPixels: Int = defaultMaxPixels) throws -> Image {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let missing = !FileManager.default.fileExists(atPath: path)
-            throw EmberIOError(missing ? .missingFile : .readFailed, file: path,
-                               missing ? "no such file" : "the file could not be read (check its permissions)")
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            throw EmberIOError(exists ? .readFailed : .missingFile, file: path,
+                               !exists ? "no such file" : isFolder.boolValue ? "this is a folder, not an image file"
+                                   : "the file could not be read (check its permissions)")
         }
-        return try Image(decoding: [UInt8](data), file: path)
+        return try Image(decoding: [UInt8](data), file: path, maxPixels: maxPixels)
     }
 
-    /// Decodes the bytes of a PNG, JPEG, PGM or PPM file; `file` names it in errors.
-    public init(decoding bytes: [UInt8], file: String = "<memory>") throws {
+    /// Decodes the bytes of a PNG, JPEG, PGM or PPM file; `file` names it in errors. Images of more than
+    /// `maxPixels` pixels are refused before their pixels are decoded.
+    public init(decoding bytes: [UInt8], file: String = "<memory>", maxPixels: Int = defaultMaxPixels) throws {
         guard let format = Format(signature: bytes) else {
             throw EmberIOError(.unsupportedImage, file: file,
                                "not a PNG, JPEG, PGM or PPM file (its first bytes are no known signature); convert it to PNG")
         }
         switch format {
-        case .netpbm: self = try Image.decodeNetpbm(bytes, file: file)
+        case .netpbm: self = try Image.decodeNetpbm(bytes, file: file, maxPixels: maxPixels)
         case .png, .jpeg:
             var decoded = ember_decoded_image()
             var message = [CChar](repeating: 0, count: 256)
             let status = bytes.withUnsafeBufferPointer { source in
-                format == .png ? ember_png_decode(source.baseAddress, source.count, &decoded, &message, message.count)
-                               : ember_jpeg_decode(source.baseAddress, source.count, &decoded, &message, message.count)
+                format == .png ? ember_png_decode(source.baseAddress, source.count, maxPixels, &decoded, &message, message.count)
+                               : ember_jpeg_decode(source.baseAddress, source.count, maxPixels, &decoded, &message, message.count)
             }
             guard status == 0, let pixels = decoded.pixels else {
                 let reason = String(cString: message)
-                let unsupported = reason.contains("not supported")
+                let unsupported = reason.contains("not supported") || reason.contains("over the limit")
                 throw EmberIOError(unsupported ? .unsupportedImage : .corruptImage, file: file,
                                    "cannot decode this \(format == .png ? "PNG" : "JPEG"): \(reason)")
             }

@@ -1,7 +1,7 @@
 /// The netpbm image formats: PGM (gray, P2 text or P5 binary) and PPM (RGB, P3 text or P6 binary), with
 /// sample values up to 255. Simple enough to read by hand; no library needed.
 extension Image {
-    static func decodeNetpbm(_ bytes: [UInt8], file: String) throws -> Image {
+    static func decodeNetpbm(_ bytes: [UInt8], file: String, maxPixels: Int) throws -> Image {
         func corrupt(_ why: String) -> EmberIOError { EmberIOError(.corruptImage, file: file, "bad PGM/PPM file: \(why)") }
         let kind = bytes[1]
         let binary = kind == UInt8(ascii: "5") || kind == UInt8(ascii: "6")
@@ -31,20 +31,26 @@ extension Image {
         guard (1...255).contains(maxValue) else {
             throw EmberIOError(.unsupportedImage, file: file, "maximum sample value \(maxValue): only 8-bit PGM/PPM (at most 255) is supported")
         }
+        guard width * height <= maxPixels else {
+            throw EmberIOError(.unsupportedImage, file: file, "the image is \(width)x\(height) pixels, over the limit of \(maxPixels) "
+                               + "pixels (a guard against decompression bombs): pass a larger maxPixels to read it")
+        }
         let count = width * height * mode.rawValue
+        // Every sample takes at least a byte (a digit and a separator in text files): a short file is
+        // refused before the pixels are allocated.
+        let remaining = bytes.count - position - 1
+        guard count <= (binary ? remaining : (remaining + 1) / 2) else {
+            throw corrupt("\(Swift.max(remaining, 0)) bytes of pixels for a \(width)x\(height) image that needs \(count) samples (truncated)")
+        }
         var pixels = [UInt8](repeating: 0, count: count)
-        // Scaled to 0...255 with rounding, as Pillow does.
-        func scaled(_ v: Int) -> UInt8 { maxValue == 255 ? UInt8(v) : UInt8((v * 255 + maxValue / 2) / maxValue) }
+        // Scaled to 0...255 as Pillow does: round(v / max · 255), halves to even.
+        func scaled(_ v: Int) -> UInt8 {
+            maxValue == 255 ? UInt8(v) : UInt8((Double(v) / Double(maxValue) * 255).rounded(.toNearestOrEven))
+        }
         if binary {
             position += 1  // the single whitespace byte after the header
-            guard bytes.count - position >= count else {
-                throw corrupt("\(bytes.count - position) bytes of pixels for a \(width)x\(height) image that needs \(count) (truncated)")
-            }
-            for i in 0..<count {
-                let v = Int(bytes[position + i])
-                guard v <= maxValue else { throw corrupt("sample \(v) is above the maximum value \(maxValue)") }
-                pixels[i] = scaled(v)
-            }
+            // Samples above the maximum are clamped to it, as Pillow does.
+            for i in 0..<count { pixels[i] = scaled(Swift.min(Int(bytes[position + i]), maxValue)) }
         } else {
             for i in 0..<count {
                 guard let v = nextNumber() else { throw corrupt("\(i) of \(count) samples before the end of the file (truncated)") }

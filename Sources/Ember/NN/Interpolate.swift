@@ -92,21 +92,21 @@ private func linearInterpolationMatrix(input: Int, output: Int, step: Double, al
 
 /// The [output, input] matrix of antialiased linear interpolation (PIL's and PyTorch's `antialias=True`):
 /// output pixel i averages the input pixels within `support` of its centre with triangle weights, the
-/// triangle widened by the scale when shrinking, then normalised to sum to 1.
+/// triangle widened by the scale when shrinking, then normalised to sum to 1. `alignCorners` changes only
+/// the scale ((in − 1) / (out − 1)), not the pixel centres, as in PyTorch's float kernels.
 private func antialiasedLinearMatrix(input: Int, output: Int, alignCorners: Bool, scale given: Double?) -> [Float] {
     let scale = alignCorners ? (output > 1 ? Double(input - 1) / Double(output - 1) : 0) : given ?? Double(input) / Double(output)
-    let delta = alignCorners ? 0.5 : 0
     let support = scale >= 1 ? scale : 1
     let inverseScale = scale >= 1 ? 1 / scale : 1
     var weights = [Float](repeating: 0, count: output * input)
     for i in 0..<output {
-        let center = scale * (Double(i) + 0.5 - delta)
-        let low = Swift.max(Int(center - support + 0.5 + delta), 0)
-        let high = Swift.min(Int(center + support + 0.5 + delta), input)
+        let center = scale * (Double(i) + 0.5)
+        let low = Swift.max(Int(center - support + 0.5), 0)
+        let high = Swift.min(Int(center + support + 0.5), input)
         guard high > low else { continue }
         var row = [Double](repeating: 0, count: high - low)
         for j in low..<high {
-            row[j - low] = Swift.max(0, 1 - abs((Double(j) - center + 0.5 - delta) * inverseScale))
+            row[j - low] = Swift.max(0, 1 - abs((Double(j) - center + 0.5) * inverseScale))
         }
         let total = row.reduce(0, +)
         for j in low..<high { weights[i * input + j] = Float(total != 0 ? row[j - low] / total : row[j - low]) }

@@ -38,6 +38,18 @@ import Testing
         #expect(data.targets == [0, 1, 1, 1, 1, 2])
     }
 
+    @Test func matchesTorchvisionOnTrickyNames() throws {
+        let fixture = try #require((try loadFixture("images.json"))["torchvision"] as? [String: Any])
+        let c = try #require(fixture["image_folder"] as? [String: Any])
+        let tree = c["tree"] as! [String]
+        let root = try Self.makeTree(Dictionary(uniqueKeysWithValues: tree.map { ($0, $0.hasSuffix(".txt") ? nil : UInt8(9)) }))
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try ImageFolder(root: root.path)
+        #expect(data.classes == c["classes"] as! [String])
+        let expected = (c["samples"] as! [[Any]]).map { "\($0[0] as! String) \($0[1] as! Int)" }
+        #expect(data.samples.map { "\($0.path.dropFirst(root.path.count + 1)) \($0.label)" } == expected)
+    }
+
     @Test func samplesAreDecodedTransformedAndBatched() throws {
         let root = try Self.makeTree(Self.tree)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -73,6 +85,24 @@ import Testing
             Issue.record("a folder without class folders was accepted")
         } catch let error as EmberIOError {
             #expect(error.kind == .datasetNotFound && error.description.contains("subfolder"), "\(error)")
+        }
+
+        // torchvision would load a BMP; skipping it silently would shift the indices.
+        let bitmaps = try Self.makeTree(["cat/1.png": 1, "dog/2.bmp": nil])
+        defer { try? FileManager.default.removeItem(at: bitmaps) }
+        do {
+            _ = try ImageFolder(root: bitmaps.path)
+            Issue.record("a BMP file was skipped silently")
+        } catch let error as EmberIOError {
+            #expect(error.kind == .unsupportedImage && error.description.contains("2.bmp")
+                    && error.description.contains("extensions:"), "\(error)")
+        }
+        // With extensions chosen by the caller, other files are simply not images (here leaving dog empty).
+        do {
+            _ = try ImageFolder(root: bitmaps.path, extensions: ["png"])
+            Issue.record("a class without PNG files was accepted")
+        } catch let error as EmberIOError {
+            #expect(error.kind == .datasetNotFound && error.description.contains("dog"), "\(error)")
         }
 
         let empty = try Self.makeTree(["cat/1.png": 1, "dog/readme.txt": nil])

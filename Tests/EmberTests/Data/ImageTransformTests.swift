@@ -5,20 +5,24 @@ import Testing
 /// Resize (bilinear, antialiased), CenterCrop, RandomResizedCrop, Grayscale and RandomVerticalFlip,
 /// against PyTorch where torchvision's tensor transforms call it (Fixtures/images.json "resize").
 @Suite struct ImageTransformTests {
-    static let resizes: [[String: Any]] = ((try? loadFixture("images.json"))?["resize"] as? [[String: Any]]) ?? []
+    static let fixture: [String: Any] = (try? loadFixture("images.json")) ?? [:]
+    static let resizes = fixture["resize"] as? [[String: Any]] ?? []
+    static let torchvision = fixture["torchvision"] as? [String: Any] ?? [:]
 
-    @Test func fixturesLoaded() { #expect(Self.resizes.count == 6) }
+    @Test func fixturesLoaded() { #expect(Self.resizes.count == 8) }
 
-    @Test(arguments: 0..<6)
+    @Test(arguments: 0..<8)
     func interpolateMatchesPyTorch(_ index: Int) throws {
         try #require(index < Self.resizes.count)
         let c = Self.resizes[index]
         let shape = c["shape"] as! [Int], size = c["size"] as! [Int], antialias = c["antialias"] as! Bool
+        let alignCorners = c["align_corners"] as! Bool
         let x = Tensor(floats(c["x"]), shape: shape)
-        let out = interpolate(x.unsqueeze(0), size: size, mode: .bilinear, antialias: antialias).squeeze(0)
+        let out = interpolate(x.unsqueeze(0), size: size, mode: .bilinear, alignCorners: alignCorners, antialias: antialias).squeeze(0)
         #expect(out.shape == [shape[0]] + size)
         expectClose(out.toArray(), floats(c["out"]), atol: 2e-6, rtol: 1e-5, "case \(index) \(shape) → \(size) antialias \(antialias)")
         // The Resize transform is the same operation.
+        if alignCorners { return }
         let resized = Resize(height: size[0], width: size[1], antialias: antialias)(x)
         #expect(resized.toArray() == out.toArray())
     }
@@ -38,6 +42,27 @@ import Testing
         #expect(Resize(4)(Tensor.zeros([3, 6, 9])).shape == [3, 4, 6])
         #expect(Resize(4)(Tensor.zeros([2, 3, 6, 9])).shape == [2, 3, 4, 6])
         #expect(Resize(4)(Tensor.zeros([8, 4])).shape == [8, 4])
+    }
+
+    @Test func sizesAndValuesMatchTorchvision() throws {
+        for c in try #require(Self.torchvision["resize_sizes"] as? [[String: Any]]) {
+            let size = Resize(c["size"] as! Int).outputSize(height: c["height"] as! Int, width: c["width"] as! Int)
+            #expect([size.height, size.width] == c["out"] as! [Int], "\(c)")
+        }
+        let r = try #require(Self.torchvision["resize_values"] as? [String: Any])
+        let resized = Resize(r["size"] as! Int)(Tensor(floats(r["x"]), shape: r["shape"] as! [Int]))
+        #expect(resized.shape == r["out_shape"] as! [Int])
+        expectClose(resized.toArray(), floats(r["out"]), atol: 2e-6, "TF.resize")
+        for c in try #require(Self.torchvision["center_crops"] as? [[String: Any]]) {
+            let size = c["size"] as! [Int]
+            let out = CenterCrop(height: size[0], width: size[1])(Tensor(floats(c["x"]), shape: c["shape"] as! [Int]))
+            #expect(out.shape == c["out_shape"] as! [Int], "\(c["shape"]!) → \(size)")
+            #expect(out.toArray() == floats(c["out"]), "\(c["shape"]!) → \(size)")
+        }
+        let g = try #require(Self.torchvision["grayscale"] as? [String: Any])
+        let rgb = Tensor(floats(g["x"]), shape: g["shape"] as! [Int])
+        expectClose(Grayscale()(rgb).toArray(), floats(g["one"]), atol: 1e-6)
+        expectClose(Grayscale(outputChannels: 3)(rgb).toArray(), floats(g["three"]), atol: 1e-6)
     }
 
     @Test func centerCropPicksTorchvisionsWindow() {

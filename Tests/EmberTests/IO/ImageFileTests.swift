@@ -43,8 +43,8 @@ import Testing
         #expect(x.shape == [3, 1, 2])
         expectClose(x.toArray(), [0, 0.4, 0.2, 0.6, 1, 0.8], atol: 1e-7)
         #expect(Image(x) == image)
-        // Out-of-range values are clamped; [H, W] becomes gray.
-        #expect(Image(Tensor([-0.5, 0.5, 2], shape: [1, 3])).pixels == [0, 128, 255])
+        // Out-of-range values are clamped, NaN is black; [H, W] becomes gray.
+        #expect(Image(Tensor([-0.5, 0.5, 2, .nan], shape: [1, 4])).pixels == [0, 128, 255, 0])
     }
 
     @Test(arguments: ["png", "jpg", "ppm"])
@@ -71,6 +71,54 @@ import Testing
         #expect(!siblings.contains { $0.hasPrefix(".\(url.lastPathComponent).tmp") })
     }
 
+    @Test func sizesAreCheckedBeforeAllocating() throws {
+        // A 28-byte PGM claiming 16777216² pixels, and a large one cut short: refused at once.
+        let bomb = Array("P5\n16777216 16777216\n255\n".utf8) + [1, 2, 3]
+        #expect(throws: EmberIOError.self) { try Image(decoding: bomb) }
+        let short = Array("P5\n4000 4000\n255\n".utf8) + [1, 2, 3]
+        do {
+            _ = try Image(decoding: short, file: "short.pgm")
+            Issue.record("a truncated PGM was accepted")
+        } catch let error as EmberIOError {
+            #expect(error.kind == .corruptImage && error.description.contains("truncated"), "\(error)")
+        }
+        let text = Array("P2\n100 100\n255\n1 2 3\n".utf8)
+        #expect(throws: EmberIOError.self) { try Image(decoding: text) }
+        // Over maxPixels: refused with the way out, for PNG as for the others.
+        let png = try Image(width: 20, height: 10, mode: .gray, pixels: [UInt8](repeating: 7, count: 200)).encoded(as: .png)
+        do {
+            _ = try Image(decoding: png, file: "big.png", maxPixels: 199)
+            Issue.record("an image over maxPixels was accepted")
+        } catch let error as EmberIOError {
+            #expect(error.kind == .unsupportedImage && error.description.contains("maxPixels"), "\(error)")
+        }
+        #expect(try Image(decoding: png, maxPixels: 200).width == 20)
+        // libpng's own default limit of 1,000,000 pixels a side is lifted, as Pillow has none.
+        let wide = Image(width: 1_000_001, height: 1, mode: .gray, pixels: [UInt8](repeating: 3, count: 1_000_001))
+        #expect(try Image(decoding: wide.encoded(as: .png)) == wide)
+        let jpeg = try Image(width: 20, height: 10, mode: .gray, pixels: [UInt8](repeating: 7, count: 200)).encoded(as: .jpeg)
+        #expect(throws: EmberIOError.self) { try Image(decoding: jpeg, maxPixels: 199) }
+    }
+
+    @Test func netpbmScalesAndClampsLikePillow() throws {
+        // round(v / max · 255) with halves to even: 1/6 → 42.5 → 42, 5/6 → 212.5 → 212.
+        #expect(try Image(decoding: Array("P2\n2 1\n6\n1 5\n".utf8)).pixels == [42, 212])
+        // Binary samples above the maximum are clamped to it.
+        #expect(try Image(decoding: Array("P5\n3 1\n100\n".utf8) + [50, 150, 255]).pixels == [128, 255, 255])
+        #expect(throws: EmberIOError.self) { try Image(decoding: Array("P2\n2 1\n100\n50 150\n".utf8)) }
+    }
+
+    @Test func largeJPEGsGrowTheirBuffer() throws {
+        // Noise at quality 95 encodes to far more than the first 64 KiB buffer.
+        var state: UInt32 = 1
+        let noise = (0..<(256 * 256 * 3)).map { _ in state = state &* 1_664_525 &+ 1_013_904_223; return UInt8(state >> 24) }
+        let image = Image(width: 256, height: 256, mode: .rgb, pixels: noise)
+        let bytes = try image.encoded(as: .jpeg, quality: 95)
+        #expect(bytes.count > 65536)
+        let back = try Image(decoding: bytes)
+        #expect(back.width == 256 && back.height == 256 && back.mode == .rgb)
+    }
+
     @Test func pngKeepsAlphaAndGray() throws {
         for mode in Image.Mode.allCases {
             let pixels = (0..<(5 * 3 * mode.rawValue)).map { UInt8(($0 * 37) % 256) }
@@ -85,7 +133,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         func error(writing bytes: [UInt8], as name: String) -> EmberIOError? {
             let path = folder.appendingPathComponent(name).path
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             do { _ = try Image.read(path); return nil } catch { return error as? EmberIOError }
         }
         let png = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("rgb.png")))
@@ -109,6 +157,12 @@ import Testing
         }()
         let absent = try #require(missing)
         #expect(absent.kind == .missingFile && absent.description.contains("absent.png"))
+        do {
+            _ = try Image.read(folder.path)
+            Issue.record("a folder was read as an image")
+        } catch let error as EmberIOError {
+            #expect(error.description.contains("folder"), "\(error)")
+        }
         let gray = Image(width: 1, height: 1, mode: .grayAlpha, pixels: [1, 2])
         #expect(throws: EmberIOError.self) { try gray.write(to: folder.appendingPathComponent("a.jpg").path) }
         #expect(throws: EmberIOError.self) { try gray.write(to: folder.appendingPathComponent("a.gif").path) }
