@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [-n INPUTS] [-s SEED] [-k START] [TARGET ...]
 #
-# TARGET: raw, records, pickle, safetensors, idx, gzip (default: all but raw, which runs at
+# TARGET: raw, records, pickle, safetensors, idx, gzip, image (default: all but raw, which runs at
 # ~170 inputs/s; name it to include it). INPUTS per target defaults to 1,000,000. Prints each
 # target's input count, time, rate, slowest input and peak RSS, and a summary; exits non-zero if
 # any target crashed, hung, ran an input over 1 s or went over the RSS limit. Logs go to
@@ -27,7 +27,7 @@ while getopts "n:s:k:h" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pickle records safetensors idx gzip)
+[ ${#targets[@]} -gt 0 ] || targets=(pickle records safetensors idx gzip image)
 
 nice -n 19 swift build -c release --product torch-checkpoint-fuzz 2>&1 | grep -E "error|warning: unre|Compiling|Build" || true
 bin="$(swift build -c release --show-bin-path)/torch-checkpoint-fuzz"

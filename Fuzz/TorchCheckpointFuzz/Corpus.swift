@@ -9,6 +9,7 @@ struct Corpus {
     var safetensors: [(name: String, bytes: [UInt8])] = []
     var idx: [[UInt8]] = []
     var gzips: [(name: String, bytes: [UInt8])] = []
+    var images: [(name: String, bytes: [UInt8])] = []
     /// Material for the splice mutation.
     var splice: [[UInt8]] = []
 
@@ -26,6 +27,7 @@ struct Corpus {
             raw[4...7] = [0, 0, 0, 20]
             idx.append(Array(raw.prefix((images ? 16 : 8) + 20 * (images ? 784 : 1))))
         }
+        images = loadFiles(paths, extensions: [".png", ".jpg", ".pgm", ".ppm"])
         splice = checkpoints.map(\.bytes) + pickles.map(\.wrapper.pickle)
     }
 
@@ -37,12 +39,13 @@ struct Corpus {
         case .safetensors: return safetensors.isEmpty
         case .idx: return idx.isEmpty
         case .gzip: return gzips.isEmpty
+        case .image: return images.isEmpty
         }
     }
 
     var summary: String {
         "\(checkpoints.count) checkpoints (\(zipSeeds.count) zip), \(pickles.count) pickles, "
-            + "\(safetensors.count) safetensors, \(idx.count) IDX, \(gzips.count) gzip"
+            + "\(safetensors.count) safetensors, \(idx.count) IDX, \(gzips.count) gzip, \(images.count) images"
     }
 
     /// Input `index` of `target`: a pure function of (seed, target, index).
@@ -76,6 +79,9 @@ struct Corpus {
         case .gzip:
             let s = rng.below(gzips.count)
             return (mutate(gzips[s].bytes, &rng, corpus: []), "gzip \(gzips[s].name)")
+        case .image:
+            let s = rng.below(images.count)
+            return (mutate(images[s].bytes, &rng, corpus: images.map(\.bytes)), "image \(images[s].name)")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 struct Options {
-    /// nil: the targets take turns, input K going to target K % 6.
+    /// nil: the targets take turns, input K going to target K % 7.
     var target: Target?
     var iterations = 20_000
     var seed: UInt64 = 0x454D_4245_52  // "EMBER"
@@ -16,7 +16,7 @@ struct Options {
     var paths: [URL] = []
 
     static let usage = """
-        usage: torch-checkpoint-fuzz [--target raw|records|pickle|safetensors|idx|gzip] [--iterations N]
+        usage: torch-checkpoint-fuzz [--target raw|records|pickle|safetensors|idx|gzip|image] [--iterations N]
                [--seed S] [--start K] [--dump DIR] [--hang-seconds S] [--max-rss-mb M] [FILE|DIR ...]
         """
 
@@ -55,6 +55,7 @@ struct Options {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             options.paths = [root.appendingPathComponent("Tests/EmberTests/Fixtures/torch"),
                              root.appendingPathComponent("Tests/EmberTests/Fixtures"),
+                             root.appendingPathComponent("Tests/EmberTests/Fixtures/images"),
                              root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/torch"),
                              root.deletingLastPathComponent().appendingPathComponent("shared/datasets/mnist")]
         }

@@ -20,6 +20,9 @@ enum Target: String, CaseIterable {
     case idx
     /// A mutated .gz IDX file, through `IDX.gunzip` and `IDX.parse`.
     case gzip
+    /// A mutated PNG, JPEG, PGM or PPM file, through `Image(decoding:)` (libpng, libjpeg and the C shim
+    /// around them, or the netpbm parser) and a conversion of every pixel.
+    case image
 
     var number: Int { Self.allCases.firstIndex(of: self)! }
 
@@ -38,6 +41,10 @@ enum Target: String, CaseIterable {
             _ = try IDX.parse(input, file: name)
         case .gzip:
             _ = try IDX.parse(try IDX.gunzip(input, file: name), file: name)
+        case .image:
+            // Pillow's pixel limit would let a mutated header claim gigabytes; 16 M pixels is plenty here.
+            let image = try Image(decoding: input, file: name, maxPixels: 1 << 24)
+            checksum += Float(image.converted(to: .rgba).pixels.reduce(0) { $0 &+ Int($1) })
         }
         _ = checksum
     }

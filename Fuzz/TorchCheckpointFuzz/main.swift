@@ -1,13 +1,13 @@
 // A deterministic mutation fuzzer for Ember's file parsers: the PyTorch checkpoint reader (zip
 // archive, legacy format, and the safe unpickler inside both), safetensors decoding, and IDX
-// parsing with its gzip layer.
+// parsing with its gzip layer, and image decoding (PNG, JPEG, PGM/PPM).
 //
-//   torch-checkpoint-fuzz [--target raw|records|pickle|safetensors|idx|gzip] [--iterations N]
+//   torch-checkpoint-fuzz [--target raw|records|pickle|safetensors|idx|gzip|image] [--iterations N]
 //                         [--seed S] [--start K] [--dump DIR] [--hang-seconds S] [--max-rss-mb M] [FILE|DIR ...]
 //
 // Input K of a target is a pure function of (seed, target, K), so
 // `--target T --start K --iterations 1 --dump /tmp` reproduces and saves any input a run reports.
-// Without --target the targets take turns (input K goes to target K % 6). Without paths, the
+// Without --target the targets take turns (input K goes to target K % 7). Without paths, the
 // corpus is the PyTorch fixtures in Tests/EmberTests/Fixtures/torch and ../shared/fixtures/torch
 // (real `torch.save` files), the safetensors files in Tests/EmberTests/Fixtures and
 // ../shared/fixtures/torch, and MNIST's test set in ../shared/datasets/mnist (cut to 20 images
@@ -68,7 +68,7 @@ func main() -> Int32 {
         let (input, label) = corpus.input(target, index: index, seed: options.seed)
         setCurrentInput(" on input \(index) (\(label)); reproduce with --target \(target.rawValue) --start \(index) --iterations 1 --dump DIR\n")
         if let dump = options.dump {
-            let ext = [.safetensors: "safetensors", .idx: "idx", .gzip: "gz"][target] ?? "pth"
+            let ext = [.safetensors: "safetensors", .idx: "idx", .gzip: "gz", .image: "img"][target] ?? "pth"
             try? Data(input).write(to: dump.appendingPathComponent("fuzz-\(target.rawValue)-\(index).\(ext)"))
         }
 
