@@ -8,6 +8,11 @@ extension Tensor {
         guard rank >= 1 && other.rank >= 1 else {
             shapeFailure(ShapeError("matmul: both arguments need at least 1 dim, got shapes \(shape) and \(other.shape)"))
         }
+        // BLAS multiplies floats; an int64 operand would be read as float bits (PyTorch refuses it too).
+        guard dtype == .float32 && other.dtype == .float32 else {
+            fatalError("Ember: matmul: expects float32 tensors, got \(dtype) \(shape) and \(other.dtype) \(other.shape); "
+                       + "convert with .to(.float32)")
+        }
         let a = rank == 1 ? unsqueeze(0) : self
         let b = other.rank == 1 ? other.unsqueeze(1) : other
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]

@@ -306,8 +306,16 @@ extension CPUBackend {
                 ember_axpby_f32(t, s, Int64(count), a, b, Int32(ss))   // vectorized; Swift's aliased loop stays scalar
             } else if st == 1 {
                 Self.binaryRow(op, t, t, 1, s, ss, count)
+            } else if let (a, b) = op.asLinearCombination(source: s, sourceStride: ss) {
+                // A strided target, as when a select or slice on the last dim adds its gradient back:
+                // a plain loop (a call of the general kernel per element cost ~10× more).
+                if b == 0 {
+                    for i in 0..<count { t[i * st] *= a }
+                } else {
+                    for i in 0..<count { t[i * st] = a * t[i * st] + b * s[i * ss] }
+                }
             } else {
-                // A strided target (rare): element by element through the same kernel.
+                // A strided target with another op (rare): element by element through the same kernel.
                 for i in 0..<count { Self.binaryRow(op, t + i * st, t + i * st, 1, s + i * ss, 0, 1) }
             }
         }
