@@ -55,6 +55,7 @@ let package = Package(
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
         .executableTarget(name: "pinn-oscillator", dependencies: ["Ember"], path: "Examples/pinn-oscillator"),
         .executableTarget(name: "image-folder", dependencies: ["Ember"], path: "Examples/image-folder"),
+        .executableTarget(name: "mnist-stn", dependencies: ["Ember"], path: "Examples/mnist-stn"),
         .target(name: "CPeakFlops", path: "Benchmarks/CPeakFlops"),
         .executableTarget(
             name: "ember-bench",

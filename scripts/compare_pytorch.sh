@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs Ember and PyTorch back to back on this machine, with the same thread count, and prints the ratio.
-#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|pinn|elementwise|optim] [epochs-or-steps] [threads]
+#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|stn|pinn|elementwise|optim] [epochs-or-steps] [threads]
 #   scripts/compare_pytorch.sh --install ...   first installs CPU PyTorch into .venv-bench/
 # mlp: seconds per training epoch of the seed MLP (PyTorch with the data preloaded as tensors).
 # cnn: milliseconds per training step of PyTorch's MNIST CNN (an epoch is 938 steps).
 # lstm: milliseconds per training step of examples/mnist-rnn's 2-layer LSTM (an epoch is 600 steps).
 # vit: milliseconds per training step of examples/mnist-vit's Vision Transformer (an epoch is 469 steps).
 # autoencoder: milliseconds per training step of examples/mnist-autoencoder (an epoch is 938 steps).
+# stn: milliseconds per training step of examples/mnist-stn (PyTorch's spatial transformer tutorial).
 # pinn: milliseconds per training step of examples/pinn-oscillator (second derivatives by double backward).
 # elementwise: microseconds per call of each element-wise op at 64x256 and 1M, and the ratios.
 # optim: microseconds per optimizer step over the MLP's parameters, against PyTorch's faster of its
@@ -30,7 +31,7 @@ if [ "$model" = "elementwise" ]; then
 elif [ "$model" = "optim" ]; then
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench optim)"
 elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
-    || [ "$model" = "pinn" ]; then
+    || [ "$model" = "pinn" ] || [ "$model" = "stn" ]; then
   count="${count:-30}"
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench "$model" "$count")"
   ember_value="$(echo "$ember_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
@@ -98,12 +99,13 @@ PY
   exit 0
 fi
 if [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
-    || [ "$model" = "pinn" ]; then
+    || [ "$model" = "pinn" ] || [ "$model" = "stn" ]; then
   script=scripts/bench_cnn_pytorch.py
   [ "$model" = "pinn" ] && script=scripts/bench_pytorch_pinn.py
   [ "$model" = "lstm" ] && script=scripts/bench_pytorch_lstm.py
   [ "$model" = "vit" ] && script=scripts/bench_pytorch_vit.py
   [ "$model" = "autoencoder" ] && script=scripts/bench_pytorch_autoencoder.py
+  [ "$model" = "stn" ] && script=scripts/bench_pytorch_stn.py
   torch_out="$("$python" "$script" "$count" "$threads")"
   torch_value="$(echo "$torch_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
 else

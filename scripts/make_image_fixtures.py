@@ -15,9 +15,7 @@ import json
 import os
 import pathlib
 import struct
-import sys
 import tempfile
-import types
 import zlib
 
 import numpy as np
@@ -127,22 +125,7 @@ for shape, size, antialias, *corners in [((3, 20, 27), (7, 10), True), ((3, 20, 
 
 
 
-def import_torchvision():
-    """torchvision's Python code. Its package __init__ also loads compiled ops built for one exact torch
-    build (and fails on another, such as a CPU-only one); nothing here needs them, so when that import
-    fails the submodules are loaded from TORCHVISION_DIR (a folder made by
-    `pip install --no-deps --target DIR torchvision`) under an empty package."""
-    try:
-        import torchvision
-        return torchvision
-    except Exception:
-        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
-            del sys.modules[name]
-        package = types.ModuleType("torchvision")
-        package.__path__ = [os.path.join(os.environ["TORCHVISION_DIR"], "torchvision")]
-        sys.modules["torchvision"] = package
-        return package
-
+from torchvision_loader import import_torchvision  # noqa: E402
 
 import_torchvision()
 import torchvision.datasets as datasets  # noqa: E402

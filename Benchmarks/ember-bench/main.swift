@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|vit|autoencoder|optim|pinn|checkpoint]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|vit|autoencoder|stn|optim|pinn|checkpoint]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -16,6 +16,7 @@ case "eval": try evaluationBenchmark()
 case "peak": peakBenchmark()
 case "lstm": lstmBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "optim": optimizerBenchmark()
+case "stn": stnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "autoencoder": autoencoderBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "checkpoint": checkpointBenchmark(mode: CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "plain")
 case "pinn": pinnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 200 : 200)
@@ -31,5 +32,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|vit [steps]|autoencoder [steps]|optim|pinn [steps]|checkpoint plain|blocks]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|pinn [steps]|checkpoint plain|blocks]")
 }

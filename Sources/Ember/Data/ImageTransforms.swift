@@ -160,3 +160,60 @@ public struct RandomResizedCrop: Transform {
         return Resize(height: height, width: width, antialias: antialias)(crop)
     }
 }
+
+/// The image rotated by `degrees` counter-clockwise about its centre, keeping its size, like
+/// `torchvision.transforms.functional.rotate` on a tensor: each output pixel samples the input at the
+/// inversely rotated position (`interpolation` nearest or bilinear), and what comes from outside the
+/// image is `fill` (blended by the sampled coverage with bilinear, as torchvision does).
+public func rotate(_ image: Tensor, degrees: Float, interpolation: GridSampleMode = .nearest, fill: Float = 0) -> Tensor {
+    let (batch, leading) = asImageBatch(image, "rotate")
+    let planes = batch.shape[1], h = batch.shape[2], w = batch.shape[3]
+    // torchvision's inverse affine matrix for a rotation about the centre, in pixel units from the centre.
+    let r = -Double(degrees) * .pi / 180
+    let m = [cos(r), sin(r), -sin(r), cos(r)]
+    var points = [Float](); points.reserveCapacity(h * w * 2)
+    for i in 0..<h {
+        let y = Double(i) - Double(h) / 2 + 0.5
+        for j in 0..<w {
+            let x = Double(j) - Double(w) / 2 + 0.5
+            points.append(Float((m[0] * x + m[1] * y) / (0.5 * Double(w))))
+            points.append(Float((m[2] * x + m[3] * y) / (0.5 * Double(h))))
+        }
+    }
+    let grid = Tensor(points, shape: [1, h, w, 2], device: image.device)
+    // A channel of ones rides along: where it comes back below 1, the pixel came (partly) from outside.
+    let withCoverage = Tensor.cat([batch, Tensor.ones([1, 1, h, w], device: image.device)], dim: 1)
+    let sampled = gridSample(withCoverage, grid: grid, mode: interpolation)
+    let pixels = sampled.narrow(1, start: 0, length: planes), coverage = sampled.narrow(1, start: planes, length: 1)
+    let out = interpolation == .nearest
+        ? `where`(coverage.lt(0.5), Tensor.full([], fill, device: image.device), pixels)
+        : pixels * coverage + (1 - coverage) * fill
+    return out.reshape(leading + [h, w])
+}
+
+/// Rotates the image by an angle drawn uniformly from `degrees`, like `transforms.RandomRotation`
+/// (output the input's size, rotation about the centre, nearest interpolation by default).
+public struct RandomRotation: Transform {
+    public let degrees: ClosedRange<Float>
+    public let interpolation: GridSampleMode
+    public let fill: Float
+    public let generator: RandomGenerator
+
+    /// Angles in −degrees...degrees.
+    public init(_ degrees: Float, interpolation: GridSampleMode = .nearest, fill: Float = 0, seed: UInt64 = 0) {
+        precondition(degrees >= 0, "Ember: RandomRotation(\(degrees)): a single angle must be non-negative; give a range for others")
+        self.init(degrees: -degrees...degrees, interpolation: interpolation, fill: fill, seed: seed)
+    }
+
+    public init(degrees: ClosedRange<Float>, interpolation: GridSampleMode = .nearest, fill: Float = 0, seed: UInt64 = 0) {
+        self.degrees = degrees
+        self.interpolation = interpolation
+        self.fill = fill
+        self.generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let angle = degrees.lowerBound + (degrees.upperBound - degrees.lowerBound) * generator.nextFloat()
+        return rotate(input, degrees: angle, interpolation: interpolation, fill: fill)
+    }
+}

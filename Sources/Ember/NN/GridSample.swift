@@ -1,0 +1,117 @@
+/// Sampling an image at arbitrary points, like `torch.nn.functional.affine_grid` and `grid_sample`:
+/// the pieces of a spatial transformer network, and of rotations and other warps.
+///
+///     let grid = affineGrid(theta, size: x.shape)        // theta [N, 2, 3] from a localisation network
+///     let warped = gridSample(x, grid: grid)              // differentiable in x and in theta
+///
+/// Both are built from differentiable ops (a matrix product; gathers of the four neighbours weighted by
+/// the fractional positions), so gradients reach the input and the grid, to any order.
+
+/// How `gridSample` reads between pixels.
+public enum GridSampleMode: String, Sendable {
+    /// The four neighbours, weighted by distance.
+    case bilinear
+    /// The nearest pixel (halves to even); no gradient reaches the grid.
+    case nearest
+}
+
+/// What `gridSample` reads outside the image.
+public enum GridSamplePadding: String, Sendable {
+    /// Zeros.
+    case zeros
+    /// The nearest border pixel.
+    case border
+    /// The image mirrored at its borders.
+    case reflection
+}
+
+/// The sampling grid [N, H, W, 2] of the affine maps `theta` [N, 2, 3] for an output of `size`
+/// [N, C, H, W]: entry (n, i, j) is theta[n] · (x_j, y_i, 1), where x and y run over [-1, 1] (pixel
+/// centres, or with `alignCorners` the corner pixels' centres), like `F.affine_grid`.
+public func affineGrid(_ theta: Tensor, size: [Int], alignCorners: Bool = false) -> Tensor {
+    guard theta.rank == 3, theta.shape[1] == 2, theta.shape[2] == 3, size.count == 4, size[0] == theta.shape[0] else {
+        shapeFailure(ShapeError("affineGrid: expects theta [N, 2, 3] and a size [N, C, H, W] with the same N, got theta "
+            + "\(theta.shape) and size \(size)"))
+    }
+    let (n, h, w) = (size[0], size[2], size[3])
+    /// PyTorch's linspace(-1, 1, count), scaled by (count − 1) / count without alignCorners.
+    func steps(_ count: Int) -> [Float] {
+        guard count > 1 else { return [0] }
+        return (0..<count).map { i in
+            let t = -1 + 2 * Float(i) / Float(count - 1)
+            return alignCorners ? t : t * Float(count - 1) / Float(count)
+        }
+    }
+    let xs = steps(w), ys = steps(h)
+    var base = [Float](); base.reserveCapacity(h * w * 3)
+    for y in ys { for x in xs { base += [x, y, 1] } }
+    let points = Tensor(base, shape: [1, h * w, 3], device: theta.device).expand([n, h * w, 3])
+    return points.matmul(theta.transpose(1, 2)).reshape([n, h, w, 2])
+}
+
+/// Samples `input` [N, C, H, W] at the points of `grid` [N, Ho, Wo, 2] (x then y, in [-1, 1] across the
+/// image), giving [N, C, Ho, Wo], like `F.grid_sample` in 2-D.
+public func gridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode = .bilinear, paddingMode: GridSamplePadding = .zeros,
+                       alignCorners: Bool = false) -> Tensor {
+    guard input.rank == 4, grid.rank == 4, grid.shape[3] == 2, grid.shape[0] == input.shape[0] else {
+        shapeFailure(ShapeError("gridSample: expects input [N, C, H, W] and grid [N, Ho, Wo, 2] with the same N, got input "
+            + "\(input.shape) and grid \(grid.shape)"))
+    }
+    let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (outH, outW) = (grid.shape[1], grid.shape[2])
+    // x and y each in one block of memory: the element-wise work below runs on contiguous rows.
+    let x = sourceCoordinate(grid.select(3, 0).contiguous(), size: w, padding: paddingMode, alignCorners: alignCorners)
+    let y = sourceCoordinate(grid.select(3, 1).contiguous(), size: h, padding: paddingMode, alignCorners: alignCorners)
+    let pixels = input.reshape([n, c, h * w])
+    let points = outH * outW
+    /// input at the integer positions (xi, yi) [N, K, Ho, Wo] (K neighbours per point) times `weights`
+    /// [N, K, Ho, Wo], zero where outside the image, summed over the K neighbours: one gather for all.
+    func neighbours(_ xi: Tensor, _ yi: Tensor, _ weights: Tensor?) -> Tensor {
+        let k = xi.shape[1]
+        let inside = xi.ge(0) * xi.le(Float(w - 1)) * yi.ge(0) * yi.le(Float(h - 1))
+        let index = (yi.clamp(min: 0, max: Float(h - 1)) * Float(w) + xi.clamp(min: 0, max: Float(w - 1)))
+            .to(.int64).reshape([n, 1, k * points]).expand([n, c, k * points])
+        let scale = (weights.map { $0 * inside } ?? inside).reshape([n, 1, k, points])
+        let values = pixels.gather(dim: 2, indices: index).reshape([n, c, k, points]) * scale
+        return k == 1 ? values.reshape([n, c, points]) : values.sum(dim: 2)
+    }
+    let out: Tensor
+    switch mode {
+    case .nearest:
+        out = neighbours(x.detach().round().unsqueeze(1), y.detach().round().unsqueeze(1), nil)
+    case .bilinear:
+        // The four neighbours, row by row: (x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1).
+        let x0 = x.detach().floor(), y0 = y.detach().floor()
+        let xs = Tensor.stack([x0, x0 + 1, x0, x0 + 1], dim: 1), ys = Tensor.stack([y0, y0, y0 + 1, y0 + 1], dim: 1)
+        let east = x - x0, south = y - y0  // the weights of the right and lower neighbours
+        let across = Tensor.stack([1 - east, east], dim: 1).unsqueeze(1)   // [N, 1, 2, Ho, Wo]
+        let down = Tensor.stack([1 - south, south], dim: 1).unsqueeze(2)   // [N, 2, 1, Ho, Wo]
+        out = neighbours(xs, ys, (down * across).reshape([n, 4, outH, outW]))
+    }
+    return out.reshape([n, c, outH, outW])
+}
+
+/// Grid coordinates in [-1, 1] as pixel positions in 0...size-1, with the padding mode's folding.
+private func sourceCoordinate(_ coordinate: Tensor, size: Int, padding: GridSamplePadding, alignCorners: Bool) -> Tensor {
+    let last = Float(size - 1)
+    var position = alignCorners ? (coordinate + 1) * (last / 2) : ((coordinate + 1) * Float(size) - 1) / 2
+    switch padding {
+    case .zeros:
+        return position
+    case .border:
+        return position.clamp(min: 0, max: last)
+    case .reflection:
+        // Mirror at the corner pixels' centres (alignCorners) or at the image's edges, then clip.
+        let low: Float = alignCorners ? 0 : -0.5, span: Float = alignCorners ? last : Float(size)
+        if span > 0 {
+            let distance = (position - low).abs()
+            let flips = (distance / span).detach().floor()
+            let extra = distance - flips * span
+            let even = (flips - (flips / 2).floor() * 2).eq(0)
+            position = `where`(even, extra + low, (span - extra) + low)
+        } else {
+            position = position * 0
+        }
+        return position.clamp(min: 0, max: last)
+    }
+}

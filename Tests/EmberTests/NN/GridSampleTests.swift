@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// affineGrid and gridSample (every mode, padding and corner alignment) forward and backward against
+/// PyTorch, and rotate (RandomRotation's warp) against torchvision (scripts/make_warp_fixtures.py →
+/// Fixtures/warp.json).
+@Suite struct GridSampleTests {
+    static let cases: [String: [String: Any]] = {
+        let list = ((try? loadFixture("warp.json"))?["cases"] as? [[String: Any]]) ?? []
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
+    }()
+
+    @Test func fixturesLoaded() { #expect(Self.cases.count == 23) }
+
+    @Test(arguments: cases.keys.sorted())
+    func matchesPyTorch(_ name: String) throws {
+        let c = try #require(Self.cases[name])
+        let align = c["align_corners"] as? Bool ?? false
+        switch c["kind"] as! String {
+        case "affine_grid":
+            let size = c["size"] as! [Int]
+            let theta = Tensor(floats(c["theta"]), shape: [size[0], 2, 3], requiresGrad: true)
+            let grid = affineGrid(theta, size: size, alignCorners: align)
+            #expect(grid.shape == c["out_shape"] as! [Int])
+            expectClose(grid.toArray(), floats(c["out"]), atol: 1e-5, name)
+            (grid * Tensor(floats(c["r"]), shape: grid.shape)).sum().backward()
+            expectClose(theta.grad!.toArray(), floats(c["grad_theta"]), atol: 1e-4, "\(name) dθ")
+        case "grid_sample":
+            let x = Tensor(floats(c["x"]), shape: c["shape"] as! [Int], requiresGrad: true)
+            let grid = Tensor(floats(c["grid"]), shape: c["grid_shape"] as! [Int], requiresGrad: true)
+            let out = gridSample(x, grid: grid, mode: GridSampleMode(rawValue: c["mode"] as! String)!,
+                                 paddingMode: GridSamplePadding(rawValue: c["padding"] as! String)!, alignCorners: align)
+            #expect(out.shape == c["out_shape"] as! [Int])
+            expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
+            (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-4, "\(name) dx")
+            // Nearest sampling has no gradient in the grid: PyTorch's zeros, or none at all here.
+            let gridGrad = grid.grad?.toArray() ?? [Float](repeating: 0, count: grid.count)
+            expectClose(gridGrad, floats(c["grad_grid"]), atol: 2e-4, rtol: 1e-4, "\(name) dgrid")
+        case "rotate":
+            let x = Tensor(floats(c["x"]), shape: c["shape"] as! [Int])
+            let out = rotate(x, degrees: Float(c["angle"] as! Double), interpolation: GridSampleMode(rawValue: c["mode"] as! String)!,
+                             fill: Float(c["fill"] as! Double))
+            #expect(out.shape == c["out_shape"] as! [Int])
+            expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
+        default:
+            let x = Tensor(floats(c["x"]), shape: c["shape"] as! [Int], requiresGrad: true)
+            let theta = Tensor(floats(c["theta"]), shape: [x.shape[0], 2, 3], requiresGrad: true)
+            let out = gridSample(x, grid: affineGrid(theta, size: x.shape))
+            expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
+            (out * Tensor(floats(c["r"]), shape: out.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-4, "\(name) dx")
+            expectClose(theta.grad!.toArray(), floats(c["grad_theta"]), atol: 1e-3, rtol: 1e-4, "\(name) dθ")
+        }
+    }
+
+    @Test func identityGridReproducesTheImage() {
+        let x = Tensor.randn([2, 3, 5, 7], generator: RandomGenerator(seed: 1))
+        let identity = Tensor([1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0] as [Float], shape: [2, 2, 3])
+        for align in [false, true] {
+            let grid = affineGrid(identity, size: x.shape, alignCorners: align)
+            expectClose(gridSample(x, grid: grid, alignCorners: align).toArray(), x.toArray(), atol: 1e-5)
+            expectClose(gridSample(x, grid: grid, mode: .nearest, alignCorners: align).toArray(), x.toArray(), atol: 0)
+        }
+    }
+
+    @Test func randomRotationDrawsItsAngles() {
+        let image = Tensor.rand([1, 9, 9], generator: RandomGenerator(seed: 2))
+        // A zero range is the identity (nearest sampling at the pixel centres).
+        #expect(RandomRotation(0)(image).toArray() == image.toArray())
+        let a = RandomRotation(30, seed: 5), b = RandomRotation(30, seed: 5)
+        for _ in 0..<3 { #expect(a(image).toArray() == b(image).toArray()) }
+        // A quarter turn of a square image moves every pixel, and four of them bring it back.
+        var turned = image
+        for _ in 0..<4 { turned = rotate(turned, degrees: 90) }
+        #expect(turned.toArray() == image.toArray())
+        #expect(rotate(image, degrees: 90).toArray() != image.toArray())
+    }
+
+    @Test func shapeErrorsNameBothShapes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = gridSample(Tensor.zeros([1, 1, 4, 4]), grid: Tensor.zeros([2, 3, 3, 2]))
+        }
+        #expect(stderr(result).contains("[1, 1, 4, 4]") && stderr(result).contains("[2, 3, 3, 2]"))
+        // An int64 operand in a matrix product is refused, not read as float bits.
+        let ints = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).matmul(Tensor([1, 2, 3], shape: [3, 1]))
+        }
+        #expect(stderr(ints).contains("matmul: expects float32 tensors, got float32 [2, 3] and int64 [3, 1]"), "\(stderr(ints))")
+    }
+}
