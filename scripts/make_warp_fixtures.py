@@ -85,5 +85,33 @@ for name, shape, angle, mode, fill in [("rotate_nearest", (3, 7, 9), 30.0, "near
     cases.append({"name": name, "kind": "rotate", "shape": list(shape), "angle": angle, "mode": mode, "fill": fill,
                   "x": values(image), "out_shape": list(out.shape), "out": values(out)})
 
+
+
+def explicit_grid_case(name, shape, points, mode, padding, align):
+    """grid_sample at given points (exact borders, far-out reflections), with both gradients."""
+    x = torch.randn(*shape, requires_grad=True)
+    grid = torch.tensor(points, dtype=torch.float32).reshape(shape[0], 1, -1, 2).requires_grad_()
+    out = F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=align)
+    r = torch.randn(out.shape)
+    (out * r).sum().backward()
+    return {"name": name, "kind": "grid_sample", "shape": list(shape), "grid_shape": list(grid.shape), "mode": mode,
+            "padding": padding, "align_corners": align, "x": values(x), "grid": grid.detach().reshape(-1).tolist(),
+            "out_shape": list(out.shape), "out": values(out), "r": values(r), "grad_x": values(x.grad),
+            "grad_grid": values(grid.grad)}
+
+
+# Points exactly on the borders, where clipping passes no gradient, and reflections far outside.
+borders = [-1.0, 0.0, 1.0, -1.0, 2 / 3, -2 / 3, 1.0, 1.0, -1.0, 1 / 3]
+cases.append(explicit_grid_case("border_exact_align", (1, 1, 3, 3), borders, "bilinear", "border", True))
+cases.append(explicit_grid_case("reflection_exact_align", (1, 1, 3, 3), borders, "bilinear", "reflection", True))
+cases.append(explicit_grid_case("border_exact_centres", (1, 1, 3, 3), borders, "bilinear", "border", False))
+far = (torch.rand(40) * 2 - 1) * torch.logspace(3, 6.5, 40)
+cases.append(explicit_grid_case("reflection_far", (1, 1, 3, 4), far.tolist(), "bilinear", "reflection", False))
+# rotate without a fill: plain zero padding, no coverage blend.
+image = torch.rand(3, 7, 9)
+out = TF.rotate(image, 30.0, interpolation=InterpolationMode.BILINEAR)
+cases.append({"name": "rotate_bilinear_no_fill", "kind": "rotate", "shape": [3, 7, 9], "angle": 30.0, "mode": "bilinear",
+              "fill": None, "x": values(image), "out_shape": list(out.shape), "out": values(out)})
+
 OUT.write_text(json.dumps({"cases": cases}))
 print(f"wrote {len(cases)} cases to {OUT}")

@@ -163,9 +163,10 @@ public struct RandomResizedCrop: Transform {
 
 /// The image rotated by `degrees` counter-clockwise about its centre, keeping its size, like
 /// `torchvision.transforms.functional.rotate` on a tensor: each output pixel samples the input at the
-/// inversely rotated position (`interpolation` nearest or bilinear), and what comes from outside the
-/// image is `fill` (blended by the sampled coverage with bilinear, as torchvision does).
-public func rotate(_ image: Tensor, degrees: Float, interpolation: GridSampleMode = .nearest, fill: Float = 0) -> Tensor {
+/// inversely rotated position (`interpolation` nearest or bilinear). What comes from outside the image is
+/// zero, or with a `fill` that value, blended by the sampled coverage with bilinear, as torchvision does
+/// (so `fill: 0` darkens the edges a bilinear rotation blurs; `RandomRotation` always passes a fill).
+public func rotate(_ image: Tensor, degrees: Float, interpolation: GridSampleMode = .nearest, fill: Float? = nil) -> Tensor {
     let (batch, leading) = asImageBatch(image, "rotate")
     let planes = batch.shape[1], h = batch.shape[2], w = batch.shape[3]
     // torchvision's inverse affine matrix for a rotation about the centre, in pixel units from the centre.
@@ -181,6 +182,8 @@ public func rotate(_ image: Tensor, degrees: Float, interpolation: GridSampleMod
         }
     }
     let grid = Tensor(points, shape: [1, h, w, 2], device: image.device)
+    guard let fill else { return gridSample(batch, grid: grid.expand([batch.shape[0], h, w, 2]), mode: interpolation)
+        .reshape(leading + [h, w]) }
     // A channel of ones rides along: where it comes back below 1, the pixel came (partly) from outside.
     let withCoverage = Tensor.cat([batch, Tensor.ones([1, 1, h, w], device: image.device)], dim: 1)
     let sampled = gridSample(withCoverage, grid: grid, mode: interpolation)

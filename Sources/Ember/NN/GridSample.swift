@@ -68,11 +68,19 @@ public func gridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode = .bi
     /// [N, K, Ho, Wo], zero where outside the image, summed over the K neighbours: one gather for all.
     func neighbours(_ xi: Tensor, _ yi: Tensor, _ weights: Tensor?) -> Tensor {
         let k = xi.shape[1]
-        let inside = xi.ge(0) * xi.le(Float(w - 1)) * yi.ge(0) * yi.le(Float(h - 1))
-        let index = (yi.clamp(min: 0, max: Float(h - 1)) * Float(w) + xi.clamp(min: 0, max: Float(w - 1)))
-            .to(.int64).reshape([n, 1, k * points]).expand([n, c, k * points])
-        let scale = (weights.map { $0 * inside } ?? inside).reshape([n, 1, k, points])
-        let values = pixels.gather(dim: 2, indices: index).reshape([n, c, k, points]) * scale
+        // NaN and ±inf fail these comparisons, so they count as outside too.
+        let insideX = xi.ge(0) * xi.le(Float(w - 1)), insideY = yi.ge(0) * yi.le(Float(h - 1))
+        let zero = Tensor.zeros([], device: xi.device)
+        // Points outside read pixel 0 and are masked. The flat index y·W + x is exact in float32 up to
+        // 2^24 pixels; beyond, it is computed in int64.
+        let row = `where`(insideY, yi, zero), column = `where`(insideX, xi, zero)
+        let flat = h * w <= 1 << 24 ? (row * Float(w) + column).to(.int64)
+            : row.to(.int64) * Tensor([w], shape: [], device: xi.device) + column.to(.int64)
+        let index = flat.reshape([n, 1, k * points]).expand([n, c, k * points])
+        let inside = (insideX * insideY).reshape([n, 1, k, points])
+        // `where`, not a product with the mask: an infinite pixel outside must not turn the result into NaN.
+        var values = `where`(inside, pixels.gather(dim: 2, indices: index).reshape([n, c, k, points]), zero)
+        if let weights { values = values * weights.reshape([n, 1, k, points]) }
         return k == 1 ? values.reshape([n, c, points]) : values.sum(dim: 2)
     }
     let out: Tensor
@@ -91,6 +99,16 @@ public func gridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode = .bi
     return out.reshape([n, c, outH, outW])
 }
 
+/// `position` clamped to [0, last], passing the gradient only strictly inside, as PyTorch's
+/// clip_coordinates does (a point exactly on the border gets none).
+/// NaN becomes 0, as in PyTorch.
+private func clipped(_ position: Tensor, last: Float) -> Tensor {
+    let value = position.detach()
+    let inside = value.gt(0) * value.lt(last)
+    let bounded = `where`(value.eq(value), value.clamp(min: 0, max: last), Tensor.zeros([], device: value.device))
+    return `where`(inside, position, bounded)
+}
+
 /// Grid coordinates in [-1, 1] as pixel positions in 0...size-1, with the padding mode's folding.
 private func sourceCoordinate(_ coordinate: Tensor, size: Int, padding: GridSamplePadding, alignCorners: Bool) -> Tensor {
     let last = Float(size - 1)
@@ -99,19 +117,20 @@ private func sourceCoordinate(_ coordinate: Tensor, size: Int, padding: GridSamp
     case .zeros:
         return position
     case .border:
-        return position.clamp(min: 0, max: last)
+        return clipped(position, last: last)
     case .reflection:
         // Mirror at the corner pixels' centres (alignCorners) or at the image's edges, then clip.
         let low: Float = alignCorners ? 0 : -0.5, span: Float = alignCorners ? last : Float(size)
-        if span > 0 {
-            let distance = (position - low).abs()
-            let flips = (distance / span).detach().floor()
-            let extra = distance - flips * span
-            let even = (flips - (flips / 2).floor() * 2).eq(0)
-            position = `where`(even, extra + low, (span - extra) + low)
-        } else {
-            position = position * 0
-        }
-        return position.clamp(min: 0, max: last)
+        guard span > 0 else { return Tensor.zeros(position.shape, device: position.device) }
+        let distance = (position - low).abs()
+        var flips = (distance / span).detach().floor()
+        var extra = distance - flips * span
+        // The quotient can round across a whole number far from the image: fix the remainder into [0, span).
+        let under = extra.detach().lt(0), over = extra.detach().ge(span)
+        extra = extra + (under - over) * span
+        flips = flips - under + over
+        let even = (flips - (flips / 2).floor() * 2).eq(0)
+        position = `where`(even, extra + low, (span - extra) + low)
+        return clipped(position, last: last)
     }
 }

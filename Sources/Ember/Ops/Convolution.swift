@@ -78,6 +78,10 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: expects a 4-D input [N, C, H, W] and a 4-D weight [out, in/groups, kh, kw], "
             + "got input \(x.shape) and weight \(weight.shape)"))
     }
+    guard x.dtype == .float32 && weight.dtype == .float32 else {
+        fatalError("Ember: conv2d: expects float32 tensors, got input \(x.dtype) \(x.shape) and weight \(weight.dtype) "
+                   + "\(weight.shape); convert with .to(.float32)")
+    }
     guard groups >= 1, stride.0 >= 1, stride.1 >= 1, dilation.0 >= 1, dilation.1 >= 1 else {
         shapeFailure(ShapeError("conv2d: groups, stride and dilation must be positive, got groups \(groups), "
             + "stride \(stride), dilation \(dilation)"))

@@ -8,11 +8,6 @@ extension Tensor {
         guard rank >= 1 && other.rank >= 1 else {
             shapeFailure(ShapeError("matmul: both arguments need at least 1 dim, got shapes \(shape) and \(other.shape)"))
         }
-        // BLAS multiplies floats; an int64 operand would be read as float bits (PyTorch refuses it too).
-        guard dtype == .float32 && other.dtype == .float32 else {
-            fatalError("Ember: matmul: expects float32 tensors, got \(dtype) \(shape) and \(other.dtype) \(other.shape); "
-                       + "convert with .to(.float32)")
-        }
         let a = rank == 1 ? unsqueeze(0) : self
         let b = other.rank == 1 ? other.unsqueeze(1) : other
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
@@ -62,6 +57,12 @@ extension Tensor {
     /// The product without graph recording.
     static func rawProduct(_ a: Tensor, _ b: Tensor, batchShape: [Int], m: Int, n: Int, k: Int, bias: Tensor?) -> Tensor {
         a.checkSameDevice(bias == nil ? "matmul" : "linear", b, bias)
+        // Ember's products (matmul, linear, convolutions, einsum) run on float32 only: an int64 operand
+        // would be read as float bits.
+        guard a.dtype == .float32 && b.dtype == .float32 && (bias?.dtype ?? .float32) == .float32 else {
+            fatalError("Ember: \(bias == nil ? "matmul" : "linear"): expects float32 tensors, got \(a.dtype) \(a.shape) and "
+                       + "\(b.dtype) \(b.shape); convert with .to(.float32)")
+        }
         let av = a.batched(batchShape, rows: m, cols: k), bv = b.batched(batchShape, rows: k, cols: n)
         let storage = a.backend.matmul(av, bv, bias: bias?.view, batch: Shape.count(batchShape), m: m, n: n, k: k)
         return Tensor.result(storage, shape: batchShape + [m, n])

@@ -11,7 +11,7 @@ import Testing
         return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
     }()
 
-    @Test func fixturesLoaded() { #expect(Self.cases.count == 23) }
+    @Test func fixturesLoaded() { #expect(Self.cases.count == 28) }
 
     @Test(arguments: cases.keys.sorted())
     func matchesPyTorch(_ name: String) throws {
@@ -41,7 +41,7 @@ import Testing
         case "rotate":
             let x = Tensor(floats(c["x"]), shape: c["shape"] as! [Int])
             let out = rotate(x, degrees: Float(c["angle"] as! Double), interpolation: GridSampleMode(rawValue: c["mode"] as! String)!,
-                             fill: Float(c["fill"] as! Double))
+                             fill: (c["fill"] as? Double).map(Float.init))
             #expect(out.shape == c["out_shape"] as! [Int])
             expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, name)
         default:
@@ -63,6 +63,35 @@ import Testing
             expectClose(gridSample(x, grid: grid, alignCorners: align).toArray(), x.toArray(), atol: 1e-5)
             expectClose(gridSample(x, grid: grid, mode: .nearest, alignCorners: align).toArray(), x.toArray(), atol: 0)
         }
+    }
+
+    @Test func nonFiniteGridValuesAreSampledLikePyTorch() {
+        // F.grid_sample (torch 2.13) on arange(9) as 3x3 at (x, 0) for x = NaN, +inf, -inf, centres mode.
+        let x = Tensor((0..<9).map(Float.init), shape: [1, 1, 3, 3])
+        let expected: [GridSampleMode: [GridSamplePadding: [Float]]] = [
+            .bilinear: [.zeros: [.nan, .nan, .nan], .border: [3, 5, 3], .reflection: [3, 3, 3]],
+            .nearest: [.zeros: [0, 0, 0], .border: [3, 5, 3], .reflection: [3, 3, 3]],
+        ]
+        for (mode, paddings) in expected {
+            for (padding, values) in paddings {
+                for (v, want) in zip([Float.nan, .infinity, -.infinity], values) {
+                    let got = gridSample(x, grid: Tensor([v, 0], shape: [1, 1, 1, 2]), mode: mode, paddingMode: padding).item()
+                    #expect(got == want || (got.isNaN && want.isNaN), "\(mode) \(padding) at \(v): \(got), PyTorch \(want)")
+                }
+            }
+        }
+        // An infinite pixel outside the sampled neighbourhood does not leak in as NaN.
+        let infinite = Tensor([.infinity, 1, 2, 3], shape: [1, 1, 2, 2])
+        #expect(gridSample(infinite, grid: Tensor([-5, -5] as [Float], shape: [1, 1, 1, 2])).item() == 0)
+    }
+
+    @Test func largeImagesIndexExactly() {
+        // 4097 x 4097: a flat index y·W + x in float32 would round odd values past 2^24.
+        let side = 4097
+        let columns = Tensor((0..<side).map(Float.init), shape: [1, 1, 1, side]).expand([1, 1, side, side]).contiguous()
+        let at = { (column: Int) -> Float in 2 * Float(column) / Float(side - 1) - 1 }
+        let grid = Tensor([at(1), 1, at(3), 1], shape: [1, 1, 2, 2])
+        #expect(gridSample(columns, grid: grid, mode: .nearest, alignCorners: true).toArray() == [1, 3])
     }
 
     @Test func randomRotationDrawsItsAngles() {
@@ -88,5 +117,13 @@ import Testing
             _ = Tensor.zeros([2, 3]).matmul(Tensor([1, 2, 3], shape: [3, 1]))
         }
         #expect(stderr(ints).contains("matmul: expects float32 tensors, got float32 [2, 3] and int64 [3, 1]"), "\(stderr(ints))")
+        let linearInts = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = linear(Tensor([1, 2, 3], shape: [1, 3]), weight: Tensor.ones([2, 3]), bias: nil)
+        }
+        #expect(stderr(linearInts).contains("expects float32 tensors, got int64 [1, 3]"), "\(stderr(linearInts))")
+        let convInts = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = conv2d(Tensor(Array(repeating: 1, count: 16), shape: [1, 1, 4, 4]), weight: Tensor.ones([1, 1, 3, 3]))
+        }
+        #expect(stderr(convInts).contains("conv2d: expects float32 tensors, got input int64"), "\(stderr(convInts))")
     }
 }

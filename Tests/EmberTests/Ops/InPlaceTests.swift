@@ -160,4 +160,15 @@ struct DTypeTests {
             #expect(same.toArray() == [0, 0, 0])
         }
     }
+
+    @Test func stridedTargetsReadASharedFactorAsItChanges() {
+        // Every other element times x[0], which the product itself changes first (PyTorch: [4, 3, 16, 5]).
+        let x = Tensor([2, 3, 4, 5] as [Float], shape: [1, 4])
+        noGrad { _ = x.slice(1, start: 0, end: 4, step: 2).mul_(x.narrow(1, start: 0, length: 1)) }
+        #expect(x.toArray() == [4, 3, 16, 5])
+        // Sums into a strided target take the plain loop.
+        let y = Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [3, 2])
+        noGrad { _ = y.select(1, 0).add_(Tensor([10, 20, 30] as [Float])) }
+        #expect(y.toArray() == [11, 2, 23, 4, 35, 6])
+    }
 }

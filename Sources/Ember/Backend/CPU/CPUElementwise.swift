@@ -282,12 +282,23 @@ extension CPUBackend {
             .broadcast(to: shape)
         let out = allocate(count: Shape.count(shape), dtype: .float32)
         let loop = StridedLoop(shape: shape, strides: [Shape.contiguousStrides(shape), c.strides, a.strides, b.strides])
-        let len = loop.rowLength, sc = loop.innerStride(1), sa = loop.innerStride(2), sb = loop.innerStride(3)
+        let sc = loop.innerStride(1), sa = loop.innerStride(2), sb = loop.innerStride(3)
         let po = out.floats(), pc = c.storage.floats() + c.offset
         let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset
-        loop.forEachRow(0..<loop.rowCount) { _, o in
-            for i in 0..<len {
-                po[o[0] + i] = pc[o[1] + i * sc] != 0 ? pa[o[2] + i * sa] : pb[o[3] + i * sb]
+        loop.forEachRowInParallel(grain: Parallel.grain) { o, count in
+            let y = po + o[0], cond = pc + o[1], x1 = pa + o[2], x2 = pb + o[3]
+            // Contiguous rows, or a single value for either side (a masked fill): loops the compiler
+            // vectorizes; anything else element by element with its strides.
+            if sc == 1 && sa == 1 && sb == 1 {
+                for i in 0..<count { y[i] = cond[i] != 0 ? x1[i] : x2[i] }
+            } else if sc == 1 && sa == 1 && sb == 0 {
+                let other = x2[0]
+                for i in 0..<count { y[i] = cond[i] != 0 ? x1[i] : other }
+            } else if sc == 1 && sa == 0 && sb == 1 {
+                let value = x1[0]
+                for i in 0..<count { y[i] = cond[i] != 0 ? value : x2[i] }
+            } else {
+                for i in 0..<count { y[i] = cond[i * sc] != 0 ? x1[i * sa] : x2[i * sb] }
             }
         }
         return out
@@ -306,9 +317,10 @@ extension CPUBackend {
                 ember_axpby_f32(t, s, Int64(count), a, b, Int32(ss))   // vectorized; Swift's aliased loop stays scalar
             } else if st == 1 {
                 Self.binaryRow(op, t, t, 1, s, ss, count)
-            } else if let (a, b) = op.asLinearCombination(source: s, sourceStride: ss) {
+            } else if !op.isMultiply, let (a, b) = op.asLinearCombination(source: s, sourceStride: ss) {
                 // A strided target, as when a select or slice on the last dim adds its gradient back:
-                // a plain loop (a call of the general kernel per element cost ~10× more).
+                // a plain loop (a call of the general kernel per element cost ~10× more). Not for a
+                // product with one value, which may sit in the target and must be re-read as it changes.
                 if b == 0 {
                     for i in 0..<count { t[i * st] *= a }
                 } else {
@@ -335,6 +347,8 @@ private extension UnaryOp {
 }
 
 private extension BinaryOp {
+    var isMultiply: Bool { if case .mul = self { return true } else { return false } }
+
     /// The op as target = a·target + b·source, where it is one: additions, subtractions, products
     /// with a single value (stride 0) and linear combinations.
     func asLinearCombination(source: UnsafeMutablePointer<Float>, sourceStride: Int) -> (Float, Float)? {
