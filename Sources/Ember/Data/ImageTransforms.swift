@@ -182,8 +182,8 @@ public func rotate(_ image: Tensor, degrees: Float, interpolation: GridSampleMod
         }
     }
     let grid = Tensor(points, shape: [1, h, w, 2], device: image.device)
-    guard let fill else { return gridSample(batch, grid: grid.expand([batch.shape[0], h, w, 2]), mode: interpolation)
-        .reshape(leading + [h, w]) }
+    // (asImageBatch folds every leading dim into the planes of one image, so one grid serves all.)
+    guard let fill else { return gridSample(batch, grid: grid, mode: interpolation).reshape(leading + [h, w]) }
     // A channel of ones rides along: where it comes back below 1, the pixel came (partly) from outside.
     let withCoverage = Tensor.cat([batch, Tensor.ones([1, 1, h, w], device: image.device)], dim: 1)
     let sampled = gridSample(withCoverage, grid: grid, mode: interpolation)
