@@ -8,8 +8,8 @@ private func asImageBatch(_ input: Tensor, _ name: String) -> (batch: Tensor, le
     guard input.rank >= 2 && input.rank <= 4 else {
         shapeFailure(ShapeError("\(name): expects an image [H, W], [C, H, W] or [N, C, H, W], got shape \(input.shape)"))
     }
-    let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
-    return (input.reshape([1, input.count / Swift.max(h * w, 1), h, w]), Array(input.shape.dropLast(2)))
+    let (n, h, w) = planes(of: input)
+    return (input.reshape([1, n, h, w]), Array(input.shape.dropLast(2)))
 }
 
 /// `height × width` pixels of `input` from (top, left); parts outside the image are zeros, as in

@@ -111,7 +111,7 @@ public struct Compose: Transform {
 }
 
 /// Image geometry shared by the augmentations: leading dims (channels) × height × width.
-private func planes(of input: Tensor) -> (planes: Int, height: Int, width: Int) {
+func planes(of input: Tensor) -> (planes: Int, height: Int, width: Int) {
     precondition(input.rank >= 2, "Ember: image transforms need [H, W] or [C, H, W] inputs, got \(input.shape)")
     let h = input.shape[input.rank - 2], w = input.shape[input.rank - 1]
     return (input.count / max(h * w, 1), h, w)
