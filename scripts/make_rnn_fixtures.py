@@ -5,7 +5,8 @@
 Writes Tests/EmberTests/Fixtures/rnn.json: for each layer its parameters (in state-dict order),
 the input and initial state, the outputs, and the gradients of
 sum(output·up) + sum(h_n·up_h) (+ sum(c_n·up_c)) with respect to the input, the initial state
-and every parameter.
+and every parameter; the same for layers run on packed sequences (pack_padded_sequence, unpacked
+with pad_packed_sequence).
 """
 import json
 import os
@@ -56,34 +57,31 @@ configs = [
     dict(kind="GRU", num_layers=1, bias=False, batch_first=True, bidirectional=True, initial_state=False, batched=True),
 ]
 input_size, hidden_size, steps, batch = 3, 4, 5, 2
-cases = []
-for c in configs:
+
+
+def make_layer(c):
     kwargs = dict(num_layers=c["num_layers"], bias=c["bias"], batch_first=c["batch_first"],
                   bidirectional=c["bidirectional"])
     if c["kind"] == "RNN":
         kwargs["nonlinearity"] = c["nonlinearity"]
-    layer = getattr(nn, c["kind"])(input_size, hidden_size, **kwargs)
-    directions = 2 if c["bidirectional"] else 1
-    if c["batched"]:
-        shape = [batch, steps, input_size] if c["batch_first"] else [steps, batch, input_size]
-        state_shape = [c["num_layers"] * directions, batch, hidden_size]
-    else:
-        shape = [steps, input_size]
-        state_shape = [c["num_layers"] * directions, hidden_size]
-    x = torch.randn(*shape, requires_grad=True)
-    case = dict(c, input_size=input_size, hidden_size=hidden_size, params=params(layer), input_shape=shape,
-                input=L(x), state_shape=state_shape)
-    state = None
-    if c["initial_state"]:
-        h0 = torch.randn(*state_shape, requires_grad=True)
-        if c["kind"] == "LSTM":
-            c0 = torch.randn(*state_shape, requires_grad=True)
-            state = (h0, c0)
-            case["c0"] = L(c0)
-        else:
-            state = h0
-        case["h0"] = L(h0)
-    output, final = layer(x, state)
+    return getattr(nn, c["kind"])(input_size, hidden_size, **kwargs), 2 if c["bidirectional"] else 1
+
+
+def initial_state(c, case, state_shape):
+    """Random h0 (and c0 for an LSTM) when the case asks for them, recorded in case: (state, h0, c0)."""
+    if not c["initial_state"]:
+        return None, None, None
+    h0 = torch.randn(*state_shape, requires_grad=True)
+    case["h0"] = L(h0)
+    if c["kind"] != "LSTM":
+        return h0, h0, None
+    c0 = torch.randn(*state_shape, requires_grad=True)
+    case["c0"] = L(c0)
+    return (h0, c0), h0, c0
+
+
+def record_outputs_and_grads(c, case, layer, x, output, final, h0, c0):
+    """Records output, h_n (c_n) and the gradients of sum(output·up) + sum(h_n·up_h) (+ sum(c_n·up_c))."""
     h_n, c_n = final if c["kind"] == "LSTM" else (final, None)
     up, up_h = torch.randn_like(output), torch.randn_like(h_n)
     loss = (output * up).sum() + (h_n * up_h).sum()
@@ -94,10 +92,27 @@ for c in configs:
         case.update(c_n=L(c_n), upstream_c=L(up_c))
     loss.backward()
     case.update(grad_input=L(x.grad), grads=grads(layer))
-    if c["initial_state"]:
+    if h0 is not None:
         case["grad_h0"] = L(h0.grad)
-        if c["kind"] == "LSTM":
-            case["grad_c0"] = L(c0.grad)
+    if c0 is not None:
+        case["grad_c0"] = L(c0.grad)
+
+
+cases = []
+for c in configs:
+    layer, directions = make_layer(c)
+    if c["batched"]:
+        shape = [batch, steps, input_size] if c["batch_first"] else [steps, batch, input_size]
+        state_shape = [c["num_layers"] * directions, batch, hidden_size]
+    else:
+        shape = [steps, input_size]
+        state_shape = [c["num_layers"] * directions, hidden_size]
+    x = torch.randn(*shape, requires_grad=True)
+    case = dict(c, input_size=input_size, hidden_size=hidden_size, params=params(layer), input_shape=shape,
+                input=L(x), state_shape=state_shape)
+    state, h0, c0 = initial_state(c, case, state_shape)
+    output, final = layer(x, state)
+    record_outputs_and_grads(c, case, layer, x, output, final, h0, c0)
     cases.append(case)
 fixtures["layers"] = cases
 
@@ -124,6 +139,42 @@ for kind, extra in [("RNNCell", dict(nonlinearity="tanh")), ("RNNCell", dict(non
     case.update(grad_input=L(x.grad), grad_h0=L(h0.grad), grads=grads(cell))
     cells.append(case)
 fixtures["cells"] = cells
+
+# ---------------------------------------------------------------- packed sequences
+# Each case packs a padded batch (with ties and unsorted lengths where enforce_sorted is False), runs a
+# layer on it, unpacks the output with pad_packed_sequence and records the same values and gradients as
+# the layer cases, plus the packed data and batch sizes.
+packed_configs = [
+    dict(kind="LSTM", num_layers=2, bias=True, batch_first=True, bidirectional=True, initial_state=True,
+         lengths=[2, 5, 3, 5], enforce_sorted=False, total_length=6, padding_value=-1.0),
+    dict(kind="GRU", num_layers=1, bias=True, batch_first=False, bidirectional=True, initial_state=False,
+         lengths=[4, 4, 2], enforce_sorted=True, total_length=None, padding_value=0.0),
+    dict(kind="RNN", num_layers=2, bias=False, batch_first=False, bidirectional=False, nonlinearity="relu",
+         initial_state=True, lengths=[1, 3, 2], enforce_sorted=False, total_length=None, padding_value=0.0),
+    dict(kind="LSTM", num_layers=1, bias=True, batch_first=False, bidirectional=False, initial_state=False,
+         lengths=[3, 1], enforce_sorted=True, total_length=None, padding_value=0.0),
+]
+packed_cases = []
+for c in packed_configs:
+    layer, directions = make_layer(c)
+    n, steps_padded = len(c["lengths"]), max(c["lengths"])
+    shape = [n, steps_padded, input_size] if c["batch_first"] else [steps_padded, n, input_size]
+    state_shape = [c["num_layers"] * directions, n, hidden_size]
+    x = torch.randn(*shape, requires_grad=True)
+    packed = nn.utils.rnn.pack_padded_sequence(x, torch.tensor(c["lengths"]), batch_first=c["batch_first"],
+                                               enforce_sorted=c["enforce_sorted"])
+    case = dict(c, input_size=input_size, hidden_size=hidden_size, params=params(layer), input_shape=shape,
+                input=L(x), state_shape=state_shape, packed_data=L(packed.data),
+                batch_sizes=packed.batch_sizes.tolist(),
+                sorted_indices=None if packed.sorted_indices is None else packed.sorted_indices.tolist())
+    state, h0, c0 = initial_state(c, case, state_shape)
+    packed_out, final = layer(packed, state)
+    output, lengths = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=c["batch_first"],
+                                                       padding_value=c["padding_value"], total_length=c["total_length"])
+    case.update(output_lengths=lengths.tolist(), packed_output=L(packed_out.data))
+    record_outputs_and_grads(c, case, layer, x, output, final, h0, c0)
+    packed_cases.append(case)
+fixtures["packed"] = packed_cases
 
 with open(OUT, "w") as f:
     json.dump(fixtures, f, separators=(",", ":"))

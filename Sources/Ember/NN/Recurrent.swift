@@ -6,6 +6,9 @@
 /// (batch first likewise). States: [numLayers·directions, batch, hiddenSize] ([numLayers·directions,
 /// hiddenSize] unbatched), layer-major with the reverse direction second, as in PyTorch.
 ///
+/// A `PackedSequence` (`packPaddedSequence`, `packSequence`) runs each sequence of a batch only as far
+/// as it goes, so padding never reaches the states; the output is packed the same way.
+///
 /// Parameters, named as PyTorch names them so its state dicts load unchanged:
 /// `weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}`, with `_reverse` for the
 /// backward direction; all initialized U(−1/√hidden, 1/√hidden). Each layer projects the input of all
@@ -112,45 +115,103 @@ open class RNNBase: Module {
             }
             return unbatched ? s.unsqueeze(1) : s
         }
-        let h0 = initialState(h0, "h0"), c0 = initialState(c0, "c0")
-        let zeros = Tensor.zeros([batch, hiddenSize], dtype: x.dtype, device: x.device)
+        // Every sequence runs all `steps`: the packed layout with `batch` sequences at each step.
+        let result = runSteps(x.reshape([steps * batch, inputSize]), batchSizes: Array(repeating: batch, count: steps),
+                              h0: initialState(h0, "h0"), c0: initialState(c0, "c0"))
+        let output = result.output.reshape([steps, batch, directions * hiddenSize])
+        return (unbatched ? output.squeeze(1) : (batchFirst ? output.transpose(0, 1) : output),
+                unbatched ? result.h.squeeze(1) : result.h, unbatched ? result.c?.squeeze(1) : result.c)
+    }
 
-        var layerInput = x
+    /// Runs every layer over a packed batch, each sequence only as far as it goes; states are in the
+    /// caller's batch order.
+    func run(_ input: PackedSequence, h0: Tensor?, c0: Tensor?) -> (output: PackedSequence, h: Tensor, c: Tensor?) {
+        let op = kind.name
+        guard input.data.rank == 2, input.data.shape[1] == inputSize else {
+            shapeFailure(ShapeError("\(op): expected packed data of shape [steps, \(inputSize)], got \(input.data.shape)"))
+        }
+        let stateShape = [numLayers * directions, input.batchSize, hiddenSize]
+        let sorted = input.sortedIndices.map { Tensor($0, device: input.data.device) }
+        let unsorted = input.unsortedIndices.map { Tensor($0, device: input.data.device) }
+        func initialState(_ s: Tensor?, _ name: String) -> Tensor? {
+            guard let s else { return nil }
+            guard s.shape == stateShape else {
+                shapeFailure(ShapeError("\(op): expected \(name) of shape \(stateShape) for a packed batch of "
+                    + "\(input.batchSize) sequences, got \(s.shape)"))
+            }
+            return sorted.map { s.indexSelect(dim: 1, indices: $0) } ?? s
+        }
+        let result = runSteps(input.data, batchSizes: input.batchSizes, h0: initialState(h0, "h0"), c0: initialState(c0, "c0"))
+        func unsort(_ s: Tensor) -> Tensor { unsorted.map { s.indexSelect(dim: 1, indices: $0) } ?? s }
+        return (input.replacing(data: result.output), unsort(result.h), result.c.map(unsort))
+    }
+
+    /// Every layer over packed steps `data` [N, inputSize] (`batchSizes[t]` sequences at step t, longest
+    /// first), from `h0`/`c0` [layers·directions, batch, hidden] in that order, or zeros. Returns every
+    /// step's last-layer output [N, directions·hidden] and each sequence's final states.
+    private func runSteps(_ data: Tensor, batchSizes: [Int], h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
+        let isLSTM = if case .lstm = kind { true } else { false }
+        let zeros = Tensor.zeros([batchSizes[0], hiddenSize], dtype: data.dtype, device: data.device)
+        var offsets: [Int] = [], start = 0
+        for b in batchSizes { offsets.append(start); start += b }
+        var layerInput = data
         var finalH: [Tensor] = [], finalC: [Tensor] = []
         for layer in 0..<numLayers {
             var outputs: [Tensor] = []
             for direction in 0..<directions {
-                let w = weights(layer, direction)
                 let index = layer * directions + direction
-                let projected = linear(layerInput, weight: w.ih, bias: w.biasIH)   // all steps at once
-                var h = h0?[index] ?? zeros
-                var c = c0?[index] ?? zeros
-                var hs = [Tensor](repeating: zeros, count: steps)
-                for s in 0..<steps {
-                    let t = direction == 0 ? s : steps - 1 - s
-                    switch kind {
-                    case .rnn(let f): h = RecurrentStep.rnn(projected[t], h, weightHH: w.hh, biasHH: w.biasHH, f)
-                    case .lstm: (h, c) = RecurrentStep.lstm(projected[t], h, c, weightHH: w.hh, biasHH: w.biasHH)
-                    case .gru: h = RecurrentStep.gru(projected[t], h, weightHH: w.hh, biasHH: w.biasHH)
-                    }
-                    hs[t] = h
-                }
-                outputs.append(Tensor.stack(hs))
-                finalH.append(h)
-                finalC.append(c)
+                let result = runDirection(layerInput, weights(layer, direction), batchSizes: batchSizes, offsets: offsets,
+                                          h0: h0?[index] ?? zeros, c0: isLSTM ? c0?[index] ?? zeros : nil, reverse: direction == 1)
+                outputs.append(result.output)
+                finalH.append(result.h)
+                if let c = result.c { finalC.append(c) }
             }
-            layerInput = outputs.count == 1 ? outputs[0] : Tensor.cat(outputs, dim: 2)
+            layerInput = outputs.count == 1 ? outputs[0] : Tensor.cat(outputs, dim: 1)
             if dropout > 0 && isTraining && layer < numLayers - 1 {
                 layerInput = Ember.dropout(layerInput, p: dropout)
             }
         }
-        let output = unbatched ? layerInput.squeeze(1) : (batchFirst ? layerInput.transpose(0, 1) : layerInput)
-        func stacked(_ states: [Tensor]) -> Tensor {
-            let s = Tensor.stack(states)
-            return unbatched ? s.squeeze(1) : s
+        return (layerInput, Tensor.stack(finalH), isLSTM ? Tensor.stack(finalC) : nil)
+    }
+
+    /// One direction of one layer. The input of all steps is projected in one matrix product; then each
+    /// step runs on the sequences that have it. Going forward, sequences that end drop off the bottom
+    /// of the state (their final state is kept); going backward, sequences join from `h0` as the walk
+    /// reaches their last step.
+    private func runDirection(_ input: Tensor, _ w: (ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?),
+                              batchSizes: [Int], offsets: [Int], h0: Tensor, c0: Tensor?,
+                              reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
+        let projected = linear(input, weight: w.ih, bias: w.biasIH)
+        let steps = batchSizes.count
+        var h = reverse ? h0.narrow(0, start: 0, length: batchSizes[steps - 1]) : h0
+        var c = reverse ? c0?.narrow(0, start: 0, length: batchSizes[steps - 1]) : c0
+        var endedH: [Tensor] = [], endedC: [Tensor] = []
+        var hs = [Tensor](repeating: h0, count: steps)
+        for s in 0..<steps {
+            let t = reverse ? steps - 1 - s : s
+            let (running, current) = (batchSizes[t], h.shape[0])
+            if running < current {
+                endedH.append(h.narrow(0, start: running, length: current - running))
+                h = h.narrow(0, start: 0, length: running)
+                if let cell = c {
+                    endedC.append(cell.narrow(0, start: running, length: current - running))
+                    c = cell.narrow(0, start: 0, length: running)
+                }
+            } else if running > current {
+                h = Tensor.cat([h, h0.narrow(0, start: current, length: running - current)])
+                if let cell = c, let c0 { c = Tensor.cat([cell, c0.narrow(0, start: current, length: running - current)]) }
+            }
+            let xp = projected.narrow(0, start: offsets[t], length: running)
+            switch kind {
+            case .rnn(let f): h = RecurrentStep.rnn(xp, h, weightHH: w.hh, biasHH: w.biasHH, f)
+            case .lstm: (h, c) = RecurrentStep.lstm(xp, h, c!, weightHH: w.hh, biasHH: w.biasHH)
+            case .gru: h = RecurrentStep.gru(xp, h, weightHH: w.hh, biasHH: w.biasHH)
+            }
+            hs[t] = h
         }
-        let c: Tensor? = if case .lstm = kind { stacked(finalC) } else { nil }
-        return (output, stacked(finalH), c)
+        // Rows that ended earlier are the shorter sequences, further down the batch.
+        func final(_ last: Tensor, _ ended: [Tensor]) -> Tensor { ended.isEmpty ? last : Tensor.cat([last] + ended.reversed()) }
+        return (steps == 1 ? hs[0] : Tensor.cat(hs), final(h, endedH), c.map { final($0, endedC) })
     }
 
     /// The output sequence alone, from zero states (so the layer also works inside `Sequential`).
@@ -186,6 +247,13 @@ public final class RNN: RNNBase {
         return (result.output, result.h)
     }
 
+    /// The same over a packed batch (see `PackedSequence`): each sequence's last hidden state is taken at
+    /// its own last step; `h0` and the result are in the caller's batch order.
+    public func callAsFunction(_ x: PackedSequence, _ h0: Tensor?) -> (output: PackedSequence, hidden: Tensor) {
+        let result = run(x, h0: h0, c0: nil)
+        return (result.output, result.h)
+    }
+
 }
 
 /// A stacked LSTM, like `torch.nn.LSTM` (without `proj_size`): `let (output, (h, c)) = lstm(x, nil)`
@@ -202,6 +270,14 @@ public final class LSTM: RNNBase {
         let result = run(x, h0: state?.h, c0: state?.c)
         return (result.output, (result.h, result.c!))
     }
+
+    /// The same over a packed batch (see `PackedSequence`): each sequence's last (h, c) is taken at its own
+    /// last step; the initial and final states are in the caller's batch order.
+    public func callAsFunction(_ x: PackedSequence, _ state: (h: Tensor, c: Tensor)?)
+        -> (output: PackedSequence, state: (h: Tensor, c: Tensor)) {
+        let result = run(x, h0: state?.h, c0: state?.c)
+        return (result.output, (result.h, result.c!))
+    }
 }
 
 /// A stacked GRU, like `torch.nn.GRU`: `let (output, hN) = gru(x, nil)` or `gru(x, h0)`; see
@@ -215,6 +291,13 @@ public final class GRU: RNNBase {
 
     /// The output sequence and the last hidden state of every layer and direction.
     public func callAsFunction(_ x: Tensor, _ h0: Tensor?) -> (output: Tensor, hidden: Tensor) {
+        let result = run(x, h0: h0, c0: nil)
+        return (result.output, result.h)
+    }
+
+    /// The same over a packed batch (see `PackedSequence`): each sequence's last hidden state is taken at
+    /// its own last step; `h0` and the result are in the caller's batch order.
+    public func callAsFunction(_ x: PackedSequence, _ h0: Tensor?) -> (output: PackedSequence, hidden: Tensor) {
         let result = run(x, h0: h0, c0: nil)
         return (result.output, result.h)
     }

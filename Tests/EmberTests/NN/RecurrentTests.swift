@@ -41,20 +41,9 @@ struct RecurrentTests {
     @Test func recurrentLayersMatchTorch() throws {
         #expect((fixture["layers"] as? [Any])?.count == 7)
         for case let c as [String: Any] in fixture["layers"] as? [Any] ?? [] {
-            let kind = c["kind"] as! String
-            let (layers, hidden) = (c["num_layers"] as! Int, c["hidden_size"] as! Int)
-            let (bias, batchFirst, bidirectional) = (c["bias"] as! Bool, c["batch_first"] as! Bool, c["bidirectional"] as! Bool)
-            let what = "\(kind) layers \(layers) bias \(bias) batchFirst \(batchFirst) bidirectional \(bidirectional)"
-            let inputSize = c["input_size"] as! Int
-            let module: RNNBase
-            switch kind {
-            case "RNN":
-                module = RNN(inputSize, hidden, numLayers: layers, nonlinearity: RNNNonlinearity(rawValue: c["nonlinearity"] as! String)!,
-                             bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
-            case "LSTM": module = LSTM(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
-            default: module = GRU(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
-            }
-            try loadParameters(module, c["params"])
+            let what = "\(c["kind"]!) layers \(c["num_layers"]!) bias \(c["bias"]!) batchFirst \(c["batch_first"]!) "
+                + "bidirectional \(c["bidirectional"]!)"
+            let module = try recurrentLayer(c)
             let x = tensor(c["input"], ints(c["input_shape"]), requiresGrad: true)
             let stateShape = ints(c["state_shape"])
             let h0 = c["h0"].map { tensor($0, stateShape, requiresGrad: true) }
@@ -68,20 +57,7 @@ struct RecurrentTests {
             case let gru as GRU: (output, hN) = gru(x, h0); cN = nil
             default: Issue.record("unexpected module"); return
             }
-            #expect(output.shape == ints(c["output_shape"]), "\(what) output shape")
-            #expect(hN.shape == stateShape, "\(what) h_n shape")
-            expectClose(output.toArray(), floats(c["output"]), "\(what) output")
-            expectClose(hN.toArray(), floats(c["h_n"]), "\(what) h_n")
-            var loss = (output * tensor(c["upstream"], output.shape)).sum() + (hN * tensor(c["upstream_h"], stateShape)).sum()
-            if let cN {
-                expectClose(cN.toArray(), floats(c["c_n"]), "\(what) c_n")
-                loss = loss + (cN * tensor(c["upstream_c"], stateShape)).sum()
-            }
-            loss.backward()
-            expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input")
-            if let h0 { expectClose(h0.grad!.toArray(), floats(c["grad_h0"]), "\(what) grad h0") }
-            if let c0 { expectClose(c0.grad!.toArray(), floats(c["grad_c0"]), "\(what) grad c0") }
-            expectParameterGrads(module, c["grads"], what)
+            expectRecurrentResults(c, module, input: x, output: output, h: hN, c: cN, h0: h0, c0: c0, what)
         }
     }
 
