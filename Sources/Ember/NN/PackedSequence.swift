@@ -29,14 +29,14 @@ public struct PackedSequence {
             shapeFailure(ShapeError("PackedSequence: batchSizes \(batchSizes) add up to \(batchSizes.reduce(0, +)) steps, "
                 + "but data has shape \(data.shape)"))
         }
+        for case let (name, indices?) in [("sortedIndices", sortedIndices), ("unsortedIndices", unsortedIndices)] {
+            guard indices.count == first, Set(indices) == Set(0..<first) else {
+                shapeFailure(ShapeError("PackedSequence: \(name) must be a permutation of 0..<\(first) (the batch size), got \(indices)"))
+            }
+        }
         let sorted = sortedIndices ?? unsortedIndices.map(PackedSequence.inverse)
-        if let sorted {
-            guard sorted.count == first, Set(sorted) == Set(0..<first) else {
-                shapeFailure(ShapeError("PackedSequence: sortedIndices must be a permutation of 0..<\(first), got \(sorted)"))
-            }
-            if let unsortedIndices, unsortedIndices != PackedSequence.inverse(sorted) {
-                shapeFailure(ShapeError("PackedSequence: unsortedIndices \(unsortedIndices) is not the inverse of sortedIndices \(sorted)"))
-            }
+        if let sortedIndices, let unsortedIndices, unsortedIndices != PackedSequence.inverse(sortedIndices) {
+            shapeFailure(ShapeError("PackedSequence: unsortedIndices \(unsortedIndices) is not the inverse of sortedIndices \(sortedIndices)"))
         }
         self.data = data
         self.batchSizes = batchSizes
@@ -81,31 +81,50 @@ public struct PackedSequence {
 
 /// Packs a padded batch [T, B, *] ([B, T, *] with `batchFirst`) whose sequence i is `lengths[i]` steps
 /// long, like `torch.nn.utils.rnn.pack_padded_sequence`. With `enforceSorted` (the default, as in
-/// PyTorch) the lengths must be non-increasing; pass `enforceSorted: false` to have them sorted (stably)
-/// and the order remembered. Gradients flow back to the padded input (zero at padding).
+/// PyTorch) the lengths must be non-increasing; pass `enforceSorted: false` to have them sorted and the
+/// order remembered. Gradients flow back to the padded input (zero at padding).
+///
+/// Equal lengths keep their batch order (a stable sort). PyTorch's CPU sort is stable only for up to 16
+/// sequences, so for larger batches with ties `sortedIndices` and the row order of `data` can differ from
+/// PyTorch's; the unpacked outputs, final states and gradients do not.
 public func packPaddedSequence(_ input: Tensor, lengths: [Int], batchFirst: Bool = false, enforceSorted: Bool = true) -> PackedSequence {
+    packPadded(input, lengths: lengths, batchFirst: batchFirst, enforceSorted: enforceSorted, op: "packPaddedSequence")
+}
+
+/// Packs sequences [Lᵢ, *] of different lengths, like `torch.nn.utils.rnn.pack_sequence`: the same as
+/// padding them (`padSequence`) and calling `packPaddedSequence`.
+public func packSequence(_ sequences: [Tensor], enforceSorted: Bool = true) -> PackedSequence {
+    guard !sequences.isEmpty else { shapeFailure(ShapeError("packSequence: expects at least one sequence")) }
+    return packPadded(padSequence(sequences), lengths: sequences.map { $0.shape[0] }, batchFirst: false,
+                      enforceSorted: enforceSorted, op: "packSequence")
+}
+
+private func packPadded(_ input: Tensor, lengths: [Int], batchFirst: Bool, enforceSorted: Bool, op: String) -> PackedSequence {
     guard input.rank >= 2 else {
-        shapeFailure(ShapeError("packPaddedSequence: expected input of shape \(batchFirst ? "[batch, seq, *]" : "[seq, batch, *]"), "
+        shapeFailure(ShapeError("\(op): expected input of shape \(batchFirst ? "[batch, seq, *]" : "[seq, batch, *]"), "
             + "got \(input.shape)"))
     }
     let x = batchFirst ? input.transpose(0, 1) : input
     let (steps, batch) = (x.shape[0], x.shape[1])
+    guard batch > 0 else {
+        shapeFailure(ShapeError("\(op): expects at least one sequence, got input of shape \(input.shape)"))
+    }
     guard lengths.count == batch else {
-        shapeFailure(ShapeError("packPaddedSequence: got \(lengths.count) lengths for a batch of \(batch) "
+        shapeFailure(ShapeError("\(op): got \(lengths.count) lengths for a batch of \(batch) "
             + "(input shape \(input.shape), batchFirst \(batchFirst))"))
     }
     if let bad = lengths.first(where: { $0 <= 0 || $0 > steps }) {
-        shapeFailure(ShapeError("packPaddedSequence: every length must be in 1...\(steps) (the padded length of input "
+        shapeFailure(ShapeError("\(op): every length must be in 1...\(steps) (the padded length of input "
             + "\(input.shape)), got \(bad) in \(lengths)"))
     }
     var sortedIndices: [Int]? = nil
     if enforceSorted {
         guard zip(lengths, lengths.dropFirst()).allSatisfy({ $0 >= $1 }) else {
-            shapeFailure(ShapeError("packPaddedSequence: lengths \(lengths) are not sorted longest first; sort the batch "
+            shapeFailure(ShapeError("\(op): lengths \(lengths) are not sorted longest first; sort the batch "
                 + "or pass enforceSorted: false"))
         }
     } else {
-        // Stable, so equal lengths keep their batch order (as torch.sort does on these small inputs).
+        // Stable: equal lengths keep their batch order.
         sortedIndices = lengths.indices.sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
     }
     let order = sortedIndices ?? Array(0..<batch)
@@ -120,12 +139,6 @@ public func packPaddedSequence(_ input: Tensor, lengths: [Int], batchFirst: Bool
     let flat = x.reshape([steps * batch] + Array(x.shape.dropFirst(2)))
     let data = flat.indexSelect(dim: 0, indices: Tensor(rows, device: input.device))
     return PackedSequence(data: data, batchSizes: batchSizes, sortedIndices: sortedIndices)
-}
-
-/// Packs sequences [Lᵢ, *] of different lengths, like `torch.nn.utils.rnn.pack_sequence`: the same as
-/// padding them (`padSequence`) and calling `packPaddedSequence`.
-public func packSequence(_ sequences: [Tensor], enforceSorted: Bool = true) -> PackedSequence {
-    packPaddedSequence(padSequence(sequences), lengths: sequences.map { $0.shape[0] }, enforceSorted: enforceSorted)
 }
 
 /// Unpacks to a padded batch [T, B, *] ([B, T, *] with `batchFirst`) in the caller's batch order, and each

@@ -60,6 +60,23 @@ struct PackedSequenceTests {
         }
     }
 
+    /// Dropout between layers applies to the packed steps: with p = 1 the second layer sees zeros, so
+    /// every sequence still gives what it gives alone.
+    @Test func dropoutBetweenLayersRunsOnThePackedSteps() {
+        let lstm = LSTM(2, 3, numLayers: 2, dropout: 1)
+        lstm.train()
+        let generator = RandomGenerator(seed: 5)
+        let sequences = [4, 1, 3].map { Tensor.randn([$0, 2], generator: generator) }
+        let (output, (h, c)) = lstm(packSequence(sequences, enforceSorted: false), nil)
+        let unpacked = unpackSequence(output)
+        for (i, s) in sequences.enumerated() {
+            let (alone, (aloneH, aloneC)) = lstm(s, nil)
+            expectClose(unpacked[i].toArray(), alone.toArray(), "sequence \(i) output")
+            expectClose(h.select(1, i).toArray(), aloneH.toArray(), "sequence \(i) h")
+            expectClose(c.select(1, i).toArray(), aloneC.toArray(), "sequence \(i) c")
+        }
+    }
+
     @Test func packingRoundTripsAndGradientsSkipThePadding() {
         let a = Tensor([[1, 2], [3, 4], [5, 6]] as [[Float]], requiresGrad: true)
         let b = Tensor([[7, 8]] as [[Float]], requiresGrad: true)
@@ -105,6 +122,20 @@ struct PackedSequenceTests {
             _ = LSTM(2, 4)(packed, (Tensor.zeros([1, 3, 4]), Tensor.zeros([1, 3, 4])))
         }
         #expect(stderr(r).contains("LSTM: expected h0 of shape [1, 2, 4] for a packed batch of 2 sequences, got [1, 3, 4]"))
+    }
+
+    @Test func unsortedIndicesThatAreNoPermutationStop() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = PackedSequence(data: Tensor.zeros([3, 2]), batchSizes: [2, 1], unsortedIndices: [0, 5])
+        }
+        #expect(stderr(r).contains("PackedSequence: unsortedIndices must be a permutation of 0..<2 (the batch size), got [0, 5]"))
+    }
+
+    @Test func emptyPackSequenceStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = packSequence([])
+        }
+        #expect(stderr(r).contains("packSequence: expects at least one sequence"))
     }
 
     @Test func shortTotalLengthStops() async {
