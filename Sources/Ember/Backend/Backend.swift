@@ -103,6 +103,15 @@ public protocol Backend: AnyObject {
     /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.
     func maxPool2d(_ x: StridedView, _ geometry: ConvGeometry) -> (values: Storage, indices: Storage)
 
+    // MARK: Sampling (contiguous float32 [N, C, H, W] input and [N, Ho, Wo, 2] grid)
+    /// The input read at each grid point: [N, C, Ho, Wo], with `F.grid_sample`'s arithmetic (see
+    /// `gridSample` for the rules at borders and for non-finite points).
+    func gridSample2d(_ input: StridedView, grid: StridedView, _ g: GridSampleGeometry) -> Storage
+    /// Its gradients from the output's `grad` [N, C, Ho, Wo]: the input's (when `inputGrad`) and the
+    /// grid's (when `gridGrad`; zeros for nearest sampling).
+    func gridSample2dBackward(_ grad: StridedView, input: StridedView, grid: StridedView, _ g: GridSampleGeometry,
+                              inputGrad: Bool, gridGrad: Bool) -> (input: Storage?, grid: Storage?)
+
     // MARK: Optimizer updates (in place, contiguous float32 buffers of one size)
     /// One Adam/AdamW step: updates `parameter`, `expAvg`, `expAvgSq` (and `maxExpAvgSq` for AMSGrad)
     /// from `grad` in a single pass, with `torch.optim.Adam`'s arithmetic.
@@ -199,6 +208,26 @@ public struct ConvGeometry: Equatable, Sendable {
 
     public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
     public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
+}
+
+/// Sizes and rules of a 2-D grid sample: input [batch, channels, height, width] read at the points of a
+/// grid [batch, outHeight, outWidth, 2].
+public struct GridSampleGeometry: Equatable, Sendable {
+    public var batch: Int, channels: Int, height: Int, width: Int
+    public var outHeight: Int, outWidth: Int
+    public var mode: GridSampleMode
+    public var padding: GridSamplePadding
+    public var alignCorners: Bool
+
+    public init(batch: Int, channels: Int, height: Int, width: Int, outHeight: Int, outWidth: Int, mode: GridSampleMode,
+                padding: GridSamplePadding, alignCorners: Bool) {
+        self.batch = batch; self.channels = channels; self.height = height; self.width = width
+        self.outHeight = outHeight; self.outWidth = outWidth
+        self.mode = mode; self.padding = padding; self.alignCorners = alignCorners
+    }
+
+    /// Grid points per image.
+    public var points: Int { outHeight * outWidth }
 }
 
 /// The scalars of one Adam step (bias corrections already folded in).

@@ -179,6 +179,13 @@ public enum DeviceCheck {
             [maxPool2d(x[0], kernel: (2, 2)), maxPool2d(x[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
              avgPool2d(x[0], kernel: (2, 3)), adaptiveAvgPool2d(x[0], outputSize: (3, 2))]
         },
+        differentiable("grid sample", [[2, 3, 6, 5], [2, 4, 7, 2]]) { x in
+            // Points spread past the borders, so every padding rule is exercised.
+            let grid = x[1] * 0.8
+            return [gridSample(x[0], grid: grid), gridSample(x[0], grid: grid, paddingMode: .border, alignCorners: true),
+                    gridSample(x[0], grid: grid, paddingMode: .reflection),
+                    gridSample(x[0], grid: grid, mode: .nearest, paddingMode: .reflection, alignCorners: true)]
+        },
         Case(name: "batch norm (train, eval)") { device in
             let bn = BatchNorm2d(3).to(device)
             let x = input([4, 3, 5, 5], 11, on: device)

@@ -4,14 +4,14 @@
 ///     let grid = affineGrid(theta, size: x.shape)        // theta [N, 2, 3] from a localisation network
 ///     let warped = gridSample(x, grid: grid)              // differentiable in x and in theta
 ///
-/// Both are built from differentiable ops (a matrix product; gathers of the four neighbours weighted by
-/// the fractional positions), so gradients reach the input and the grid, to any order.
+/// Gradients reach the input and the grid, to any order: `affineGrid` is a matrix product, and
+/// `gridSample`'s one-pass kernels give way to a composed version under `createGraph`.
 
 /// How `gridSample` reads between pixels.
 public enum GridSampleMode: String, Sendable {
     /// The four neighbours, weighted by distance.
     case bilinear
-    /// The nearest pixel (halves to even); no gradient reaches the grid.
+    /// The nearest pixel (halves to even); the grid's gradient is zero.
     case nearest
 }
 
@@ -43,20 +43,61 @@ public func affineGrid(_ theta: Tensor, size: [Int], alignCorners: Bool = false)
         }
     }
     let xs = steps(w), ys = steps(h)
-    var base = [Float](); base.reserveCapacity(h * w * 3)
-    for y in ys { for x in xs { base += [x, y, 1] } }
-    let points = Tensor(base, shape: [1, h * w, 3], device: theta.device).expand([n, h * w, 3])
-    return points.matmul(theta.transpose(1, 2)).reshape([n, h, w, 2])
+    var base = [Float](repeating: 1, count: h * w * 3)
+    for (i, y) in ys.enumerated() {
+        for (j, x) in xs.enumerated() {
+            base[(i * w + j) * 3] = x
+            base[(i * w + j) * 3 + 1] = y
+        }
+    }
+    // Every image's map in one product: [N·2, 3] · [3, H·W] (a transpose flag, no copy), then x and y
+    // of each point side by side.
+    let points = Tensor(base, shape: [h * w, 3], device: theta.device)
+    let mapped = theta.reshape([n * 2, 3]).matmul(points.transpose(0, 1))
+    return mapped.reshape([n, 2, h * w]).transpose(1, 2).reshape([n, h, w, 2])
 }
 
 /// Samples `input` [N, C, H, W] at the points of `grid` [N, Ho, Wo, 2] (x then y, in [-1, 1] across the
 /// image), giving [N, C, Ho, Wo], like `F.grid_sample` in 2-D.
+///
+/// One kernel each way (`Backend.gridSample2d`). Under `createGraph` the gradient is taken through the
+/// same sampling written with differentiable ops, so it can be differentiated again.
 public func gridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode = .bilinear, paddingMode: GridSamplePadding = .zeros,
                        alignCorners: Bool = false) -> Tensor {
     guard input.rank == 4, grid.rank == 4, grid.shape[3] == 2, grid.shape[0] == input.shape[0] else {
         shapeFailure(ShapeError("gridSample: expects input [N, C, H, W] and grid [N, Ho, Wo, 2] with the same N, got input "
             + "\(input.shape) and grid \(grid.shape)"))
     }
+    guard input.dtype == .float32, grid.dtype == .float32 else {
+        shapeFailure(ShapeError("gridSample: expects float32 tensors, got \(input.dtype) input \(input.shape) and \(grid.dtype) "
+            + "grid \(grid.shape); convert with .to(.float32)"))
+    }
+    input.checkSameDevice("gridSample", grid)
+    let geometry = GridSampleGeometry(batch: input.shape[0], channels: input.shape[1], height: input.shape[2],
+                                      width: input.shape[3], outHeight: grid.shape[1], outWidth: grid.shape[2], mode: mode,
+                                      padding: paddingMode, alignCorners: alignCorners)
+    let source = input.contiguous(), points = grid.contiguous()
+    let out = Tensor.result(input.backend.gridSample2d(source.view, grid: points.view, geometry),
+                            shape: [geometry.batch, geometry.channels, geometry.outHeight, geometry.outWidth])
+    return out.recording("gridSample", inputs: [input, grid], saving: [input, grid]) { g in
+        if Tensor.isRecordingBackward {
+            var grads = Tensor.recomputedGradients(of: [input, grid], outputGradient: g) {
+                composedGridSample(input, grid: grid, mode: mode, paddingMode: paddingMode, alignCorners: alignCorners)
+            }
+            // Nearest sampling does not reach the grid: its gradient is zero, as on the fast path.
+            if grid.requiresGrad && grads[1] == nil { grads[1] = Tensor.zeros(grid.shape, device: grid.device) }
+            return grads
+        }
+        let (dInput, dGrid) = g.backend.gridSample2dBackward(g.contiguous().view, input: source.view, grid: points.view, geometry,
+                                                              inputGrad: input.requiresGrad, gridGrad: grid.requiresGrad)
+        return [dInput.map { Tensor.result($0, shape: input.shape) }, dGrid.map { Tensor.result($0, shape: grid.shape) }]
+    }
+}
+
+/// `gridSample` written with differentiable ops (a gather of the four neighbours weighted by the
+/// fractional positions): its gradients to any order.
+private func composedGridSample(_ input: Tensor, grid: Tensor, mode: GridSampleMode, paddingMode: GridSamplePadding,
+                                alignCorners: Bool) -> Tensor {
     let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (outH, outW) = (grid.shape[1], grid.shape[2])
     // x and y each in one block of memory: the element-wise work below runs on contiguous rows.

@@ -144,6 +144,17 @@ import Testing
         }
     }
 
+    /// The GPU check's cases run anywhere: on the CPU against itself they must agree exactly, so a
+    /// broken case shows up before a GPU session does. (The training cases are left out: they seed the
+    /// global generator, which tests running alongside draw from.)
+    @Test func deviceCheckCasesRunOnTheCPU() {
+        let names = Set(DeviceCheck.training.map(\.name))
+        for c in DeviceCheck.cases where !names.contains(c.name) {
+            let result = DeviceCheck.check(c, on: .cpu, tolerance: 0)
+            #expect(result.passed, "\(result.name): max error \(result.maxError)")
+        }
+    }
+
     @Test(.enabled(if: CUDA.isAvailable, "no CUDA GPU on this machine"))
     func tensorsAndModulesMoveBetweenDevices() throws {
         let x = Tensor([1, 2, 3, 4], shape: [2, 2])

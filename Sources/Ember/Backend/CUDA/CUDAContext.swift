@@ -138,6 +138,7 @@ enum CUDAKernel: String, CaseIterable {
     case layer_norm_rows, layer_norm_backward_rows, layer_norm_param_grads
     case index_select_b4, index_select_b8, index_add_f32, gather_f32, scatter_add_f32
     case im2col_f32, col2im_f32, max_pool2d_f32
+    case grid_sample2d_f32, grid_sample2d_backward_f32
     case adam_f32, adam_foreach_f32
 
     /// Position in `allCases`, the index into the context's function table.

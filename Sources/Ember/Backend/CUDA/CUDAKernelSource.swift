@@ -557,6 +557,115 @@ __global__ void max_pool2d_f32(float* values, i64* indices, const float* x, Geom
     }
 }
 
+// MARK: grid sampling (input NCHW, grid [N, Ho, Wo, 2]; the CPU's arithmetic in CPUSampling.swift)
+
+/// padding: 0 zeros, 1 border, 2 reflection.
+struct SampleGeometry { i64 n, c, h, w, oh, ow, bilinear, padding, align; };
+
+/// `p` clamped to [0, last] (NaN to 0), keeping the slope only strictly inside.
+__device__ __forceinline__ float clipPosition(float p, float last, float* slope) {
+    if (p > 0.0f && p < last) return p;
+    *slope = 0.0f;
+    return isnan(p) ? 0.0f : fminf(fmaxf(p, 0.0f), last);
+}
+
+/// A grid coordinate in [-1, 1] as a pixel position after the padding's folding; *slope is
+/// d position / d coordinate.
+__device__ float sourcePosition(float coord, i64 size, i64 padding, i64 align, float* slope) {
+    float last = (float)(size - 1), p;
+    if (align) { p = __fmul_rn(__fadd_rn(coord, 1.0f), last / 2.0f); *slope = last / 2.0f; }
+    else { p = __fdiv_rn(__fsub_rn(__fmul_rn(__fadd_rn(coord, 1.0f), (float)size), 1.0f), 2.0f); *slope = (float)size / 2.0f; }
+    if (padding == 0) return p;
+    if (padding == 1) return clipPosition(p, last, slope);
+    float low = align ? 0.0f : -0.5f, span = align ? last : (float)size;
+    if (!(span > 0.0f)) { *slope = 0.0f; return 0.0f; }
+    float offset = p - low, distance = fabsf(offset);
+    if (!(offset > 0.0f)) *slope = offset < 0.0f ? -*slope : 0.0f;
+    float flips = floorf(distance / span), extra = __fsub_rn(distance, __fmul_rn(flips, span));
+    if (extra < 0.0f) { extra += span; flips -= 1.0f; } else if (extra >= span) { extra -= span; flips += 1.0f; }
+    if (flips - floorf(flips / 2.0f) * 2.0f == 0.0f) p = extra + low;
+    else { p = (span - extra) + low; *slope = -*slope; }
+    return clipPosition(p, last, slope);
+}
+
+/// Where one grid point reads: the north-west, north-east, south-west and south-east neighbours
+/// (offsets valid where inside) with their bilinear weights, or the nearest pixel in slot 0.
+struct Tap { i64 off[4]; bool in[4]; float wt[4]; float east, south, dx, dy; };
+
+__device__ Tap makeTap(const SampleGeometry& g, float gx, float gy) {
+    Tap t;
+    float x = sourcePosition(gx, g.w, g.padding, g.align, &t.dx), y = sourcePosition(gy, g.h, g.padding, g.align, &t.dy);
+    float lastX = (float)(g.w - 1), lastY = (float)(g.h - 1);
+    for (int k = 0; k < 4; k++) { t.off[k] = 0; t.in[k] = false; t.wt[k] = 0.0f; }
+    t.east = 0.0f; t.south = 0.0f;
+    if (!g.bilinear) {
+        float xi = rintf(x), yi = rintf(y);   // halves to even
+        t.in[0] = xi >= 0.0f && xi <= lastX && yi >= 0.0f && yi <= lastY;
+        if (t.in[0]) t.off[0] = (i64)yi * g.w + (i64)xi;
+        return t;
+    }
+    float x0 = floorf(x), y0 = floorf(y);
+    float e = x - x0, s = y - y0;
+    t.east = e; t.south = s;
+    t.wt[0] = __fmul_rn(1.0f - s, 1.0f - e); t.wt[1] = __fmul_rn(1.0f - s, e);
+    t.wt[2] = __fmul_rn(s, 1.0f - e); t.wt[3] = __fmul_rn(s, e);
+    bool west = x0 >= 0.0f && x0 <= lastX, eastIn = x0 + 1.0f >= 0.0f && x0 + 1.0f <= lastX;
+    bool north = y0 >= 0.0f && y0 <= lastY, southIn = y0 + 1.0f >= 0.0f && y0 + 1.0f <= lastY;
+    t.in[0] = north && west; t.in[1] = north && eastIn; t.in[2] = southIn && west; t.in[3] = southIn && eastIn;
+    if (t.in[0] || t.in[1] || t.in[2] || t.in[3]) {
+        i64 col = (i64)fmaxf(x0, -1.0f), row = (i64)fmaxf(y0, -1.0f);
+        t.off[0] = row * g.w + col; t.off[1] = t.off[0] + 1; t.off[2] = t.off[0] + g.w; t.off[3] = t.off[2] + 1;
+    }
+    return t;
+}
+
+/// Outside neighbours read 0 but keep their weight: a non-finite weight gives NaN, as in PyTorch.
+__device__ __forceinline__ float tapRead(const Tap& t, const float* plane, i64 bilinear) {
+    if (!bilinear) return t.in[0] ? plane[t.off[0]] : 0.0f;
+    float acc = 0.0f;
+    for (int k = 0; k < 4; k++) acc = __fadd_rn(acc, __fmul_rn(t.in[k] ? plane[t.off[k]] : 0.0f, t.wt[k]));
+    return acc;
+}
+
+__global__ void grid_sample2d_f32(float* out, const float* x, const float* grid, SampleGeometry g) {
+    i64 points = g.oh * g.ow, plane = g.h * g.w;
+    GRID_LOOP(k, g.n * points) {
+        i64 n = k / points, p = k - n * points;
+        Tap t = makeTap(g, grid[2 * k], grid[2 * k + 1]);
+        const float* image = x + n * g.c * plane;
+        float* target = out + n * g.c * points + p;
+        for (i64 c = 0; c < g.c; c++) target[c * points] = tapRead(t, image + c * plane, g.bilinear);
+    }
+}
+
+/// dx (zeroed before, or null) gets each point's gradient added at its neighbours; dgrid (or null)
+/// gets d/d grid (zero for nearest sampling).
+__global__ void grid_sample2d_backward_f32(float* dx, float* dgrid, const float* grad, const float* x, const float* grid,
+                                           SampleGeometry g) {
+    i64 points = g.oh * g.ow, plane = g.h * g.w;
+    GRID_LOOP(k, g.n * points) {
+        i64 n = k / points, p = k - n * points;
+        Tap t = makeTap(g, grid[2 * k], grid[2 * k + 1]);
+        float sx = 0.0f, sy = 0.0f;
+        for (i64 c = 0; c < g.c; c++) {
+            float go = grad[(n * g.c + c) * points + p];
+            i64 base = (n * g.c + c) * plane;
+            if (dx) {
+                if (!g.bilinear) { if (t.in[0]) atomicAdd(dx + base + t.off[0], go); }
+                else for (int j = 0; j < 4; j++) if (t.in[j]) atomicAdd(dx + base + t.off[j], go * t.wt[j]);
+            }
+            if (dgrid && g.bilinear) {
+                const float* image = x + base;
+                float a = t.in[0] ? image[t.off[0]] : 0.0f, b = t.in[1] ? image[t.off[1]] : 0.0f;
+                float c2 = t.in[2] ? image[t.off[2]] : 0.0f, d = t.in[3] ? image[t.off[3]] : 0.0f;
+                sx += go * ((b - a) * (1.0f - t.south) + (d - c2) * t.south);
+                sy += go * ((c2 - a) * (1.0f - t.east) + (d - b) * t.east);
+            }
+        }
+        if (dgrid) { dgrid[2 * k] = g.bilinear ? sx * t.dx : 0.0f; dgrid[2 * k + 1] = g.bilinear ? sy * t.dy : 0.0f; }
+    }
+}
+
 // MARK: optimizers
 
 /// torch.optim.Adam / AdamW arithmetic for element i, in the same order as the CPU kernel (ember_adam_f32).
