@@ -189,8 +189,40 @@ with tempfile.TemporaryDirectory() as root:
     image_folder = {"tree": tree, "classes": folder.classes,
                     "samples": [[os.path.relpath(p, root), t] for p, t in folder.samples]}
 
+# Colour adjustments and Gaussian blur on tensors (ColorJitter's and GaussianBlur's functions). Factors are
+# exact in float32, so the float32 arithmetic on both sides starts from the same numbers. The hue image
+# has whole eighths, so channels tie (gray pixels, two equal maxima) as they do in real images.
+torch.manual_seed(11)
+color_rgb = torch.rand(2, 3, 5, 6)
+color_gray = torch.rand(1, 4, 5)
+hue_image = torch.cat([torch.randint(0, 9, (3, 4, 6)) / 8, torch.rand(3, 2, 6)], dim=1)
+color = []
+for name, fn, image, factor in [("brightness", TF.adjust_brightness, color_rgb, 0.0),
+                                ("brightness", TF.adjust_brightness, color_rgb, 0.625),
+                                ("brightness", TF.adjust_brightness, color_gray, 1.75),
+                                ("contrast", TF.adjust_contrast, color_rgb, 0.375),
+                                ("contrast", TF.adjust_contrast, color_rgb, 1.8125),
+                                ("contrast", TF.adjust_contrast, color_gray, 0.5),
+                                ("saturation", TF.adjust_saturation, color_rgb, 0.0),
+                                ("saturation", TF.adjust_saturation, color_rgb, 2.25),
+                                ("saturation", TF.adjust_saturation, color_gray, 0.5),
+                                ("hue", TF.adjust_hue, hue_image, -0.5),
+                                ("hue", TF.adjust_hue, hue_image, -0.28125),
+                                ("hue", TF.adjust_hue, hue_image, 0.09375),
+                                ("hue", TF.adjust_hue, hue_image, 0.5),
+                                ("hue", TF.adjust_hue, color_rgb, 0.25)]:
+    color.append({"op": name, "factor": factor, "shape": list(image.shape), "x": values(image), "out": values(fn(image, factor))})
+blurs = []
+for shape, kernel, sigma in [((3, 9, 11), (5, 3), (1.25, 0.75)), ((1, 6, 6), (3, 3), (0.5, 0.5)),
+                             ((2, 2, 7, 8), (7, 7), (2.0, 2.0)), ((1, 4, 9), (1, 9), (0.875, 3.0))]:
+    x = torch.rand(*shape)
+    # torchvision takes [kx, ky] and [sx, sy]; the fixture keeps (height, width) order.
+    out = TF.gaussian_blur(x, [kernel[1], kernel[0]], [sigma[1], sigma[0]])
+    blurs.append({"shape": list(shape), "kernel": list(kernel), "sigma": list(sigma), "x": values(x), "out": values(out)})
+
 torchvision_cases = {"grids": grids, "save_image": save_case, "resize_sizes": resize_sizes, "resize_values": resize_values,
-                     "center_crops": crops, "grayscale": grayscale, "image_folder": image_folder}
+                     "center_crops": crops, "grayscale": grayscale, "image_folder": image_folder, "color": color,
+                     "blur": blurs}
 (ROOT / "images.json").write_text(json.dumps({"files": cases, "conversions": conversions, "resize": resizes,
                                               "torchvision": torchvision_cases}))
 print(f"wrote {len(files)} images, {len(resizes)} resize cases, torchvision cases")
