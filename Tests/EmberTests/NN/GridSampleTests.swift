@@ -141,6 +141,20 @@ import Testing
         #expect(gridSample(columns, grid: grid, mode: .nearest, alignCorners: true).toArray() == [1, 3])
     }
 
+    @Test func neighboursPastTheLastColumnStayOutsideOnWideImages() {
+        // 2^24 + 1 columns: x0 + 1 in float rounds back to x0 there, which once let the east neighbour
+        // of the last pixel count as inside and read the next image's first pixel.
+        let w = 16_777_217
+        var pixels = [Float](repeating: 0, count: 2 * w)
+        pixels[w - 1] = 1
+        pixels[w] = 1000
+        let grid = Tensor([1, 0, 0, 0] as [Float], shape: [2, 1, 1, 2], requiresGrad: true)
+        let out = gridSample(Tensor(pixels, shape: [2, 1, 1, w]), grid: grid, alignCorners: true)
+        #expect(out.toArray() == [1, 0])
+        out.sum().backward()
+        #expect(grid.grad!.toArray() == [-8_388_608, 0, 0, 0])   // PyTorch's: −1 · (w − 1) / 2
+    }
+
     @Test func randomRotationDrawsItsAngles() {
         let image = Tensor.rand([1, 9, 9], generator: RandomGenerator(seed: 2))
         // A zero range is the identity (nearest sampling at the pixel centres).

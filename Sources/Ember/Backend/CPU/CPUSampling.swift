@@ -101,7 +101,8 @@ private struct GridTap {
         east = x - x0
         south = y - y0
         weights = ((1 - south) * (1 - east), (1 - south) * east, south * (1 - east), south * east)
-        let (west, eastIn, north, southIn) = (inX(x0), inX(x0 + 1), inY(y0), inY(y0 + 1))
+        // x0 + 1 ≤ last as x0 < last: past 2^24 pixels, x0 + 1 would round back to x0 in float.
+        let (west, eastIn) = (inX(x0), x0 >= -1 && x0 < lastX), (north, southIn) = (inY(y0), y0 >= -1 && y0 < lastY)
         inside = (north && west, north && eastIn, southIn && west, southIn && eastIn)
         if inside.0 || inside.1 || inside.2 || inside.3 {
             // x0 or y0 may lie one step outside (−1); the offsets are read only where inside.
@@ -195,7 +196,7 @@ private func clipped(_ position: Float, last: Float, _ slope: Float) -> (Float, 
 private func floored(_ v: Float) -> Float {
     guard abs(v) < 8_388_608 else { return v }
     let whole = Float(Int32(v))   // toward zero
-    return whole > v ? whole - 1 : whole
+    return Float(signOf: v, magnitudeOf: whole > v ? whole - 1 : whole)   // −0 stays −0
 }
 
 /// v rounded to the nearest whole number, halves to even (torch.round), without a libm call.
@@ -204,5 +205,5 @@ private func roundedToEven(_ v: Float) -> Float {
     guard abs(v) < 8_388_608 else { return v }
     // Adding and removing 2^23 rounds in the FPU's default mode: to nearest, ties to even.
     let big: Float = v < 0 ? -8_388_608 : 8_388_608
-    return (v + big) - big
+    return Float(signOf: v, magnitudeOf: (v + big) - big)   // −0.4 rounds to −0, as libm's does
 }

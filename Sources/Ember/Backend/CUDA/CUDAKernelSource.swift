@@ -609,8 +609,9 @@ __device__ Tap makeTap(const SampleGeometry& g, float gx, float gy) {
     t.east = e; t.south = s;
     t.wt[0] = __fmul_rn(1.0f - s, 1.0f - e); t.wt[1] = __fmul_rn(1.0f - s, e);
     t.wt[2] = __fmul_rn(s, 1.0f - e); t.wt[3] = __fmul_rn(s, e);
-    bool west = x0 >= 0.0f && x0 <= lastX, eastIn = x0 + 1.0f >= 0.0f && x0 + 1.0f <= lastX;
-    bool north = y0 >= 0.0f && y0 <= lastY, southIn = y0 + 1.0f >= 0.0f && y0 + 1.0f <= lastY;
+    // x0 + 1 <= last as x0 < last: past 2^24 pixels, x0 + 1 would round back to x0 in float.
+    bool west = x0 >= 0.0f && x0 <= lastX, eastIn = x0 >= -1.0f && x0 < lastX;
+    bool north = y0 >= 0.0f && y0 <= lastY, southIn = y0 >= -1.0f && y0 < lastY;
     t.in[0] = north && west; t.in[1] = north && eastIn; t.in[2] = southIn && west; t.in[3] = southIn && eastIn;
     if (t.in[0] || t.in[1] || t.in[2] || t.in[3]) {
         i64 col = (i64)fmaxf(x0, -1.0f), row = (i64)fmaxf(y0, -1.0f);
