@@ -93,7 +93,8 @@ open class NormBase: Module {
 /// What BatchNorm1d and BatchNorm2d share (PyTorch's `_BatchNorm`): the running-statistics
 /// bookkeeping and the description. Subclasses name the input ranks they accept.
 open class BatchNormBase: NormBase {
-    public let momentum: Float?
+    /// nil: a cumulative average over the batches seen (`updateBN` sets it for its pass).
+    public var momentum: Float?
 
     public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true) {
