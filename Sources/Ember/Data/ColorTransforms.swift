@@ -2,15 +2,21 @@ import Foundation
 
 // Colour and blur augmentations, like torchvision's ColorJitter and GaussianBlur and the functions
 // behind them (adjust_brightness, adjust_contrast, adjust_saturation, adjust_hue, gaussian_blur) on
-// float tensors in [0, 1]: [C, H, W] or [..., C, H, W] with C = 1 or 3 (RGB). The arithmetic is
-// torchvision's, step for step, so results agree with it to float rounding.
+// float tensors in [0, 1]: [H, W] (one channel), [C, H, W] or [..., C, H, W] with C = 1 or 3 (RGB). The
+// arithmetic is torchvision's, step for step, so results agree with it to float rounding (NaN and
+// infinite pixels included). Like the other transforms they compute values only: no gradient flows
+// through them.
 
 /// The image's values and its layout: `images` images of `channels` planes of `plane` pixels.
 private func colorLayout(_ image: Tensor, _ name: String) -> (values: [Float], images: Int, channels: Int, plane: Int) {
-    guard image.rank >= 3, image.shape[image.rank - 3] == 1 || image.shape[image.rank - 3] == 3 else {
-        shapeFailure(ShapeError("\(name): expects an image [..., C, H, W] with 1 or 3 channels, got shape \(image.shape)"))
+    guard image.rank >= 2 else {
+        shapeFailure(ShapeError("\(name): expects an image [H, W] or [..., C, H, W], got shape \(image.shape)"))
     }
-    let channels = image.shape[image.rank - 3], plane = image.shape[image.rank - 2] * image.shape[image.rank - 1]
+    let channels = image.rank == 2 ? 1 : image.shape[image.rank - 3]
+    guard channels == 1 || channels == 3 else {
+        shapeFailure(ShapeError("\(name): expects 1 or 3 channels in dim \(image.rank - 3), got shape \(image.shape)"))
+    }
+    let plane = image.shape[image.rank - 2] * image.shape[image.rank - 1]
     return (image.rawFloatValues(), image.count / max(channels * plane, 1), channels, plane)
 }
 
@@ -85,6 +91,8 @@ public func adjustHue(_ image: Tensor, factor: Float) -> Tensor {
 /// torchvision's `_rgb2hsv` for one pixel: hue in [0, 1), saturation, value.
 @inline(__always)
 private func hsv(_ r: Float, _ g: Float, _ b: Float) -> (Float, Float, Float) {
+    // torch's max and min over the channels propagate NaN (Swift's skip it).
+    if r.isNaN || g.isNaN || b.isNaN { return (.nan, .nan, .nan) }
     let maxc = max(r, g, b), minc = min(r, g, b)
     let flat = maxc == minc
     let range = maxc - minc
@@ -104,25 +112,41 @@ private func rgb(_ h: Float, _ s: Float, _ v: Float) -> (Float, Float, Float) {
     let sector = (h * 6).rounded(.down)
     let f = h * 6 - sector
     let p = min(max(v * (1 - s), 0), 1), q = min(max(v * (1 - s * f), 0), 1), t = min(max(v * (1 - s * (1 - f)), 0), 1)
-    switch sector.isFinite ? (Int(sector) % 6 + 6) % 6 : 0 {
-    case 0: return (v, t, p)
-    case 1: return (q, v, p)
-    case 2: return (p, v, t)
-    case 3: return (p, q, v)
-    case 4: return (t, p, v)
-    default: return (v, p, q)
+    // torchvision picks the sector's values with a 0/1 mask summed over all six candidates, so a NaN or
+    // infinite candidate anywhere makes every channel NaN: `poison` is that NaN, or +0 / −0 otherwise.
+    let poison = (p + q + t + v) * 0
+    let (r, g, b): (Float, Float, Float) = switch sector.isFinite ? (Int(sector) % 6 + 6) % 6 : 0 {
+    case 0: (v, t, p)
+    case 1: (q, v, p)
+    case 2: (p, v, t)
+    case 3: (p, q, v)
+    case 4: (t, p, v)
+    default: (v, p, q)
     }
+    return (r + poison, g + poison, b + poison)
+}
+
+/// The image blurred by a `kernelSize` × `kernelSize` Gaussian (odd) of standard deviation `sigma`, by
+/// default torchvision's 0.15 · kernelSize + 0.35; see `gaussianBlur(_:kernelSize:sigma:)`.
+public func gaussianBlur(_ image: Tensor, kernelSize: Int, sigma: Float? = nil) -> Tensor {
+    let s = sigma ?? 0.15 * Float(kernelSize) + 0.35
+    return gaussianBlur(image, kernelSize: (kernelSize, kernelSize), sigma: (s, s))
 }
 
 /// The image blurred by a `kernelSize` (height, width; odd) Gaussian of standard deviation `sigma`
 /// (vertical, horizontal), the borders extended by reflection, like `TF.gaussian_blur`. Works on any
 /// number of channels: every plane is blurred alone.
-public func gaussianBlur(_ image: Tensor, kernelSize: (Int, Int), sigma: (Float, Float)) -> Tensor {
+///
+/// Note the order: torchvision's `gaussian_blur(img, [kx, ky], [sx, sy])` is width first; here, as for
+/// every size in Ember, height comes first.
+public func gaussianBlur(_ image: Tensor, kernelSize: (height: Int, width: Int), sigma: (vertical: Float, horizontal: Float)) -> Tensor {
     let (ky, kx) = kernelSize
     precondition(ky > 0 && kx > 0 && ky % 2 == 1 && kx % 2 == 1,
                  "Ember: gaussianBlur needs odd, positive kernel sizes, got \(ky) × \(kx)")
-    precondition(sigma.0 > 0 && sigma.1 > 0, "Ember: gaussianBlur needs positive sigmas, got \(sigma)")
+    precondition(sigma.0 > 0 && sigma.1 > 0 && sigma.0.isFinite && sigma.1.isFinite,
+                 "Ember: gaussianBlur needs positive, finite sigmas, got \(sigma)")
     let (n, h, w) = planes(of: image)
+    if image.count == 0 { return Tensor(image.rawFloatValues(), shape: image.shape) }
     guard ky / 2 < h && kx / 2 < w else {
         shapeFailure(ShapeError("gaussianBlur: a \(ky) × \(kx) kernel reflects \(ky / 2) rows and \(kx / 2) columns, "
             + "more than an image of shape \(image.shape) has; use a smaller kernel"))
@@ -156,13 +180,17 @@ public struct ColorJitter: Transform {
         precondition(brightness >= 0 && contrast >= 0 && saturation >= 0,
                      "Ember: ColorJitter needs non-negative brightness, contrast and saturation, got \(brightness), "
                         + "\(contrast) and \(saturation)")
+        precondition([brightness, contrast, saturation].allSatisfy(\.isFinite),
+                     "Ember: ColorJitter needs finite brightness, contrast and saturation, got \(brightness), "
+                        + "\(contrast) and \(saturation)")
         precondition(hue >= 0 && hue <= 0.5, "Ember: ColorJitter needs hue in [0, 0.5], got \(hue)")
         (self.brightness, self.contrast, self.saturation, self.hue) = (brightness, contrast, saturation, hue)
         generator = RandomGenerator(seed: seed)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        // torchvision draws the order first, then every factor, even those it will not use.
+        // The order first, then all four factors (torchvision draws only the enabled ones; the streams
+        // differ anyway).
         let order = generator.permutation(4)
         func factor(_ spread: Float) -> Float {
             let low = max(0, 1 - spread), high = 1 + spread
@@ -183,8 +211,8 @@ public struct ColorJitter: Transform {
     }
 }
 
-/// Blurs with a Gaussian of a standard deviation drawn uniformly from `sigma` for every image, like
-/// `transforms.GaussianBlur(kernel_size, sigma=(0.1, 2.0))`.
+/// Blurs with a Gaussian of a standard deviation drawn uniformly from `sigma` at each call (one for a
+/// whole batch), like `transforms.GaussianBlur(kernel_size, sigma=(0.1, 2.0))`.
 public struct GaussianBlur: Transform {
     public let kernelSize: (height: Int, width: Int)
     public let sigma: ClosedRange<Float>
@@ -197,7 +225,7 @@ public struct GaussianBlur: Transform {
     public init(kernelSize: (height: Int, width: Int), sigma: ClosedRange<Float> = 0.1...2.0, seed: UInt64 = 0) {
         precondition(kernelSize.height > 0 && kernelSize.width > 0 && kernelSize.height % 2 == 1 && kernelSize.width % 2 == 1,
                      "Ember: GaussianBlur needs odd, positive kernel sizes, got \(kernelSize.height) × \(kernelSize.width)")
-        precondition(sigma.lowerBound > 0, "Ember: GaussianBlur needs positive sigmas, got \(sigma)")
+        precondition(sigma.lowerBound > 0 && sigma.upperBound.isFinite, "Ember: GaussianBlur needs positive, finite sigmas, got \(sigma)")
         self.kernelSize = kernelSize
         self.sigma = sigma
         generator = RandomGenerator(seed: seed)

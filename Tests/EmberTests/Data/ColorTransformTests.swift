@@ -71,11 +71,27 @@ import Testing
             == gaussianBlur(image, kernelSize: (3, 5), sigma: (1.5, 1.5)).toArray())
     }
 
+    @Test func grayImagesOfTwoDimsAndNonFinitePixels() {
+        // [H, W] is one channel, as in torchvision.
+        let gray = Tensor.rand([4, 5], generator: RandomGenerator(seed: 8))
+        expectClose(adjustBrightness(gray, factor: 0.5).toArray(), (gray * 0.5).toArray(), atol: 0)
+        #expect(adjustHue(gray, factor: 0.2).toArray() == gray.toArray())
+        #expect(ColorJitter(brightness: 0.4, saturation: 0.3, hue: 0.1)(gray).shape == [4, 5])
+        // torchvision's masked sum makes every channel NaN when a pixel has a NaN or infinite value, or
+        // its maximum is exactly 0 with negative channels.
+        let odd = Tensor([0.2, .infinity, 0, 0.25, .nan, 0.2, -1, 0.5, 0.5, 0.3, -1, 0.125] as [Float], shape: [3, 1, 4])
+        let turned = adjustHue(odd, factor: 0).toArray()
+        for pixel in 0..<3 { #expect((0..<3).allSatisfy { turned[$0 * 4 + pixel].isNaN }, "pixel \(pixel)") }
+        expectClose((0..<3).map { turned[$0 * 4 + 3] }, [0.25, 0.5, 0.125], atol: 1e-6)
+        // The torchvision default sigma for a square kernel.
+        #expect(gaussianBlur(gray, kernelSize: 3).toArray() == gaussianBlur(gray, kernelSize: (3, 3), sigma: (0.8, 0.8)).toArray())
+    }
+
     @Test func colorOfAFourChannelImageStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = adjustSaturation(Tensor.zeros([4, 2, 2]), factor: 0.5)
         }
-        #expect(stderr(r).contains("adjustSaturation: expects an image [..., C, H, W] with 1 or 3 channels, got shape [4, 2, 2]"))
+        #expect(stderr(r).contains("adjustSaturation: expects 1 or 3 channels in dim 0, got shape [4, 2, 2]"))
     }
 
     @Test func blurKernelLargerThanTheImageStops() async {
