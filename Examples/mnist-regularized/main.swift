@@ -1,6 +1,7 @@
 // Regularizing the MNIST MLP: batch norm, dropout and weight decay in the model and optimizer,
 // a validation set held out of the training images, and early stopping that keeps the weights of
-// the epoch with the lowest validation loss.
+// the epoch with the lowest validation loss. Alongside, an exponential moving average of the weights
+// (AveragedModel, like torch.optim.swa_utils) is kept and tested too.
 //
 //     swift run -c release mnist-regularized
 import Ember
@@ -34,9 +35,11 @@ let model = RegularizedMLP()
 let criterion = CrossEntropyLoss()
 let optimizer = Adam(model.parameters(), lr: 1e-3, weightDecay: 1e-4)   // L2 on every parameter
 let stopper = EarlyStopping(patience: 3, minDelta: 1e-4)
+// The average of the weights over the last ~1000 steps, batch-norm statistics included.
+let ema = try AveragedModel(model, copy: RegularizedMLP(), averaging: .exponential(decay: 0.999), useBuffers: true)
 
-/// Mean loss and accuracy (%) of the model in eval mode: dropout off, batch norm on its running statistics.
-func evaluate<D>(_ loader: DataLoader<D>) -> (loss: Float, accuracy: Float) {
+/// Mean loss and accuracy (%) of `model` in eval mode: dropout off, batch norm on its running statistics.
+func evaluate<D>(_ model: Module, _ loader: DataLoader<D>) -> (loss: Float, accuracy: Float) {
     model.eval()
     var lossSum: Float = 0, correct = 0, total = 0
     noGrad {
@@ -60,12 +63,13 @@ for epoch in 1...30 {
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
+        ema.updateParameters(from: model)
         lossSum += loss.item()
     }
-    let validation = evaluate(validationLoader)
-    print(String(format: "Epoch %2d: train loss %.4f, validation loss %.4f, validation accuracy %.2f%%, %.1f s",
+    let validation = evaluate(model, validationLoader)
+    print(String(format: "Epoch %2d: train loss %.4f, validation loss %.4f, validation accuracy %.2f%% (EMA %.2f%%), %.1f s",
                  epoch, lossSum / Float(trainLoader.count), validation.loss, validation.accuracy,
-                 Date().timeIntervalSince(started)))
+                 evaluate(ema, validationLoader).accuracy, Date().timeIntervalSince(started)))
     // stateDict() shares the model's storage, as in PyTorch: the best epoch's values are cloned.
     if stopper.isImprovement(validation.loss) { bestState = noGrad { model.stateDict().mapValues { $0.clone() } } }
     if stopper.step(validation.loss) {
@@ -75,8 +79,10 @@ for epoch in 1...30 {
 }
 
 try model.loadStateDict(bestState)
-let test = evaluate(testLoader)
+let test = evaluate(model, testLoader)
 print(String(format: "Kept epoch %d (validation loss %.4f). Test loss %.4f, Test Accuracy: %.2f%%",
              stopper.bestEpoch! + 1, stopper.best!, test.loss, test.accuracy))
+let emaTest = evaluate(ema, testLoader)
+print(String(format: "EMA of the weights at the last epoch: Test loss %.4f, Test Accuracy: %.2f%%", emaTest.loss, emaTest.accuracy))
 try model.save(to: URL(fileURLWithPath: "mnist_regularized.safetensors"))
 print("Saved the model to mnist_regularized.safetensors")
