@@ -176,6 +176,38 @@ for c in packed_configs:
     packed_cases.append(case)
 fixtures["packed"] = packed_cases
 
+# ---------------------------------------------------------------- LSTM with projections (proj_size)
+# Hidden states and outputs of proj_size, cell states of hidden_size; plain and packed input.
+torch.manual_seed(2026)
+projected = []
+for c in [dict(kind="LSTM", num_layers=2, bias=True, batch_first=True, bidirectional=True, initial_state=True,
+               proj_size=2, packed=False),
+          dict(kind="LSTM", num_layers=1, bias=False, batch_first=False, bidirectional=False, initial_state=True,
+               proj_size=3, packed=True, lengths=[3, 5, 2])]:
+    layer = nn.LSTM(input_size, hidden_size, num_layers=c["num_layers"], bias=c["bias"], batch_first=c["batch_first"],
+                    bidirectional=c["bidirectional"], proj_size=c["proj_size"])
+    directions = 2 if c["bidirectional"] else 1
+    n = len(c["lengths"]) if c["packed"] else batch
+    padded_steps = max(c["lengths"]) if c["packed"] else steps
+    shape = [n, padded_steps, input_size] if c["batch_first"] else [padded_steps, n, input_size]
+    state_shape = [c["num_layers"] * directions, n, c["proj_size"]]
+    cell_shape = [c["num_layers"] * directions, n, hidden_size]
+    x = torch.randn(*shape, requires_grad=True)
+    h0 = torch.randn(*state_shape, requires_grad=True)
+    c0 = torch.randn(*cell_shape, requires_grad=True)
+    case = dict(c, input_size=input_size, hidden_size=hidden_size, params=params(layer), input_shape=shape, input=L(x),
+                state_shape=state_shape, c_state_shape=cell_shape, h0=L(h0), c0=L(c0))
+    if c["packed"]:
+        packed_in = nn.utils.rnn.pack_padded_sequence(x, torch.tensor(c["lengths"]), batch_first=c["batch_first"],
+                                                      enforce_sorted=False)
+        packed_out, final = layer(packed_in, (h0, c0))
+        output, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=c["batch_first"])
+    else:
+        output, final = layer(x, (h0, c0))
+    record_outputs_and_grads(c, case, layer, x, output, final, h0, c0)
+    projected.append(case)
+fixtures["projected"] = projected
+
 with open(OUT, "w") as f:
     json.dump(fixtures, f, separators=(",", ":"))
 print(OUT, os.path.getsize(OUT), "bytes")

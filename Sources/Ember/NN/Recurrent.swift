@@ -4,7 +4,8 @@
 /// Input [seq, batch, inputSize] ([batch, seq, inputSize] with `batchFirst`), or unbatched
 /// [seq, inputSize]. Output: every step's last-layer hidden state, [seq, batch, directions·hiddenSize]
 /// (batch first likewise). States: [numLayers·directions, batch, hiddenSize] ([numLayers·directions,
-/// hiddenSize] unbatched), layer-major with the reverse direction second, as in PyTorch.
+/// hiddenSize] unbatched), layer-major with the reverse direction second, as in PyTorch. An LSTM with
+/// `projSize` has hidden states (and outputs) of `projSize` and cell states of `hiddenSize`.
 ///
 /// A `PackedSequence` (`packPaddedSequence`, `packSequence`) runs each sequence of a batch only as far
 /// as it goes, so padding never reaches the states; the output is packed the same way.
@@ -43,16 +44,21 @@ open class RNNBase: Module {
     /// Dropout probability on the outputs of each layer but the last, while training.
     public let dropout: Float
     public let bidirectional: Bool
+    /// The size an LSTM projects its hidden state to (`weight_hr_l{k}`), or 0 for none.
+    public let projSize: Int
     /// (name, tensor) in PyTorch's order; not a `[Tensor]`, so reflection does not list them again.
     private var namedWeights: [(name: String, tensor: Tensor)] = []
 
     init(_ kind: Kind, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool, dropout: Float,
-         bidirectional: Bool) {
+         bidirectional: Bool, projSize: Int = 0) {
         precondition(inputSize >= 0 && hiddenSize > 0 && numLayers >= 1,
                      "Ember: \(kind.name) needs inputSize ≥ 0, hiddenSize > 0 and numLayers ≥ 1, got \(inputSize), "
                         + "\(hiddenSize) and \(numLayers)")
         precondition(dropout >= 0 && dropout <= 1, "Ember: \(kind.name): dropout must be in [0, 1], got \(dropout)")
+        precondition(projSize >= 0 && projSize < hiddenSize,
+                     "Ember: \(kind.name): projSize must be in 0..<hiddenSize (\(hiddenSize)), got \(projSize)")
         self.kind = kind
+        self.projSize = projSize
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.numLayers = numLayers
@@ -64,12 +70,15 @@ open class RNNBase: Module {
         let rows = kind.gates * hiddenSize
         for layer in 0..<numLayers {
             for suffix in bidirectional ? ["", "_reverse"] : [""] {
-                let layerInput = layer == 0 ? inputSize : hiddenSize * directions
+                let layerInput = layer == 0 ? inputSize : outputSize * directions
                 namedWeights.append(("weight_ih_l\(layer)\(suffix)", Tensor.zeros([rows, layerInput], requiresGrad: true)))
-                namedWeights.append(("weight_hh_l\(layer)\(suffix)", Tensor.zeros([rows, hiddenSize], requiresGrad: true)))
+                namedWeights.append(("weight_hh_l\(layer)\(suffix)", Tensor.zeros([rows, outputSize], requiresGrad: true)))
                 if bias {
                     namedWeights.append(("bias_ih_l\(layer)\(suffix)", Tensor.zeros([rows], requiresGrad: true)))
                     namedWeights.append(("bias_hh_l\(layer)\(suffix)", Tensor.zeros([rows], requiresGrad: true)))
+                }
+                if projSize > 0 {
+                    namedWeights.append(("weight_hr_l\(layer)\(suffix)", Tensor.zeros([projSize, hiddenSize], requiresGrad: true)))
                 }
             }
         }
@@ -77,6 +86,9 @@ open class RNNBase: Module {
     }
 
     public var directions: Int { bidirectional ? 2 : 1 }
+
+    /// The size of each direction's hidden state and output: `projSize` when projecting, else `hiddenSize`.
+    public var outputSize: Int { projSize > 0 ? projSize : hiddenSize }
 
     /// PyTorch's default: every weight and bias U(−1/√hidden, 1/√hidden).
     open func resetParameters() {
@@ -87,12 +99,14 @@ open class RNNBase: Module {
     open override func directParameters() -> [(String, Tensor)] { namedWeights.map { ($0.name, $0.tensor) } }
 
     /// The weights of layer `layer`, direction `direction` (0 forward, 1 reverse).
-    private func weights(_ layer: Int, _ direction: Int) -> (ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?) {
-        let perDirection = bias ? 4 : 2
+    private func weights(_ layer: Int, _ direction: Int) -> Weights {
+        let perDirection = (bias ? 4 : 2) + (projSize > 0 ? 1 : 0)
         let first = (layer * directions + direction) * perDirection
         let w = namedWeights[first..<first + perDirection].map(\.tensor)
-        return (w[0], w[1], bias ? w[2] : nil, bias ? w[3] : nil)
+        return (w[0], w[1], bias ? w[2] : nil, bias ? w[3] : nil, projSize > 0 ? w[perDirection - 1] : nil)
     }
+
+    private typealias Weights = (ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?, hr: Tensor?)
 
     /// Runs every layer over `input`, from the states `h0` (and `c0` for an LSTM), or zeros.
     func run(_ input: Tensor, h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
@@ -106,9 +120,9 @@ open class RNNBase: Module {
         let x = unbatched ? input.unsqueeze(1) : (batchFirst ? input.transpose(0, 1) : input)
         let (steps, batch) = (x.shape[0], x.shape[1])
         guard steps > 0 else { shapeFailure(ShapeError("\(op): expected a sequence of at least one step, got input \(input.shape)")) }
-        let stateShape = unbatched ? [numLayers * directions, hiddenSize] : [numLayers * directions, batch, hiddenSize]
-        func initialState(_ s: Tensor?, _ name: String) -> Tensor? {
+        func initialState(_ s: Tensor?, _ name: String, size: Int) -> Tensor? {
             guard let s else { return nil }
+            let stateShape = unbatched ? [numLayers * directions, size] : [numLayers * directions, batch, size]
             guard s.shape == stateShape else {
                 shapeFailure(ShapeError("\(op): expected \(name) of shape \(stateShape) for input of shape \(input.shape), "
                     + "got \(s.shape)"))
@@ -117,8 +131,8 @@ open class RNNBase: Module {
         }
         // Every sequence runs all `steps`: the packed layout with `batch` sequences at each step.
         let result = runSteps(x.reshape([steps * batch, inputSize]), batchSizes: Array(repeating: batch, count: steps),
-                              h0: initialState(h0, "h0"), c0: initialState(c0, "c0"))
-        let output = result.output.reshape([steps, batch, directions * hiddenSize])
+                              h0: initialState(h0, "h0", size: outputSize), c0: initialState(c0, "c0", size: hiddenSize))
+        let output = result.output.reshape([steps, batch, directions * outputSize])
         return (unbatched ? output.squeeze(1) : (batchFirst ? output.transpose(0, 1) : output),
                 unbatched ? result.h.squeeze(1) : result.h, unbatched ? result.c?.squeeze(1) : result.c)
     }
@@ -130,18 +144,19 @@ open class RNNBase: Module {
         guard input.data.rank == 2, input.data.shape[1] == inputSize else {
             shapeFailure(ShapeError("\(op): expected packed data of shape [steps, \(inputSize)], got \(input.data.shape)"))
         }
-        let stateShape = [numLayers * directions, input.batchSize, hiddenSize]
         let sorted = input.sortedIndices.map { Tensor($0, device: input.data.device) }
         let unsorted = input.unsortedIndices.map { Tensor($0, device: input.data.device) }
-        func initialState(_ s: Tensor?, _ name: String) -> Tensor? {
+        func initialState(_ s: Tensor?, _ name: String, size: Int) -> Tensor? {
             guard let s else { return nil }
+            let stateShape = [numLayers * directions, input.batchSize, size]
             guard s.shape == stateShape else {
                 shapeFailure(ShapeError("\(op): expected \(name) of shape \(stateShape) for a packed batch of "
                     + "\(input.batchSize) sequences, got \(s.shape)"))
             }
             return sorted.map { s.indexSelect(dim: 1, indices: $0) } ?? s
         }
-        let result = runSteps(input.data, batchSizes: input.batchSizes, h0: initialState(h0, "h0"), c0: initialState(c0, "c0"))
+        let result = runSteps(input.data, batchSizes: input.batchSizes, h0: initialState(h0, "h0", size: outputSize),
+                              c0: initialState(c0, "c0", size: hiddenSize))
         func unsort(_ s: Tensor) -> Tensor { unsorted.map { s.indexSelect(dim: 1, indices: $0) } ?? s }
         return (input.replacing(data: result.output), unsort(result.h), result.c.map(unsort))
     }
@@ -151,7 +166,8 @@ open class RNNBase: Module {
     /// step's last-layer output [N, directions·hidden] and each sequence's final states.
     private func runSteps(_ data: Tensor, batchSizes: [Int], h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
         let isLSTM = if case .lstm = kind { true } else { false }
-        let zeros = Tensor.zeros([batchSizes[0], hiddenSize], dtype: data.dtype, device: data.device)
+        let zeros = Tensor.zeros([batchSizes[0], outputSize], dtype: data.dtype, device: data.device)
+        let zeroCells = projSize > 0 ? Tensor.zeros([batchSizes[0], hiddenSize], dtype: data.dtype, device: data.device) : zeros
         var offsets: [Int] = [], start = 0
         for b in batchSizes { offsets.append(start); start += b }
         var layerInput = data
@@ -161,7 +177,7 @@ open class RNNBase: Module {
             for direction in 0..<directions {
                 let index = layer * directions + direction
                 let result = runDirection(layerInput, weights(layer, direction), batchSizes: batchSizes, offsets: offsets,
-                                          h0: h0?[index] ?? zeros, c0: isLSTM ? c0?[index] ?? zeros : nil, reverse: direction == 1)
+                                          h0: h0?[index] ?? zeros, c0: isLSTM ? c0?[index] ?? zeroCells : nil, reverse: direction == 1)
                 outputs.append(result.output)
                 finalH.append(result.h)
                 if let c = result.c { finalC.append(c) }
@@ -178,7 +194,7 @@ open class RNNBase: Module {
     /// step runs on the sequences that have it. Going forward, sequences that end drop off the bottom
     /// of the state (their final state is kept); going backward, sequences join from `h0` as the walk
     /// reaches their last step.
-    private func runDirection(_ input: Tensor, _ w: (ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?),
+    private func runDirection(_ input: Tensor, _ w: Weights,
                               batchSizes: [Int], offsets: [Int], h0: Tensor, c0: Tensor?,
                               reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
         let projected = linear(input, weight: w.ih, bias: w.biasIH)
@@ -204,7 +220,9 @@ open class RNNBase: Module {
             let xp = projected.narrow(0, start: offsets[t], length: running)
             switch kind {
             case .rnn(let f): h = RecurrentStep.rnn(xp, h, weightHH: w.hh, biasHH: w.biasHH, f)
-            case .lstm: (h, c) = RecurrentStep.lstm(xp, h, c!, weightHH: w.hh, biasHH: w.biasHH)
+            case .lstm:
+                (h, c) = RecurrentStep.lstm(xp, h, c!, weightHH: w.hh, biasHH: w.biasHH)
+                if let hr = w.hr { h = linear(h, weight: hr, bias: nil) }   // the projection: h = W_hr · (o ⊙ tanh(c))
             case .gru: h = RecurrentStep.gru(xp, h, weightHH: w.hh, biasHH: w.biasHH)
             }
             hs[t] = h
@@ -224,6 +242,7 @@ open class RNNBase: Module {
         if batchFirst { text += ", batch_first=True" }
         if dropout != 0 { text += ", dropout=\(dropout)" }
         if bidirectional { text += ", bidirectional=True" }
+        if projSize > 0 { text += ", proj_size=\(projSize)" }
         return text
     }
 }
@@ -256,13 +275,14 @@ public final class RNN: RNNBase {
 
 }
 
-/// A stacked LSTM, like `torch.nn.LSTM` (without `proj_size`): `let (output, (h, c)) = lstm(x, nil)`
-/// or `lstm(x, (h0, c0))`; see `RNNBase` for the shapes and `RecurrentStep` for the gates.
+/// A stacked LSTM, like `torch.nn.LSTM`: `let (output, (h, c)) = lstm(x, nil)` or `lstm(x, (h0, c0))`;
+/// see `RNNBase` for the shapes and `RecurrentStep` for the gates. With `projSize` each step's hidden
+/// state is projected to that size by `weight_hr_l{k}` (PyTorch's LSTM with projections).
 public final class LSTM: RNNBase {
     public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Float = 0, bidirectional: Bool = false) {
+                dropout: Float = 0, bidirectional: Bool = false, projSize: Int = 0) {
         super.init(.lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional)
+                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, projSize: projSize)
     }
 
     /// The output sequence and the last (h, c) of every layer and direction.

@@ -10,7 +10,9 @@ func recurrentLayer(_ c: [String: Any]) throws -> RNNBase {
     case "RNN":
         module = RNN(inputSize, hidden, numLayers: layers, nonlinearity: RNNNonlinearity(rawValue: c["nonlinearity"] as! String)!,
                      bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
-    case "LSTM": module = LSTM(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
+    case "LSTM":
+        module = LSTM(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional,
+                      projSize: c["proj_size"] as? Int ?? 0)
     default: module = GRU(inputSize, hidden, numLayers: layers, bias: bias, batchFirst: batchFirst, bidirectional: bidirectional)
     }
     try loadParameters(module, c["params"])
@@ -22,7 +24,8 @@ func recurrentLayer(_ c: [String: Any]) throws -> RNNBase {
 /// every parameter.
 func expectRecurrentResults(_ c: [String: Any], _ module: RNNBase, input x: Tensor, output: Tensor, h: Tensor, c cN: Tensor?,
                             h0: Tensor?, c0: Tensor?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let stateShape = ints(c["state_shape"])
+    // A projected LSTM's cell states keep the hidden size.
+    let stateShape = ints(c["state_shape"]), cellShape = c["c_state_shape"].map(ints) ?? stateShape
     #expect(output.shape == ints(c["output_shape"]), "\(what) output shape", sourceLocation: sourceLocation)
     #expect(h.shape == stateShape, "\(what) h_n shape", sourceLocation: sourceLocation)
     expectClose(output.toArray(), floats(c["output"]), "\(what) output", sourceLocation: sourceLocation)
@@ -30,7 +33,8 @@ func expectRecurrentResults(_ c: [String: Any], _ module: RNNBase, input x: Tens
     var loss = (output * tensor(c["upstream"], output.shape)).sum() + (h * tensor(c["upstream_h"], stateShape)).sum()
     if let cN {
         expectClose(cN.toArray(), floats(c["c_n"]), "\(what) c_n", sourceLocation: sourceLocation)
-        loss = loss + (cN * tensor(c["upstream_c"], stateShape)).sum()
+        #expect(cN.shape == cellShape, "\(what) c_n shape", sourceLocation: sourceLocation)
+        loss = loss + (cN * tensor(c["upstream_c"], cellShape)).sum()
     }
     loss.backward()
     expectClose(x.grad!.toArray(), floats(c["grad_input"]), "\(what) grad input", sourceLocation: sourceLocation)

@@ -61,6 +61,29 @@ struct RecurrentTests {
         }
     }
 
+    @Test func projectedLSTMsMatchTorch() throws {
+        let cases = fixture["projected"] as? [[String: Any]] ?? []
+        #expect(cases.count == 2)
+        for c in cases {
+            let what = "LSTM proj_size \(c["proj_size"]!) layers \(c["num_layers"]!) packed \(c["packed"]!)"
+            let lstm = try #require(try recurrentLayer(c) as? LSTM)
+            #expect(lstm.description.contains("proj_size=\(c["proj_size"]!)"))
+            let x = tensor(c["input"], ints(c["input_shape"]), requiresGrad: true)
+            let h0 = tensor(c["h0"], ints(c["state_shape"]), requiresGrad: true)
+            let c0 = tensor(c["c0"], ints(c["c_state_shape"]), requiresGrad: true)
+            let batchFirst = c["batch_first"] as! Bool
+            let output: Tensor, state: (h: Tensor, c: Tensor)
+            if c["packed"] as! Bool {
+                let packed = packPaddedSequence(x, lengths: ints(c["lengths"]), batchFirst: batchFirst, enforceSorted: false)
+                let result = lstm(packed, (h0, c0))
+                (output, state) = (padPackedSequence(result.output, batchFirst: batchFirst).0, result.state)
+            } else {
+                (output, state) = lstm(x, (h0, c0))
+            }
+            expectRecurrentResults(c, lstm, input: x, output: output, h: state.h, c: state.c, h0: h0, c0: c0, what)
+        }
+    }
+
     @Test func cellsMatchTorch() throws {
         #expect((fixture["cells"] as? [Any])?.count == 4)
         for case let c as [String: Any] in fixture["cells"] as? [Any] ?? [] {
