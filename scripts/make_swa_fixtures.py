@@ -69,6 +69,38 @@ for name, lr, make, before, epochs in [
         rates.append(optimizer.param_groups[0]["lr"])
     swalr.append({"name": name, "lr": lr, "cosine_steps_before": before, "start": start, "rates": rates})
 
+# SWALR works from the optimizer's current rate: made before another schedule has moved the rate, after
+# the rate was changed by hand, and as the second stage of SequentialLR.
+optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
+early = SWALR(optimizer, swa_lr=0.1, anneal_epochs=2)
+rates = [optimizer.param_groups[0]["lr"]]
+for epoch in range(7):
+    optimizer.step()
+    (cosine if epoch < 4 else early).step()
+    rates.append(optimizer.param_groups[0]["lr"])
+swalr.append({"name": "made_early", "lr": 1.0, "rates": rates})
+optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.5)
+scheduler = SWALR(optimizer, swa_lr=0.05, anneal_epochs=4)
+rates = [optimizer.param_groups[0]["lr"]]
+for epoch in range(5):
+    optimizer.step()
+    scheduler.step()
+    if epoch == 1:
+        optimizer.param_groups[0]["lr"] *= 0.5
+    rates.append(optimizer.param_groups[0]["lr"])
+swalr.append({"name": "halved_by_hand", "lr": 0.5, "rates": rates})
+optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+sequential = torch.optim.lr_scheduler.SequentialLR(
+    optimizer, [torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10), SWALR(optimizer, swa_lr=0.1, anneal_epochs=2)],
+    milestones=[4])
+rates = [optimizer.param_groups[0]["lr"]]
+for epoch in range(7):
+    optimizer.step()
+    sequential.step()
+    rates.append(optimizer.param_groups[0]["lr"])
+swalr.append({"name": "sequential", "lr": 1.0, "rates": rates})
+
 model = make_model()
 with torch.no_grad():
     model[1].running_mean.fill_(3.0)

@@ -21,9 +21,11 @@ public enum WeightAveraging: Sendable, Equatable {
 ///     evaluate(swa)                                          // runs the averaged copy
 ///
 /// Swift cannot deep-copy a class, so the averaged copy is a second instance that you pass; it starts
-/// with the model's state. Its state dict holds `module.…` keys and `n_averaged`, as PyTorch's does.
-/// Without `useBuffers` the buffers (BatchNorm's running statistics) are copied from the model at
-/// each update, not averaged; recompute them for the averaged weights with `updateBN`.
+/// with the model's state and mode, on the model's device (or `device`: an average kept on the CPU).
+/// Its state dict holds `module.…` keys and `n_averaged`, as PyTorch's does. Without `useBuffers` the
+/// buffers (BatchNorm's running statistics) are copied from the model at each update, not averaged;
+/// recompute them for the averaged weights with `updateBN`. Only parameters (tensors that require
+/// grad) and buffers are averaged: a layer frozen by turning `requiresGrad` off is neither.
 public final class AveragedModel: Module {
     /// The averaged copy of the model.
     public let module: Module
@@ -34,20 +36,25 @@ public final class AveragedModel: Module {
     public let useBuffers: Bool
 
     /// - Throws: when `copy` does not have the model's parameters and buffers (a different architecture).
-    public init(_ model: Module, copy: Module, averaging: WeightAveraging = .equal, useBuffers: Bool = false) throws {
+    public init(_ model: Module, copy: Module, averaging: WeightAveraging = .equal, useBuffers: Bool = false,
+                device: Device? = nil) throws {
         if case .exponential(let decay) = averaging {
             precondition(decay >= 0 && decay <= 1, "Ember: AveragedModel needs an exponential decay in [0, 1], got \(decay)")
         }
-        precondition(copy !== model, "Ember: AveragedModel needs a second instance of the model, not the model itself")
+        let shared = Set((model.parameters() + model.buffers()).map { ObjectIdentifier($0.storage) })
+        precondition((copy.parameters() + copy.buffers()).allSatisfy { !shared.contains(ObjectIdentifier($0.storage)) },
+                     "Ember: AveragedModel needs a second instance of the model that shares no layer or tensor with it")
         self.module = copy
         self.averaging = averaging
         self.useBuffers = useBuffers
         super.init()
         _ = try copy.loadStateDict(model.stateDict())
+        _ = copy.to(device ?? model.parameters().first?.device ?? .cpu).train(model.isTraining)
+        nAveraged = nAveraged.to(copy.parameters().first?.device ?? .cpu)
     }
 
-    /// Updates seen so far.
-    public var averagedCount: Int { Int(nAveraged.item()) }
+    /// Updates seen so far (read as an integer: a float count would stop at 2^24).
+    public var averagedCount: Int { nAveraged.toIntArray()[0] }
 
     public override func forward(_ x: Tensor) -> Tensor { module(x) }
 
@@ -61,7 +68,8 @@ public final class AveragedModel: Module {
                 + "the averaged copy's \(own.map(\.shape)); pass the model the average was made from")
         }
         noGrad {
-            for (average, weights) in zip(own, current) {
+            for (average, model) in zip(own, current) {
+                let weights = model.device == average.device ? model : model.to(average.device)
                 if count == 0 {
                     average.copy_(weights)
                 } else if average.dtype == .float32 {
@@ -80,11 +88,17 @@ public final class AveragedModel: Module {
                 }
             }
             if !useBuffers {
-                for (own, theirs) in zip(module.buffers(), model.buffers()) { own.copy_(theirs) }
+                for (own, theirs) in zip(module.buffers(), model.buffers()) { own.copy_(theirs.to(own.device)) }
             }
-            nAveraged.copy_(Tensor([count + 1], shape: []))
+            nAveraged.copy_(Tensor([count + 1], shape: [], device: nAveraged.device))
         }
     }
+}
+
+/// `updateBN` over the inputs of (input, label) batches: `updateBN(trainLoader, swa)`. A shuffling
+/// loader spends one epoch of its order.
+public func updateBN(_ batches: some Sequence<(Tensor, Tensor)>, _ model: Module) {
+    updateBN(batches.lazy.map(\.0), model)
 }
 
 /// Recomputes every BatchNorm layer's running statistics as the plain average over `inputs` (one
@@ -108,27 +122,36 @@ public func updateBN(_ inputs: some Sequence<Tensor>, _ model: Module) {
 /// Anneals the learning rate from its current value to `swaLR` over `annealEpochs` epochs, then holds
 /// it, like `torch.optim.swa_utils.SWALR`: the rate for SWA's epochs, after another schedule.
 /// `annealEpochs: 0` switches at once.
+///
+/// As in PyTorch, each step works from the optimizer's current rate (the annealing's start is
+/// recovered from it), so a rate set by another scheduler or by hand in between is followed, and
+/// `SWALR` can be made before training and take over later (in `SequentialLR`, say).
 public final class SWALR: LRScheduler {
-    public enum Anneal: Sendable { case cos, linear }
+    public enum AnnealStrategy: Sendable { case cos, linear }
     public let swaLR: Double
     public let annealEpochs: Int
-    public let anneal: Anneal
-    /// The optimizer's rate when this scheduler was made: the start of the annealing.
-    public let startLR: Double
+    public let annealStrategy: AnnealStrategy
 
-    public init(_ optimizer: Optimizer, swaLR: Float, annealEpochs: Int = 10, anneal: Anneal = .cos) {
+    public init(_ optimizer: Optimizer, swaLR: Double, annealEpochs: Int = 10, annealStrategy: AnnealStrategy = .cos) {
         precondition(annealEpochs >= 0, "Ember: SWALR needs annealEpochs ≥ 0, got \(annealEpochs)")
-        self.swaLR = Double(swaLR)
+        self.swaLR = swaLR
         self.annealEpochs = annealEpochs
-        self.anneal = anneal
-        startLR = Double(optimizer.lr)
+        self.annealStrategy = annealStrategy
         super.init(optimizer)
     }
 
+    /// How far the annealing is after `step` steps, 0 to 1.
+    private func progress(_ step: Int) -> Double {
+        let t = max(0, min(1, Double(step) / Double(max(1, annealEpochs))))
+        return annealStrategy == .cos ? (1 - Foundation.cos(Double.pi * t)) / 2 : t
+    }
+
+    /// The rate for `epoch`, from the optimizer's current rate (the one set for `epoch − 1`).
     public override func lr(atEpoch epoch: Int) -> Double {
-        let steps = annealEpochs == 0 ? max(1, epoch) : epoch
-        let t = min(1, Double(steps) / Double(max(1, annealEpochs)))
-        let alpha = anneal == .cos ? (1 - Foundation.cos(Double.pi * t)) / 2 : t
-        return swaLR * alpha + startLR * (1 - alpha)
+        let step = annealEpochs == 0 ? max(1, epoch) : epoch
+        let (before, now) = (progress(step - 1), progress(step))
+        let current = Double(optimizer.lr)
+        let start = before == 1 ? swaLR : (current - before * swaLR) / (1 - before)
+        return swaLR * now + start * (1 - now)
     }
 }

@@ -42,23 +42,42 @@ import Testing
 
     @Test func swalrMatchesTorch() {
         let cases = Self.fixture["swalr"] as? [[String: Any]] ?? []
-        #expect(cases.count == 4)
+        #expect(cases.count == 7)
         for c in cases {
             let name = c["name"] as! String
-            let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: Float(c["lr"] as! Double))
-            let cosine = CosineAnnealingLR(optimizer, tMax: 10)
-            for _ in 0..<(c["cosine_steps_before"] as! Int) { cosine.step() }
-            let scheduler: SWALR = switch name {
-            case "cos": SWALR(optimizer, swaLR: 0.05, annealEpochs: 3)
-            case "linear": SWALR(optimizer, swaLR: 0.2, annealEpochs: 4, anneal: .linear)
-            case "none": SWALR(optimizer, swaLR: 0.05, annealEpochs: 0)
-            default: SWALR(optimizer, swaLR: 0.1, annealEpochs: 2)
-            }
-            var rates = [optimizer.lr]
             let expected = floats(c["rates"])
-            for _ in 1..<expected.count {
-                scheduler.step()
+            let optimizer = SGD([Tensor.zeros([1], requiresGrad: true)], lr: Float(c["lr"] as! Double))
+            var rates = [Float]()
+            switch name {
+            case "made_early":
+                // Made before training; the cosine schedule runs 4 epochs, then SWALR takes over.
+                let cosine = CosineAnnealingLR(optimizer, tMax: 10), swa = SWALR(optimizer, swaLR: 0.1, annealEpochs: 2)
                 rates.append(optimizer.lr)
+                for epoch in 0..<7 { (epoch < 4 ? cosine : swa).step(); rates.append(optimizer.lr) }
+            case "halved_by_hand":
+                let swa = SWALR(optimizer, swaLR: 0.05, annealEpochs: 4)
+                rates.append(optimizer.lr)
+                for epoch in 0..<5 {
+                    swa.step()
+                    if epoch == 1 { optimizer.lr *= 0.5 }
+                    rates.append(optimizer.lr)
+                }
+            case "sequential":
+                let schedule = SequentialLR(optimizer, schedulers: [CosineAnnealingLR(optimizer, tMax: 10),
+                                                                    SWALR(optimizer, swaLR: 0.1, annealEpochs: 2)], milestones: [4])
+                rates.append(optimizer.lr)
+                for _ in 0..<7 { schedule.step(); rates.append(optimizer.lr) }
+            default:
+                let cosine = CosineAnnealingLR(optimizer, tMax: 10)
+                for _ in 0..<(c["cosine_steps_before"] as! Int) { cosine.step() }
+                let swa: SWALR = switch name {
+                case "cos": SWALR(optimizer, swaLR: 0.05, annealEpochs: 3)
+                case "linear": SWALR(optimizer, swaLR: 0.2, annealEpochs: 4, annealStrategy: .linear)
+                case "none": SWALR(optimizer, swaLR: 0.05, annealEpochs: 0)
+                default: SWALR(optimizer, swaLR: 0.1, annealEpochs: 2)
+                }
+                rates.append(optimizer.lr)
+                for _ in 1..<expected.count { swa.step(); rates.append(optimizer.lr) }
             }
             expectClose(rates, expected, atol: 1e-6, "SWALR \(name)")
         }
@@ -95,6 +114,32 @@ import Testing
         _ = try other.loadStateDict(swa.stateDict())
         #expect(other.averagedCount == 1)
         #expect(other(x).toArray() == swa(x).toArray())
+    }
+
+    @Test func theCountIsExactPast2To24AndTheModeIsCopied() throws {
+        let model = Self.makeModel()
+        model.eval()
+        let swa = try AveragedModel(model, copy: Self.makeModel())
+        #expect(!swa.module.isTraining)
+        swa.nAveraged = Tensor([16_777_216], shape: [])
+        swa.updateParameters(from: model)
+        swa.updateParameters(from: model)
+        #expect(swa.averagedCount == 16_777_218)
+    }
+
+    @Test func updateBNTakesALoaderOfBatches() {
+        let model = Self.makeModel()
+        let data = TensorDataset(inputs: Tensor.randn([12, 3], generator: RandomGenerator(seed: 3)), labels: Tensor.zeros([12], dtype: .int64))
+        updateBN(DataLoader(data, batchSize: 4), model)
+        #expect((model[1] as! BatchNorm1d).numBatchesTracked.toIntArray() == [3])
+    }
+
+    @Test func aCopySharingALayerStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let shared = Linear(3, 2)
+            _ = try? AveragedModel(Sequential { shared }, copy: Sequential { shared })
+        }
+        #expect(stderr(r).contains("AveragedModel needs a second instance of the model that shares no layer or tensor with it"))
     }
 
     @Test func aDifferentArchitectureIsRefused() {
