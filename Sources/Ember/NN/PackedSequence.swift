@@ -71,8 +71,10 @@ public struct PackedSequence {
         return inverse
     }
 
-    /// Row of `data` that holds step t of the k-th longest sequence, for each (t, k) with k < batchSizes[t].
-    var stepOffsets: [Int] {
+    /// The first row of `data` of each step: step t of the k-th longest sequence is row offsets[t] + k.
+    var stepOffsets: [Int] { Self.stepOffsets(batchSizes) }
+
+    static func stepOffsets(_ batchSizes: [Int]) -> [Int] {
         var offsets: [Int] = [], start = 0
         for b in batchSizes { offsets.append(start); start += b }
         return offsets

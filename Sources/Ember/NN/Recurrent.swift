@@ -168,8 +168,7 @@ open class RNNBase: Module {
         let isLSTM = if case .lstm = kind { true } else { false }
         let zeros = Tensor.zeros([batchSizes[0], outputSize], dtype: data.dtype, device: data.device)
         let zeroCells = projSize > 0 ? Tensor.zeros([batchSizes[0], hiddenSize], dtype: data.dtype, device: data.device) : zeros
-        var offsets: [Int] = [], start = 0
-        for b in batchSizes { offsets.append(start); start += b }
+        let offsets = PackedSequence.stepOffsets(batchSizes)
         var layerInput = data
         var finalH: [Tensor] = [], finalC: [Tensor] = []
         for layer in 0..<numLayers {
