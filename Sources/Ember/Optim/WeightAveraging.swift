@@ -17,7 +17,7 @@ public enum WeightAveraging: Sendable, Equatable {
 ///         train(model)
 ///         if epoch >= swaStart { swa.updateParameters(from: model); scheduler.step() }
 ///     }
-///     updateBN(loader.lazy.map(\.0), swa)                    // BatchNorm statistics for the averaged weights
+///     updateBN(trainLoader, swa)                             // BatchNorm statistics for the averaged weights
 ///     evaluate(swa)                                          // runs the averaged copy
 ///
 /// Swift cannot deep-copy a class, so the averaged copy is a second instance that you pass; it starts
@@ -26,9 +26,9 @@ public enum WeightAveraging: Sendable, Equatable {
 /// buffers (BatchNorm's running statistics) are copied from the model at each update, not averaged;
 /// recompute them for the averaged weights with `updateBN`. Only parameters (tensors that require
 /// grad) and buffers are averaged: a layer frozen by turning `requiresGrad` off is neither.
-public final class AveragedModel: Module {
-    /// The averaged copy of the model.
-    public let module: Module
+public final class AveragedModel<M: Module>: Module {
+    /// The averaged copy of the model (of the model's own type, so its layers can be reached).
+    public let module: M
     /// How many updates the average holds (int64 scalar; state-dict key `n_averaged`).
     @Buffer public var nAveraged = Tensor.zeros([], dtype: .int64)
     public let averaging: WeightAveraging
@@ -36,7 +36,7 @@ public final class AveragedModel: Module {
     public let useBuffers: Bool
 
     /// - Throws: when `copy` does not have the model's parameters and buffers (a different architecture).
-    public init(_ model: Module, copy: Module, averaging: WeightAveraging = .equal, useBuffers: Bool = false,
+    public init(_ model: M, copy: M, averaging: WeightAveraging = .equal, useBuffers: Bool = false,
                 device: Device? = nil) throws {
         if case .exponential(let decay) = averaging {
             precondition(decay >= 0 && decay <= 1, "Ember: AveragedModel needs an exponential decay in [0, 1], got \(decay)")

@@ -121,6 +121,8 @@ import Testing
         model.eval()
         let swa = try AveragedModel(model, copy: Self.makeModel())
         #expect(!swa.module.isTraining)
+        // The copy keeps the model's type: its layers are reachable without a cast.
+        #expect((swa.module[1] as? BatchNorm1d) != nil)
         swa.nAveraged = Tensor([16_777_216], shape: [])
         swa.updateParameters(from: model)
         swa.updateParameters(from: model)
