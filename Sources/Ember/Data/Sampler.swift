@@ -75,8 +75,6 @@ public final class WeightedRandomSampler: Sampler {
     public let count: Int
     public let replacement: Bool
     private let generator: RandomGenerator
-    /// Running sums of the weights, for drawing with replacement by binary search.
-    private let cumulative: [Double]
 
     public init(_ weights: [Double], numSamples: Int, replacement: Bool = true, seed: UInt64 = 0) {
         precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite },
@@ -90,31 +88,9 @@ public final class WeightedRandomSampler: Sampler {
         count = numSamples
         self.replacement = replacement
         generator = RandomGenerator(seed: seed)
-        var total = 0.0
-        cumulative = weights.map { total += $0; return total }
     }
 
     public func nextEpoch() -> [Int] {
-        if replacement {
-            let total = cumulative.last!
-            return (0..<count).map { _ in
-                // The first index whose running sum exceeds a uniform draw in [0, total).
-                let target = uniform() * total
-                var (low, high) = (0, cumulative.count - 1)
-                while low < high {
-                    let middle = (low + high) / 2
-                    if cumulative[middle] > target { high = middle } else { low = middle + 1 }
-                }
-                return low
-            }
-        }
-        // Without replacement: the largest keys u^(1/w) (Efraimidis and Spirakis), one sort.
-        let keys = weights.map { w in w > 0 ? Foundation.log(uniform()) / w : -Double.infinity }
-        return Array(keys.indices.sorted { keys[$0] > keys[$1] }.prefix(count))
-    }
-
-    /// Uniform in (0, 1), with 52 random bits (with 53, the largest draw plus ½ would round to 1).
-    private func uniform() -> Double {
-        (Double(generator.nextUInt64() >> 12) + 0.5) / Double(1 << 52)
+        generator.weightedIndices(weights, count: count, replacement: replacement)
     }
 }

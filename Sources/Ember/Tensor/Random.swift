@@ -196,6 +196,31 @@ public final class RandomGenerator: @unchecked Sendable {
         return order
     }
 
+    /// `count` indices drawn with probabilities proportional to `weights` (finite, non-negative): with
+    /// `replacement` independently; without, each index at most once (then `count` may not exceed the
+    /// number of positive weights). `WeightedRandomSampler` and `Tensor.multinomial` draw through this.
+    public func weightedIndices(_ weights: [Double], count: Int, replacement: Bool) -> [Int] {
+        /// Uniform in (0, 1), with 52 random bits (with 53, the largest draw plus ½ would round to 1).
+        func uniform() -> Double { (Double(nextUInt64() >> 12) + 0.5) / Double(1 << 52) }
+        if replacement {
+            var total = 0.0
+            let cumulative = weights.map { total += $0; return total }
+            return (0..<count).map { _ in
+                // The first index whose running sum exceeds a uniform draw in [0, total).
+                let target = uniform() * total
+                var (low, high) = (0, cumulative.count - 1)
+                while low < high {
+                    let middle = (low + high) / 2
+                    if cumulative[middle] > target { high = middle } else { low = middle + 1 }
+                }
+                return low
+            }
+        }
+        // Without replacement: the largest keys u^(1/w) (Efraimidis and Spirakis), one sort.
+        let keys = weights.map { w in w > 0 ? Foundation.log(uniform()) / w : -Double.infinity }
+        return Array(keys.indices.sorted { keys[$0] > keys[$1] }.prefix(count))
+    }
+
     /// A position in the generator's sequence, like the tensor `torch.get_rng_state()` returns.
     public struct State: Sendable {
         fileprivate let value: Xoshiro256
