@@ -6,14 +6,20 @@ import PackageDescription
 // zlib, libpng and libjpeg(-turbo) from the system.
 let package = Package(
     name: "Ember",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "Ember", targets: ["Ember"]),
+        .library(name: "EmberServe", targets: ["EmberServe"]),
         .executable(name: "ember", targets: ["EmberCLI"]),
+        .executable(name: "ember-serve", targets: ["EmberServeCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -43,10 +49,29 @@ let package = Package(
         ),
         // The `ember` command line (target EmberCLI, so its module name differs from Ember's on
         // case-insensitive file systems).
+        // The MNIST-family models and datasets that the command lines (`ember`, `ember-serve`) share.
+        .target(
+            name: "EmberModels",
+            dependencies: ["Ember", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "EmberCLI",
-            dependencies: ["Ember", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Ember", "EmberModels", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/ember"
+        ),
+        // Serving over HTTP (Hummingbird), a library of its own so that `ember` and the Ember
+        // library build without it.
+        .target(
+            name: "EmberServe",
+            dependencies: ["Ember", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "EmberServeCLI",
+            dependencies: ["EmberServe", "EmberModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/ember-serve"
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
@@ -72,8 +97,10 @@ let package = Package(
             dependencies: ["Ember", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Fuzz/TorchCheckpointFuzz"
         ),
-        // Depends on EmberCLI so that `swift test` builds the `ember` binary the command-line tests run.
-        .testTarget(name: "EmberTests", dependencies: ["Ember", "EmberCLI"], exclude: ["Fixtures"]),
+        // Depends on EmberCLI and EmberServeCLI so that `swift test` builds the `ember` and `ember-serve`
+        // binaries the command-line tests run.
+        .testTarget(name: "EmberTests", dependencies: ["Ember", "EmberServe", "EmberCLI", "EmberServeCLI"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ember
+import EmberModels
 import Foundation
 
 /// `ember convert`: between PyTorch checkpoints (.pth/.pt) and safetensors files.

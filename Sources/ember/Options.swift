@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ember
+import EmberModels
 import Foundation
 
 /// The datasets `ember` knows, with their normalization constants.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ember
+import EmberModels
 import Foundation
 
 /// `ember train`: the seed program's training run, with its options exposed.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ember
+import EmberModels
 import Foundation
 
 /// A training run on disk: the model in a safetensors file that PyTorch loads as it is (metadata
