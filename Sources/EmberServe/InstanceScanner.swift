@@ -72,7 +72,8 @@ struct InstanceScanner {
     }
 
     /// A JSON number (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), converted by strtof, which
-    /// rounds correctly; nil if the text is not one or is outside float32's range.
+    /// rounds correctly; nil if the text is not one or is outside float32's range. (strtof follows
+    /// the C library's locale, "C" unless the process calls setlocale; a decimal comma would break it.)
     private mutating func number() -> Float? {
         skipSpace()
         let start = at

@@ -46,6 +46,12 @@ public final class ModelServer: Sendable {
     public init(name: String, model: Module, sampleShape: [Int], transform: (any Transform)? = nil,
                 image: ImageInput? = nil, labels: [String]? = nil, maxBatchSize: Int = 64,
                 maxDelay: Duration = .milliseconds(1), adaptiveDelay: Bool = true, maxRequestBytes: Int = 16 << 20) {
+        if let image {
+            let channels = sampleShape.count == 3 ? sampleShape[0] : sampleShape.count == 2 ? 1 : -1
+            precondition(channels == image.mode.rawValue,
+                         "ModelServer: images of mode \(image.mode.name) have \(image.mode.rawValue) channel(s), but the model's "
+                         + "sample shape is \(sampleShape); give [\(image.mode.rawValue), height, width]")
+        }
         self.name = name
         batcher = DynamicBatcher(model: model, sampleShape: sampleShape, maxBatchSize: maxBatchSize, maxDelay: maxDelay,
                                  adaptive: adaptiveDelay)
@@ -119,8 +125,7 @@ public final class ModelServer: Sendable {
                 throw ServeError(.contentTooLarge, "the body is over \(maxRequestBytes) bytes, the most this server reads "
                     + "(ModelServer's maxRequestBytes)")
             }
-            let top = request.uri.queryParameters.get("top", as: Int.self) ?? 3
-            guard top >= 1 else { throw ServeError(.badRequest, "top must be at least 1, got \(top)") }
+            let top = try topCount(request.uri.queryParameters.get("top"))
             let samples = try decoder.samples(body: Array(buffer: body), contentType: request.headers[.contentType])
             let outputs: [Tensor]
             do {
@@ -136,6 +141,15 @@ public final class ModelServer: Sendable {
         } catch {
             return jsonResponse(.internalServerError, ["error": "\(error)"])
         }
+    }
+
+    /// `?top=N`: how many of the best classes to answer (default 3).
+    func topCount(_ text: String?) throws -> Int {
+        guard let text else { return 3 }
+        guard let top = Int(text), top >= 1 else {
+            throw ServeError(.badRequest, "top must be a whole number of at least 1, got '\(text)'")
+        }
+        return top
     }
 
     func jsonResponse(_ status: HTTPResponse.Status, _ object: Any) -> Response {

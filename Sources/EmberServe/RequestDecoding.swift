@@ -80,7 +80,9 @@ struct RequestDecoder {
         do {
             object = try JSONSerialization.jsonObject(with: Data(body))
         } catch {
-            throw ServeError(.badRequest, "the body is not valid JSON; send {\"instances\": [[...numbers...], ...]}")
+            // Foundation says why in its debug description (for example a number past Double's range).
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey].map { " (\($0))" } ?? ""
+            throw ServeError(.badRequest, "the body is not valid JSON\(reason); send {\"instances\": [[...numbers...], ...]}")
         }
         guard let dictionary = object as? [String: Any], let value = dictionary["instances"] else {
             throw ServeError(.badRequest, "the JSON has no \"instances\" field; send {\"instances\": [[...numbers...], ...]}, "

@@ -54,8 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         guard maxBatchSize >= 1 else { throw ValidationError("--max-batch-size must be at least 1, got \(maxBatchSize)") }
-        guard maxDelayMilliseconds >= 0, maxDelayMilliseconds.isFinite else {
-            throw ValidationError("--max-delay-ms must be a non-negative number, got \(maxDelayMilliseconds)")
+        guard maxDelayMilliseconds >= 0, maxDelayMilliseconds <= 60_000 else {
+            throw ValidationError("--max-delay-ms must be 0...60000 (a minute at most), got \(maxDelayMilliseconds)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }

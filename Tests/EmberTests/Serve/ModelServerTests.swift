@@ -118,7 +118,8 @@ struct RequestDecodingTests {
         func refusal(_ text: String) -> String? {
             message { try decoder.samples(body: Array(text.utf8), contentType: "application/json") }
         }
-        #expect(refusal("{\"inst") == "the body is not valid JSON; send {\"instances\": [[...numbers...], ...]}")
+        #expect(refusal("{\"inst")?.hasPrefix("the body is not valid JSON") == true)
+        #expect(refusal("{\"inst")?.hasSuffix("; send {\"instances\": [[...numbers...], ...]}") == true)
         #expect(refusal("{\"inputs\": [[1, 2, 3, 4]]}")?.hasPrefix("the JSON has no \"instances\" field") == true)
         #expect(refusal("[1, 2, 3, 4]")?.hasPrefix("the JSON has no \"instances\" field") == true)
         #expect(refusal("{\"instances\": []}") == "\"instances\" must be a non-empty array, one entry per instance")
@@ -282,7 +283,10 @@ struct ModelServerTests {
             #expect(large.error == "the body is over 1000 bytes, the most this server reads (ModelServer's maxRequestBytes)")
             let top = try await send(URL(string: predict.absoluteString + "?top=0")!, method: "POST", contentType: "application/json",
                                      body: jsonBody(["instances": [[Float](repeating: 0, count: 16)]]))
-            #expect(top.status == 400 && top.error == "top must be at least 1, got 0")
+            #expect(top.status == 400 && top.error == "top must be a whole number of at least 1, got '0'")
+            let word = try await send(URL(string: predict.absoluteString + "?top=abc")!, method: "POST", contentType: "application/json",
+                                      body: jsonBody(["instances": [[Float](repeating: 0, count: 16)]]))
+            #expect(word.status == 400 && word.error == "top must be a whole number of at least 1, got 'abc'")
             #expect(try await send(url.appendingPathComponent("nothing")).status == 404)
         }
     }
