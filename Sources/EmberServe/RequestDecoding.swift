@@ -127,9 +127,7 @@ struct RequestDecoder {
             throw ServeError(.unsupportedMediaType, "this model takes JSON only: send {\"instances\": [...]} "
                 + "with Content-Type application/json")
         }
-        guard sampleShape.count == 3 || (sampleShape.count == 2 && input.mode == .gray) else {
-            throw ServeError(.internalServerError, "the model's sample shape \(sampleShape) is not [C, H, W]")
-        }
+        // ModelServer checked that the sample shape is [C, H, W] (or [H, W] for gray) with C the mode's channels.
         let (height, width) = (sampleShape[sampleShape.count - 2], sampleShape[sampleShape.count - 1])
         if body.isEmpty { throw ServeError(.badRequest, "the body is empty; send the bytes of a PNG, JPEG, PGM or PPM file") }
         var decoded: Image
