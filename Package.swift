@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "Ember", targets: ["Ember"]),
         .library(name: "EmberServe", targets: ["EmberServe"]),
+        .library(name: "EmberONNX", targets: ["EmberONNX"]),
         .executable(name: "ember", targets: ["EmberCLI"]),
         .executable(name: "ember-serve", targets: ["EmberServeCLI"]),
     ],
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -59,6 +61,12 @@ let package = Package(
             dependencies: ["Ember", "EmberModels", "CEmberZlib", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/ember"
         ),
+        // ONNX models run by Ember's operators; a library of its own so that the core builds without
+        // SwiftProtobuf. Generated/onnx.pb.swift comes from scripts/generate_onnx_swift.sh.
+        .target(
+            name: "EmberONNX",
+            dependencies: ["Ember", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         // Serving over HTTP (Hummingbird), a library of its own so that `ember` and the Ember
         // library build without it.
         .target(
@@ -70,7 +78,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EmberServeCLI",
-            dependencies: ["EmberServe", "EmberModels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EmberServe", "EmberModels", "EmberONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/ember-serve"
         ),
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
@@ -99,7 +107,7 @@ let package = Package(
         ),
         // Depends on EmberCLI and EmberServeCLI so that `swift test` builds the `ember` and `ember-serve`
         // binaries the command-line tests run.
-        .testTarget(name: "EmberTests", dependencies: ["Ember", "EmberServe", "EmberCLI", "EmberServeCLI"],
+        .testTarget(name: "EmberTests", dependencies: ["Ember", "EmberServe", "EmberONNX", "EmberCLI", "EmberServeCLI"],
                     exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

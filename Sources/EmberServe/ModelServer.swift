@@ -43,9 +43,22 @@ public final class ModelServer: Sendable {
     ///   - labels: the class names of a classifier whose output is one logit per class; nil answers
     ///     the raw outputs.
     ///   - maxBatchSize, maxDelay, adaptiveDelay: how requests are batched (see `DynamicBatcher`).
-    public init(name: String, model: Module, sampleShape: [Int], transform: (any Transform)? = nil,
+    public convenience init(name: String, model: Module, sampleShape: [Int], transform: (any Transform)? = nil,
+                            image: ImageInput? = nil, labels: [String]? = nil, maxBatchSize: Int = 64,
+                            maxDelay: Duration = .milliseconds(1), adaptiveDelay: Bool = true,
+                            maxRequestBytes: Int = 16 << 20) {
+        self.init(name: name, sampleShape: sampleShape, transform: transform, image: image, labels: labels,
+                  maxBatchSize: maxBatchSize, maxDelay: maxDelay, adaptiveDelay: adaptiveDelay,
+                  maxRequestBytes: maxRequestBytes) { model($0) }
+    }
+
+    /// Serves `run`, which maps a batch [n] + sampleShape to the model's outputs for it and may throw
+    /// (a failure answers the batch's requests with 500), such as an `ONNXModel`'s `run(_:)`. It runs
+    /// under `noGrad` on the batcher's thread. The other parameters are as above.
+    public init(name: String, sampleShape: [Int], transform: (any Transform)? = nil,
                 image: ImageInput? = nil, labels: [String]? = nil, maxBatchSize: Int = 64,
-                maxDelay: Duration = .milliseconds(1), adaptiveDelay: Bool = true, maxRequestBytes: Int = 16 << 20) {
+                maxDelay: Duration = .milliseconds(1), adaptiveDelay: Bool = true, maxRequestBytes: Int = 16 << 20,
+                run: @escaping (Tensor) throws -> Tensor) {
         if let image {
             let channels = sampleShape.count == 3 ? sampleShape[0] : sampleShape.count == 2 ? 1 : -1
             precondition(channels == image.mode.rawValue,
@@ -53,8 +66,8 @@ public final class ModelServer: Sendable {
                          + "sample shape is \(sampleShape); give [\(image.mode.rawValue), height, width]")
         }
         self.name = name
-        batcher = DynamicBatcher(model: model, sampleShape: sampleShape, maxBatchSize: maxBatchSize, maxDelay: maxDelay,
-                                 adaptive: adaptiveDelay)
+        batcher = DynamicBatcher(sampleShape: sampleShape, maxBatchSize: maxBatchSize, maxDelay: maxDelay,
+                                 adaptive: adaptiveDelay, run: run)
         decoder = RequestDecoder(sampleShape: sampleShape, transform: transform, image: image)
         encoder = ResponseEncoder(labels: labels)
         self.maxRequestBytes = maxRequestBytes

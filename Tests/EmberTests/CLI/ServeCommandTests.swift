@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ember
+@testable import EmberONNX
 
 /// The seed MLP's layout (fc1, fc2), so `ember-serve` recognises a saved one by its keys.
 private final class SeedMLP: Module {
@@ -99,6 +100,82 @@ struct ServeCommandTests {
         if !server.isRunning {
             #expect(server.terminationStatus == 0, "\(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
         }
+    }
+
+    @Test func servesAnONNXModelWithItsInputShapeAndLabels() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ember-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let labels = folder.appendingPathComponent("labels.txt")
+        let names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        try names.joined(separator: "\n").write(to: labels, atomically: true, encoding: .utf8)
+        let onnx = repositoryRoot.appendingPathComponent("Tests/EmberTests/Fixtures/onnx/cnn_dynamo.onnx")
+        let (server, port, _) = try Self.start(["--model", onnx.path, "--labels", labels.path, "--port", "0"])
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let url = URL(string: "http://127.0.0.1:\(port)")!
+
+        // The fixture's three inputs, as PyTorch's CNN (log-softmax outputs) answered them.
+        let fixture = try #require(try loadFixture("onnx.json")["cnn_dynamo"] as? [String: Any])
+        let inputs = floats(fixture["input"]), outputs = floats(fixture["output"])
+        let instances = (0..<3).map { Array(inputs[$0 * 256..<($0 + 1) * 256]) }
+        let answer = try await send(url.appendingPathComponent("predict"), method: "POST", contentType: "application/json",
+                                    body: jsonBody(["instances": instances]))
+        #expect(answer.status == 200, "\(answer.json)")
+        let predictions = try #require(answer.json["predictions"] as? [[String: Any]])
+        #expect(predictions.count == 3)
+        for (i, prediction) in predictions.enumerated() {
+            let row = Array(outputs[i * 10..<(i + 1) * 10])
+            let best = row.indices.max { row[$0] < row[$1] }!
+            let probabilities = row.map { exp($0) }   // softmax of log-softmax
+            let expected = probabilities[best] / probabilities.reduce(0, +)
+            #expect(prediction["class"] as? Int == best && prediction["label"] as? String == names[best])
+            #expect(abs((prediction["probability"] as? Double ?? -1) - Double(expected)) < 1e-4)
+        }
+        // A gray image of another size is resized to the model's 16 x 16.
+        let pgm = Array("P5\n20 24\n255\n".utf8) + (0..<480).map { UInt8($0 % 251) }
+        let image = try await send(url.appendingPathComponent("predict"), method: "POST",
+                                   contentType: "image/x-portable-graymap", body: pgm)
+        #expect(image.status == 200 && (image.json["predictions"] as? [Any])?.count == 1, "\(image.json)")
+        let info = try await send(url)
+        #expect(info.json["model"] as? String == "cnn_dynamo")
+        #expect(info.json["inputShape"] as? [Int] == [1, 16, 16])
+        kill(server.processIdentifier, SIGTERM)
+    }
+
+    @Test func anONNXModelWithoutAFixedSampleShapeIsRefused() throws {
+        // Identity over [batch, length]: the length is dynamic, so there is no sample shape to batch.
+        var input = Onnx_ValueInfoProto()
+        input.name = "x"
+        input.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        for name in ["batch", "length"] {
+            var dim = Onnx_TensorShapeProto.Dimension()
+            dim.dimParam = name
+            input.type.tensorType.shape.dim.append(dim)
+        }
+        var output = Onnx_ValueInfoProto()
+        output.name = "y"
+        var node = Onnx_NodeProto()
+        node.opType = "Identity"
+        node.input = ["x"]
+        node.output = ["y"]
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto()
+        opset.version = 17
+        model.opsetImport = [opset]
+        model.graph.node = [node]
+        model.graph.input = [input]
+        model.graph.output = [output]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-serve-\(UUID().uuidString).onnx")
+        try (model.serializedBytes() as Data).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, text) = try Self.runToExit(["--model", file.path, "--port", "0"])
+        #expect(status != 0)
+        #expect(text.contains("the input x: FLOAT [batch, length] has dynamic dims besides the batch; ember-serve needs a fixed sample shape"), "\(text)")
+
+        let (missingStatus, missing) = try Self.runToExit(["--model", "/nonexistent/model.onnx", "--port", "0"])
+        #expect(missingStatus != 0)
+        #expect(missing.contains("cannot read ONNX model /nonexistent/model.onnx"), "\(missing)")
     }
 
     @Test func aMissingModelFileIsNamed() throws {

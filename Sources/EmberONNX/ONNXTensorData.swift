@@ -1,0 +1,168 @@
+import Ember
+import Foundation
+
+/// ONNX tensors (`TensorProto`) in and out of Ember tensors.
+///
+/// Ember holds float32 and int64 elements, so ONNX's floating types (float, double, float16,
+/// bfloat16) load as float32 and its integer types and bool as int64. Booleans that operators
+/// compute are 0/1 float masks, Ember's convention for `where` and `maskedFill`.
+extension Onnx_TensorProto.DataType {
+    /// The Ember element type this ONNX type loads as, or nil when Ember has none (strings, complex).
+    var emberType: DType? {
+        switch self {
+        case .float, .double, .float16, .bfloat16: return .float32
+        case .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64, .bool: return .int64
+        default: return nil
+        }
+    }
+
+    /// Bytes per element in `raw_data`.
+    var rawSize: Int {
+        switch self {
+        case .int8, .uint8, .bool: return 1
+        case .int16, .uint16, .float16, .bfloat16: return 2
+        case .int32, .uint32, .float: return 4
+        default: return 8
+        }
+    }
+
+    var name: String { String(describing: self).uppercased() }
+}
+
+/// Reads `TensorProto`s, including their weights in external files (models over protobuf's 2 GB).
+struct TensorDecoder {
+    /// The folder that external data locations are relative to (the model file's folder).
+    let baseDirectory: URL?
+
+    func tensor(_ proto: Onnx_TensorProto, what: String) throws -> Tensor {
+        guard let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)), let dtype = type.emberType else {
+            throw ONNXError.unsupported("\(what) has data type \(proto.dataType) (\(Onnx_TensorProto.DataType(rawValue: Int(proto.dataType))?.name ?? "unknown")); Ember reads floating-point, integer and bool tensors")
+        }
+        let shape = proto.dims.map { Int($0) }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ONNXError.invalidModel("\(what) has negative dims \(shape)") }
+        let count = shape.reduce(1, *)
+        if proto.dataLocation == .external {
+            let bytes = try externalBytes(proto, what: what)
+            return try fromRaw(bytes, type: type, dtype: dtype, shape: shape, count: count, what: what)
+        }
+        if proto.hasRawData {
+            return try fromRaw(proto.rawData, type: type, dtype: dtype, shape: shape, count: count, what: what)
+        }
+        // Typed fields: float_data, double_data, int64_data, uint64_data, or int32_data for the small types.
+        switch type {
+        case .float: return try floats(proto.floatData, shape, count, what)
+        case .double: return try floats(proto.doubleData.map { Float($0) }, shape, count, what)
+        case .float16: return try floats(proto.int32Data.map { halfToFloat(UInt16(truncatingIfNeeded: $0)) }, shape, count, what)
+        case .bfloat16: return try floats(proto.int32Data.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0) << 16) }, shape, count, what)
+        case .int64: return try ints(proto.int64Data.map { Int($0) }, shape, count, what)
+        case .uint32, .uint64: return try ints(proto.uint64Data.map { Int(truncatingIfNeeded: $0) }, shape, count, what)
+        default: return try ints(proto.int32Data.map { Int($0) }, shape, count, what)
+        }
+    }
+
+    private func floats(_ values: [Float], _ shape: [Int], _ count: Int, _ what: String) throws -> Tensor {
+        guard values.count == count else { throw countMismatch(values.count, shape, what) }
+        return Tensor(values, shape: shape)
+    }
+
+    private func ints(_ values: [Int], _ shape: [Int], _ count: Int, _ what: String) throws -> Tensor {
+        guard values.count == count else { throw countMismatch(values.count, shape, what) }
+        return Tensor(values, shape: shape)
+    }
+
+    private func countMismatch(_ got: Int, _ shape: [Int], _ what: String) -> ONNXError {
+        .invalidModel("\(what) holds \(got) values but its shape \(shape) needs \(shape.reduce(1, *))")
+    }
+
+    /// Little-endian `raw_data` (ONNX's layout on every platform).
+    private func fromRaw(_ data: Data, type: Onnx_TensorProto.DataType, dtype: DType, shape: [Int], count: Int,
+                         what: String) throws -> Tensor {
+        let size = type.rawSize
+        guard data.count == count * size else {
+            throw ONNXError.invalidModel("\(what) has \(data.count) bytes of data but its shape \(shape) of \(type.name) needs \(count * size)")
+        }
+        return data.withUnsafeBytes { raw -> Tensor in
+            func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+                T(littleEndian: raw.loadUnaligned(fromByteOffset: i * size, as: T.self))
+            }
+            switch type {
+            case .float:
+                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    for i in 0..<count { buffer[i] = Float(bitPattern: load(UInt32.self, i)) }
+                    initialized = count
+                }
+                return Tensor(values, shape: shape)
+            case .double: return Tensor((0..<count).map { Float(Double(bitPattern: load(UInt64.self, $0))) }, shape: shape)
+            case .float16: return Tensor((0..<count).map { halfToFloat(load(UInt16.self, $0)) }, shape: shape)
+            case .bfloat16: return Tensor((0..<count).map { Float(bitPattern: UInt32(load(UInt16.self, $0)) << 16) }, shape: shape)
+            case .int8: return Tensor((0..<count).map { Int(load(Int8.self, $0)) }, shape: shape)
+            case .uint8, .bool: return Tensor((0..<count).map { Int(load(UInt8.self, $0)) }, shape: shape)
+            case .int16: return Tensor((0..<count).map { Int(load(Int16.self, $0)) }, shape: shape)
+            case .uint16: return Tensor((0..<count).map { Int(load(UInt16.self, $0)) }, shape: shape)
+            case .int32: return Tensor((0..<count).map { Int(load(Int32.self, $0)) }, shape: shape)
+            case .uint32: return Tensor((0..<count).map { Int(load(UInt32.self, $0)) }, shape: shape)
+            case .uint64: return Tensor((0..<count).map { Int(truncatingIfNeeded: load(UInt64.self, $0)) }, shape: shape)
+            default: return Tensor((0..<count).map { Int(load(Int64.self, $0)) }, shape: shape)
+            }
+        }
+    }
+
+    /// The bytes of a tensor stored outside the model, in a file beside it (`location`, `offset`, `length`).
+    private func externalBytes(_ proto: Onnx_TensorProto, what: String) throws -> Data {
+        let entries = Dictionary(proto.externalData.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        guard let location = entries["location"], !location.isEmpty else {
+            throw ONNXError.invalidModel("\(what) is stored externally but names no location")
+        }
+        // As ONNX's checker does: the data must lie in the model's folder, so that a model cannot read
+        // arbitrary files.
+        guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
+            throw ONNXError.invalidModel("\(what) is stored in '\(location)', outside the model's folder; external data must be a relative path inside it")
+        }
+        guard let base = baseDirectory else {
+            throw ONNXError.unsupported("\(what) is stored in the external file '\(location)'; load the model from its file (ONNXModel(contentsOf:)) so that Ember can find it")
+        }
+        let url = base.appendingPathComponent(location)
+        let file: Data
+        do {
+            file = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw ONNXError.unreadable(file: url.path, reason: "the external data of \(what) cannot be read (\(error.localizedDescription))")
+        }
+        let offset = Int(entries["offset"] ?? "0") ?? -1
+        let length = entries["length"].map { Int($0) ?? -1 } ?? (file.count - max(offset, 0))
+        guard offset >= 0, length >= 0, offset + length <= file.count else {
+            throw ONNXError.invalidModel("\(what): offset \(entries["offset"] ?? "0") and length \(entries["length"] ?? "-") lie outside \(location) (\(file.count) bytes)")
+        }
+        return file.subdata(in: offset..<(offset + length))
+    }
+}
+
+/// IEEE 754 half precision to float (portable: Swift's Float16 is missing on some platforms).
+func halfToFloat(_ h: UInt16) -> Float {
+    let sign = UInt32(h >> 15) << 31
+    let exponent = Int((h >> 10) & 0x1F)
+    let mantissa = UInt32(h & 0x3FF)
+    if exponent == 0 {
+        let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000)   // mantissa · 2^-24 (subnormals)
+        return sign == 0 ? magnitude : -magnitude
+    }
+    if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }   // inf, NaN
+    return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
+}
+
+extension Onnx_TensorProto {
+    /// A tensor's values as `raw_data` (float32 or int64), for writing a model back.
+    init(_ tensor: Tensor, name: String) {
+        self.init()
+        self.name = name
+        dims = tensor.shape.map { Int64($0) }
+        switch tensor.dtype {
+        case .float32:
+            dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            rawData = tensor.toArray().withUnsafeBufferPointer { Data(buffer: $0) }
+        case .int64:
+            dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+            rawData = tensor.toIntArray().map { Int64($0) }.withUnsafeBufferPointer { Data(buffer: $0) }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Ember
+
+/// Activations, arithmetic, comparisons, logic and casts: one Ember op each, or a short composition.
+extension Operators {
+    static let elementwise: [String: OperatorCompiler] = [
+        "Identity": unary { $0 },
+        "Relu": unary { $0.relu() },
+        "Sigmoid": unary { $0.sigmoid() },
+        "Tanh": unary { $0.tanh() },
+        "Exp": unary { $0.exp() },
+        "Log": unary { $0.log() },
+        "Sqrt": unary { $0.sqrt() },
+        "Abs": unary { $0.abs() },
+        "Neg": unary { $0.dtype == .int64 ? $0 * Tensor.full([], -1, dtype: .int64, device: $0.device) : -$0 },
+        "Erf": unary { $0.erf() },
+        "Reciprocal": unary { $0.reciprocal() },
+        "Floor": unary { $0.floor() },
+        "Ceil": unary { $0.ceil() },
+        "Round": unary { $0.round() },
+        "Sin": unary { $0.sin() },
+        "Cos": unary { $0.cos() },
+        "Tan": unary { $0.tan() },
+        "Atan": unary { $0.atan() },
+        "Sign": unary { $0.sign() },
+        "Softplus": unary { $0.softplus(threshold: .infinity) },
+        "Softsign": unary { $0.softsign() },
+        "Mish": unary { $0.mish() },
+        "HardSwish": unary { $0.hardswish() },
+        "IsNaN": unary { $0.ne($0) },
+        "IsInf": unary { $0.abs().eq(.infinity) },
+        "Not": unary { 1 - $0.ne(0) },
+        "LeakyRelu": unary { node in
+            let alpha = try node.float("alpha", default: 0.01)
+            return { $0.leakyRelu(negativeSlope: alpha) }
+        },
+        "Elu": unary { node in
+            let alpha = try node.float("alpha", default: 1)
+            return { $0.elu(alpha: alpha) }
+        },
+        "Selu": unary { node in
+            let alpha = try node.float("alpha", default: 1.67326319217681884765625)
+            let gamma = try node.float("gamma", default: 1.05070102214813232421875)
+            return { x in gamma * (x.relu() + (alpha * (x.clamp(max: 0).exp() - 1))) }
+        },
+        "Celu": unary { node in
+            let alpha = try node.float("alpha", default: 1)
+            return { x in x.relu() + (alpha * ((x / alpha).exp() - 1)).clamp(max: 0) }
+        },
+        "HardSigmoid": unary { node in
+            let alpha = try node.float("alpha", default: 0.2), beta = try node.float("beta", default: 0.5)
+            return { x in (alpha * x + beta).clamp(min: 0, max: 1) }
+        },
+        "ThresholdedRelu": unary { node in
+            let alpha = try node.float("alpha", default: 1)
+            return { x in x * x.gt(alpha) }
+        },
+        "Gelu": unary { node in
+            switch try node.string("approximate", default: "none") {
+            case "none": return { $0.gelu() }
+            case "tanh":
+                return { x in 0.5 * x * (1 + (Float(0.7978845608028654) * (x + 0.044715 * x * x * x)).tanh()) }
+            case let other: throw node.invalid("approximate must be 'none' or 'tanh', got '\(other)'")
+            }
+        },
+        "PRelu": binary { x, slope in x.relu() + slope * x.clamp(max: 0) },
+        "Clip": clip,
+        "Dropout": dropout,
+        "Cast": cast,
+        "CastLike": binary { x, like in like.dtype == x.dtype ? x : x.to(like.dtype) },
+
+        "Add": binary { $0 + $1 },
+        "Sub": binary { $0 - $1 },
+        "Mul": binary { $0 * $1 },
+        "Div": binary { a, b in
+            // Integer division truncates, as ONNX's (and C's); mixed types divide in float.
+            a.dtype == .int64 && b.dtype == .int64 ? a / b : a.float() / b.float()
+        },
+        "Pow": binary { base, exponent in
+            let x = base.float()
+            return exponent.count == 1 ? x.pow(exponent.item()) : x.pow(exponent.float())
+        },
+        "Mod": mod,
+        "Equal": binary { $0.eq($1) },
+        "Greater": binary { $0.gt($1) },
+        "Less": binary { $0.lt($1) },
+        "GreaterOrEqual": binary { $0.ge($1) },
+        "LessOrEqual": binary { $0.le($1) },
+        "And": binary { $0.ne(0) * $1.ne(0) },
+        "Or": binary { $0.ne(0).maximum($1.ne(0)) },
+        "Xor": binary { $0.ne(0).ne($1.ne(0)) },
+        "Where": { node in
+            try node.requireInputs(3...3)
+            return { inputs in [`where`(try inputs.required(0), try inputs.required(1), try inputs.required(2))] }
+        },
+        "Sum": variadic { $0 + $1 },
+        "Max": variadic { $0.maximum($1) },
+        "Min": variadic { $0.minimum($1) },
+        "Mean": { node in
+            let sum = try variadic { $0 + $1 }(node)
+            let n = Float(node.inputCount)
+            return { inputs in [try sum(inputs)[0] / n] }
+        },
+    ]
+
+    /// Sum, Max, Min: any number of broadcasting inputs folded pairwise.
+    private static func variadic(_ combine: @escaping (Tensor, Tensor) -> Tensor) -> OperatorCompiler {
+        { node in
+            guard node.inputCount >= 1 else { throw node.invalid("needs at least one input") }
+            return { inputs in
+                var result = try inputs.required(0)
+                for i in 1..<max(inputs.count, 1) { result = combine(result, try inputs.required(i)) }
+                return [result]
+            }
+        }
+    }
+
+    /// Bounds from inputs 1 and 2 (operator set 11 on) or from attributes `min` and `max` (before).
+    private static func clip(_ node: ONNXNode) throws -> ONNXKernel {
+        try node.requireInputs(1...3)
+        if node.opset < 11 {
+            let lo = try node.float("min", default: -.infinity), hi = try node.float("max", default: .infinity)
+            return { inputs in [try inputs.required(0).clamp(min: lo, max: hi)] }
+        }
+        return { inputs in
+            let x = try inputs.required(0)
+            let lo = try inputs.optional(1).map { try scalar($0, "min") } ?? -.infinity
+            let hi = try inputs.optional(2).map { try scalar($0, "max") } ?? .infinity
+            return [x.dtype == .int64 ? x.float().clamp(min: lo, max: hi).to(.int64) : x.clamp(min: lo, max: hi)]
+        }
+    }
+
+    /// Inference: the identity, and a mask of ones when the graph asks for it. A graph exported for
+    /// training (`training_mode` true) is refused: Ember trains with its own `Dropout` module.
+    private static func dropout(_ node: ONNXNode) throws -> ONNXKernel {
+        try node.requireInputs(1...3)
+        return { inputs in
+            let x = try inputs.required(0)
+            if let training = inputs.optional(2), try scalar(training, "training_mode") != 0 {
+                throw KernelFailure("training_mode is true; Ember runs exported graphs for inference")
+            }
+            return [x, Tensor.ones(x.shape, device: x.device)]
+        }
+    }
+
+    private static func cast(_ node: ONNXNode) throws -> ONNXKernel {
+        try node.requireInputs(1...1)
+        guard let to = try node.int("to"), let type = Onnx_TensorProto.DataType(rawValue: to), let dtype = type.emberType else {
+            throw node.unsupported("cast to data type \(try node.int("to").map(String.init) ?? "(none)"); Ember casts to floating-point, integer and bool types")
+        }
+        if type == .bool { return { inputs in [try inputs.required(0).ne(0)] } }
+        return { inputs in
+            let x = try inputs.required(0)
+            return [x.dtype == dtype ? x : x.to(dtype)]
+        }
+    }
+
+    /// fmod 0: the remainder takes the divisor's sign (Python's %); fmod 1: the dividend's (C's fmod).
+    private static func mod(_ node: ONNXNode) throws -> ONNXKernel {
+        try node.requireInputs(2...2)
+        let cStyle = try node.int("fmod", default: 0) == 1
+        return { inputs in
+            let (a, b) = (try inputs.required(0), try inputs.required(1))
+            if a.dtype == .int64 && b.dtype == .int64 {
+                let truncated = a - (a / b) * b
+                if cStyle { return [truncated] }
+                // Where the remainder and the divisor differ in sign, add the divisor once.
+                let adjust = truncated.ne(0) * (truncated.lt(0).ne(b.lt(0)))
+                return [truncated + adjust.to(.int64) * b]
+            }
+            let q = a.float() / b.float()
+            return [a - b * (cStyle ? q.trunc() : q.floor())]
+        }
+    }
+}
