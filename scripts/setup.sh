@@ -4,7 +4,18 @@
 set -euo pipefail
 
 if [ "$(uname)" = "Darwin" ]; then
-  exit 0
+  
+# Optional: onnxruntime (and numpy) for the tests that run Ember's exported ONNX files in it.
+# Best effort too: without them those tests are skipped, saying why.
+ort_dir="$(cd "$(dirname "$0")/.." && pwd)/.build-onnxruntime"
+if [ ! -d "$ort_dir/onnxruntime" ] && command -v python3 >/dev/null 2>&1; then
+  if timeout 300 python3 -m pip install --quiet --target "$ort_dir" onnxruntime numpy >/dev/null 2>&1; then
+    echo "setup: onnxruntime installed in $ort_dir (for the ONNX export tests)" >&2
+  else
+    echo "setup: onnxruntime not installed (pip could not fetch it); the onnxruntime export tests will be skipped" >&2
+  fi
+fi
+exit 0
 fi
 
 missing=()
@@ -42,6 +53,17 @@ if [ ! -e "$nvrtc_dir/nvidia/cu13/lib/libnvrtc.so.13" ] && command -v python3 >/
     echo "setup: NVRTC installed in $nvrtc_dir (for the CUDA kernel compile tests)" >&2
   else
     echo "setup: NVRTC not installed (pip could not fetch nvidia-cuda-nvrtc); the CUDA compile tests will be skipped" >&2
+  fi
+fi
+
+# Optional: onnxruntime (and numpy) for the tests that run Ember's exported ONNX files in it.
+# Best effort too: without them those tests are skipped, saying why.
+ort_dir="$(cd "$(dirname "$0")/.." && pwd)/.build-onnxruntime"
+if [ ! -d "$ort_dir/onnxruntime" ] && command -v python3 >/dev/null 2>&1; then
+  if timeout 300 python3 -m pip install --quiet --target "$ort_dir" onnxruntime numpy >/dev/null 2>&1; then
+    echo "setup: onnxruntime installed in $ort_dir (for the ONNX export tests)" >&2
+  else
+    echo "setup: onnxruntime not installed (pip could not fetch it); the onnxruntime export tests will be skipped" >&2
   fi
 fi
 exit 0

@@ -189,13 +189,6 @@ public final class ONNXModel: Module {
     /// Writes the model with its current weights, through a temporary file renamed when complete.
     public func save(to url: URL) throws {
         let data = try serializedData()
-        let writer = try AtomicFileWriter(destination: url)
-        do {
-            try writer.write(data)
-            try writer.commit()
-        } catch {
-            writer.abort()
-            throw error
-        }
+        try AtomicFile.write(data, to: url)
     }
 }
