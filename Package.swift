@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "CPeakFlops", path: "Benchmarks/CPeakFlops"),
         .executableTarget(
             name: "ember-bench",
-            dependencies: ["Ember", "CPeakFlops", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["Ember", "EmberONNX", "CPeakFlops", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             path: "Benchmarks/ember-bench",
             linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]
         ),

@@ -219,10 +219,15 @@ def node_case(name, op, inputs, attrs=None, opset=17, outputs=1, constants=None)
             print(f"  ({name}: onnxruntime and onnx.reference disagree; onnxruntime's values are kept)")
     expected = runtime if runtime is not None else expected
     return {"name": name, "model": base64.b64encode(model.SerializeToString()).decode(),
-            "inputs": [{"name": n, "shape": list(a.shape), "dtype": str(a.dtype), "values": a.reshape(-1).tolist()}
+            "inputs": [{"name": n, "shape": list(a.shape), "dtype": str(a.dtype), "values": [json_number(v) for v in a.reshape(-1).tolist()]}
                        for n, a in inputs],
             "outputs": [{"shape": list(np.asarray(e).shape), "values": [float(v) for v in np.asarray(e, dtype=np.float64).reshape(-1)]}
                         for e in expected]}
+
+
+def json_number(v):
+    """JSON has no infinities: they are written as the strings the Swift tests read."""
+    return v if np.isfinite(v) else ("inf" if v > 0 else "-inf")
 
 
 def f32(*shape):
@@ -308,6 +313,23 @@ ops = [
     node_case("xor_of_comparisons", "Xor", [], constants=[("a", np.array([True, False, True, False])), ("b", np.array([True, True, False, False]))]),
     node_case("shape_start_end", "Shape", [("x", f32(2, 3, 4, 5))], {"start": 1, "end": -1}, opset=15),
     node_case("constant_of_shape", "ConstantOfShape", [], {"value": helper.make_tensor("v", INT64, [1], [7])}, constants=[("s", i64([2, 3]))]),
+    # Cases a review found wrong or crashing (fixed since).
+    node_case("where_int64_branches", "Where", [], constants=[("c", np.array([True, False, True])), ("a", i64([1, 2, 3])), ("b", i64([10, 20, 30]))]),
+    node_case("cast_to_uint8_wraps", "Cast", [("x", np.array([300, -1, 7.9, 255], np.float32))], {"to": TensorProto.UINT8}),
+    node_case("isinf_negative_only", "IsInf", [("x", np.array([np.inf, -np.inf, 1, 0], np.float32))], {"detect_positive": 0}),
+    node_case("pow_scalar_base_broadcasts", "Pow", [], constants=[("b", np.array(2.0, np.float32)), ("e", np.array([[3.0]], np.float32))]),
+    node_case("softplus_large", "Softplus", [("x", np.array([-30, -1, 0, 5, 25, 100], np.float32))]),
+    node_case("slice_negative_step_start_below", "Slice", [("x", f32(5))], constants=[("s", i64([-10])), ("e", i64([-20])), ("a", i64([0])), ("t", i64([-1]))]),
+    node_case("conv_transpose_output_shape_and_padding", "ConvTranspose", [("x", f32(1, 2, 3, 3))], {"strides": [2, 2], "output_shape": [7, 7], "output_padding": [1, 1]}, constants=[("w", f32(2, 3, 3, 3))]),
+    node_case("gemm_beta_zero", "Gemm", [("a", f32(2, 3))], {"beta": 0.0, "alpha": 2.0}, constants=[("b", f32(3, 4)), ("c", f32(2, 4))]),
+    node_case("gemm_bias_of_one", "Gemm", [("a", f32(2, 3))], {"transB": 1}, constants=[("b", f32(4, 3)), ("c", f32(1))]),
+    node_case("matmul_int64", "MatMul", [], constants=[("a", i64([[1, 2], [3, 4]])), ("b", i64([[5], [-6]]))]),
+    node_case("abs_int64", "Abs", [], constants=[("x", i64([-3, 0, 4]))]),
+    node_case("sign_int64", "Sign", [], constants=[("x", i64([-3, 0, 4]))]),
+    node_case("layer_normalization_scale_of_one", "LayerNormalization", [("x", f32(2, 3, 4))], {"axis": -1}, constants=[("s", np.array([1.5], np.float32)), ("b", np.array([0.25], np.float32))]),
+    node_case("pad_edge_negative", "Pad", [("x", f32(3, 5))], {"mode": "edge"}, constants=[("p", i64([1, -2, -1, 2]))]),
+    node_case("range_int64", "Range", [], constants=[("s", np.array(3, np.int64)), ("l", np.array(-8, np.int64)), ("d", np.array(-3, np.int64))]),
+    node_case("topk_opset1_attribute", "TopK", [("x", f32(3, 6))], {"axis": 1, "k": 2}, opset=1, outputs=2),
 ]
 with open(os.path.join(FIXTURES, "onnx_operators.json"), "w") as f:
     json.dump(ops, f)

@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|vit|autoencoder|stn|optim|pinn|checkpoint]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|vit|autoencoder|stn|optim|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -25,6 +25,10 @@ case "cnn":
     // ember-bench cnn [steps] [step]: "step" times only the training step (for profiling).
     try cnnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 50 : 50,
                      convLayers: CommandLine.arguments.count <= 3 || CommandLine.arguments[3] != "step")
+case "onnx":
+    let arguments = CommandLine.arguments.dropFirst(2)
+    let batches = arguments.dropFirst().compactMap { Int($0) }
+    try onnxBenchmark(path: arguments.first ?? "model.onnx", batches: batches.isEmpty ? [1, 64, 1000] : batches)
 case "all":
     peakBenchmark()
     print()
@@ -32,5 +36,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|pinn [steps]|checkpoint plain|blocks]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
 }

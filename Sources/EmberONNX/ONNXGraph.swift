@@ -85,7 +85,7 @@ struct CompiledGraph {
             for (i, slot) in step.outputSlots.enumerated() {
                 guard let slot else { continue }
                 guard i < outputs.count else {
-                    throw ONNXError.nodeFailed(node: step.label, reason: "produced \(outputs.count) outputs, the graph reads output \(i)")
+                    throw ONNXError.nodeFailed(node: step.label, reason: "the operator makes \(outputs.count) output(s), the node names \(step.outputSlots.count)")
                 }
                 values[slot] = outputs[i]
             }

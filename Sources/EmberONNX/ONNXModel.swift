@@ -101,12 +101,16 @@ public final class ONNXModel: Module {
 
     /// Runs the graph on named inputs and returns every output by name.
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
-        let unknown = feeds.keys.filter { key in !inputs.contains { $0.name == key } }.sorted()
+        // Older exporters also list initializers as inputs, which a feed may then replace.
+        let replaceable = Set(initializerNames).intersection(proto.graph.input.map(\.name))
+        let unknown = feeds.keys.filter { key in !inputs.contains { $0.name == key } && !replaceable.contains(key) }.sorted()
         guard unknown.isEmpty else {
             throw ONNXError.badInput("the model has no input named \(unknown.map { "'\($0)'" }.joined(separator: ", ")); its inputs are \(inputs.map(\.description).joined(separator: "; "))")
         }
         var values = [Tensor?](repeating: nil, count: graph.slotCount)
-        for (slot, tensor) in zip(graph.initializerSlots, initializers) { values[slot] = tensor }
+        for (slot, (name, tensor)) in zip(graph.initializerSlots, zip(initializerNames, initializers)) {
+            values[slot] = replaceable.contains(name) ? feeds[name] ?? tensor : tensor
+        }
         for (slot, info) in zip(graph.inputSlots, inputs) {
             guard let tensor = feeds[info.name] else {
                 throw ONNXError.badInput("input '\(info.name)' is missing; the model's inputs are \(inputs.map(\.description).joined(separator: "; "))")

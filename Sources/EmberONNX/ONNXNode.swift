@@ -83,6 +83,34 @@ extension Array where Element == Tensor? {
 }
 
 extension Tensor {
-    /// The values of a small integer tensor (shapes, axes, pads) read on the host.
-    var hostInts: [Int] { toIntArray() }
+    /// The values of a small integer tensor (shapes, axes, pads) read on the host; a float one must
+    /// hold whole numbers in Int's range.
+    func hostInts() throws -> [Int] {
+        if dtype == .int64 { return toIntArray() }
+        return try toArray().map { try exactInt($0, "a value of a shape, axes or pads tensor") }
+    }
+}
+
+/// A float that stands for an integer (a count, an axis), refused when it is NaN, infinite or too large.
+func exactInt(_ value: Float, _ what: String) throws -> Int {
+    guard value.isFinite, abs(value) < 9.2e18 else { throw KernelFailure("\(what) is \(value), not a whole number") }
+    return Int(value)
+}
+
+/// The most elements a tensor that a graph computes may have (2^36, 256 GiB of float32): a shape
+/// read from the model or its inputs past that is refused before anything is allocated.
+let maxElements = 1 << 36
+
+/// Checks a shape the graph asks for: no negative dims, and not more than `maxElements` in all.
+func checkedShape(_ shape: [Int], _ what: String) throws -> [Int] {
+    var count = 1
+    for d in shape {
+        guard d >= 0 else { throw KernelFailure("\(what) \(shape) has a negative dim") }
+        let (product, overflow) = count.multipliedReportingOverflow(by: d)
+        guard !overflow, product <= maxElements else {
+            throw KernelFailure("\(what) \(shape) holds more than \(maxElements) elements")
+        }
+        count = product
+    }
+    return shape
 }

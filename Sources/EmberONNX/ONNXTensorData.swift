@@ -39,8 +39,14 @@ struct TensorDecoder {
             throw ONNXError.unsupported("\(what) has data type \(proto.dataType) (\(Onnx_TensorProto.DataType(rawValue: Int(proto.dataType))?.name ?? "unknown")); Ember reads floating-point, integer and bool tensors")
         }
         let shape = proto.dims.map { Int($0) }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw ONNXError.invalidModel("\(what) has negative dims \(shape)") }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, product <= maxElements else {
+                throw ONNXError.invalidModel("\(what) has dims \(shape), which are negative or hold more than \(maxElements) elements")
+            }
+            count = product
+        }
         if proto.dataLocation == .external {
             let bytes = try externalBytes(proto, what: what)
             return try fromRaw(bytes, type: type, dtype: dtype, shape: shape, count: count, what: what)
@@ -122,15 +128,20 @@ struct TensorDecoder {
             throw ONNXError.unsupported("\(what) is stored in the external file '\(location)'; load the model from its file (ONNXModel(contentsOf:)) so that Ember can find it")
         }
         let url = base.appendingPathComponent(location)
+        // Symbolic links could lead outside the folder too (as ONNX's checker, refuse them).
+        let folder = base.resolvingSymlinksInPath().standardizedFileURL.path
+        guard url.resolvingSymlinksInPath().standardizedFileURL.path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else {
+            throw ONNXError.invalidModel("\(what) is stored in '\(location)', which links outside the model's folder")
+        }
         let file: Data
         do {
             file = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw ONNXError.unreadable(file: url.path, reason: "the external data of \(what) cannot be read (\(error.localizedDescription))")
+            throw ONNXError.invalidModel("the external data of \(what), \(url.path), cannot be read (\(error.localizedDescription))")
         }
         let offset = Int(entries["offset"] ?? "0") ?? -1
         let length = entries["length"].map { Int($0) ?? -1 } ?? (file.count - max(offset, 0))
-        guard offset >= 0, length >= 0, offset + length <= file.count else {
+        guard offset >= 0, length >= 0, offset <= file.count, length <= file.count - offset else {
             throw ONNXError.invalidModel("\(what): offset \(entries["offset"] ?? "0") and length \(entries["length"] ?? "-") lie outside \(location) (\(file.count) bytes)")
         }
         return file.subdata(in: offset..<(offset + length))

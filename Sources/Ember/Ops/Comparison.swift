@@ -28,6 +28,10 @@ extension Tensor {
 /// `condition ? a : b` element by element with broadcasting, like `torch.where`.
 /// The gradient flows to `a` where the condition holds and to `b` elsewhere.
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    guard a.dtype == .float32 && b.dtype == .float32 else {
+        // The kernel reads float32 branches; int64 ones would be reinterpreted, not converted.
+        shapeFailure(ShapeError("where: the branches must be float32, got \(a.dtype) and \(b.dtype); convert them with .float()"))
+    }
     let shape = checkShape { () throws(ShapeError) in
         try Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
     }

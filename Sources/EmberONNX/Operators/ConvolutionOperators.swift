@@ -52,7 +52,7 @@ extension Operators {
             let strides = flat.liftPair(window.strides ?? Array(repeating: 1, count: kernel.count), fill: 1)
             let dilations = flat.liftPair(window.dilations ?? Array(repeating: 1, count: kernel.count), fill: 1)
             let liftedKernel = flat.liftPair(kernel, fill: 1)
-            var outputPadding = flat.liftPair(outputPaddingAttribute ?? Array(repeating: 0, count: kernel.count), fill: 0)
+            let outputPadding = flat.liftPair(outputPaddingAttribute ?? Array(repeating: 0, count: kernel.count), fill: 0)
             // The output before any padding is removed: (in - 1)·stride + (k - 1)·dilation + 1.
             let sizes = flat.liftPair(flat.sizes, fill: 1)
             var full: [Int] = []
@@ -62,12 +62,9 @@ extension Operators {
             }
             var begin: [Int], end: [Int]
             if let outputShape {
+                // The padding that gives output_shape (negative when it asks for more: zeros at the edges).
                 let target = flat.liftPair(Array(outputShape.suffix(kernel.count)), fill: 1)
-                outputPadding = Array(repeating: 0, count: spatial)
-                let total = (0..<spatial).map { full[$0] - target[$0] }
-                guard total.allSatisfy({ $0 >= 0 }) else {
-                    throw KernelFailure("output_shape \(outputShape) is larger than the largest output \(full)")
-                }
+                let total = (0..<spatial).map { full[$0] + outputPadding[$0] - target[$0] }
                 begin = total.map { autoPad == "SAME_UPPER" ? $0 / 2 : $0 - $0 / 2 }
                 end = zip(total, begin).map { $0 - $1 }
             } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
@@ -80,7 +77,7 @@ extension Operators {
                 begin = flat.liftPair(Array(pads.prefix(kernel.count)), fill: 0)
                 end = flat.liftPair(Array(pads.suffix(kernel.count)), fill: 0)
             }
-            if begin == end && zip(outputPadding, zip(strides, dilations)).allSatisfy({ $0 < max($1.0, $1.1) }) {
+            if begin == end && begin.allSatisfy({ $0 >= 0 }) && zip(outputPadding, zip(strides, dilations)).allSatisfy({ $0 < max($1.0, $1.1) }) {
                 let y = convTranspose2d(flat.input, weight: flat.lift(weight), bias: bias, stride: (strides[0], strides[1]),
                                         padding: (begin[0], begin[1]), outputPadding: (outputPadding[0], outputPadding[1]),
                                         groups: groups, dilation: (dilations[0], dilations[1]))
@@ -180,6 +177,10 @@ private struct Window {
         dilations = try node.ints("dilations")
         pads = try node.ints("pads")
         autoPad = try node.string("auto_pad", default: "NOTSET")
+        guard (strides ?? [1]).allSatisfy({ $0 >= 1 }), (dilations ?? [1]).allSatisfy({ $0 >= 1 }) else {
+            throw node.invalid("strides \(strides ?? []) and dilations \(dilations ?? []) must be at least 1")
+        }
+        guard (pads ?? [0]).allSatisfy({ $0 >= 0 }) else { throw node.invalid("pads \(pads ?? []) must not be negative") }
         guard ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"].contains(autoPad) else {
             throw node.invalid("auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got '\(autoPad)'")
         }

@@ -10,7 +10,7 @@ extension Operators {
         "Exp": unary { $0.exp() },
         "Log": unary { $0.log() },
         "Sqrt": unary { $0.sqrt() },
-        "Abs": unary { $0.abs() },
+        "Abs": unary { x in x.dtype == .int64 ? `where`(x.lt(0), -x.float(), x.float()).to(.int64) : x.abs() },
         "Neg": unary { $0.dtype == .int64 ? $0 * Tensor.full([], -1, dtype: .int64, device: $0.device) : -$0 },
         "Erf": unary { $0.erf() },
         "Reciprocal": unary { $0.reciprocal() },
@@ -21,13 +21,23 @@ extension Operators {
         "Cos": unary { $0.cos() },
         "Tan": unary { $0.tan() },
         "Atan": unary { $0.atan() },
-        "Sign": unary { $0.sign() },
-        "Softplus": unary { $0.softplus(threshold: .infinity) },
+        "Sign": unary { x in x.dtype == .int64 ? x.float().sign().to(.int64) : x.sign() },
+        "Softplus": unary { $0.softplus() },   // log(1 + e^x), and x itself past 20 (where they agree in float32)
         "Softsign": unary { $0.softsign() },
         "Mish": unary { $0.mish() },
         "HardSwish": unary { $0.hardswish() },
         "IsNaN": unary { $0.ne($0) },
-        "IsInf": unary { $0.abs().eq(.infinity) },
+        "IsInf": unary { node in
+            let (positive, negative) = (try node.int("detect_positive", default: 1) == 1, try node.int("detect_negative", default: 1) == 1)
+            return { x in
+                switch (positive, negative) {
+                case (true, true): return x.abs().eq(.infinity)
+                case (true, false): return x.eq(.infinity)
+                case (false, true): return x.eq(-.infinity)
+                case (false, false): return Tensor.zeros(x.shape, device: x.device)
+                }
+            }
+        },
         "Not": unary { 1 - $0.ne(0) },
         "LeakyRelu": unary { node in
             let alpha = try node.float("alpha", default: 0.01)
@@ -77,7 +87,11 @@ extension Operators {
         },
         "Pow": binary { base, exponent in
             let x = base.float()
-            return exponent.count == 1 ? x.pow(exponent.item()) : x.pow(exponent.float())
+            guard exponent.count == 1 else { return x.pow(exponent.float()) }
+            // A scalar exponent (x², x^0.5) through the scalar op, which also takes negative bases.
+            let y = x.pow(exponent.item())
+            let shape = try broadcastShapes(x.shape, exponent.shape)
+            return y.shape == shape ? y : y.reshape(shape)
         },
         "Mod": mod,
         "Equal": binary { $0.eq($1) },
@@ -90,7 +104,13 @@ extension Operators {
         "Xor": binary { $0.ne(0).ne($1.ne(0)) },
         "Where": { node in
             try node.requireInputs(3...3)
-            return { inputs in [`where`(try inputs.required(0), try inputs.required(1), try inputs.required(2))] }
+            return { inputs in
+                let (condition, a, b) = (try inputs.required(0), try inputs.required(1), try inputs.required(2))
+                if a.dtype == .int64 || b.dtype == .int64 {
+                    return [try integerWhere(condition, a, b)]
+                }
+                return [`where`(condition, a, b)]
+            }
         },
         "Sum": variadic { $0 + $1 },
         "Max": variadic { $0.maximum($1) },
@@ -101,6 +121,14 @@ extension Operators {
             return { inputs in [try sum(inputs)[0] / n] }
         },
     ]
+
+    /// Where over int64 branches (shapes, indices), on the host so that values past 2^24 stay exact.
+    private static func integerWhere(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let shape = try checkedShape(broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape), "the result")
+        func values(_ t: Tensor) -> Tensor { t.expand(shape).contiguous() }
+        let (c, x, y) = (values(condition).toArray(), values(a).toIntArray(), values(b).toIntArray())
+        return Tensor(c.indices.map { c[$0] != 0 ? x[$0] : y[$0] }, shape: shape, device: a.device)
+    }
 
     /// Sum, Max, Min: any number of broadcasting inputs folded pairwise.
     private static func variadic(_ combine: @escaping (Tensor, Tensor) -> Tensor) -> OperatorCompiler {
@@ -148,8 +176,26 @@ extension Operators {
             throw node.unsupported("cast to data type \(try node.int("to").map(String.init) ?? "(none)"); Ember casts to floating-point, integer and bool types")
         }
         if type == .bool { return { inputs in [try inputs.required(0).ne(0)] } }
+        // Integers narrower than int64 wrap around as in C (300 as UINT8 is 44).
+        let wrap: ((Int) -> Int)? = switch type {
+        case .int8: { Int(Int8(truncatingIfNeeded: $0)) }
+        case .uint8: { Int(UInt8(truncatingIfNeeded: $0)) }
+        case .int16: { Int(Int16(truncatingIfNeeded: $0)) }
+        case .uint16: { Int(UInt16(truncatingIfNeeded: $0)) }
+        case .int32: { Int(Int32(truncatingIfNeeded: $0)) }
+        case .uint32: { Int(UInt32(truncatingIfNeeded: $0)) }
+        default: nil
+        }
         return { inputs in
-            let x = try inputs.required(0)
+            var x = try inputs.required(0)
+            if dtype == .int64 && x.dtype == .float32 {
+                // NaN becomes 0 and infinities the ends of int64 (C leaves them undefined; this does not trap).
+                let finite = `where`(x.ne(x), Tensor.zeros([], device: x.device), x)
+                x = finite.clamp(min: -9.2e18, max: 9.2e18).to(.int64)
+            }
+            if let wrap {
+                return [Tensor(x.toIntArray().map(wrap), shape: x.shape, device: x.device)]
+            }
             return [x.dtype == dtype ? x : x.to(dtype)]
         }
     }

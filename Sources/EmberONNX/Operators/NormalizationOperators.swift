@@ -42,8 +42,16 @@ extension Operators {
         return { inputs in
             let x = try inputs.required(0)
             let a = try normalizedAxis(axis, rank: x.rank)
-            return [layerNorm(x, normalizedShape: Array(x.shape[a...]), weight: try inputs.required(1),
-                              bias: inputs.optional(2), eps: eps)]
+            let normalized = Array(x.shape[a...])
+            // Scale and bias broadcast to the normalized dims (a [1] scale is allowed).
+            func fitted(_ t: Tensor) throws -> Tensor {
+                t.shape == normalized ? t : try t.expand(broadcastShapes(t.shape, normalized)).contiguous()
+            }
+            let scale = try fitted(inputs.required(1)), bias = try inputs.optional(2).map(fitted)
+            guard scale.shape == normalized && (bias?.shape ?? normalized) == normalized else {
+                throw KernelFailure("scale of shape \(scale.shape) does not fit the normalized dims \(normalized)")
+            }
+            return [layerNorm(x, normalizedShape: normalized, weight: scale, bias: bias, eps: eps)]
         }
     }
 

@@ -4,7 +4,10 @@ import Ember
 extension Operators {
     static let products: [String: OperatorCompiler] = [
         "Gemm": gemm,
-        "MatMul": binary { a, b in a.matmul(b) },
+        "MatMul": binary { a, b in
+            // Integer products go through float32 (exact while the sums stay below 2^24).
+            a.dtype == .int64 && b.dtype == .int64 ? a.float().matmul(b.float()).to(.int64) : a.float().matmul(b.float())
+        },
         "Einsum": { node in
             let equation = try node.string("equation", default: "")
             guard !equation.isEmpty else { throw node.invalid("has no equation") }
@@ -24,8 +27,8 @@ extension Operators {
             guard a.rank == 2, b.rank == 2 else {
                 throw KernelFailure("Gemm takes matrices, got shapes \(a.shape) and \(b.shape)")
             }
-            let c = inputs.optional(2)
-            if transB && !transA && alpha == 1 && beta == 1 && (c.map { $0.rank == 1 } ?? true) {
+            let c = beta == 0 ? nil : inputs.optional(2)   // beta 0 ignores C, infinities included
+            if transB && !transA && alpha == 1 && beta == 1 && (c.map { $0.shape == [b.shape[0]] } ?? true) {
                 return [linear(a, weight: b, bias: c)]
             }
             var y = (transA ? a.t() : a).matmul(transB ? b.t() : b)

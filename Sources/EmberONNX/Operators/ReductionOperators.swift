@@ -28,7 +28,7 @@ extension Operators {
             }
             return { inputs in
                 let x = try inputs.required(0)
-                return [x.cumsum(dim: try normalizedAxis(Int(try scalar(inputs.required(1), "axis")), rank: x.rank))]
+                return [x.cumsum(dim: try normalizedAxis(try exactInt(try scalar(inputs.required(1), "axis"), "axis"), rank: x.rank))]
             }
         },
     ]
@@ -45,7 +45,7 @@ extension Operators {
             let attribute = try node.ints("axes")
             return { inputs in
                 let x = try inputs.required(0)
-                let given = node.opset < axesInputFrom ? attribute : inputs.optional(1)?.hostInts
+                let given = try node.opset < axesInputFrom ? attribute : inputs.optional(1)?.hostInts()
                 if (given ?? []).isEmpty && noop { return [x] }
                 let dims = try (given.flatMap { $0.isEmpty ? nil : $0 } ?? Array(0..<x.rank)).map { try normalizedAxis($0, rank: x.rank) }
                 let input = x.dtype == .int64 ? x.float() : x
@@ -67,13 +67,15 @@ extension Operators {
         }
     }
 
+    /// K as input 1 from operator set 10, as attribute `k` before.
     private static func topK(_ node: ONNXNode) throws -> ONNXKernel {
-        try node.requireInputs(2...2)
+        try node.requireInputs(node.opset < 10 ? 1...1 : 2...2)
         let axis = try node.int("axis", default: -1)
         let largest = try node.int("largest", default: 1) == 1
+        let kAttribute = try node.int("k")
         return { inputs in
             let x = try inputs.required(0)
-            let k = Int(try scalar(inputs.required(1), "K"))
+            let k = try node.opset < 10 ? kAttribute ?? 0 : exactInt(try scalar(inputs.required(1), "K"), "K")
             let a = try normalizedAxis(axis, rank: x.rank)
             guard k >= 0 && k <= x.shape[a] else { throw KernelFailure("K = \(k) is out of range for dim \(a) of shape \(x.shape)") }
             let (values, indices) = x.topk(k, dim: a, largest: largest)

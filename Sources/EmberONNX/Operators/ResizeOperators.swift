@@ -39,14 +39,15 @@ extension Operators {
             var scales: [Double], sizes: [Int]
             var scalesGiven = false
             if let sizesInput, sizesInput.count > 0 {
-                sizes = sizesInput.hostInts
+                sizes = try checkedShape(sizesInput.hostInts(), "sizes")
                 guard sizes.count == x.rank else { throw KernelFailure("sizes \(sizes) do not fit shape \(x.shape)") }
                 scales = zip(sizes, x.shape).map { Double($0) / Double($1) }
             } else if let given = scalesInput.map({ $0.toArray() }) ?? scalesAttribute, !given.isEmpty {
                 guard given.count == x.rank else { throw KernelFailure("scales \(given) do not fit shape \(x.shape)") }
+                guard given.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw KernelFailure("scales \(given) must be positive and finite") }
                 scales = given.map { Double($0) }
                 scalesGiven = true
-                sizes = zip(x.shape, scales).map { Int((Double($0) * $1).rounded(.down)) }
+                sizes = try checkedShape(zip(x.shape, scales).map { Int(min((Double($0) * $1).rounded(.down), Double(maxElements))) }, "the resized shape")
             } else {
                 throw KernelFailure("neither scales nor sizes are given")
             }

@@ -7,7 +7,7 @@ extension Operators {
         "Constant": constant,
         "ConstantOfShape": constantOfShape,
         "Shape": shape,
-        "Size": unary { x in Tensor.full([], Float(x.count), dtype: .int64) },
+        "Size": unary { x in Tensor([x.count], shape: []) },
         "Reshape": reshape,
         "Flatten": { node in
             try node.requireInputs(1...1)
@@ -35,8 +35,12 @@ extension Operators {
         "Unsqueeze": unsqueeze,
         "Concat": { node in
             guard let axis = try node.int("axis") else { throw node.invalid("needs an axis") }
+            guard node.inputCount >= 1 else { throw node.invalid("needs at least one input") }
             return { inputs in
                 let parts = try inputs.indices.map { try inputs.required($0) }
+                guard parts.allSatisfy({ $0.rank == parts[0].rank && $0.rank >= 1 }) else {
+                    throw KernelFailure("inputs of shapes \(parts.map(\.shape)) differ in rank or are scalars")
+                }
                 let a = try normalizedAxis(axis, rank: parts[0].rank)
                 // Mixed integer and float parts (a constant and a shape) join as float.
                 let sameType = parts.allSatisfy { $0.dtype == parts[0].dtype }
@@ -51,16 +55,26 @@ extension Operators {
             let axis = try node.int("axis", default: 0)
             return { inputs in
                 let (x, index) = (try inputs.required(0), try inputs.required(1))
+                guard x.rank >= 1 && index.rank == x.rank else {
+                    throw KernelFailure("indices of shape \(index.shape) do not fit data of shape \(x.shape)")
+                }
                 let a = try normalizedAxis(axis, rank: x.rank)
                 let wrapped = try wrappedIndices(index, size: x.shape[a], what: "dim \(a) of shape \(x.shape)", device: x.device)
                 return [x.gather(dim: a, indices: wrapped.reshape(index.shape))]
             }
         },
         "Expand": binary { x, shape in
-            let target = try broadcastShapes(x.shape, shape.hostInts)
+            let target = try checkedShape(broadcastShapes(x.shape, shape.hostInts()), "the expanded shape")
             return x.expand(target)
         },
-        "Tile": binary { x, repeats in x.repeat(repeats.hostInts) },
+        "Tile": binary { x, repeats in
+            let counts = try repeats.hostInts()
+            guard counts.count == x.rank, counts.allSatisfy({ $0 >= 0 }) else {
+                throw KernelFailure("repeats \(counts) must give a count of at least 0 for each dim of shape \(x.shape)")
+            }
+            _ = try checkedShape(x.shape + counts, "the tiled shape")   // its element count bounds the tiled one
+            return x.repeat(counts)
+        },
         "Range": range,
         "Pad": padOperator,
         "Trilu": { node in
@@ -68,7 +82,7 @@ extension Operators {
             let upper = try node.int("upper", default: 1) == 1
             return { inputs in
                 let x = try inputs.required(0)
-                let k = try inputs.optional(1).map { Int(try scalar($0, "k")) } ?? 0
+                let k = try inputs.optional(1).map { try exactInt(try scalar($0, "k"), "k") } ?? 0
                 return [upper ? x.triu(diagonal: k) : x.tril(diagonal: k)]
             }
         },
@@ -86,7 +100,7 @@ extension Operators {
         } else if node.attributeNames.contains("value_float") {
             value = Tensor(try node.float("value_float", default: 0))
         } else if let i = try node.int("value_int") {
-            value = Tensor.full([], Float(i), dtype: .int64)
+            value = Tensor([i], shape: [])
         } else {
             throw node.unsupported("a Constant without a numeric value (attributes \(node.attributeNames.sorted()))")
         }
@@ -97,8 +111,12 @@ extension Operators {
         try node.requireInputs(1...1)
         let fill = try node.tensor("value").map { try TensorDecoder(baseDirectory: nil).tensor($0, what: "the value of \(node.label)") }
         return { inputs in
-            let shape = try inputs.required(0).hostInts
+            let shape = try checkedShape(inputs.required(0).hostInts(), "shape")
             guard let fill else { return [Tensor.zeros(shape)] }
+            guard fill.count == 1 else { throw KernelFailure("value must hold one element, got shape \(fill.shape)") }
+            if fill.dtype == .int64 {   // built from Ints: an int64 fill past 2^24 stays exact
+                return [Tensor(Array(repeating: fill.toIntArray()[0], count: shape.reduce(1, *)), shape: shape)]
+            }
             return [Tensor.full(shape, fill.item(), dtype: fill.dtype)]
         }
     }
@@ -121,13 +139,14 @@ extension Operators {
         let allowZero = try node.int("allowzero", default: 0) == 1
         return { inputs in
             let x = try inputs.required(0)
-            var target = try inputs.required(1).hostInts
+            var target = try inputs.required(1).hostInts()
             for i in target.indices where target[i] == 0 && !allowZero {
                 guard i < x.rank else { throw KernelFailure("shape \(target) copies dim \(i) of an input of shape \(x.shape)") }
                 target[i] = x.shape[i]
             }
-            let known = target.filter { $0 != -1 }.reduce(1, *)
-            guard target.filter({ $0 == -1 }).count <= 1, target.allSatisfy({ $0 >= -1 }),
+            guard target.allSatisfy({ $0 >= -1 }) else { throw KernelFailure("shape \(target) has a dim below -1") }
+            let known = try checkedShape(target.filter { $0 != -1 }, "shape").reduce(1, *)
+            guard target.filter({ $0 == -1 }).count <= 1,
                   target.contains(-1) ? (known > 0 && x.count % known == 0) : known == x.count else {
                 throw KernelFailure("cannot reshape a tensor of shape \(x.shape) (\(x.count) elements) to \(target)")
             }
@@ -136,8 +155,8 @@ extension Operators {
     }
 
     /// Axes from an attribute (before operator set 13) or from input 1.
-    private static func axes(_ node: ONNXNode, _ inputs: [Tensor?], attribute: [Int]?) -> [Int]? {
-        node.opset < 13 ? attribute : inputs.optional(1)?.hostInts
+    private static func axes(_ node: ONNXNode, _ inputs: [Tensor?], attribute: [Int]?) throws -> [Int]? {
+        try node.opset < 13 ? attribute : inputs.optional(1)?.hostInts()
     }
 
     private static func squeeze(_ node: ONNXNode) throws -> ONNXKernel {
@@ -145,7 +164,7 @@ extension Operators {
         let attribute = try node.ints("axes")
         return { inputs in
             let x = try inputs.required(0)
-            let given = axes(node, inputs, attribute: attribute)
+            let given = try axes(node, inputs, attribute: attribute)
             let dims = try (given ?? x.shape.indices.filter { x.shape[$0] == 1 }).map { try normalizedAxis($0, rank: x.rank) }
             for d in dims where x.shape[d] != 1 {
                 throw KernelFailure("cannot squeeze dim \(d) of shape \(x.shape): its size is not 1")
@@ -160,7 +179,7 @@ extension Operators {
         let attribute = try node.ints("axes")
         return { inputs in
             let x = try inputs.required(0)
-            guard let given = axes(node, inputs, attribute: attribute) else { throw KernelFailure("no axes given") }
+            guard let given = try axes(node, inputs, attribute: attribute) else { throw KernelFailure("no axes given") }
             let rank = x.rank + given.count
             let dims = Set(try given.map { try normalizedAxis($0, rank: rank) })
             guard dims.count == given.count else { throw KernelFailure("axes \(given) repeat a dim") }
@@ -177,11 +196,13 @@ extension Operators {
         let axis = try node.int("axis", default: 0)
         let attribute = try node.ints("split")
         let parts = node.outputCount
+        guard parts >= 1 else { throw node.invalid("has no outputs") }
         return { inputs in
             let x = try inputs.required(0)
+            guard x.rank >= 1 else { throw KernelFailure("cannot split a scalar") }
             let a = try normalizedAxis(axis, rank: x.rank)
             let n = x.shape[a]
-            let sizes = (node.opset < 13 ? attribute : inputs.optional(1)?.hostInts)
+            let sizes = try (node.opset < 13 ? attribute : inputs.optional(1)?.hostInts())
                 ?? { let chunk = (n + parts - 1) / parts; return (0..<parts).map { min(chunk, max(0, n - $0 * chunk)) } }()
             guard sizes.count == parts, sizes.reduce(0, +) == n, sizes.allSatisfy({ $0 >= 0 }) else {
                 throw KernelFailure("split sizes \(sizes) do not divide dim \(a) of shape \(x.shape) into \(parts) outputs")
@@ -201,17 +222,17 @@ extension Operators {
         let (startsAttribute, endsAttribute, axesAttribute) = (try node.ints("starts"), try node.ints("ends"), try node.ints("axes"))
         return { inputs in
             var x = try inputs.required(0)
-            let starts = try node.opset < 10 ? startsAttribute.unwrap("starts") : inputs.required(1).hostInts
-            let ends = try node.opset < 10 ? endsAttribute.unwrap("ends") : inputs.required(2).hostInts
-            let axes = (node.opset < 10 ? axesAttribute : inputs.optional(3)?.hostInts) ?? Array(0..<starts.count)
-            let steps = (node.opset < 10 ? nil : inputs.optional(4)?.hostInts) ?? Array(repeating: 1, count: starts.count)
+            let starts = try node.opset < 10 ? startsAttribute.unwrap("starts") : inputs.required(1).hostInts()
+            let ends = try node.opset < 10 ? endsAttribute.unwrap("ends") : inputs.required(2).hostInts()
+            let axes = try (node.opset < 10 ? axesAttribute : inputs.optional(3)?.hostInts()) ?? Array(0..<starts.count)
+            let steps = try (node.opset < 10 ? nil : inputs.optional(4)?.hostInts()) ?? Array(repeating: 1, count: starts.count)
             guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count else {
                 throw KernelFailure("starts \(starts), ends \(ends), axes \(axes) and steps \(steps) differ in length")
             }
             for i in starts.indices {
                 let a = try normalizedAxis(axes[i], rank: x.rank)
                 let n = x.shape[a], step = steps[i]
-                guard step != 0 else { throw KernelFailure("a step of 0") }
+                guard step != 0 && step != Int.min else { throw KernelFailure("a step of \(step)") }
                 func wrapped(_ v: Int) -> Int { v < 0 ? v + n : v }
                 if step > 0 {
                     let s = min(max(wrapped(starts[i]), 0), n), e = min(max(wrapped(ends[i]), 0), n)
@@ -219,7 +240,8 @@ extension Operators {
                 } else {
                     // Backwards from start (at most n - 1) down to end (exclusive, at least -1): the same
                     // walk forwards over the flipped dim.
-                    let s = min(max(wrapped(starts[i]), -1), n - 1), e = min(max(wrapped(ends[i]), -1), n - 1)
+                    guard n > 0 else { continue }
+                    let s = min(max(wrapped(starts[i]), 0), n - 1), e = min(max(wrapped(ends[i]), -1), n - 1)
                     let (fs, fe) = (n - 1 - s, n - 1 - e)
                     x = x.flip([a]).slice(a, start: fs, end: max(fs, fe), step: -step)
                 }
@@ -235,6 +257,7 @@ extension Operators {
         let axis = try node.int("axis", default: 0)
         return { inputs in
             let (x, indices) = (try inputs.required(0), try inputs.required(1))
+            guard x.rank >= 1 else { throw KernelFailure("cannot gather from a scalar") }
             let a = try normalizedAxis(axis, rank: x.rank)
             let n = x.shape[a]
             let flat = try wrappedIndices(indices, size: n, what: "dim \(a) of shape \(x.shape)", device: x.device)
@@ -246,7 +269,7 @@ extension Operators {
     /// Indices flattened, checked and with negative ones counted from the end (read on the host:
     /// index tensors are small next to what they select).
     private static func wrappedIndices(_ indices: Tensor, size n: Int, what: String, device: Device) throws -> Tensor {
-        let values = try indices.hostInts.map { i in
+        let values = try indices.hostInts().map { i in
             guard i >= -n && i < n else { throw KernelFailure("index \(i) is out of range for \(what)") }
             return i < 0 ? i + n : i
         }
@@ -257,14 +280,22 @@ extension Operators {
         try node.requireInputs(3...3)
         return { inputs in
             let (start, limit, delta) = (try inputs.required(0), try inputs.required(1), try inputs.required(2))
-            guard delta.item() != 0 else { throw KernelFailure("a delta of 0") }
             if start.dtype == .int64 && limit.dtype == .int64 && delta.dtype == .int64 {
-                let (s, l, d) = (start.hostInts[0], limit.hostInts[0], delta.hostInts[0])
-                let values = Array(stride(from: s, to: l, by: d))
-                return [Tensor(values, shape: [values.count])]
+                // In Int, exactly: ceil((limit - start) / delta) elements.
+                let (s, l, d) = (try start.hostInts()[0], try limit.hostInts()[0], try delta.hostInts()[0])
+                let (span, overflow) = l.subtractingReportingOverflow(s)
+                guard d != 0, !overflow else { throw KernelFailure("start \(s), limit \(l) and delta \(d) give no range") }
+                let count = span == 0 || (span > 0) != (d > 0) ? 0 : (span.magnitude + d.magnitude - 1) / d.magnitude
+                guard count <= UInt(maxElements) else { throw KernelFailure("the range holds \(count) elements, more than \(maxElements)") }
+                return [Tensor((0..<Int(count)).map { s + $0 * d }, shape: [Int(count)])]
             }
-            let (s, l, d) = (start.item(), limit.item(), delta.item())
-            let count = max(Int((Double(l - s) / Double(d)).rounded(.up)), 0)
+            let (s, l, d) = (try scalar(start, "start"), try scalar(limit, "limit"), try scalar(delta, "delta"))
+            guard s.isFinite && l.isFinite && d.isFinite && d != 0 else {
+                throw KernelFailure("start \(s), limit \(l) and delta \(d) must be finite, with delta not 0")
+            }
+            let steps: Double = ((Double(l) - Double(s)) / Double(d)).rounded(.up)
+            guard steps <= Double(maxElements) else { throw KernelFailure("the range holds \(steps) elements, more than \(maxElements)") }
+            let count = max(Int(steps), 0)
             return [Tensor((0..<count).map { s + Float($0) * d }, shape: [count])]
         }
     }
@@ -283,18 +314,29 @@ extension Operators {
         let (padsAttribute, valueAttribute) = (try node.ints("pads"), try node.float("value", default: 0))
         return { inputs in
             let x = try inputs.required(0)
-            let pads = try node.opset < 11 ? padsAttribute.unwrap("pads") : inputs.required(1).hostInts
+            let pads = try node.opset < 11 ? padsAttribute.unwrap("pads") : inputs.required(1).hostInts()
             let value = node.opset < 11 ? valueAttribute : try inputs.optional(2).map { try scalar($0, "constant_value") } ?? 0
-            let axes = try (inputs.optional(3)?.hostInts ?? Array(0..<x.rank)).map { try normalizedAxis($0, rank: x.rank) }
+            let axes = try (inputs.optional(3)?.hostInts() ?? Array(0..<x.rank)).map { try normalizedAxis($0, rank: x.rank) }
             guard pads.count == 2 * axes.count else {
                 throw KernelFailure("pads \(pads) do not give a begin and an end for each of \(axes.count) axes")
             }
+            guard pads.allSatisfy({ abs($0) <= maxElements }) else { throw KernelFailure("pads \(pads) are out of range") }
             var begin = Array(repeating: 0, count: x.rank), end = Array(repeating: 0, count: x.rank)
             for (i, a) in axes.enumerated() { (begin[a], end[a]) = (pads[i], pads[i + axes.count]) }
-            // `pad` takes (before, after) pairs from the last dim backwards.
-            let first = begin.indices.first { begin[$0] != 0 || end[$0] != 0 } ?? x.rank
-            let torchPads = (first..<x.rank).reversed().flatMap { [begin[$0], end[$0]] }
-            return [torchPads.isEmpty ? x : pad(x, torchPads, mode: mode, value: value)]
+            let outShape = x.shape.indices.map { x.shape[$0] + begin[$0] + end[$0] }
+            guard outShape.allSatisfy({ $0 >= 0 }) else { throw KernelFailure("pads \(pads) crop more than shape \(x.shape) holds") }
+            _ = try checkedShape(outShape, "the padded shape")
+            // `pad` takes (before, after) pairs from the last dim backwards; it crops (negative pads)
+            // in constant mode only, so crops come first and the other modes pad what is left.
+            func torchPads(_ keep: (Int) -> Int) -> [Int] {
+                let first = begin.indices.first { keep(begin[$0]) != 0 || keep(end[$0]) != 0 } ?? x.rank
+                return (first..<x.rank).reversed().flatMap { [keep(begin[$0]), keep(end[$0])] }
+            }
+            var y = x
+            let crops = torchPads { min($0, 0) }, grows = torchPads { max($0, 0) }
+            if !crops.isEmpty { y = pad(y, crops) }
+            if !grows.isEmpty { y = pad(y, grows, mode: mode, value: value) }
+            return [y]
         }
     }
 }

@@ -220,6 +220,50 @@ struct ONNXModelFeatureTests {
         } throws: { error in "\(error)".contains("outside the model's folder") }
     }
 
+    /// An int64 initializer with its values.
+    private func ints(_ name: String, _ values: [Int64], dims: [Int64]? = nil) -> Onnx_TensorProto {
+        var tensor = tensorProto(name, dims: dims ?? [Int64(values.count)], type: .int64)
+        tensor.int64Data = values
+        return tensor
+    }
+
+    @Test("hostile shapes are refused with an error, before anything is allocated")
+    func hostileShapes() throws {
+        let fill = try ONNXModel(serializedData: try model(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [-2])]))
+        #expect { try fill.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("has a negative dim") }
+        let huge = try ONNXModel(serializedData: try model(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [1 << 40, 1 << 40])]))
+        #expect { try huge.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("more than 68719476736 elements") }
+        let range = try ONNXModel(serializedData: try model(op: "Range", inputs: ["a", "b", "c"], initializers: [
+            ints("a", [0], dims: []), ints("b", [1 << 62], dims: []), ints("c", [1], dims: []),
+        ]))
+        #expect { try range.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("the range holds") }
+        let reshape = try ONNXModel(serializedData: try model(op: "Reshape", inputs: ["x", "s"], initializers: [ints("s", [1 << 40, 1 << 40, -1])]))
+        #expect { try reshape.run(Tensor.zeros([4])) } throws: { "\($0)".contains("more than") }
+        var overflowing = tensorProto("w", dims: [1 << 62, 4], type: .float)
+        overflowing.rawData = Data(count: 16)
+        #expect {
+            try ONNXModel(serializedData: try model(op: "Add", inputs: ["x", "w"], initializers: [overflowing]))
+        } throws: { "\($0)".contains("initializer 'w' has dims [4611686018427387904, 4]") }
+    }
+
+    @Test("casts NaN and infinities to integers without stopping, and keeps int64 constants exact")
+    func castsAndIntegers() throws {
+        var to = Onnx_AttributeProto()
+        to.name = "to"
+        to.type = .int
+        to.i = Int64(Onnx_TensorProto.DataType.int64.rawValue)
+        let cast = try ONNXModel(serializedData: try model(op: "Cast", attributes: [to]))
+        let y = try cast.run(Tensor([Float.nan, 1.5, -2.5, .infinity, -.infinity], shape: [5]))
+        #expect(y.dtype == .int64 && Array(y.toIntArray().prefix(3)) == [0, 1, -2])
+        #expect(y.toIntArray()[3] > 1 << 62 && y.toIntArray()[4] < -(1 << 62))
+        var value = Onnx_AttributeProto()
+        value.name = "value_int"
+        value.type = .int
+        value.i = 16_777_217   // 2^24 + 1: not a float32
+        let constant = try ONNXModel(serializedData: try model(op: "Constant", inputs: [], attributes: [value]))
+        #expect(try constant.run(["x": Tensor.zeros([1])])["y"]!.toIntArray() == [16_777_217])
+    }
+
     @Test("reports a node that fails at run time with the node's name")
     func runtimeFailure() throws {
         var shape = tensorProto("shape", dims: [1], type: .int64)
