@@ -21,7 +21,12 @@ extension Operators {
             let bias = inputs.optional(2)
             let flat = try Spatial(x, weight: weight, node: "Conv")
             let kernel = Array(weight.shape.dropFirst(2))
+            guard weight.shape[0] % groups == 0, weight.shape[1] * groups == x.shape[1],
+                  bias.map({ $0.shape == [weight.shape[0]] }) ?? true else {
+                throw KernelFailure("input of shape \(x.shape), weight of shape \(weight.shape), bias of shape \(bias?.shape ?? []) and \(groups) group(s) do not fit together")
+            }
             let geometry = try window.resolve(input: flat.sizes, kernel: kernel, ceil: false)
+            try geometry.checkFits(input: flat.liftPair(flat.sizes, fill: 1), kernel: flat.liftPair(kernel, fill: 1))
             var input = flat.input
             let padding: Padding
             if geometry.symmetric {
@@ -48,6 +53,10 @@ extension Operators {
             let bias = inputs.optional(2)
             let flat = try Spatial(x, weight: weight, node: "ConvTranspose")
             let kernel = Array(weight.shape.dropFirst(2))
+            guard weight.shape[0] == x.shape[1], weight.shape[0] % groups == 0,
+                  bias.map({ $0.shape == [weight.shape[1] * groups] }) ?? true else {
+                throw KernelFailure("input of shape \(x.shape), weight of shape \(weight.shape), bias of shape \(bias?.shape ?? []) and \(groups) group(s) do not fit together")
+            }
             let spatial = 2   // every per-dim list below is lifted to (height, width)
             let strides = flat.liftPair(window.strides ?? Array(repeating: 1, count: kernel.count), fill: 1)
             let dilations = flat.liftPair(window.dilations ?? Array(repeating: 1, count: kernel.count), fill: 1)
@@ -114,6 +123,8 @@ extension Operators {
             let flat = try Spatial(x, weight: nil, node: node.proto.opType)
             let g = try window.resolve(input: flat.sizes, kernel: kernelShape, ceil: ceil)
             let kernel = flat.liftPair(kernelShape, fill: 1)
+            guard kernel.allSatisfy({ $0 >= 1 }) else { throw KernelFailure("kernel_shape \(kernelShape) has a size below 1") }
+            try g.checkFits(input: flat.liftPair(flat.sizes, fill: 1), kernel: kernel)
             let (stride, dilation) = ((g.strides[0], g.strides[1]), (g.dilations[0], g.dilations[1]))
             let simple = g.symmetric && g.ceilExtra.allSatisfy { $0 == 0 }
             if max {
@@ -191,6 +202,13 @@ private struct Window {
         /// Padding past the end that ceil mode adds, so that a last partial window counts.
         var ceilExtra: [Int]
         var symmetric: Bool { begin == end }
+
+        /// The window, dilated, must fit in the padded input.
+        func checkFits(input: [Int], kernel: [Int]) throws {
+            for i in 0..<2 where input[i] + begin[i] + end[i] + ceilExtra[i] < (kernel[i] - 1) * dilations[i] + 1 {
+                throw KernelFailure("a window of \(kernel) (dilations \(dilations)) is larger than the padded input of \(input) (pads \(begin), \(end))")
+            }
+        }
         /// As `pad` takes it: last dim first, (before, after).
         var torchPadding: [Int] { torchPadding(extraEnd: [0, 0]) }
         func torchPadding(extraEnd: [Int], declared: Bool = true) -> [Int] {

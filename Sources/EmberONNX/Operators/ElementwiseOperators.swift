@@ -72,20 +72,20 @@ extension Operators {
             case let other: throw node.invalid("approximate must be 'none' or 'tanh', got '\(other)'")
             }
         },
-        "PRelu": binary { x, slope in x.relu() + slope * x.clamp(max: 0) },
+        "PRelu": broadcasting { x, slope in x.relu() + slope * x.clamp(max: 0) },
         "Clip": clip,
         "Dropout": dropout,
         "Cast": cast,
         "CastLike": binary { x, like in like.dtype == x.dtype ? x : x.to(like.dtype) },
 
-        "Add": binary { $0 + $1 },
-        "Sub": binary { $0 - $1 },
-        "Mul": binary { $0 * $1 },
-        "Div": binary { a, b in
+        "Add": broadcasting { $0 + $1 },
+        "Sub": broadcasting { $0 - $1 },
+        "Mul": broadcasting { $0 * $1 },
+        "Div": broadcasting { a, b in
             // Integer division truncates, as ONNX's (and C's); mixed types divide in float.
             a.dtype == .int64 && b.dtype == .int64 ? a / b : a.float() / b.float()
         },
-        "Pow": binary { base, exponent in
+        "Pow": broadcasting { base, exponent in
             let x = base.float()
             guard exponent.count == 1 else { return x.pow(exponent.float()) }
             // A scalar exponent (x², x^0.5) through the scalar op, which also takes negative bases.
@@ -94,14 +94,14 @@ extension Operators {
             return y.shape == shape ? y : y.reshape(shape)
         },
         "Mod": mod,
-        "Equal": binary { $0.eq($1) },
-        "Greater": binary { $0.gt($1) },
-        "Less": binary { $0.lt($1) },
-        "GreaterOrEqual": binary { $0.ge($1) },
-        "LessOrEqual": binary { $0.le($1) },
-        "And": binary { $0.ne(0) * $1.ne(0) },
-        "Or": binary { $0.ne(0).maximum($1.ne(0)) },
-        "Xor": binary { $0.ne(0).ne($1.ne(0)) },
+        "Equal": broadcasting { $0.eq($1) },
+        "Greater": broadcasting { $0.gt($1) },
+        "Less": broadcasting { $0.lt($1) },
+        "GreaterOrEqual": broadcasting { $0.ge($1) },
+        "LessOrEqual": broadcasting { $0.le($1) },
+        "And": broadcasting { $0.ne(0) * $1.ne(0) },
+        "Or": broadcasting { $0.ne(0).maximum($1.ne(0)) },
+        "Xor": broadcasting { $0.ne(0).ne($1.ne(0)) },
         "Where": { node in
             try node.requireInputs(3...3)
             return { inputs in
@@ -109,6 +109,7 @@ extension Operators {
                 if a.dtype == .int64 || b.dtype == .int64 {
                     return [try integerWhere(condition, a, b)]
                 }
+                _ = try broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape)
                 return [`where`(condition, a, b)]
             }
         },
@@ -136,7 +137,11 @@ extension Operators {
             guard node.inputCount >= 1 else { throw node.invalid("needs at least one input") }
             return { inputs in
                 var result = try inputs.required(0)
-                for i in 1..<max(inputs.count, 1) { result = combine(result, try inputs.required(i)) }
+                for i in 1..<max(inputs.count, 1) {
+                    let next = try inputs.required(i)
+                    _ = try broadcastShapes(result.shape, next.shape)
+                    result = combine(result, next)
+                }
                 return [result]
             }
         }

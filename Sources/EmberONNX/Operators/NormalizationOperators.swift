@@ -9,7 +9,11 @@ extension Operators {
             try node.requireInputs(3...3)
             let eps = try node.float("epsilon", default: 1e-5)
             return { inputs in
-                [instanceNorm(try inputs.required(0), weight: try inputs.required(1), bias: try inputs.required(2), eps: eps)]
+                let (x, scale, bias) = (try inputs.required(0), try inputs.required(1), try inputs.required(2))
+                guard x.rank >= 3, scale.shape == [x.shape[1]], bias.shape == [x.shape[1]] else {
+                    throw KernelFailure("scale and bias of shapes \(scale.shape), \(bias.shape) do not fit an input of shape \(x.shape)")
+                }
+                return [instanceNorm(x, weight: scale, bias: bias, eps: eps)]
             }
         },
         "GroupNormalization": groupNormalization,
@@ -26,8 +30,13 @@ extension Operators {
         }
         let eps = try node.float("epsilon", default: 1e-5)
         return { inputs in
-            [batchNorm(try inputs.required(0), runningMean: try inputs.required(3), runningVar: try inputs.required(4),
-                       weight: try inputs.required(1), bias: try inputs.required(2), training: false, eps: eps)]
+            let x = try inputs.required(0)
+            let parameters = try (1...4).map { try inputs.required($0) }
+            guard x.rank >= 2, parameters.allSatisfy({ $0.shape == [x.shape[1]] }) else {
+                throw KernelFailure("scale, bias, mean and variance of shapes \(parameters.map(\.shape)) do not give one value per channel of an input of shape \(x.shape)")
+            }
+            return [batchNorm(x, runningMean: parameters[2], runningVar: parameters[3], weight: parameters[0],
+                              bias: parameters[1], training: false, eps: eps)]
         }
     }
 
@@ -70,6 +79,9 @@ extension Operators {
             if scale.count == groups && groups != channels {
                 scale = scale.view(groups, 1).expand(groups, channels / groups).reshape([channels])
                 bias = bias.view(groups, 1).expand(groups, channels / groups).reshape([channels])
+            }
+            guard scale.shape == [channels], bias.shape == [channels] else {
+                throw KernelFailure("scale and bias of shapes \(scale.shape), \(bias.shape) fit neither \(groups) groups nor \(channels) channels")
             }
             return [groupNorm(x, numGroups: groups, weight: scale, bias: bias, eps: eps)]
         }

@@ -32,7 +32,16 @@ enum Operators {
         }
     }
 
-    /// A broadcasting operator of two inputs.
+    /// An element-wise operator of two inputs whose shapes must broadcast (checked here, so that a
+    /// broken model gets an error naming the node rather than stopping in Ember's op).
+    static func broadcasting(_ body: @escaping (Tensor, Tensor) throws -> Tensor) -> OperatorCompiler {
+        binary { a, b in
+            _ = try broadcastShapes(a.shape, b.shape)
+            return try body(a, b)
+        }
+    }
+
+    /// An operator of two inputs.
     static func binary(_ body: @escaping (Tensor, Tensor) throws -> Tensor) -> OperatorCompiler {
         { node in
             try node.requireInputs(2...2)

@@ -42,6 +42,9 @@ extension Operators {
                     throw KernelFailure("inputs of shapes \(parts.map(\.shape)) differ in rank or are scalars")
                 }
                 let a = try normalizedAxis(axis, rank: parts[0].rank)
+                for part in parts where part.shape.indices.contains(where: { $0 != a && part.shape[$0] != parts[0].shape[$0] }) {
+                    throw KernelFailure("inputs of shapes \(parts.map(\.shape)) differ outside axis \(a)")
+                }
                 // Mixed integer and float parts (a constant and a shape) join as float.
                 let sameType = parts.allSatisfy { $0.dtype == parts[0].dtype }
                 return [Tensor.cat(sameType ? parts : parts.map { $0.float() }, dim: a)]

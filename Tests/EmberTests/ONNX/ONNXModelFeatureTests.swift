@@ -246,6 +246,37 @@ struct ONNXModelFeatureTests {
         } throws: { "\($0)".contains("initializer 'w' has dims [4611686018427387904, 4]") }
     }
 
+    /// A float initializer of the given shape filled with ones.
+    private func ones(_ name: String, _ dims: [Int64]) -> Onnx_TensorProto {
+        var tensor = tensorProto(name, dims: dims, type: .float)
+        tensor.floatData = Array(repeating: 1, count: Int(dims.reduce(1, *)))
+        return tensor
+    }
+
+    @Test("shapes that do not fit inside a node are errors that name it, not stops in Ember's ops")
+    func mismatchedShapes() throws {
+        func failure(_ op: String, _ x: [Int], _ initializers: [Onnx_TensorProto], attributes: [Onnx_AttributeProto] = []) throws -> String {
+            let m = try ONNXModel(serializedData: try model(op: op, inputs: ["x"] + initializers.map(\.name),
+                                                            attributes: attributes, initializers: initializers))
+            do {
+                _ = try m.run(Tensor.zeros(x))
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(try failure("Add", [2, 3], [ones("w", [4])]).contains("shapes [2, 3] and [4] do not broadcast"))
+        #expect(try failure("MatMul", [2, 3], [ones("w", [4, 5])]).contains("the inner dims 3 and 4 differ"))
+        #expect(try failure("Conv", [1, 3, 5, 5], [ones("w", [4, 2, 3, 3])]).contains("do not fit together"))
+        #expect(try failure("BatchNormalization", [2, 3, 4], ["s", "b", "m", "v"].map { ones($0, [4]) })
+            .contains("do not give one value per channel"))
+        var kernel = Onnx_AttributeProto()
+        kernel.name = "kernel_shape"
+        kernel.type = .ints
+        kernel.ints = [7, 7]
+        #expect(try failure("MaxPool", [1, 1, 5, 5], [], attributes: [kernel]).contains("larger than the padded input"))
+    }
+
     @Test("casts NaN and infinities to integers without stopping, and keeps int64 constants exact")
     func castsAndIntegers() throws {
         var to = Onnx_AttributeProto()
