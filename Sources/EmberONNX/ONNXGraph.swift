@@ -1,4 +1,5 @@
 import Ember
+import Foundation
 
 /// A graph compiled for running: every node's kernel, with the values it reads and writes as slots
 /// of one array, and the slots each node is the last to read (freed after it, so that a long graph
@@ -20,7 +21,7 @@ struct CompiledGraph {
     let outputSlots: [Int]
 
     /// Compiles `graph`, whose nodes ONNX requires in topological order.
-    init(graph: Onnx_GraphProto, opset: Int, initializerNames: [String], inputNames: [String]) throws {
+    init(graph: Onnx_GraphProto, opset: Int, baseDirectory: URL?, initializerNames: [String], inputNames: [String]) throws {
         var slotOf: [String: Int] = [:]
         func define(_ name: String) -> Int {
             if let s = slotOf[name] { return s }
@@ -32,7 +33,7 @@ struct CompiledGraph {
 
         var compiled: [(label: String, kernel: ONNXKernel, inputs: [Int?], outputs: [Int?])] = []
         for proto in graph.node {
-            let node = ONNXNode(proto, opset: opset)
+            let node = ONNXNode(proto, opset: opset, baseDirectory: baseDirectory)
             guard proto.domain.isEmpty || proto.domain == "ai.onnx" else {
                 throw node.unsupported("operator domain '\(proto.domain)' (Ember runs the standard ONNX operators, domain ai.onnx)")
             }

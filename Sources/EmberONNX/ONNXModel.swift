@@ -91,7 +91,7 @@ public final class ONNXModel: Module {
         inputs = model.graph.input.filter { !initializerSet.contains($0.name) }.map(ONNXValueInfo.init)
         outputs = model.graph.output.map(ONNXValueInfo.init)
         operatorTypes = Array(Set(model.graph.node.map(\.opType))).sorted()
-        graph = try CompiledGraph(graph: model.graph, opset: opsetVersion, initializerNames: names,
+        graph = try CompiledGraph(graph: model.graph, opset: opsetVersion, baseDirectory: baseDirectory, initializerNames: names,
                                   inputNames: inputs.map(\.name))
         super.init()
         train(false)   // an exported graph is an inference graph

@@ -1,4 +1,5 @@
 import Ember
+import Foundation
 
 /// What a compiled node does when the graph runs: its input tensors (nil for an omitted optional
 /// input) to its outputs, in the node's order.
@@ -19,11 +20,14 @@ struct ONNXNode {
     let proto: Onnx_NodeProto
     /// The version of the default ONNX operator set the model imports; operators changed over versions.
     let opset: Int
+    /// Where tensors in attributes (a Constant's value) find their external data.
+    let baseDirectory: URL?
     private let attributes: [String: Onnx_AttributeProto]
 
-    init(_ proto: Onnx_NodeProto, opset: Int) {
+    init(_ proto: Onnx_NodeProto, opset: Int, baseDirectory: URL? = nil) {
         self.proto = proto
         self.opset = opset
+        self.baseDirectory = baseDirectory
         attributes = Dictionary(proto.attribute.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 

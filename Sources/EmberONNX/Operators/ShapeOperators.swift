@@ -95,7 +95,7 @@ extension Operators {
         try node.requireInputs(0...0)
         let value: Tensor
         if let proto = try node.tensor("value") {
-            value = try TensorDecoder(baseDirectory: nil).tensor(proto, what: "the value of \(node.label)")
+            value = try TensorDecoder(baseDirectory: node.baseDirectory).tensor(proto, what: "the value of \(node.label)")
         } else if let f = try node.floats("value_floats") {
             value = Tensor(f, shape: [f.count])
         } else if let i = try node.ints("value_ints") {
@@ -112,7 +112,7 @@ extension Operators {
 
     private static func constantOfShape(_ node: ONNXNode) throws -> ONNXKernel {
         try node.requireInputs(1...1)
-        let fill = try node.tensor("value").map { try TensorDecoder(baseDirectory: nil).tensor($0, what: "the value of \(node.label)") }
+        let fill = try node.tensor("value").map { try TensorDecoder(baseDirectory: node.baseDirectory).tensor($0, what: "the value of \(node.label)") }
         return { inputs in
             let shape = try checkedShape(inputs.required(0).hostInts(), "shape")
             guard let fill else { return [Tensor.zeros(shape)] }

@@ -295,6 +295,28 @@ struct ONNXModelFeatureTests {
         #expect(try constant.run(["x": Tensor.zeros([1])])["y"]!.toIntArray() == [16_777_217])
     }
 
+    @Test("reads a Constant's value from external data beside the model file")
+    func externalConstant() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ember-onnx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try [Float(1.5), -2].withUnsafeBufferPointer { Data(buffer: $0) }.write(to: folder.appendingPathComponent("c.bin"))
+        var value = tensorProto("c", dims: [2], type: .float)
+        value.dataLocation = .external
+        var location = Onnx_StringStringEntryProto()
+        location.key = "location"
+        location.value = "c.bin"
+        value.externalData = [location]
+        var attribute = Onnx_AttributeProto()
+        attribute.name = "value"
+        attribute.type = .tensor
+        attribute.t = value
+        let file = folder.appendingPathComponent("constant.onnx")
+        try model(op: "Constant", inputs: [], attributes: [attribute]).write(to: file)
+        let constant = try ONNXModel(contentsOf: file)
+        #expect(try constant.run(["x": Tensor.zeros([1])])["y"]!.toArray() == [1.5, -2])
+    }
+
     @Test("reports a node that fails at run time with the node's name")
     func runtimeFailure() throws {
         var shape = tensorProto("shape", dims: [1], type: .int64)
