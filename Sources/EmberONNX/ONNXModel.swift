@@ -39,6 +39,8 @@ public final class ONNXModel: Module {
     private let initializerNames: [String]
     private let initializers: [Tensor]
     private let parameterIndices: Set<Int>
+    /// Initializers that older exporters also list as inputs, which a feed may then replace.
+    private let replaceableInitializers: Set<String>
 
     /// Reads and compiles an ONNX model file (weights stored beside it as external data included).
     public convenience init(contentsOf url: URL) throws {
@@ -89,6 +91,7 @@ public final class ONNXModel: Module {
 
         let initializerSet = Set(names)
         inputs = model.graph.input.filter { !initializerSet.contains($0.name) }.map(ONNXValueInfo.init)
+        replaceableInitializers = initializerSet.intersection(model.graph.input.map(\.name))
         outputs = model.graph.output.map(ONNXValueInfo.init)
         operatorTypes = Array(Set(model.graph.node.map(\.opType))).sorted()
         graph = try CompiledGraph(graph: model.graph, opset: opsetVersion, baseDirectory: baseDirectory, initializerNames: names,
@@ -101,15 +104,13 @@ public final class ONNXModel: Module {
 
     /// Runs the graph on named inputs and returns every output by name.
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
-        // Older exporters also list initializers as inputs, which a feed may then replace.
-        let replaceable = Set(initializerNames).intersection(proto.graph.input.map(\.name))
-        let unknown = feeds.keys.filter { key in !inputs.contains { $0.name == key } && !replaceable.contains(key) }.sorted()
+        let unknown = feeds.keys.filter { key in !inputs.contains { $0.name == key } && !replaceableInitializers.contains(key) }.sorted()
         guard unknown.isEmpty else {
             throw ONNXError.badInput("the model has no input named \(unknown.map { "'\($0)'" }.joined(separator: ", ")); its inputs are \(inputs.map(\.description).joined(separator: "; "))")
         }
         var values = [Tensor?](repeating: nil, count: graph.slotCount)
         for (slot, (name, tensor)) in zip(graph.initializerSlots, zip(initializerNames, initializers)) {
-            values[slot] = replaceable.contains(name) ? feeds[name] ?? tensor : tensor
+            values[slot] = replaceableInitializers.contains(name) ? feeds[name] ?? tensor : tensor
         }
         for (slot, info) in zip(graph.inputSlots, inputs) {
             guard let tensor = feeds[info.name] else {

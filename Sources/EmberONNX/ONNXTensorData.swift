@@ -58,7 +58,7 @@ struct TensorDecoder {
         switch type {
         case .float: return try floats(proto.floatData, shape, count, what)
         case .double: return try floats(proto.doubleData.map { Float($0) }, shape, count, what)
-        case .float16: return try floats(proto.int32Data.map { halfToFloat(UInt16(truncatingIfNeeded: $0)) }, shape, count, what)
+        case .float16: return try floats(proto.int32Data.map { Float(float16Bits: UInt16(truncatingIfNeeded: $0)) }, shape, count, what)
         case .bfloat16: return try floats(proto.int32Data.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0) << 16) }, shape, count, what)
         case .int64: return try ints(proto.int64Data.map { Int($0) }, shape, count, what)
         case .uint32, .uint64: return try ints(proto.uint64Data.map { Int(truncatingIfNeeded: $0) }, shape, count, what)
@@ -99,7 +99,7 @@ struct TensorDecoder {
                 }
                 return Tensor(values, shape: shape)
             case .double: return Tensor((0..<count).map { Float(Double(bitPattern: load(UInt64.self, $0))) }, shape: shape)
-            case .float16: return Tensor((0..<count).map { halfToFloat(load(UInt16.self, $0)) }, shape: shape)
+            case .float16: return Tensor((0..<count).map { Float(float16Bits: load(UInt16.self, $0)) }, shape: shape)
             case .bfloat16: return Tensor((0..<count).map { Float(bitPattern: UInt32(load(UInt16.self, $0)) << 16) }, shape: shape)
             case .int8: return Tensor((0..<count).map { Int(load(Int8.self, $0)) }, shape: shape)
             case .uint8, .bool: return Tensor((0..<count).map { Int(load(UInt8.self, $0)) }, shape: shape)
@@ -146,19 +146,6 @@ struct TensorDecoder {
         }
         return file.subdata(in: offset..<(offset + length))
     }
-}
-
-/// IEEE 754 half precision to float (portable: Swift's Float16 is missing on some platforms).
-func halfToFloat(_ h: UInt16) -> Float {
-    let sign = UInt32(h >> 15) << 31
-    let exponent = Int((h >> 10) & 0x1F)
-    let mantissa = UInt32(h & 0x3FF)
-    if exponent == 0 {
-        let magnitude = Float(mantissa) * Float(bitPattern: 0x3380_0000)   // mantissa · 2^-24 (subnormals)
-        return sign == 0 ? magnitude : -magnitude
-    }
-    if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }   // inf, NaN
-    return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
 }
 
 extension Onnx_TensorProto {

@@ -252,7 +252,7 @@ public enum Safetensors {
             case "F64":
                 for i in 0..<n { dst[i] = Float(Double(bitPattern: source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian)) }
             case "F16":
-                for i in 0..<n { dst[i] = halfToFloat(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
+                for i in 0..<n { dst[i] = Float(float16Bits: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
             default:  // BF16: the top half of a float32
                 for i in 0..<n { dst[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16) }
             }
@@ -278,20 +278,5 @@ public enum Safetensors {
             }
         }
         return out
-    }
-
-    /// IEEE 754 half precision to float32, exactly (subnormals, infinities and NaN included).
-    static func halfToFloat(_ h: UInt16) -> Float {
-        let sign = UInt32(h >> 15) << 31
-        let exponent = Int((h >> 10) & 0x1F)
-        let mantissa = UInt32(h & 0x3FF)
-        if exponent == 0 {
-            let magnitude = Float(mantissa) * 0x1p-24  // subnormal (or zero)
-            return sign != 0 ? -magnitude : magnitude
-        }
-        if exponent == 31 {
-            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        }
-        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
     }
 }

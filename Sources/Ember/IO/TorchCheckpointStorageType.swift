@@ -62,7 +62,7 @@ enum TorchStorageType: String, CaseIterable {
                 switch self {
                 case .float: out[i] = Float(bitPattern: load(UInt32.self, i))
                 case .double: out[i] = Float(Double(bitPattern: load(UInt64.self, i)))
-                case .half: out[i] = Float(Self.halfToFloat(load(UInt16.self, i)))
+                case .half: out[i] = Float(float16Bits: load(UInt16.self, i))
                 case .bfloat16: out[i] = Float(bitPattern: UInt32(load(UInt16.self, i)) << 16)
                 default: out[i] = 0
                 }
@@ -82,20 +82,5 @@ enum TorchStorageType: String, CaseIterable {
             }
         }
         return storage
-    }
-
-    /// IEEE half precision to single, without relying on `Float16` (absent on some platforms).
-    static func halfToFloat(_ h: UInt16) -> Float {
-        let sign = UInt32(h & 0x8000) << 16
-        let exponent = Int(h >> 10) & 0x1F
-        let mantissa = UInt32(h & 0x03FF)
-        if exponent == 0x1F {  // inf / nan
-            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        }
-        if exponent == 0 {  // zero / subnormal: mantissa · 2^-24
-            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-            return sign != 0 ? -magnitude : magnitude
-        }
-        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
     }
 }

@@ -26,18 +26,21 @@ extension Tensor {
 }
 
 /// `condition ? a : b` element by element with broadcasting, like `torch.where`.
-/// The gradient flows to `a` where the condition holds and to `b` elsewhere.
+/// The gradient flows to `a` where the condition holds and to `b` elsewhere. Two int64 branches
+/// give an int64 result (indices, shapes; on the CPU); an int64 and a float32 one compute in float32,
+/// as arithmetic promotes.
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    guard a.dtype == .float32 && b.dtype == .float32 else {
-        // The kernel reads float32 branches; int64 ones would be reinterpreted, not converted.
-        shapeFailure(ShapeError("where: the branches must be float32, got \(a.dtype) and \(b.dtype); convert them with .float()"))
-    }
+    if a.dtype != b.dtype { return `where`(condition, a.float(), b.float()) }
     let shape = checkShape { () throws(ShapeError) in
         try Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
     }
     a.checkSameDevice("where", condition, b)
+    if a.dtype == .int64 && a.device != .cpu {
+        fatalError("Ember: where over int64 branches runs on the CPU; convert them with .float() or move them with .to(.cpu)")
+    }
     let out = Tensor.result(a.backend.select(condition.view.broadcast(to: shape), a.view.broadcast(to: shape),
-                                             b.view.broadcast(to: shape), shape: shape), shape: shape)
+                                             b.view.broadcast(to: shape), shape: shape), shape: shape, dtype: a.dtype)
+    if a.dtype == .int64 { return out }   // nothing to differentiate
     let (sa, sb) = (a.shape, b.shape)
     return out.recording("where", inputs: [a, b], saving: [condition]) { g in
         let zero = Tensor.zeros([], device: g.device)

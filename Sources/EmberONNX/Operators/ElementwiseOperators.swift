@@ -106,10 +106,7 @@ extension Operators {
             try node.requireInputs(3...3)
             return { inputs in
                 let (condition, a, b) = (try inputs.required(0), try inputs.required(1), try inputs.required(2))
-                if a.dtype == .int64 || b.dtype == .int64 {
-                    return [try integerWhere(condition, a, b)]
-                }
-                _ = try broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape)
+                _ = try checkedShape(broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape), "the result")
                 return [`where`(condition, a, b)]
             }
         },
@@ -122,14 +119,6 @@ extension Operators {
             return { inputs in [try sum(inputs)[0] / n] }
         },
     ]
-
-    /// Where over int64 branches (shapes, indices), on the host so that values past 2^24 stay exact.
-    private static func integerWhere(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let shape = try checkedShape(broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape), "the result")
-        func values(_ t: Tensor) -> Tensor { t.expand(shape).contiguous() }
-        let (c, x, y) = (values(condition).toArray(), values(a).toIntArray(), values(b).toIntArray())
-        return Tensor(c.indices.map { c[$0] != 0 ? x[$0] : y[$0] }, shape: shape, device: a.device)
-    }
 
     /// Sum, Max, Min: any number of broadcasting inputs folded pairwise.
     private static func variadic(_ combine: @escaping (Tensor, Tensor) -> Tensor) -> OperatorCompiler {

@@ -351,14 +351,12 @@ extension Optional where Wrapped == [Int] {
     }
 }
 
-/// The broadcast of two shapes, as Expand takes it (either side may be the larger).
+/// The broadcast of two shapes (NumPy's rules, as Expand and the element-wise operators take them),
+/// as a node's error when they do not broadcast.
 func broadcastShapes(_ a: [Int], _ b: [Int]) throws -> [Int] {
-        let rank = max(a.count, b.count)
-        let pa = Array(repeating: 1, count: rank - a.count) + a, pb = Array(repeating: 1, count: rank - b.count) + b
-        return try (0..<rank).map { i in
-            guard pa[i] == pb[i] || pa[i] == 1 || pb[i] == 1 else {
-                throw KernelFailure("shapes \(a) and \(b) do not broadcast")
-            }
-            return pa[i] == 1 ? pb[i] : pa[i]
-        }
+    do {
+        return try Shape.broadcast(a, b, op: "broadcast")
+    } catch {
+        throw KernelFailure("shapes \(a) and \(b) do not broadcast")
+    }
 }

@@ -144,30 +144,8 @@ struct ServeCommandTests {
 
     @Test func anONNXModelWithoutAFixedSampleShapeIsRefused() throws {
         // Identity over [batch, length]: the length is dynamic, so there is no sample shape to batch.
-        var input = Onnx_ValueInfoProto()
-        input.name = "x"
-        input.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        for name in ["batch", "length"] {
-            var dim = Onnx_TensorShapeProto.Dimension()
-            dim.dimParam = name
-            input.type.tensorType.shape.dim.append(dim)
-        }
-        var output = Onnx_ValueInfoProto()
-        output.name = "y"
-        var node = Onnx_NodeProto()
-        node.opType = "Identity"
-        node.input = ["x"]
-        node.output = ["y"]
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto()
-        opset.version = 17
-        model.opsetImport = [opset]
-        model.graph.node = [node]
-        model.graph.input = [input]
-        model.graph.output = [output]
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ember-serve-\(UUID().uuidString).onnx")
-        try (model.serializedBytes() as Data).write(to: file)
+        try oneNodeModel(op: "Identity", inputDims: ["batch", "length"]).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, text) = try Self.runToExit(["--model", file.path, "--port", "0"])
         #expect(status != 0)

@@ -76,10 +76,10 @@ struct SafetensorsTests {
             }
         }
         #expect(tensors["i8"]?.shape == [2, 2])
-        #expect(Safetensors.halfToFloat(0x7C00) == .infinity)
-        #expect(Safetensors.halfToFloat(0xFC00) == -.infinity)
-        #expect(Safetensors.halfToFloat(0x7E00).isNaN)
-        #expect(Safetensors.halfToFloat(0x8000) == 0 && Safetensors.halfToFloat(0x8000).sign == .minus)
+        #expect(Float(float16Bits: 0x7C00) == .infinity)
+        #expect(Float(float16Bits: 0xFC00) == -.infinity)
+        #expect(Float(float16Bits: 0x7E00).isNaN)
+        #expect(Float(float16Bits: 0x8000) == 0 && Float(float16Bits: 0x8000).sign == .minus)
     }
 
     /// Integers from a JSON fixture value, without a trip through Float.

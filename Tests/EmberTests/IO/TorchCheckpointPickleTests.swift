@@ -170,13 +170,13 @@ struct TorchCheckpointPickleTests {
 
     @Test("half and bfloat16 conversion handles subnormals, infinities and NaN")
     func halfConversion() {
-        #expect(TorchStorageType.halfToFloat(0x3C00) == 1)
-        #expect(TorchStorageType.halfToFloat(0xC000) == -2)
-        #expect(TorchStorageType.halfToFloat(0x0001) == Float(sign: .plus, exponent: -24, significand: 1))
-        #expect(TorchStorageType.halfToFloat(0x8000).sign == .minus)
-        #expect(TorchStorageType.halfToFloat(0x7C00) == .infinity)
-        #expect(TorchStorageType.halfToFloat(0x7E00).isNaN)
-        #expect(TorchStorageType.halfToFloat(0x7BFF) == 65504)
+        #expect(Float(float16Bits: 0x3C00) == 1)
+        #expect(Float(float16Bits: 0xC000) == -2)
+        #expect(Float(float16Bits: 0x0001) == Float(sign: .plus, exponent: -24, significand: 1))
+        #expect(Float(float16Bits: 0x8000).sign == .minus)
+        #expect(Float(float16Bits: 0x7C00) == .infinity)
+        #expect(Float(float16Bits: 0x7E00).isNaN)
+        #expect(Float(float16Bits: 0x7BFF) == 65504)
     }
 
     // Found by reading the unpickler during the 1M-input fuzz run: each of these pickles repeats

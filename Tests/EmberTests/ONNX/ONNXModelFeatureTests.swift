@@ -134,48 +134,19 @@ struct ONNXModelFeatureTests {
         } throws: { error in "\(error)".hasPrefix("cannot read ONNX model notes.txt: not an ONNX model") }
     }
 
-    /// A one-node model built in Swift.
-    private func model(op: String, domain: String = "", inputs: [String] = ["x"], attributes: [Onnx_AttributeProto] = [],
-                       initializers: [Onnx_TensorProto] = []) throws -> Data {
-        var node = Onnx_NodeProto()
-        node.opType = op
-        node.domain = domain
-        node.name = "node0"
-        node.input = inputs
-        node.output = ["y"]
-        node.attribute = attributes
-        var graph = Onnx_GraphProto()
-        graph.node = [node]
-        var input = Onnx_ValueInfoProto()
-        input.name = "x"
-        input.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        graph.input = [input]
-        var output = Onnx_ValueInfoProto()
-        output.name = "y"
-        graph.output = [output]
-        graph.initializer = initializers
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto()
-        opset.version = 17
-        model.opsetImport = [opset]
-        model.graph = graph
-        return try model.serializedBytes()
-    }
-
     @Test("refuses, when it loads, operators and domains Ember does not run, and graphs that read undefined values")
     func unsupportedGraphs() throws {
         #expect {
-            try ONNXModel(serializedData: try model(op: "NonMaxSuppression"))
+            try ONNXModel(serializedData: try oneNodeModel(op: "NonMaxSuppression"))
         } throws: { error in
             "\(error)".hasPrefix("unsupported ONNX model: operator NonMaxSuppression (node NonMaxSuppression 'node0'); Ember runs")
                 && "\(error)".contains("Conv, ConvTranspose")
         }
         #expect {
-            try ONNXModel(serializedData: try model(op: "FusedMatMul", domain: "com.microsoft"))
+            try ONNXModel(serializedData: try oneNodeModel(op: "FusedMatMul", domain: "com.microsoft"))
         } throws: { error in "\(error)".contains("domain 'com.microsoft'") }
         #expect {
-            try ONNXModel(serializedData: try model(op: "Add", inputs: ["x", "bias"]))
+            try ONNXModel(serializedData: try oneNodeModel(op: "Add", inputs: ["x", "bias"]))
         } throws: { error in
             "\(error)" == "invalid ONNX model: Add 'node0': reads 'bias', which no graph input, initializer or earlier node produces"
         }
@@ -188,12 +159,12 @@ struct ONNXModelFeatureTests {
         kernel.type = .ints
         kernel.ints = [2, 2]
         #expect {
-            try ONNXModel(serializedData: try model(op: "MaxPool", attributes: [autoPad, kernel]))
+            try ONNXModel(serializedData: try oneNodeModel(op: "MaxPool", attributes: [autoPad, kernel]))
         } throws: { error in
             "\(error)" == "invalid ONNX model: MaxPool 'node0': auto_pad must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got 'SOMETIMES'"
         }
         #expect {
-            try ONNXModel(serializedData: try model(op: "MaxPool"))
+            try ONNXModel(serializedData: try oneNodeModel(op: "MaxPool"))
         } throws: { error in "\(error)".contains("MaxPool 'node0': kernel_shape missing") }
     }
 
@@ -215,7 +186,7 @@ struct ONNXModelFeatureTests {
         location.value = "../../etc/passwd"
         weight.externalData = [location]
         #expect {
-            try ONNXModel(serializedData: try model(op: "Add", inputs: ["x", "w"], initializers: [weight]),
+            try ONNXModel(serializedData: try oneNodeModel(op: "Add", inputs: ["x", "w"], initializers: [weight]),
                           baseDirectory: onnxFixtures)
         } throws: { error in "\(error)".contains("outside the model's folder") }
     }
@@ -229,20 +200,20 @@ struct ONNXModelFeatureTests {
 
     @Test("hostile shapes are refused with an error, before anything is allocated")
     func hostileShapes() throws {
-        let fill = try ONNXModel(serializedData: try model(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [-2])]))
+        let fill = try ONNXModel(serializedData: try oneNodeModel(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [-2])]))
         #expect { try fill.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("has a negative dim") }
-        let huge = try ONNXModel(serializedData: try model(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [1 << 40, 1 << 40])]))
+        let huge = try ONNXModel(serializedData: try oneNodeModel(op: "ConstantOfShape", inputs: ["s"], initializers: [ints("s", [1 << 40, 1 << 40])]))
         #expect { try huge.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("more than 68719476736 elements") }
-        let range = try ONNXModel(serializedData: try model(op: "Range", inputs: ["a", "b", "c"], initializers: [
+        let range = try ONNXModel(serializedData: try oneNodeModel(op: "Range", inputs: ["a", "b", "c"], initializers: [
             ints("a", [0], dims: []), ints("b", [1 << 62], dims: []), ints("c", [1], dims: []),
         ]))
         #expect { try range.run(["x": Tensor.zeros([1])]) } throws: { "\($0)".contains("the range holds") }
-        let reshape = try ONNXModel(serializedData: try model(op: "Reshape", inputs: ["x", "s"], initializers: [ints("s", [1 << 40, 1 << 40, -1])]))
+        let reshape = try ONNXModel(serializedData: try oneNodeModel(op: "Reshape", inputs: ["x", "s"], initializers: [ints("s", [1 << 40, 1 << 40, -1])]))
         #expect { try reshape.run(Tensor.zeros([4])) } throws: { "\($0)".contains("more than") }
         var overflowing = tensorProto("w", dims: [1 << 62, 4], type: .float)
         overflowing.rawData = Data(count: 16)
         #expect {
-            try ONNXModel(serializedData: try model(op: "Add", inputs: ["x", "w"], initializers: [overflowing]))
+            try ONNXModel(serializedData: try oneNodeModel(op: "Add", inputs: ["x", "w"], initializers: [overflowing]))
         } throws: { "\($0)".contains("initializer 'w' has dims [4611686018427387904, 4]") }
     }
 
@@ -256,7 +227,7 @@ struct ONNXModelFeatureTests {
     @Test("shapes that do not fit inside a node are errors that name it, not stops in Ember's ops")
     func mismatchedShapes() throws {
         func failure(_ op: String, _ x: [Int], _ initializers: [Onnx_TensorProto], attributes: [Onnx_AttributeProto] = []) throws -> String {
-            let m = try ONNXModel(serializedData: try model(op: op, inputs: ["x"] + initializers.map(\.name),
+            let m = try ONNXModel(serializedData: try oneNodeModel(op: op, inputs: ["x"] + initializers.map(\.name),
                                                             attributes: attributes, initializers: initializers))
             do {
                 _ = try m.run(Tensor.zeros(x))
@@ -283,7 +254,7 @@ struct ONNXModelFeatureTests {
         to.name = "to"
         to.type = .int
         to.i = Int64(Onnx_TensorProto.DataType.int64.rawValue)
-        let cast = try ONNXModel(serializedData: try model(op: "Cast", attributes: [to]))
+        let cast = try ONNXModel(serializedData: try oneNodeModel(op: "Cast", attributes: [to]))
         let y = try cast.run(Tensor([Float.nan, 1.5, -2.5, .infinity, -.infinity], shape: [5]))
         #expect(y.dtype == .int64 && Array(y.toIntArray().prefix(3)) == [0, 1, -2])
         #expect(y.toIntArray()[3] > 1 << 62 && y.toIntArray()[4] < -(1 << 62))
@@ -291,7 +262,7 @@ struct ONNXModelFeatureTests {
         value.name = "value_int"
         value.type = .int
         value.i = 16_777_217   // 2^24 + 1: not a float32
-        let constant = try ONNXModel(serializedData: try model(op: "Constant", inputs: [], attributes: [value]))
+        let constant = try ONNXModel(serializedData: try oneNodeModel(op: "Constant", inputs: [], attributes: [value]))
         #expect(try constant.run(["x": Tensor.zeros([1])])["y"]!.toIntArray() == [16_777_217])
     }
 
@@ -312,7 +283,7 @@ struct ONNXModelFeatureTests {
         attribute.type = .tensor
         attribute.t = value
         let file = folder.appendingPathComponent("constant.onnx")
-        try model(op: "Constant", inputs: [], attributes: [attribute]).write(to: file)
+        try oneNodeModel(op: "Constant", inputs: [], attributes: [attribute]).write(to: file)
         let constant = try ONNXModel(contentsOf: file)
         #expect(try constant.run(["x": Tensor.zeros([1])])["y"]!.toArray() == [1.5, -2])
     }
@@ -321,7 +292,7 @@ struct ONNXModelFeatureTests {
     func runtimeFailure() throws {
         var shape = tensorProto("shape", dims: [1], type: .int64)
         shape.int64Data = [5]
-        let reshape = try ONNXModel(serializedData: try model(op: "Reshape", inputs: ["x", "shape"], initializers: [shape]))
+        let reshape = try ONNXModel(serializedData: try oneNodeModel(op: "Reshape", inputs: ["x", "shape"], initializers: [shape]))
         #expect {
             try reshape.run(Tensor.zeros([2, 3]))
         } throws: { error in

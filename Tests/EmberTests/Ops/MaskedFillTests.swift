@@ -16,6 +16,15 @@ struct MaskedFillTests {
         #expect(scores.toArray() == [0.5, 0.5, 0, 0])
     }
 
+    @Test func whereKeepsInt64BranchesExactAndPromotesMixedOnes() {
+        let condition = Tensor([1, 0, 1], shape: [3])
+        // Past 2^24, where a float32 round trip would lose the last digit.
+        let picked = `where`(condition, Tensor([16_777_217, 2, 3], shape: [3]), Tensor([10, 20, 30], shape: [1, 3]))
+        #expect(picked.dtype == .int64 && picked.shape == [1, 3] && picked.toIntArray() == [16_777_217, 20, 3])
+        let mixed = `where`(condition, Tensor([1, 2, 3], shape: [3]), Tensor([0.5, 0.25, 0.125] as [Float], shape: [3]))
+        #expect(mixed.dtype == .float32 && mixed.toArray() == [1, 0.25, 3])
+    }
+
     @Test func anInt64TensorStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor([1, 2, 3], shape: [3]).maskedFill(Tensor.ones([3]), 9)

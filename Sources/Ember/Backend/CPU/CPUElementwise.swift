@@ -280,8 +280,20 @@ extension CPUBackend {
         let c = condition.dtype == .float32 ? condition : StridedView(storage: convert(condition, to: .float32),
             shape: condition.shape, strides: Shape.contiguousStrides(condition.shape), offset: 0, dtype: .float32)
             .broadcast(to: shape)
-        let out = allocate(count: Shape.count(shape), dtype: .float32)
         let loop = StridedLoop(shape: shape, strides: [Shape.contiguousStrides(shape), c.strides, a.strides, b.strides])
+        if a.dtype == .int64 {
+            // Integer branches (indices, shapes): element by element with their strides.
+            let out = allocate(count: Shape.count(shape), dtype: .int64)
+            let po = out.int64s(), pc = c.storage.floats() + c.offset
+            let pa = a.storage.int64s() + a.offset, pb = b.storage.int64s() + b.offset
+            let sc = loop.innerStride(1), sa = loop.innerStride(2), sb = loop.innerStride(3)
+            loop.forEachRowInParallel(grain: Parallel.grain) { o, count in
+                let y = po + o[0], cond = pc + o[1], x1 = pa + o[2], x2 = pb + o[3]
+                for i in 0..<count { y[i] = cond[i * sc] != 0 ? x1[i * sa] : x2[i * sb] }
+            }
+            return out
+        }
+        let out = allocate(count: Shape.count(shape), dtype: .float32)
         let sc = loop.innerStride(1), sa = loop.innerStride(2), sb = loop.innerStride(3)
         let po = out.floats(), pc = c.storage.floats() + c.offset
         let pa = a.storage.floats() + a.offset, pb = b.storage.floats() + b.offset
