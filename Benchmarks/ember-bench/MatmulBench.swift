@@ -17,7 +17,12 @@ func matmulBenchmark() {
         ("bwd  gᵀ[256,64]·x[64,784]", 256, 64, 784, true, false),
         ("bwd  g[64,256]·W[256,784]", 64, 256, 784, false, false),
         ("eval x[1000,784]·Wᵀ[784,256]", 1000, 784, 256, false, true),
+        ("cnn  x[64,9216]·Wᵀ[9216,128]", 64, 9216, 128, false, true),
+        ("cnn  gᵀ[128,64]·x[64,9216]", 128, 64, 9216, true, false),
+        ("cnn  g[64,128]·W[128,9216]", 64, 128, 9216, false, false),
         ("1024³", 1024, 1024, 1024, false, false),
+        ("1024³ A·Bᵀ", 1024, 1024, 1024, false, true),
+        ("2048²·512 A·Bᵀ", 2048, 512, 2048, false, true),
     ]
     var ratios: [Double] = []
     for (label, m, k, n, ta, tb) in cases {

@@ -99,6 +99,16 @@ public protocol Backend: AnyObject {
     func im2col(_ x: StridedView, _ geometry: ConvGeometry) -> Storage
     /// The adjoint of im2col: sums columns [C·kh·kw, N·outH·outW] back into a [N, C, H, W] image.
     func col2im(_ columns: StridedView, _ geometry: ConvGeometry) -> Storage
+    /// A whole convolution in the backend's own kernels, or nil where it has none and the convolution
+    /// runs as im2col and matmul. `weight` is [out, C/groups·kh·kw], the output [N, out, outH, outW];
+    /// `keepColumns` also returns the unfolded input, in a layout of the backend's choosing, for
+    /// `conv2dBackward`'s weight gradient.
+    func conv2d(_ x: StridedView, weight: StridedView, bias: StridedView?, _ geometry: ConvGeometry, groups: Int,
+                keepColumns: Bool) -> (output: Storage, columns: Storage?)?
+    /// Its gradients from the output's `grad` [N, out, outH, outW]: the input's (when `inputGrad`) and
+    /// the weight's (when the `columns` kept by `conv2d` are given). nil where `conv2d` is.
+    func conv2dBackward(_ grad: StridedView, weight: StridedView, columns: Storage?, _ geometry: ConvGeometry, groups: Int,
+                        inputGrad: Bool) -> (input: Storage?, weight: Storage?)?
     /// Max over each window of a contiguous [N, C, H, W] input (padding counts as −∞): values
     /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.
     func maxPool2d(_ x: StridedView, _ geometry: ConvGeometry) -> (values: Storage, indices: Storage)
@@ -127,6 +137,14 @@ public protocol Backend: AnyObject {
     /// Fills a contiguous float32 storage with a dropout mask: `scale` with probability 1 − p, else 0.
     func dropoutMask(_ storage: Storage, count: Int, p: Float, scale: Float, generator: RandomGenerator)
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
+}
+
+extension Backend {
+    /// No convolution kernels of its own: im2col and matmul do the work.
+    public func conv2d(_ x: StridedView, weight: StridedView, bias: StridedView?, _ geometry: ConvGeometry, groups: Int,
+                       keepColumns: Bool) -> (output: Storage, columns: Storage?)? { nil }
+    public func conv2dBackward(_ grad: StridedView, weight: StridedView, columns: Storage?, _ geometry: ConvGeometry,
+                               groups: Int, inputGrad: Bool) -> (input: Storage?, weight: Storage?)? { nil }
 }
 
 /// Element-wise functions of one tensor.

@@ -108,6 +108,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
             + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
     }
+    if let direct = directConvolution(input.contiguous(), weight: weight, bias: bias, geometry: geometry, groups: groups) {
+        return direct
+    }
     // Without a graph to record (evaluation), bound im2col's memory by convolving a block of images
     // at a time: a whole test batch of columns can take hundreds of megabytes.
     let recordsGraph = GradMode.isEnabled && (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
@@ -126,6 +129,43 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         return out
     }
     return convolve(input, weight: weight, bias: bias, geometry: geometry, groups: groups)
+}
+
+/// The convolution in the backend's own kernels (`Backend.conv2d`), or nil where it has none. A
+/// backward pass that is itself recorded (double backward) recomputes the output from differentiable ops.
+private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int) -> Tensor? {
+    let backend = input.backend
+    let outChannels = weight.shape[0]
+    let flatWeight = weight.detach().contiguous().reshape([outChannels, weight.count / Swift.max(outChannels, 1)])
+    let keepColumns = GradMode.isEnabled && weight.requiresGrad
+    guard let (outStorage, columns) = backend.conv2d(input.view, weight: flatWeight.view, bias: bias?.detach().view,
+                                                     geometry, groups: groups, keepColumns: keepColumns) else { return nil }
+    let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
+    let out = Tensor.result(outStorage, shape: outShape)
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    let inputVersion = input.storage.version
+    return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
+        let plane = geometry.outHeight * geometry.outWidth, perGroup = outChannels / groups
+        let k = flatWeight.shape[1]
+        if Tensor.isRecordingBackward {
+            input.checkUnchanged(since: inputVersion, by: "conv2d")
+            return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
+                let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, geometry.batch * plane]))
+                let output = product.reshape([outChannels, geometry.batch, plane]).permute([1, 0, 2]).reshape(outShape)
+                return bias.map { output + $0.reshape([1, outChannels, 1, 1]) } ?? output
+            }
+        }
+        let grad = g.contiguous()
+        guard let (gradInput, gradWeight) = backend.conv2dBackward(
+            grad.view, weight: flatWeight.view, columns: weight.requiresGrad ? columns : nil, geometry, groups: groups,
+            inputGrad: input.requiresGrad) else {
+            fatalError("Ember: conv2d: the \(backend.device) backend ran the forward pass but has no backward")
+        }
+        var grads: [Tensor?] = [gradInput.map { Tensor.result($0, shape: input.shape) },
+                                gradWeight.map { Tensor.result($0, shape: weight.shape) }]
+        if let bias { grads.append(bias.requiresGrad ? grad.sum(dims: [0, 2, 3]) : nil) }
+        return grads
+    }
 }
 
 /// The most memory im2col's columns may take when convolving without recording a graph.

@@ -59,8 +59,10 @@ struct MatmulTests {
 
     /// x·Wᵀ with both operands read along k, as a linear layer's forward: Ember's dot-product kernel
     /// on AVX2 machines. Shapes cover every edge block (m not a multiple of 4, n of 3, k of 8), a
-    /// product split over threads (64×784×256), and a bias accumulated into the output.
-    @Test(arguments: [(1, 1, 1), (5, 7, 3), (13, 9, 17), (37, 100, 45), (64, 784, 256), (64, 256, 10), (3, 8, 2)])
+    /// product split over threads (64×784×256), a bias accumulated into the output, and an A too
+    /// large for L2, cut into blocks of rows and chunks of k (the bias added once).
+    @Test(arguments: [(1, 1, 1), (5, 7, 3), (13, 9, 17), (37, 100, 45), (64, 784, 256), (64, 256, 10), (3, 8, 2),
+                      (150, 2500, 7)])
     func dotProductKernelMatchesReference(m: Int, k: Int, n: Int) {
         manualSeed(6)
         let x = Tensor.randn([m, k]), w = Tensor.randn([n, k]), bias = Tensor.randn([n])
@@ -102,8 +104,8 @@ struct MatmulTests {
         expectClose(narrow.matmul(w).toArray(), expectedNarrow, atol: 1e-3, rtol: 1e-4)
     }
 
-    /// The seed MLP's products go to Ember's kernels where the CPU has AVX2 and FMA, and a
-    /// product whose A would not stay in L2 goes to BLAS.
+    /// The seed MLP's products go to Ember's kernels where the CPU has AVX2 and FMA, every A·Bᵀ to the
+    /// dot-product kernel (blocked), and an outer product whose A would not stay in L2 to BLAS.
     @Test func productKernelChoice() {
         typealias Kernel = CPUBackend.ProductKernel
         let plain = CPUBackend.BLASOperand(transpose: CblasNoTrans, leading: 784, offset: 0, batchStride: 0)
@@ -114,7 +116,8 @@ struct MatmulTests {
         #expect(Kernel(plain, plain, m: 64, k: 10) == own(.outerProducts))
         #expect(Kernel(plain, plain, m: 64, k: 512) == .blas)
         #expect(Kernel(transposed, transposed, m: 64, k: 64) == .blas)
-        #expect(Kernel(plain, transposed, m: 1024, k: 1024) == .blas)
+        #expect(Kernel(plain, transposed, m: 1024, k: 1024) == own(.dotProducts))
+        #expect(Kernel(transposed, plain, m: 1024, k: 128) == .blas)
         #expect(Kernel(transposed, plain, m: 64, k: 512) == .blas)
     }
 }

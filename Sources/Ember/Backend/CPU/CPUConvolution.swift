@@ -14,10 +14,9 @@ extension CPUBackend {
 
     public func im2col(_ x: StridedView, _ g: ConvGeometry) -> Storage {
         let source = x.isContiguous ? x.storage : copy(x)
-        let base = source.floats() + (x.isContiguous ? x.offset : 0)
-        let outH = g.outHeight, outW = g.outWidth, plane = outH * outW
-        let kernel = g.kernelH * g.kernelW
-        let rows = g.channels * kernel
+        let base = UnsafePointer(source.floats() + (x.isContiguous ? x.offset : 0))
+        let plane = g.outHeight * g.outWidth
+        let rows = g.channels * g.kernelH * g.kernelW
         let out = allocate(count: rows * g.batch * plane, dtype: .float32)
         let cols = out.floats()
         withExtendedLifetime(source) {
@@ -25,37 +24,44 @@ extension CPUBackend {
             Parallel.chunks(rows * g.batch, grain: max(1, Parallel.grain / max(plane, 1))) { range in
                 for item in range {
                     let row = item / g.batch, n = item % g.batch
-                    let c = row / kernel, ki = (row % kernel) / g.kernelW, kj = row % g.kernelW
-                    let image = base + (n * g.channels + c) * g.height * g.width
-                    let dst = cols + item * plane
-                    let x0 = kj * g.dilationW - g.padW
-                    let (lo, hi) = Self.validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
-                    for oy in 0..<outH {
-                        let iy = oy * g.strideH - g.padH + ki * g.dilationH
-                        let line = dst + oy * outW
-                        if iy < 0 || iy >= g.height {
-                            line.update(repeating: 0, count: outW)
-                            continue
-                        }
-                        let src = image + iy * g.width
-                        if lo > 0 { line.update(repeating: 0, count: lo) }
-                        if g.strideW == 1 {
-                            (line + lo).update(from: src + (x0 + lo), count: hi - lo)
-                        } else {
-                            for ox in lo..<hi { line[ox] = src[x0 + ox * g.strideW] }
-                        }
-                        if hi < outW { (line + hi).update(repeating: 0, count: outW - hi) }
-                    }
+                    Self.im2colRow(base + n * g.channels * g.height * g.width, row: row, into: cols + item * plane, g)
                 }
             }
         }
         return out
     }
 
+    /// Kernel tap `row` (channel, ki, kj) of one image's [C, H, W] windows: that tap's input for each
+    /// of the outH·outW output positions, written at `dst` (zeros where the window covers padding).
+    @inline(__always)
+    static func im2colRow(_ image: UnsafePointer<Float>, row: Int, into dst: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let outH = g.outHeight, outW = g.outWidth, kernel = g.kernelH * g.kernelW
+        let c = row / kernel, ki = (row % kernel) / g.kernelW, kj = row % g.kernelW
+        let channel = image + c * g.height * g.width
+        let x0 = kj * g.dilationW - g.padW
+        let (lo, hi) = validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
+        for oy in 0..<outH {
+            let iy = oy * g.strideH - g.padH + ki * g.dilationH
+            let line = dst + oy * outW
+            if iy < 0 || iy >= g.height {
+                line.update(repeating: 0, count: outW)
+                continue
+            }
+            let src = channel + iy * g.width
+            if lo > 0 { line.update(repeating: 0, count: lo) }
+            if g.strideW == 1 {
+                (line + lo).update(from: src + (x0 + lo), count: hi - lo)
+            } else {
+                for ox in lo..<hi { line[ox] = src[x0 + ox * g.strideW] }
+            }
+            if hi < outW { (line + hi).update(repeating: 0, count: outW - hi) }
+        }
+    }
+
     public func col2im(_ columns: StridedView, _ g: ConvGeometry) -> Storage {
         let source = columns.isContiguous ? columns.storage : copy(columns)
-        let cols = source.floats() + (columns.isContiguous ? columns.offset : 0)
-        let outH = g.outHeight, outW = g.outWidth, plane = outH * outW
+        let cols = UnsafePointer(source.floats() + (columns.isContiguous ? columns.offset : 0))
+        let plane = g.outHeight * g.outWidth
         let kernel = g.kernelH * g.kernelW
         let count = g.batch * g.channels * g.height * g.width
         let out = allocate(count: count, dtype: .float32)
@@ -65,30 +71,39 @@ extension CPUBackend {
             Parallel.chunks(g.batch * g.channels, grain: max(1, Parallel.grain / max(plane * kernel, 1))) { range in
                 for item in range {
                     let n = item / g.channels, c = item % g.channels
-                    let target = image + item * g.height * g.width
-                    target.update(repeating: 0, count: g.height * g.width)
-                    for k in 0..<kernel {
-                        let ki = k / g.kernelW, kj = k % g.kernelW
-                        let src = cols + ((c * kernel + k) * g.batch + n) * plane
-                        let x0 = kj * g.dilationW - g.padW
-                        let (lo, hi) = Self.validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
-                        if lo >= hi { continue }
-                        for oy in 0..<outH {
-                            let iy = oy * g.strideH - g.padH + ki * g.dilationH
-                            if iy < 0 || iy >= g.height { continue }
-                            let line = target + iy * g.width + x0
-                            let row = src + oy * outW
-                            if g.strideW == 1 {
-                                for ox in lo..<hi { line[ox] += row[ox] }
-                            } else {
-                                for ox in lo..<hi { line[ox * g.strideW] += row[ox] }
-                            }
-                        }
-                    }
+                    Self.col2imPlane(cols + n * plane, rowStride: g.batch * plane, channel: c,
+                                     into: image + item * g.height * g.width, g)
                 }
             }
         }
         return out
+    }
+
+    /// Sums the column rows of channel `c` (rows c·kh·kw..<(c+1)·kh·kw, `rowStride` floats apart,
+    /// each holding one image's outH·outW values) back into that channel's H×W plane `target`.
+    @inline(__always)
+    static func col2imPlane(_ columns: UnsafePointer<Float>, rowStride: Int, channel c: Int,
+                            into target: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+        let outH = g.outHeight, outW = g.outWidth, kernel = g.kernelH * g.kernelW
+        target.update(repeating: 0, count: g.height * g.width)
+        for k in 0..<kernel {
+            let ki = k / g.kernelW, kj = k % g.kernelW
+            let src = columns + (c * kernel + k) * rowStride
+            let x0 = kj * g.dilationW - g.padW
+            let (lo, hi) = validRange(start: x0, stride: g.strideW, count: outW, width: g.width)
+            if lo >= hi { continue }
+            for oy in 0..<outH {
+                let iy = oy * g.strideH - g.padH + ki * g.dilationH
+                if iy < 0 || iy >= g.height { continue }
+                let line = target + iy * g.width + x0
+                let row = src + oy * outW
+                if g.strideW == 1 {
+                    for ox in lo..<hi { line[ox] += row[ox] }
+                } else {
+                    for ox in lo..<hi { line[ox * g.strideW] += row[ox] }
+                }
+            }
+        }
     }
 
     public func maxPool2d(_ x: StridedView, _ g: ConvGeometry) -> (values: Storage, indices: Storage) {

@@ -89,8 +89,8 @@ extension CPUBackend {
                 cblas_sgemm(CblasRowMajor, aOp.transpose, bOp.transpose, Int32(rows), Int32(cols), Int32(k), 1,
                             a, Int32(aOp.leading), b, Int32(bOp.leading), beta, c, Int32(n))
             case .dotProducts:
-                ember_sgemm_nt(Int64(rows), Int64(cols), Int64(k), a, Int64(aOp.leading), b, Int64(bOp.leading),
-                               c, Int64(n), bias, beta == 0 ? 0 : 1)
+                BlockedProduct.nt(m: rows, n: cols, k: k, a: a, lda: aOp.leading, b: b, ldb: bOp.leading, c: c, ldc: n,
+                                  accumulate: beta != 0, bias: bias)
             case .outerProducts:
                 let product = aOp.transpose == CblasTrans ? ember_sgemm_tn : ember_sgemm_nn
                 product(Int64(rows), Int64(cols), Int64(k), a, Int64(aOp.leading), b, Int64(bOp.leading),
@@ -124,8 +124,15 @@ extension CPUBackend {
     /// Who computes a product. OpenBLAS packs both operands into blocks before multiplying; for the
     /// small, fixed shapes of a small network's step that packing is a large share of the work, and
     /// Ember's register-blocked AVX2 kernels (SmallGemm.c), which read the operands in place, are
-    /// faster. Measured on one core here: the seed MLP's forward product (64×128, k = 784) 87 against
-    /// 80 GFLOP/s, its weight gradient (256×392, k = 64) 80 against 73 plus the 13 µs clearing of C.
+    /// faster. Measured on one core of a Zen 2/3 VM: the seed MLP's forward product (64×128, k = 784)
+    /// 87 against 80 GFLOP/s, its weight gradient (256×392, k = 64) 80 against 73 plus the 13 µs
+    /// clearing of C.
+    ///
+    /// Every A·Bᵀ goes to the dot-product kernel, in blocks of A that fit L2 (`BlockedProduct.nt`):
+    /// on a Zen 1 VM (2 threads, 80 GFLOP/s peak) single-threaded OpenBLAS 0.3.21 falls to 10–25
+    /// GFLOP/s for outputs 128–320 wide, so the evaluation's x[1000,784]·Wᵀ took 24 GFLOP/s through it
+    /// and 71 through the kernel, the CNN's fc1 (x[64,9216]·Wᵀ) 26 against 70, and 1024³ A·Bᵀ is 72
+    /// against OpenBLAS's 67 on its own threads (`ember-bench matmul`).
     enum ProductKernel {
         case blas
         /// A·Bᵀ with both read along k (a linear layer's forward): `ember_sgemm_nt`.
@@ -135,17 +142,18 @@ extension CPUBackend {
         case outerProducts
 
         static let available = ember_small_gemm_available() != 0
-        /// Both kernels pass over all of A once per few columns of C, so A has to stay in L2 (256 KiB).
+        /// The outer-product kernel passes over all of A once per 16 columns of C, so A has to stay
+        /// in L2 (256 KiB).
         static let largestA = 1 << 16
         /// The outer-product kernel keeps a k×16 panel of B in L1 (32 KiB).
         static let longestOuterK = 256
 
         init(_ aOp: BLASOperand, _ bOp: BLASOperand, m: Int, k: Int) {
             self = .blas
-            guard Self.available, m * k <= Self.largestA else { return }
+            guard Self.available else { return }
             if aOp.transpose == CblasNoTrans && bOp.transpose == CblasTrans {
                 self = .dotProducts
-            } else if bOp.transpose == CblasNoTrans && k <= Self.longestOuterK {
+            } else if bOp.transpose == CblasNoTrans && k <= Self.longestOuterK && m * k <= Self.largestA {
                 self = .outerProducts
             }
         }
