@@ -75,8 +75,9 @@ struct MatmulTests {
 
     /// gᵀ·x over a short k, as a weight gradient: Ember's outer-product kernel on AVX2 machines.
     /// Shapes cover the edge blocks (m not a multiple of 6, with every remainder 1-5; n not a multiple
-    /// of 16 or 8) and a split product.
-    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (6, 64, 16), (9, 7, 32), (11, 5, 48), (10, 64, 256), (250, 200, 37), (256, 64, 784)])
+    /// of 16 or 8), a split product, and a k of 600 cut into chunks.
+    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (6, 64, 16), (9, 7, 32), (11, 5, 48), (10, 64, 256), (250, 200, 37), (256, 64, 784),
+                      (100, 600, 30)])
     func outerProductKernelMatchesReference(m: Int, k: Int, n: Int) {
         manualSeed(7)
         let g = Tensor.randn([k, m]), x = Tensor.randn([k, n])
@@ -90,8 +91,10 @@ struct MatmulTests {
     }
 
     /// g·W over a short k, as an input gradient through a small layer: the same outer products with A
-    /// read along its rows. Shapes cover the edge blocks, the seed MLP's [64,10]·[10,256], and a split.
-    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (64, 10, 256), (64, 64, 128), (250, 200, 37), (64, 256, 784)])
+    /// read along its rows. Shapes cover the edge blocks, the seed MLP's [64,10]·[10,256], a split, and
+    /// an LSTM's input gradient [100,512]·[512,128], whose k is cut into two chunks.
+    @Test(arguments: [(1, 1, 1), (13, 3, 29), (7, 65, 23), (64, 10, 256), (64, 64, 128), (250, 200, 37), (64, 256, 784),
+                      (100, 512, 128)])
     func rowOuterProductKernelMatchesReference(m: Int, k: Int, n: Int) {
         manualSeed(8)
         let g = Tensor.randn([m, k]), w = Tensor.randn([k, n])
@@ -104,8 +107,8 @@ struct MatmulTests {
         expectClose(narrow.matmul(w).toArray(), expectedNarrow, atol: 1e-3, rtol: 1e-4)
     }
 
-    /// The seed MLP's products go to Ember's kernels where the CPU has AVX2 and FMA, every A·Bᵀ to the
-    /// dot-product kernel (blocked), and an outer product whose A would not stay in L2 to BLAS.
+    /// The seed MLP's products go to Ember's kernels where the CPU has AVX2 and FMA; an A·Bᵀ with a
+    /// large A too when its k is long (blocked), an outer product only when its A stays in L2.
     @Test func productKernelChoice() {
         typealias Kernel = CPUBackend.ProductKernel
         let plain = CPUBackend.BLASOperand(transpose: CblasNoTrans, leading: 784, offset: 0, batchStride: 0)
@@ -114,10 +117,13 @@ struct MatmulTests {
         #expect(Kernel(plain, transposed, m: 64, k: 784) == own(.dotProducts))
         #expect(Kernel(transposed, plain, m: 256, k: 64) == own(.outerProducts))
         #expect(Kernel(plain, plain, m: 64, k: 10) == own(.outerProducts))
-        #expect(Kernel(plain, plain, m: 64, k: 512) == .blas)
+        #expect(Kernel(plain, plain, m: 64, k: 512) == own(.outerProducts))
+        #expect(Kernel(plain, plain, m: 256, k: 512) == .blas)
         #expect(Kernel(transposed, transposed, m: 64, k: 64) == .blas)
         #expect(Kernel(plain, transposed, m: 1024, k: 1024) == own(.dotProducts))
         #expect(Kernel(transposed, plain, m: 1024, k: 128) == .blas)
-        #expect(Kernel(transposed, plain, m: 64, k: 512) == .blas)
+        #expect(Kernel(plain, transposed, m: 2800, k: 28) == .blas)
+        #expect(Kernel(transposed, plain, m: 64, k: 512) == own(.outerProducts))
+        #expect(Kernel(transposed, plain, m: 512, k: 2800) == .blas)
     }
 }

@@ -92,9 +92,8 @@ extension CPUBackend {
                 BlockedProduct.nt(m: rows, n: cols, k: k, a: a, lda: aOp.leading, b: b, ldb: bOp.leading, c: c, ldc: n,
                                   accumulate: beta != 0, bias: bias)
             case .outerProducts:
-                let product = aOp.transpose == CblasTrans ? ember_sgemm_tn : ember_sgemm_nn
-                product(Int64(rows), Int64(cols), Int64(k), a, Int64(aOp.leading), b, Int64(bOp.leading),
-                        c, Int64(n), beta == 0 ? 0 : 1)
+                let product = aOp.transpose == CblasTrans ? BlockedProduct.tn : BlockedProduct.nn
+                product(rows, cols, k, a, aOp.leading, b, bOp.leading, c, n, beta != 0)
             }
         }
         let pieces = BLASThreading.emberSplitsProducts ? Swift.min(Parallel.threadCount, Swift.max(m, n) / 16) : 1
@@ -137,23 +136,25 @@ extension CPUBackend {
         case blas
         /// A·Bᵀ with both read along k (a linear layer's forward): `ember_sgemm_nt`.
         case dotProducts
-        /// Aᵀ·B or A·B over a short k (a weight gradient over a batch, an input gradient through a
-        /// small layer): `ember_sgemm_tn`, `ember_sgemm_nn`.
+        /// Aᵀ·B or A·B with A small enough for L2 (a weight gradient over a batch, an input gradient
+        /// through a small layer): `ember_sgemm_tn`, `ember_sgemm_nn`, k cut into chunks that keep B's
+        /// panel in L1 (`BlockedProduct`).
         case outerProducts
 
         static let available = ember_small_gemm_available() != 0
         /// The outer-product kernel passes over all of A once per 16 columns of C, so A has to stay
         /// in L2 (256 KiB).
         static let largestA = 1 << 16
-        /// The outer-product kernel keeps a k×16 panel of B in L1 (32 KiB).
-        static let longestOuterK = 256
+        /// A dot product at least this long repays its final sum across lanes even when A must be
+        /// cut into blocks (a few hundred rows each); a shorter one with a large A goes to BLAS.
+        static let longDotK = 256
 
         init(_ aOp: BLASOperand, _ bOp: BLASOperand, m: Int, k: Int) {
             self = .blas
             guard Self.available else { return }
-            if aOp.transpose == CblasNoTrans && bOp.transpose == CblasTrans {
+            if aOp.transpose == CblasNoTrans && bOp.transpose == CblasTrans && (m * k <= Self.largestA || k >= Self.longDotK) {
                 self = .dotProducts
-            } else if bOp.transpose == CblasNoTrans && k <= Self.longestOuterK && m * k <= Self.largestA {
+            } else if bOp.transpose == CblasNoTrans && m * k <= Self.largestA {
                 self = .outerProducts
             }
         }
