@@ -1,3 +1,5 @@
+import CEmberKernels
+
 /// im2col / col2im and max pooling. Columns are laid out [C·kh·kw, N·outH·outW]: one row per kernel
 /// tap, holding that tap's input value for every output position of every image. A convolution's
 /// forward pass is then one BLAS product per image (the image's columns are a strided block of
@@ -124,6 +126,11 @@ extension CPUBackend {
                     let image = base + p * g.height * width
                     for oy in 0..<outH {
                         let o = (p * outH + oy) * outW
+                        if pair && g.strideW == 2 {
+                            let top = oy * g.strideH * width
+                            ember_max_pool_2x2_f32(image + top, Int64(width), Int64(outW), Int64(top), v + o, ix + o)
+                            continue
+                        }
                         if pair {
                             // Same order and tie/NaN rules as the general loop below: row-major, the
                             // first maximum wins, a NaN wins and ends its kernel row.
