@@ -100,7 +100,7 @@ public protocol Backend: AnyObject {
     /// The adjoint of im2col: sums columns [C·kh·kw, N·outH·outW] back into a [N, C, H, W] image.
     func col2im(_ columns: StridedView, _ geometry: ConvGeometry) -> Storage
     /// A whole convolution in the backend's own kernels, or nil where it has none and the convolution
-    /// runs as im2col and matmul. `weight` is [out, C/groups·kh·kw], the output [N, out, outH, outW];
+    /// runs as im2col and matmul. `x` and `weight` [out, C/groups, kh, kw] are views of any strides; the output is [N, out, outH, outW];
     /// `keepColumns` also returns the unfolded input, in a layout of the backend's choosing, for
     /// `conv2dBackward`'s weight gradient.
     func conv2d(_ x: StridedView, weight: StridedView, bias: StridedView?, _ geometry: ConvGeometry, groups: Int,

@@ -96,6 +96,10 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: weight \(weight.shape) expects \(groupChannels * groups) input channels "
             + "(\(groupChannels) per group × \(groups) groups), but the input \(x.shape) has \(c)"))
     }
+    x.checkSameDevice("conv2d", weight, bias)
+    if let bias, bias.dtype != .float32 {
+        fatalError("Ember: conv2d: expects a float32 bias, got \(bias.dtype) \(bias.shape); convert with .to(.float32)")
+    }
     if let bias, bias.shape != [outChannels] {
         shapeFailure(ShapeError("conv2d: bias of shape \(bias.shape) does not match \(outChannels) output channels"))
     }
@@ -108,7 +112,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
         shapeFailure(ShapeError("conv2d: kernel size \(kh)x\(kw) (dilation \(dilation)) is larger than the padded "
             + "input \(paddedH)x\(paddedW) (input \(x.shape), padding \(pad))"))
     }
-    if let direct = directConvolution(input.contiguous(), weight: weight, bias: bias, geometry: geometry, groups: groups) {
+    if let direct = directConvolution(input, weight: weight, bias: bias, geometry: geometry, groups: groups) {
         return direct
     }
     // Without a graph to record (evaluation), bound im2col's memory by convolving a block of images
@@ -136,9 +140,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
 private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int) -> Tensor? {
     let backend = input.backend
     let outChannels = weight.shape[0]
-    let flatWeight = weight.detach().contiguous().reshape([outChannels, weight.count / Swift.max(outChannels, 1)])
+    // A weight that starts needing a gradient only after the forward pass gets none (the columns are gone).
     let keepColumns = GradMode.isEnabled && weight.requiresGrad
-    guard let (outStorage, columns) = backend.conv2d(input.view, weight: flatWeight.view, bias: bias?.detach().view,
+    guard let (outStorage, columns) = backend.conv2d(input.view, weight: weight.view, bias: bias?.view,
                                                      geometry, groups: groups, keepColumns: keepColumns) else { return nil }
     let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
     let out = Tensor.result(outStorage, shape: outShape)
@@ -146,7 +150,7 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
     let inputVersion = input.storage.version
     return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
         let plane = geometry.outHeight * geometry.outWidth, perGroup = outChannels / groups
-        let k = flatWeight.shape[1]
+        let k = weight.count / Swift.max(outChannels, 1)
         if Tensor.isRecordingBackward {
             input.checkUnchanged(since: inputVersion, by: "conv2d")
             return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
@@ -157,7 +161,7 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
         }
         let grad = g.contiguous()
         guard let (gradInput, gradWeight) = backend.conv2dBackward(
-            grad.view, weight: flatWeight.view, columns: weight.requiresGrad ? columns : nil, geometry, groups: groups,
+            grad.view, weight: weight.view, columns: weight.requiresGrad ? columns : nil, geometry, groups: groups,
             inputGrad: input.requiresGrad) else {
             fatalError("Ember: conv2d: the \(backend.device) backend ran the forward pass but has no backward")
         }

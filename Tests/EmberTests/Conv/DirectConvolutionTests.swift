@@ -59,25 +59,51 @@ import Testing
 
     @Test(arguments: cases)
     func gradientsMatchComposition(_ c: Case) {
-        for (inputGrad, weightGrad) in [(true, true), (true, false), (false, true)] {
+        // (input, weight, bias) needing gradients; a nil bias flag means no bias at all.
+        let combinations: [(Bool, Bool, Bool?)] = [(true, true, true), (true, false, nil), (false, true, false), (false, false, true)]
+        for (inputGrad, weightGrad, biasGrad) in combinations {
             manualSeed(32)
             let xValue = Tensor.randn([c.batch, c.channels, c.height, c.width])
             let wValue = Tensor.randn([c.outChannels, c.channels / c.groups, c.kernel.0, c.kernel.1])
             let bValue = Tensor.randn([c.outChannels])
-            func gradients(_ conv: (Tensor, Tensor, Tensor?, Case) -> Tensor) -> (x: [Float]?, w: [Float]?, b: [Float]) {
+            func gradients(_ conv: (Tensor, Tensor, Tensor?, Case) -> Tensor) -> (x: [Float]?, w: [Float]?, b: [Float]?) {
                 let x = xValue.detach().requiringGrad(inputGrad), w = wValue.detach().requiringGrad(weightGrad)
-                let b = bValue.detach().requiringGrad(true)
+                let b = biasGrad.map { bValue.detach().requiringGrad($0) }
                 let out = conv(x, w, b, c)
                 manualSeed(33)
                 (out * Tensor.randn(out.shape)).sum().backward()
-                return (x.grad?.toArray(), w.grad?.toArray(), b.grad!.toArray())
+                return (x.grad?.toArray(), w.grad?.toArray(), b?.grad?.toArray())
             }
             let got = gradients(Self.direct), expected = gradients(Self.composed)
-            let label = "input grad \(inputGrad), weight grad \(weightGrad)"
-            #expect((got.x == nil) == !inputGrad && (got.w == nil) == !weightGrad, "\(label)")
+            let label = "input grad \(inputGrad), weight grad \(weightGrad), bias grad \(String(describing: biasGrad))"
+            #expect((got.x == nil) == !inputGrad && (got.w == nil) == !weightGrad && (got.b == nil) == (biasGrad != true),
+                    "\(label)")
             if let gx = got.x, let ex = expected.x { expectClose(gx, ex, atol: 1e-3, "input gradient, \(label)") }
             if let gw = got.w, let ew = expected.w { expectClose(gw, ew, atol: 1e-3, "weight gradient, \(label)") }
-            expectClose(got.b, expected.b, atol: 1e-3, "bias gradient, \(label)")
+            if let gb = got.b, let eb = expected.b { expectClose(gb, eb, atol: 1e-3, "bias gradient, \(label)") }
         }
+    }
+
+    /// Operands of any strides: a channels-last input permuted to NCHW, a weight with its spatial
+    /// dims swapped, a bias taken every other element; outputs and gradients equal contiguous copies'.
+    @Test func stridedOperandsMatchContiguousCopies() {
+        manualSeed(34)
+        let xLeaf = Tensor.randn([3, 9, 10, 4], requiresGrad: true), wLeaf = Tensor.randn([5, 4, 2, 3], requiresGrad: true)
+        let bLeaf = Tensor.randn([5, 2], requiresGrad: true)
+        let x = xLeaf.permute([0, 3, 1, 2]), w = wLeaf.transpose(2, 3), b = bLeaf.select(1, 0)
+        #expect(!x.isContiguous && !w.isContiguous && !b.isContiguous)
+        let r = Tensor.randn([3, 5, 7, 11])
+        let strided = conv2d(x, weight: w, bias: b, padding: .explicit(0, 1))
+        (strided * r).sum().backward()
+        let grads = [xLeaf, wLeaf, bLeaf].map { $0.grad!.toArray() }
+        let (xc, wc, bc) = (x.detach().contiguous().requiringGrad(), w.detach().contiguous().requiringGrad(),
+                            b.detach().contiguous().requiringGrad())
+        let copies = conv2d(xc, weight: wc, bias: bc, padding: .explicit(0, 1))
+        (copies * r).sum().backward()
+        expectClose(strided.toArray(), copies.toArray(), atol: 1e-4, "output")
+        expectClose(grads[0], xc.grad!.permute([0, 2, 3, 1]).contiguous().toArray(), atol: 1e-4, "input gradient")
+        expectClose(grads[1], wc.grad!.transpose(2, 3).contiguous().toArray(), atol: 1e-4, "weight gradient")
+        expectClose(grads[2].enumerated().filter { $0.offset % 2 == 0 }.map(\.element), bc.grad!.toArray(), atol: 1e-4,
+                    "bias gradient")
     }
 }

@@ -3,9 +3,12 @@
 /// by the weight with Ember's blocked kernels (`BlockedProduct`), the images split over the cores.
 /// The products of one image fit in cache, and no product over the whole batch's columns is needed:
 /// the weight gradient sums each image's product into a partial per thread.
+/// Without AVX2 and FMA (Arm, older x86) it declines, and im2col with whole-batch BLAS products
+/// does the work: BLAS called from several of Ember's threads at once could each start threads of its own.
 extension CPUBackend {
     public func conv2d(_ x: StridedView, weight: StridedView, bias: StridedView?, _ g: ConvGeometry, groups: Int,
                        keepColumns: Bool) -> (output: Storage, columns: Storage?)? {
+        guard ProductKernel.available else { return nil }
         let (xStorage, xp) = contiguousFloats(x)
         let (wStorage, wp) = contiguousFloats(weight)
         let biasData = bias.map { contiguousFloats($0) }
@@ -50,6 +53,7 @@ extension CPUBackend {
                     product(image: n, columns: cols + n * rows * plane,
                             from: block * plane / columnBlocks, to: (block + 1) * plane / columnBlocks)
                 }
+                withExtendedLifetime(columns) {}
                 if keepColumns { kept = columns }
             } else {
                 // One image's columns at a time per thread, still in cache for its product.
@@ -61,6 +65,7 @@ extension CPUBackend {
                         product(image: n, columns: cols, from: 0, to: plane)
                     }
                 }
+                withExtendedLifetime(scratch) {}
             }
         }
         return (out, kept)
@@ -114,11 +119,14 @@ extension CPUBackend {
         if threads == 1 { return (gradInput, partials) }
         let gradWeight = allocate(count: weightSize, dtype: .float32)
         let dw = gradWeight.floats(), p = partials.floats()
-        dw.update(from: p, count: weightSize)
-        for t in 1..<threads {
-            let part = p + t * weightSize
-            for i in 0..<weightSize { dw[i] += part[i] }
+        Parallel.chunks(weightSize) { range in
+            (dw + range.lowerBound).update(from: p + range.lowerBound, count: range.count)
+            for t in 1..<threads {
+                let part = p + t * weightSize
+                for i in range { dw[i] += part[i] }
+            }
         }
+        withExtendedLifetime(partials) {}
         return (gradInput, gradWeight)
     }
 }

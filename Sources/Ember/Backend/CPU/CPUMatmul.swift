@@ -152,7 +152,9 @@ extension CPUBackend {
         init(_ aOp: BLASOperand, _ bOp: BLASOperand, m: Int, k: Int) {
             self = .blas
             guard Self.available else { return }
-            if aOp.transpose == CblasNoTrans && bOp.transpose == CblasTrans && (m * k <= Self.largestA || k >= Self.longDotK) {
+            // A large A is only worth the kernel when Ember splits the product over its threads.
+            let largeAllowed = k >= Self.longDotK && BLASThreading.emberSplitsProducts
+            if aOp.transpose == CblasNoTrans && bOp.transpose == CblasTrans && (m * k <= Self.largestA || largeAllowed) {
                 self = .dotProducts
             } else if bOp.transpose == CblasNoTrans && m * k <= Self.largestA {
                 self = .outerProducts
