@@ -145,6 +145,15 @@ import Testing
         #expect(x.grad!.toArray() == [2, 3, 5, 6])
     }
 
+    @Test func integerBiasNamesTheTypeAndTheFix() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = conv2d(Tensor.zeros([1, 1, 3, 3]), weight: Tensor.zeros([2, 1, 3, 3]), bias: Tensor([1, 2]))
+        } .map { result in
+            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(text.contains("conv2d: expects a float32 bias, got int64 [2]; convert with .to(.float32)"))
+        }
+    }
+
     @Test func kernelLargerThanPaddedInputNamesTheSizes() async {
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = conv2d(Tensor.zeros([1, 1, 2, 2]), weight: Tensor.zeros([1, 1, 3, 3]))
