@@ -54,11 +54,11 @@ void ember_sgemm_tn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda
 void ember_sgemm_nn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, int accumulate);
 
-/// One output row of a 2×2 max pool with stride 2 along the row: `out_w` maxima of the windows whose
-/// top-left corners are top[0], top[2], ... (the row below is `width` floats on), and each winner's
-/// index into the plane, counted from `top_index` for top[0].
-void ember_max_pool_2x2_f32(const float *top, int64_t width, int64_t out_w, int64_t top_index, float *values,
-                            int64_t *indices);
+/// One output row of a 2×2 max pool: `out_w` maxima of the windows whose top-left corners are top[0],
+/// top[stride], top[2·stride], ... (the row below is `width` floats on), and each winner's index into
+/// the plane, counted from `top_index` for top[0].
+void ember_max_pool_2x2_f32(const float *top, int64_t width, int64_t out_w, int64_t stride, int64_t top_index,
+                            float *values, int64_t *indices);
 
 /// The functions `ember_math_f32` computes.
 typedef enum {

@@ -1,4 +1,5 @@
-/// 2-D convolution as im2col + one batched BLAS product, like `torch.nn.functional.conv2d`.
+/// 2-D convolution, like `torch.nn.functional.conv2d`: in the backend's own kernels where it has them
+/// (the CPU's, image by image: `CPUConv2d.swift`), otherwise as im2col + batched BLAS products.
 /// Layouts are PyTorch's: input [N, C, H, W], weight [out, in/groups, kh, kw], so state dicts load unchanged.
 
 /// How much zero padding a convolution adds. An integer literal means the same padding on all sides.
@@ -149,15 +150,9 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     let inputVersion = input.storage.version
     return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
-        let plane = geometry.outHeight * geometry.outWidth, perGroup = outChannels / groups
-        let k = weight.count / Swift.max(outChannels, 1)
         if Tensor.isRecordingBackward {
             input.checkUnchanged(since: inputVersion, by: "conv2d")
-            return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
-                let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, geometry.batch * plane]))
-                let output = product.reshape([outChannels, geometry.batch, plane]).permute([1, 0, 2]).reshape(outShape)
-                return bias.map { output + $0.reshape([1, outChannels, 1, 1]) } ?? output
-            }
+            return recordedGradients(input, weight: weight, bias: bias, geometry: geometry, groups: groups, outputGradient: g)
         }
         let grad = g.contiguous()
         guard let (gradInput, gradWeight) = backend.conv2dBackward(
@@ -169,6 +164,21 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
                                 gradWeight.map { Tensor.result($0, shape: weight.shape) }]
         if let bias { grads.append(bias.requiresGrad ? grad.sum(dims: [0, 2, 3]) : nil) }
         return grads
+    }
+}
+
+/// The gradients of a convolution when the backward pass is itself recorded (double backward): the
+/// output recomputed from differentiable ops (im2col and a matmul per group), then differentiated.
+private func recordedGradients(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int,
+                               outputGradient g: Tensor) -> [Tensor?] {
+    let n = geometry.batch, outChannels = weight.shape[0], perGroup = outChannels / groups
+    let plane = geometry.outHeight * geometry.outWidth, k = weight.shape[1] * weight.shape[2] * weight.shape[3]
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
+        let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, n * plane]))
+        let output = product.reshape([outChannels, n, plane]).permute([1, 0, 2])
+            .reshape([n, outChannels, geometry.outHeight, geometry.outWidth])
+        return bias.map { output + $0.reshape([1, outChannels, 1, 1]) } ?? output
     }
 }
 
@@ -204,11 +214,7 @@ private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: 
     return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
         if Tensor.isRecordingBackward {
             input.checkUnchanged(since: inputVersion, by: "conv2d")
-            return Tensor.recomputedGradients(of: inputs, outputGradient: g) {
-                let product = weight.reshape([groups, perGroup, k]).matmul(input.convColumns(geometry).reshape([groups, k, n * plane]))
-                let output = product.reshape([outChannels, n, plane]).permute([1, 0, 2]).reshape([n, outChannels, outH, outW])
-                return bias.map { output + $0.reshape([1, outChannels, 1, 1]) } ?? output
-            }
+            return recordedGradients(input, weight: weight, bias: bias, geometry: geometry, groups: groups, outputGradient: g)
         }
         // [N, out, L] → [groups, out/g, N·L]
         let planes = g.contiguous().reshape([n, outChannels, plane]).permute([1, 0, 2]).contiguous()

@@ -163,16 +163,17 @@ struct ConvLayerTests {
         #expect(v[0] == 5 && v[1].isNaN && v[2] == 3 && v[3] == 7)
     }
 
-    /// The 2×2, stride-2 kernel (vectorized C) against the window rules spelled out, on rows long
+    /// The 2×2 kernel (C, vectorized for stride 2) against the window rules spelled out, on rows long
     /// enough for its vector body and a remainder, with ties (small integers) and NaNs in every position.
-    @Test func maxPool2x2KernelFollowsTheWindowRules() {
+    @Test(arguments: [(2, 2), (1, 1), (1, 3)])
+    func maxPool2x2KernelFollowsTheWindowRules(step: (Int, Int)) {
         let (n, c, h, w) = (2, 3, 6, 38)
         var values = (0..<(n * c * h * w)).map { Float(($0 * 7919) % 5) }
         for i in stride(from: 3, to: values.count, by: 29) { values[i] = .nan }
         for i in stride(from: 50, to: values.count - 1, by: 61) { (values[i], values[i + 1]) = (.nan, .nan) }
-        let (pooled, indices) = maxPool2dWithIndices(Tensor(values, shape: [n, c, h, w]), kernel: (2, 2))
+        let (pooled, indices) = maxPool2dWithIndices(Tensor(values, shape: [n, c, h, w]), kernel: (2, 2), stride: step)
         let got = pooled.toArray(), gotIndices = indices.toIntArray()
-        let (outH, outW) = (h / 2, w / 2)
+        let (outH, outW) = ((h - 2) / step.0 + 1, (w - 2) / step.1 + 1)
         for plane in 0..<(n * c) {
             for oy in 0..<outH {
                 for ox in 0..<outW {
@@ -180,7 +181,7 @@ struct ConvLayerTests {
                     var best = -Float.infinity, at = -1
                     for ki in 0..<2 {
                         for kj in 0..<2 {
-                            let index = (2 * oy + ki) * w + 2 * ox + kj
+                            let index = (step.0 * oy + ki) * w + step.1 * ox + kj
                             let v = values[plane * h * w + index]
                             if v > best || at < 0 || v.isNaN {
                                 (best, at) = (v, index)

@@ -25,25 +25,15 @@ enum BlockedProduct {
     /// C[m, n] (+)= A[m, k]·B[k, n].
     static func nn(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        guard CPUBackend.ProductKernel.available else {
-            blas(CblasNoTrans, CblasNoTrans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-                 accumulate: accumulate)
-            return
-        }
-        outerBlocks(m: m, n: n, k: k, rowStep: lda, kStep: 1, a: a, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
-                    kernel: ember_sgemm_nn, lda: lda)
+        outerProducts(transposedA: false, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                      accumulate: accumulate)
     }
 
     /// C[m, n] (+)= A[k, m]ᵀ·B[k, n].
     static func tn(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        guard CPUBackend.ProductKernel.available else {
-            blas(CblasTrans, CblasNoTrans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-                 accumulate: accumulate)
-            return
-        }
-        outerBlocks(m: m, n: n, k: k, rowStep: 1, kStep: lda, a: a, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
-                    kernel: ember_sgemm_tn, lda: lda)
+        outerProducts(transposedA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                      accumulate: accumulate)
     }
 
     /// C[m, n] (+)= A[m, k]·B[n, k]ᵀ (+ `bias`, n floats added to every row, only with the AVX2 kernels).
@@ -57,7 +47,7 @@ enum BlockedProduct {
         }
         if m == 0 || n == 0 { return }
         if k == 0 {
-            if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
+            clearUnlessAccumulating(c, m: m, n: n, ldc: ldc, accumulate: accumulate)
             if let bias { for row in 0..<m { for j in 0..<n { c[row * ldc + j] += bias[j] } } }
             return
         }
@@ -71,19 +61,21 @@ enum BlockedProduct {
         }
     }
 
-    /// The outer-product kernels over k in chunks of at most `outerK` and A in blocks of rows that
-    /// fit in L2. op(A)'s element (row r, index p) is at a[r·rowStep + p·kStep].
-    private static func outerBlocks(m: Int, n: Int, k: Int, rowStep: Int, kStep: Int, a: UnsafePointer<Float>,
-                                    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                    accumulate: Bool,
-                                    kernel: (Int64, Int64, Int64, UnsafePointer<Float>?, Int64, UnsafePointer<Float>?,
-                                             Int64, UnsafeMutablePointer<Float>?, Int64, Int32) -> Void,
-                                    lda: Int) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
+    /// op(A)·B by the outer-product kernels, over k in chunks of at most `outerK` and A in blocks of
+    /// rows that fit in L2; op(A) is Aᵀ when `transposedA`.
+    private static func outerProducts(transposedA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                      b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                      accumulate: Bool) {
+        guard CPUBackend.ProductKernel.available else {
+            blas(transposedA ? CblasTrans : CblasNoTrans, CblasNoTrans, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                 c: c, ldc: ldc, accumulate: accumulate)
             return
         }
+        if m == 0 || n == 0 { return }
+        if k == 0 { return clearUnlessAccumulating(c, m: m, n: n, ldc: ldc, accumulate: accumulate) }
+        // op(A)'s element (row r, index p) is at a[r·rowStep + p·kStep].
+        let (rowStep, kStep) = transposedA ? (1, lda) : (lda, 1)
+        let kernel = transposedA ? ember_sgemm_tn : ember_sgemm_nn
         let (kChunk, rows) = blocks(k: k, longest: outerK, rowMultiple: 6)
         for p0 in stride(from: 0, to: k, by: kChunk) {
             let kc = min(kChunk, k - p0)
@@ -92,6 +84,11 @@ enum BlockedProduct {
                        b + p0 * ldb, Int64(ldb), c + i * ldc, Int64(ldc), accumulate || p0 > 0 ? 1 : 0)
             }
         }
+    }
+
+    /// A product over an empty k: zeros, or nothing added.
+    private static func clearUnlessAccumulating(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, accumulate: Bool) {
+        if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
     }
 
     /// k cut into equal chunks of at most `longest`, and the rows of A per block so that a block of

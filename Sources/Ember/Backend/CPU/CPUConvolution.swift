@@ -1,9 +1,10 @@
 import CEmberKernels
 
 /// im2col / col2im and max pooling. Columns are laid out [C·kh·kw, N·outH·outW]: one row per kernel
-/// tap, holding that tap's input value for every output position of every image. A convolution's
-/// forward pass is then one BLAS product per image (the image's columns are a strided block of
-/// every row), and both backward products run over the whole batch as single GEMMs.
+/// tap, holding that tap's input value for every output position of every image. They serve
+/// `unfold`/`fold`, transposed convolution and, without AVX2 and FMA, convolution (one BLAS product per
+/// image, whose columns are a strided block of every row; both backward products over the whole batch).
+/// With them, convolution runs image by image (CPUConv2d.swift) on the per-row and per-plane loops below.
 extension CPUBackend {
     /// The output columns `ox` in `lo..<hi` whose input column `x0 + ox·stride` lies inside `0..<width`.
     @inline(__always)
@@ -117,7 +118,7 @@ extension CPUBackend {
         let indices = allocate(count: planes * outH * outW, dtype: .int64)
         let v = values.floats(), ix = indices.int64s()
         let width = g.width
-        // Every window inside the image: no bounds tests (the common case, and the CNN's 2×2).
+        // Every window inside the image: no bounds tests (the common case, and the CNN's 2×2, in C).
         let unpadded = g.padH == 0 && g.padW == 0
         let pair = unpadded && g.kernelH == 2 && g.kernelW == 2 && g.dilationH == 1 && g.dilationW == 1
         withExtendedLifetime(source) {
@@ -126,32 +127,11 @@ extension CPUBackend {
                     let image = base + p * g.height * width
                     for oy in 0..<outH {
                         let o = (p * outH + oy) * outW
-                        if pair && g.strideW == 2 {
-                            let top = oy * g.strideH * width
-                            ember_max_pool_2x2_f32(image + top, Int64(width), Int64(outW), Int64(top), v + o, ix + o)
-                            continue
-                        }
                         if pair {
-                            // Same order and tie/NaN rules as the general loop below: row-major, the
-                            // first maximum wins, a NaN wins and ends its kernel row.
-                            let top = oy * g.strideH * width, bottom = top + width
-                            for ox in 0..<outW {
-                                // Selects rather than branches: which element wins is data-dependent.
-                                let i0 = top + ox * g.strideW, i2 = bottom + ox * g.strideW
-                                let a = image[i0], b = image[i0 + 1], c = image[i2], d = image[i2 + 1]
-                                var best = a, bestIndex = i0
-                                let takeB = (b > best || b.isNaN) && !a.isNaN
-                                best = takeB ? b : best
-                                bestIndex = takeB ? i0 + 1 : bestIndex
-                                let takeC = c > best || c.isNaN
-                                best = takeC ? c : best
-                                bestIndex = takeC ? i2 : bestIndex
-                                let takeD = (d > best || d.isNaN) && !c.isNaN
-                                best = takeD ? d : best
-                                bestIndex = takeD ? i2 + 1 : bestIndex
-                                v[o + ox] = best
-                                ix[o + ox] = Int64(bestIndex)
-                            }
+                            // Same order and tie/NaN rules as the general loop below (see Pooling.c).
+                            let top = oy * g.strideH * width
+                            ember_max_pool_2x2_f32(image + top, Int64(width), Int64(outW), Int64(g.strideW), Int64(top),
+                                                   v + o, ix + o)
                             continue
                         }
                         for ox in 0..<outW {

@@ -127,11 +127,13 @@ extension CPUBackend {
     /// 87 against 80 GFLOP/s, its weight gradient (256×392, k = 64) 80 against 73 plus the 13 µs
     /// clearing of C.
     ///
-    /// Every A·Bᵀ goes to the dot-product kernel, in blocks of A that fit L2 (`BlockedProduct.nt`):
+    /// An A·Bᵀ too large for L2 still goes to the dot-product kernel, in blocks of A that fit L2
+    /// (`BlockedProduct.nt`), when its k is at least 256 and Ember splits products over its threads:
     /// on a Zen 1 VM (2 threads, 80 GFLOP/s peak) single-threaded OpenBLAS 0.3.21 falls to 10–25
     /// GFLOP/s for outputs 128–320 wide, so the evaluation's x[1000,784]·Wᵀ took 24 GFLOP/s through it
-    /// and 71 through the kernel, the CNN's fc1 (x[64,9216]·Wᵀ) 26 against 70, and 1024³ A·Bᵀ is 72
-    /// against OpenBLAS's 67 on its own threads (`ember-bench matmul`).
+    /// and 68–71 through the kernel, the CNN's fc1 (x[64,9216]·Wᵀ) 26 against 65–70, and 1024³ A·Bᵀ is 67–72
+    /// against OpenBLAS's 67–68 on its own threads (`ember-bench matmul`). Shorter dot products (an
+    /// LSTM's x[2800,28]·Wᵀ) spend more on their final sums across lanes than they save.
     enum ProductKernel {
         case blas
         /// A·Bᵀ with both read along k (a linear layer's forward): `ember_sgemm_nt`.
