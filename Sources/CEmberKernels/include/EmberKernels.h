@@ -60,6 +60,19 @@ void ember_sgemm_nn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda
 void ember_max_pool_2x2_f32(const float *top, int64_t width, int64_t out_w, int64_t stride, int64_t top_index,
                             float *values, int64_t *indices);
 
+/// The element-wise part of an LSTM step over `rows` rows (PyTorch's gate order i, f, g, o):
+/// `gates` [rows, 4·hidden] holds the pre-activations and gets the activations σ(i), σ(f), tanh(g),
+/// σ(o); the cell state `c` [rows, hidden] becomes c' = σ(f)·c + σ(i)·tanh(g) (the old value copied to
+/// `c_prev` unless it is NULL), `tanh_c` gets tanh(c'), and both `h` and `out` get σ(o)·tanh(c').
+void ember_lstm_cell_f32(float *gates, float *c, float *c_prev, float *tanh_c, float *h, float *out, int64_t rows,
+                         int64_t hidden);
+
+/// Its backward over `rows` rows: from the activations `gates`, `c_prev` and `tanh_c` saved by
+/// `ember_lstm_cell_f32`, the gradient of h' (`dh` + `dout`) and of c' (`dc`), writes the gradient of
+/// the pre-activations to `dgates` [rows, 4·hidden] and replaces `dc` by the gradient of c.
+void ember_lstm_cell_backward_f32(float *dgates, const float *gates, const float *c_prev, const float *tanh_c,
+                                  const float *dh, const float *dout, float *dc, int64_t rows, int64_t hidden);
+
 /// The functions `ember_math_f32` computes.
 typedef enum {
     EMBER_MATH_EXP,

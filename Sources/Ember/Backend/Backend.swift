@@ -113,6 +113,21 @@ public protocol Backend: AnyObject {
     /// [N, C, outH, outW] and int64 indices of the winners into each H·W plane.
     func maxPool2d(_ x: StridedView, _ geometry: ConvGeometry) -> (values: Storage, indices: Storage)
 
+    // MARK: Recurrent layers (float32; operands of any strides)
+    /// One direction of one LSTM layer over packed steps in the backend's own kernels, or nil where
+    /// it has none and the layer runs step by step as composed ops. `projected` [N, 4·hidden] is
+    /// W_ih·x + b_ih for every step (`batchSizes[t]` rows at step t, longest first), `h0` and `c0`
+    /// [batchSizes[0], hidden] the initial states, `weightHH` [4·hidden, hidden]. The output is
+    /// [N + 2·batchSizes[0], hidden]: every step's h, then each sequence's final h and final c.
+    /// `keep` also returns what `lstmBackward` needs.
+    func lstm(_ projected: StridedView, h0: StridedView, c0: StridedView, weightHH: StridedView, biasHH: StridedView?,
+              batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: LSTMSaved?)?
+    /// Its backward from the output's `grad` [N + 2·batchSizes[0], hidden]: the gradient of the
+    /// gates' pre-activations [N, 4·hidden] (which is `projected`'s gradient and gives the weight
+    /// and bias gradients), and of `h0` and `c0`. nil where `lstm` is.
+    func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
+                      reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)?
+
     // MARK: Sampling (contiguous float32 [N, C, H, W] input and [N, Ho, Wo, 2] grid)
     /// The input read at each grid point: [N, C, Ho, Wo], with `F.grid_sample`'s arithmetic (see
     /// `gridSample` for the rules at borders and for non-finite points).
@@ -137,6 +152,29 @@ public protocol Backend: AnyObject {
     /// Fills a contiguous float32 storage with a dropout mask: `scale` with probability 1 − p, else 0.
     func dropoutMask(_ storage: Storage, count: Int, p: Float, scale: Float, generator: RandomGenerator)
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
+}
+
+/// What a fused LSTM keeps for its backward pass: `gates` [N, 4·hidden], the activations σ(i), σ(f),
+/// tanh(g), σ(o) of every step; `states` [3, N, hidden], each step's h and c before it and tanh of
+/// its new c.
+public struct LSTMSaved {
+    public let gates: Storage
+    public let states: Storage
+
+    public init(gates: Storage, states: Storage) {
+        self.gates = gates
+        self.states = states
+    }
+}
+
+extension Backend {
+    /// No fused LSTM: the layer runs step by step as composed ops.
+    public func lstm(_ projected: StridedView, h0: StridedView, c0: StridedView, weightHH: StridedView,
+                     biasHH: StridedView?, batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: LSTMSaved?)? {
+        nil
+    }
+    public func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
+                             reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)? { nil }
 }
 
 extension Backend {

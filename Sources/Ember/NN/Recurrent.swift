@@ -189,14 +189,31 @@ open class RNNBase: Module {
         return (layerInput, Tensor.stack(finalH), isLSTM ? Tensor.stack(finalC) : nil)
     }
 
-    /// One direction of one layer. The input of all steps is projected in one matrix product; then each
-    /// step runs on the sequences that have it. Going forward, sequences that end drop off the bottom
-    /// of the state (their final state is kept); going backward, sequences join from `h0` as the walk
-    /// reaches their last step.
+    /// One direction of one layer. The input of all steps is projected in one matrix product; then the
+    /// steps run, as one fused op for an LSTM where the backend has one (`fusedLSTM`), else as composed ops.
     private func runDirection(_ input: Tensor, _ w: Weights,
                               batchSizes: [Int], offsets: [Int], h0: Tensor, c0: Tensor?,
                               reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
         let projected = linear(input, weight: w.ih, bias: w.biasIH)
+        let kind = self.kind
+        if case .lstm = kind, w.hr == nil, let c0,
+           let fused = fusedLSTM(projected, h0: h0, c0: c0, weightHH: w.hh, biasHH: w.biasHH, batchSizes: batchSizes,
+                                 reverse: reverse, stepwise: {
+                                     let steps = Self.runSteps(kind, projected, w, batchSizes: batchSizes, offsets: offsets,
+                                                               h0: h0, c0: c0, reverse: reverse)
+                                     return (steps.output, steps.h, steps.c!)
+                                 }) {
+            return fused
+        }
+        return Self.runSteps(kind, projected, w, batchSizes: batchSizes, offsets: offsets, h0: h0, c0: c0, reverse: reverse)
+    }
+
+    /// The steps of one direction as composed ops, from the projected input. Going forward, sequences
+    /// that end drop off the bottom of the state (their final state is kept); going backward,
+    /// sequences join from `h0` as the walk reaches their last step.
+    private static func runSteps(_ kind: Kind, _ projected: Tensor, _ w: Weights,
+                                 batchSizes: [Int], offsets: [Int], h0: Tensor, c0: Tensor?,
+                                 reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
         let steps = batchSizes.count
         var h = reverse ? h0.narrow(0, start: 0, length: batchSizes[steps - 1]) : h0
         var c = reverse ? c0?.narrow(0, start: 0, length: batchSizes[steps - 1]) : c0

@@ -1,0 +1,85 @@
+// The element-wise part of an LSTM step, both ways, over rows of one time step. PyTorch's gate
+// order (i, f, g, o) and formulas; the nonlinearities go through ember_math_f32 (libmvec where it
+// runs), so a fused step gives what the composed ops give.
+#include "EmberKernels.h"
+#include "CPUDispatch.h"
+
+EMBER_KERNEL_BODY void lstm_combine(const float *restrict gates, float *restrict c, float *restrict c_prev,
+                                    float *restrict tanh_c, int64_t hidden) {
+    const float *in = gates, *forget = gates + hidden, *cell = gates + 2 * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+        float previous = c[j];
+        if (c_prev) c_prev[j] = previous;
+        float next = forget[j] * previous + in[j] * cell[j];
+        c[j] = next;
+        tanh_c[j] = next;
+    }
+}
+
+EMBER_KERNEL_BODY void lstm_output(const float *restrict out_gate, const float *restrict tanh_c, float *restrict h,
+                                   float *restrict out, int64_t hidden) {
+    for (int64_t j = 0; j < hidden; j++) {
+        float value = out_gate[j] * tanh_c[j];
+        h[j] = value;
+        out[j] = value;
+    }
+}
+
+EMBER_KERNEL_BODY void lstm_backward_row(float *restrict dgates, const float *restrict gates,
+                                         const float *restrict c_prev, const float *restrict tanh_c,
+                                         const float *restrict dh, const float *restrict dout, float *restrict dc,
+                                         int64_t hidden) {
+    const float *in = gates, *forget = gates + hidden, *cell = gates + 2 * hidden, *out_gate = gates + 3 * hidden;
+    float *d_in = dgates, *d_forget = dgates + hidden, *d_cell = dgates + 2 * hidden, *d_out = dgates + 3 * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+        float grad_h = dh[j] + dout[j], t = tanh_c[j];
+        float grad_c = dc[j] + grad_h * out_gate[j] * (1.0f - t * t);
+        d_in[j] = grad_c * cell[j] * in[j] * (1.0f - in[j]);
+        d_forget[j] = grad_c * c_prev[j] * forget[j] * (1.0f - forget[j]);
+        d_cell[j] = grad_c * in[j] * (1.0f - cell[j] * cell[j]);
+        d_out[j] = grad_h * t * out_gate[j] * (1.0f - out_gate[j]);
+        dc[j] = grad_c * forget[j];
+    }
+}
+
+#if EMBER_HAS_AVX2_FMA_BUILD
+EMBER_AVX2_FMA void lstm_combine_avx2_fma(const float *gates, float *c, float *c_prev, float *tanh_c, int64_t hidden) {
+    lstm_combine(gates, c, c_prev, tanh_c, hidden);
+}
+EMBER_AVX2_FMA void lstm_output_avx2_fma(const float *out_gate, const float *tanh_c, float *h, float *out,
+                                         int64_t hidden) {
+    lstm_output(out_gate, tanh_c, h, out, hidden);
+}
+EMBER_AVX2_FMA void lstm_backward_row_avx2_fma(float *dgates, const float *gates, const float *c_prev,
+                                               const float *tanh_c, const float *dh, const float *dout, float *dc,
+                                               int64_t hidden) {
+    lstm_backward_row(dgates, gates, c_prev, tanh_c, dh, dout, dc, hidden);
+}
+#endif
+
+void ember_lstm_cell_f32(float *gates, float *c, float *c_prev, float *tanh_c, float *h, float *out, int64_t rows,
+                         int64_t hidden) {
+    for (int64_t row = 0; row < rows; row++) {
+        float *g = gates + row * 4 * hidden, *cr = c + row * hidden, *tc = tanh_c + row * hidden;
+        float *cp = c_prev ? c_prev + row * hidden : 0;
+        ember_math_f32(EMBER_MATH_SIGMOID, g, g, 2 * hidden);
+        ember_math_f32(EMBER_MATH_TANH, g + 2 * hidden, g + 2 * hidden, hidden);
+        ember_math_f32(EMBER_MATH_SIGMOID, g + 3 * hidden, g + 3 * hidden, hidden);
+        EMBER_DISPATCH(lstm_combine_avx2_fma(g, cr, cp, tc, hidden), lstm_combine(g, cr, cp, tc, hidden));
+        ember_math_f32(EMBER_MATH_TANH, tc, tc, hidden);
+        float *hr = h + row * hidden, *outr = out + row * hidden;
+        EMBER_DISPATCH(lstm_output_avx2_fma(g + 3 * hidden, tc, hr, outr, hidden),
+                       lstm_output(g + 3 * hidden, tc, hr, outr, hidden));
+    }
+}
+
+void ember_lstm_cell_backward_f32(float *dgates, const float *gates, const float *c_prev, const float *tanh_c,
+                                  const float *dh, const float *dout, float *dc, int64_t rows, int64_t hidden) {
+    for (int64_t row = 0; row < rows; row++) {
+        int64_t g = row * 4 * hidden, s = row * hidden;
+        EMBER_DISPATCH(lstm_backward_row_avx2_fma(dgates + g, gates + g, c_prev + s, tanh_c + s, dh + s, dout + s,
+                                                  dc + s, hidden),
+                       lstm_backward_row(dgates + g, gates + g, c_prev + s, tanh_c + s, dh + s, dout + s, dc + s,
+                                         hidden));
+    }
+}
