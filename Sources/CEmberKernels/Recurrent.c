@@ -1,6 +1,8 @@
 // The element-wise part of an LSTM step, both ways, over rows of one time step. PyTorch's gate
 // order (i, f, g, o) and formulas; the nonlinearities go through ember_math_f32 (libmvec where it
-// runs), so a fused step gives what the composed ops give.
+// runs), as the composed ops' do. Results agree with the composed ops to rounding, not bit for bit:
+// the AVX2 build contracts f·c + i·g (and the backward's products) into FMAs, and the bias is added
+// before h·W_hhᵀ rather than after.
 #include "EmberKernels.h"
 #include "CPUDispatch.h"
 

@@ -4,9 +4,9 @@ import Testing
 /// The fused LSTM layer (one op per layer and direction) against the LSTM written out step by step
 /// with plain tensor ops, one sequence at a time. The shapes are large enough that each step's rows
 /// are split over the cores, and the packed lengths make sequences end (going forward) and join
-/// (going backward) mid-walk.
+/// (going backward) mid-walk; a hidden size of 45 leaves partial column blocks in the products.
 @Suite struct FusedLSTMTests {
-    static let (inputSize, hidden, layers) = (5, 48, 2)
+    static let (inputSize, hidden, layers) = (5, 45, 2)
     static let lengths = (0..<40).map { 1 + ($0 * 7) % 9 }
 
     /// The names of the recorded ops `tensor` was computed by.
@@ -20,18 +20,18 @@ import Testing
         return names
     }
 
-    /// A 2-layer bidirectional LSTM over one sequence [T, inputSize] from the given states
-    /// [layers·2, hidden], composed of matmul, sigmoid and tanh: every step's last-layer output
-    /// [T, 2·hidden] and the final h and c [layers·2, hidden].
+    /// A 2-layer LSTM over one sequence [T, inputSize] from the given states [layers·directions,
+    /// hidden], composed of matmul, sigmoid and tanh: every step's last-layer output
+    /// [T, directions·hidden] and the final h and c [layers·directions, hidden].
     static func stepByStep(_ lstm: LSTM, _ x: Tensor, h0: Tensor, c0: Tensor) -> (output: Tensor, h: Tensor, c: Tensor) {
-        let p = Dictionary(uniqueKeysWithValues: lstm.namedParameters())
+        let p = Dictionary(uniqueKeysWithValues: lstm.directParameters())
         var input = x, finalH: [Tensor] = [], finalC: [Tensor] = []
         for layer in 0..<layers {
             var outputs: [Tensor] = []
-            for (direction, suffix) in ["", "_reverse"].enumerated() {
-                let index = layer * 2 + direction
+            for (direction, suffix) in ["", "_reverse"].prefix(lstm.directions).enumerated() {
+                let index = layer * lstm.directions + direction
                 let (wih, whh) = (p["weight_ih_l\(layer)\(suffix)"]!, p["weight_hh_l\(layer)\(suffix)"]!)
-                let bias = p["bias_ih_l\(layer)\(suffix)"]! + p["bias_hh_l\(layer)\(suffix)"]!
+                let bias = lstm.bias ? p["bias_ih_l\(layer)\(suffix)"]! + p["bias_hh_l\(layer)\(suffix)"]! : Tensor(Float(0))
                 var h = h0[index].unsqueeze(0), c = c0[index].unsqueeze(0)
                 var hs = [Tensor](repeating: h, count: x.shape[0])
                 for s in 0..<x.shape[0] {
@@ -52,18 +52,22 @@ import Testing
     }
 
     /// Outputs, final states, and the gradients of a weighted sum of them with respect to every
-    /// input, state and parameter, all equal to the step-by-step LSTM's; and the same outputs
-    /// without a graph (the fused kernel then keeps nothing for backward).
-    @Test func packedBidirectionalLayersMatchTheStepByStepLSTM() {
+    /// input, state and parameter that needs one, all equal to the step-by-step LSTM's; and the same
+    /// results without a graph (the fused kernel then keeps nothing for backward). Bidirectional with
+    /// biases and every gradient; and one direction without biases, its weights frozen.
+    @Test(arguments: [(bidirectional: true, bias: true), (bidirectional: false, bias: false)])
+    func packedLayersMatchTheStepByStepLSTM(_ config: (bidirectional: Bool, bias: Bool)) {
         manualSeed(11)
-        let lstm = LSTM(Self.inputSize, Self.hidden, numLayers: Self.layers, bidirectional: true)
-        let batch = Self.lengths.count
+        let lstm = LSTM(Self.inputSize, Self.hidden, numLayers: Self.layers, bias: config.bias,
+                        bidirectional: config.bidirectional)
+        if !config.bias { lstm.requiresGrad_(false) }
+        let batch = Self.lengths.count, states = Self.layers * lstm.directions
         let sequences = Self.lengths.map { Tensor.randn([$0, Self.inputSize], requiresGrad: true) }
-        let h0 = Tensor.randn([Self.layers * 2, batch, Self.hidden], requiresGrad: true)
-        let c0 = Tensor.randn([Self.layers * 2, batch, Self.hidden], requiresGrad: true)
+        let h0 = Tensor.randn([states, batch, Self.hidden], requiresGrad: true)
+        let c0 = Tensor.randn([states, batch, Self.hidden], requiresGrad: true)
         let upH = Tensor.randn(h0.shape), upC = Tensor.randn(c0.shape)
-        let upOutputs = Self.lengths.map { Tensor.randn([$0, 2 * Self.hidden]) }
-        let parameters = lstm.parameters()
+        let upOutputs = Self.lengths.map { Tensor.randn([$0, lstm.directions * Self.hidden]) }
+        let parameters = lstm.parameters().filter(\.requiresGrad)
         let wrt = parameters + sequences + [h0, c0]
 
         let (packed, (h, c)) = lstm(packSequence(sequences, enforceSorted: false), (h0, c0))
@@ -84,7 +88,9 @@ import Testing
                 + (r.c * upC.select(1, i)).sum()
         }
         let referenceGrads = Autograd.grad(of: referenceLoss, wrt: wrt)
-        let names = lstm.namedParameters().map(\.0) + sequences.indices.map { "sequence \($0)" } + ["h0", "c0"]
+        let names = lstm.namedParameters().filter(\.1.requiresGrad).map(\.0) + sequences.indices.map { "sequence \($0)" }
+            + ["h0", "c0"]
+        #expect(fusedGrads.count == (config.bias ? 16 : 0) + batch + 2)
         for (name, (fused, reference)) in zip(names, zip(fusedGrads, referenceGrads)) {
             expectClose(fused.toArray(), reference.toArray(), atol: 1e-4, "grad of \(name)")
         }
@@ -92,6 +98,7 @@ import Testing
         let inference = noGrad { lstm(packSequence(sequences, enforceSorted: false), (h0, c0)) }
         #expect(!inference.output.data.requiresGrad)
         expectClose(inference.output.data.toArray(), packed.data.toArray(), "output without a graph")
+        expectClose(inference.state.h.toArray(), h.toArray(), "h without a graph")
         expectClose(inference.state.c.toArray(), c.toArray(), "c without a graph")
     }
 

@@ -16,6 +16,10 @@ extension CPUBackend {
         guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 4 * hidden
         let batch = batchSizes.first ?? 0, count = projected.shape[0]
+        precondition(weightHH.shape == [width, hidden] && projected.shape == [batchSizes.reduce(0, +), width]
+                        && h0.shape == [batch, hidden] && c0.shape == [batch, hidden],
+                     "Ember: lstm: projected \(projected.shape), h0 \(h0.shape), c0 \(c0.shape) and weightHH "
+                        + "\(weightHH.shape) do not fit \(batchSizes.count) steps of batch sizes \(batchSizes)")
         let offsets = PackedSequence.stepOffsets(batchSizes)
         let (pStorage, xp) = contiguousFloats(projected)
         // W_hhᵀ [hidden, 4·hidden]: the outer-product kernel runs h·W_hhᵀ faster than the dot kernel (40
@@ -57,6 +61,7 @@ extension CPUBackend {
 
     public func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
                              reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)? {
+        guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 4 * hidden
         let batch = batchSizes.first ?? 0, count = grad.shape[0] - 2 * batch
         let offsets = PackedSequence.stepOffsets(batchSizes)
@@ -105,7 +110,7 @@ extension CPUBackend {
     }
 
     /// Calls `body(r0, r1)` on blocks of a step's rows, in parallel when the step's product is
-    /// large enough to pay for the hand-off; blocks are whole multiples of 4 rows (the kernel's).
+    /// large enough to pay for the hand-off; blocks start at multiples of 4 rows.
     private static func splitRows(_ rows: Int, hidden: Int, _ body: (Int, Int) -> Void) {
         let flops = rows * hidden * hidden * 8
         let parts = max(1, min(Parallel.threadCount, rows / 8, flops >> 18))
