@@ -45,8 +45,9 @@ public struct Buffer {
 ///         override func forward(_ x: Tensor) -> Tensor { scale(fc2(act(fc1(x)))) }
 ///     }
 ///
-/// Note: a tensor whose `requiresGrad` is false is not a parameter, so to freeze a layer keep its
-/// parameters requiring grad and leave them out of the optimizer instead.
+/// To freeze a layer (fine-tuning), turn its parameters' `requiresGrad` off, one by one or with
+/// `layer.requiresGrad_(false)`: they stay parameters (listed, saved and loaded) but get no gradient,
+/// and optimizers skip them.
 open class Module: CustomStringConvertible {
     /// True in training mode (the default), false after `eval()`. Dropout and BatchNorm read it.
     public private(set) var isTraining = true
@@ -97,13 +98,13 @@ open class Module: CustomStringConvertible {
                 }
                 let name = Module.keyName(label)
                 if let tensor = value as? Tensor {
-                    if tensor.requiresGrad { members.append((name, .parameter(tensor))) }
+                    if tensor.requiresGrad || tensor.isFrozen { members.append((name, .parameter(tensor))) }
                 } else if let module = value as? Module {
                     members.append((name, .child(module)))
                 } else if let modules = value as? [Module] {
                     for (i, module) in modules.enumerated() { members.append(("\(name).\(i)", .child(module))) }
                 } else if let tensors = value as? [Tensor] {
-                    for (i, tensor) in tensors.enumerated() where tensor.requiresGrad {
+                    for (i, tensor) in tensors.enumerated() where tensor.requiresGrad || tensor.isFrozen {
                         members.append(("\(name).\(i)", .parameter(tensor)))
                     }
                 }
@@ -208,6 +209,14 @@ open class Module: CustomStringConvertible {
     /// Evaluation mode: dropout is the identity, BatchNorm uses its running statistics.
     @discardableResult
     public func eval() -> Self { train(false) }
+
+    /// Turns `requiresGrad` on or off for every parameter, like PyTorch's `requires_grad_`:
+    /// `backbone.requiresGrad_(false)` freezes a pretrained part while the rest trains.
+    @discardableResult
+    public func requiresGrad_(_ flag: Bool = true) -> Self {
+        for p in parameters() { p.requiresGrad = flag }
+        return self
+    }
 
     /// Clears every parameter's gradient (sets it to nil, like `zero_grad(set_to_none=True)`).
     public func zeroGrad() {

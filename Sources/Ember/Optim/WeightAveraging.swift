@@ -24,8 +24,8 @@ public enum WeightAveraging: Sendable, Equatable {
 /// with the model's state and mode, on the model's device (or `device`: an average kept on the CPU).
 /// Its state dict holds `module.…` keys and `n_averaged`, as PyTorch's does. Without `useBuffers` the
 /// buffers (BatchNorm's running statistics) are copied from the model at each update, not averaged;
-/// recompute them for the averaged weights with `updateBN`. Only parameters (tensors that require
-/// grad) and buffers are averaged: a layer frozen by turning `requiresGrad` off is neither.
+/// recompute them for the averaged weights with `updateBN`. Parameters (frozen ones too, which
+/// simply keep their value) and buffers are averaged.
 public final class AveragedModel<M: Module>: Module {
     /// The averaged copy of the model (of the model's own type, so its layers can be reached).
     public let module: M

@@ -14,8 +14,14 @@ public final class Tensor {
     public private(set) var offset: Int
     public let dtype: DType
 
-    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs).
-    public var requiresGrad: Bool
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); turning it off
+    /// on a parameter freezes it (see `isFrozen`).
+    public var requiresGrad: Bool {
+        didSet { if isLeaf && oldValue != requiresGrad { isFrozen = !requiresGrad } }
+    }
+    /// A leaf whose `requiresGrad` was turned off after being on: a frozen parameter. Modules still
+    /// list it among their parameters and in their state dict, as PyTorch does, but it gets no gradient.
+    public private(set) var isFrozen = false
     /// The accumulated gradient of a leaf after `backward()`.
     public var grad: Tensor?
     /// The node that produced this tensor, or nil for leaves.

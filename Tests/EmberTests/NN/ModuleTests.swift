@@ -126,6 +126,39 @@ struct ModuleTests {
         #expect(model.parameters().allSatisfy { $0.grad == nil })
     }
 
+    /// Fine-tuning: a frozen layer stays a parameter (listed, saved, loaded), gets no gradient and
+    /// is left alone by the optimizer, while the rest trains; unfreezing brings its gradient back.
+    @Test func frozenParametersStayParametersButGetNoGradient() throws {
+        manualSeed(3)
+        let model = FixtureMLP()
+        let keys = model.stateDictKeys, count = model.parameters().count
+        model.fc1.requiresGrad_(false)
+        (model.net[0] as! Linear).weight.requiresGrad = false
+        #expect(model.stateDictKeys == keys)
+        #expect(model.parameters().count == count)
+        #expect(model.fc1.weight.isFrozen && !model.fc1.weight.requiresGrad)
+
+        let frozen = model.fc1.weight.clone(), trained = (model.net[2] as! Linear).weight.clone()
+        let optimizer = Adam(model.parameters(), lr: 0.1)
+        model(Tensor.randn([5, 4])).square().sum().backward()
+        #expect(model.fc1.weight.grad == nil && model.fc1.bias!.grad == nil && (model.net[0] as! Linear).weight.grad == nil)
+        #expect((model.net[0] as! Linear).bias!.grad != nil)
+        optimizer.step()
+        #expect(model.fc1.weight.toArray() == frozen.toArray())
+        #expect((model.net[2] as! Linear).weight.toArray() != trained.toArray())
+
+        // A frozen parameter is saved and loaded like any other.
+        let copy = FixtureMLP()
+        try copy.loadStateDict(model.stateDict())
+        #expect(copy.fc1.weight.toArray() == frozen.toArray())
+
+        model.requiresGrad_()
+        #expect(!model.fc1.weight.isFrozen)
+        model.zeroGrad()
+        model(Tensor.randn([5, 4])).sum().backward()
+        #expect(model.parameters().allSatisfy { $0.grad != nil })
+    }
+
     @Test func stateDictRoundTripCopiesIntoExistingTensors() throws {
         let source = FixtureMLP()
         _ = source(Tensor.randn([6, 4]))  // moves the running stats
