@@ -150,3 +150,94 @@ public func prelu(_ x: Tensor, weight: Tensor) -> Tensor {
     let slope = weight.count == 1 ? weight : weight.alongChannels(ofRank: x.rank)
     return `where`(x.gt(0), x, x * slope)
 }
+
+/// log(sigmoid(x)).
+public final class LogSigmoid: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.logSigmoid() }
+}
+
+/// softmax(−x) along `dim` (default the last).
+public final class Softmin: Module {
+    public let dim: Int
+    public init(dim: Int = -1) {
+        self.dim = dim
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.softmin(dim: dim) }
+    public override var extraDescription: String { "dim=\(dim)" }
+}
+
+/// max(0, x) + min(0, alpha · (exp(x / alpha) − 1)).
+public final class CELU: Module {
+    public let alpha: Float
+    public init(alpha: Float = 1) {
+        precondition(alpha != 0, "Ember: CELU: alpha must not be 0 (it divides x)")
+        self.alpha = alpha
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.celu(alpha: alpha) }
+    public override var extraDescription: String { "alpha=\(alpha)" }
+}
+
+/// x where x > threshold, else `value`.
+public final class Threshold: Module {
+    public let threshold: Float, value: Float
+    public init(_ threshold: Float, _ value: Float) {
+        self.threshold = threshold
+        self.value = value
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.threshold(threshold, value: value) }
+    public override var extraDescription: String { "threshold=\(threshold), value=\(value)" }
+}
+
+/// x where |x| > lambd, else 0.
+public final class Hardshrink: Module {
+    public let lambd: Float
+    public init(lambd: Float = 0.5) {
+        self.lambd = lambd
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.hardshrink(lambd: lambd) }
+    public override var extraDescription: String { "\(lambd)" }
+}
+
+/// x − lambd above lambd, x + lambd below −lambd, else 0.
+public final class Softshrink: Module {
+    public let lambd: Float
+    public init(lambd: Float = 0.5) {
+        precondition(lambd >= 0, "Ember: Softshrink: lambd must be ≥ 0, got \(lambd)")
+        self.lambd = lambd
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.softshrink(lambd: lambd) }
+    public override var extraDescription: String { "\(lambd)" }
+}
+
+/// x − tanh(x).
+public final class Tanhshrink: Module {
+    public override func forward(_ x: Tensor) -> Tensor { x.tanhshrink() }
+}
+
+/// The gated linear unit, like `torch.nn.GLU`: the input's `dim` is halved into a and b, and the
+/// output is a · sigmoid(b).
+public final class GLU: Module {
+    public let dim: Int
+    public init(dim: Int = -1) {
+        self.dim = dim
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { glu(x, dim: dim) }
+    public override var extraDescription: String { "dim=\(dim)" }
+}
+
+/// a · sigmoid(b) for the two halves a, b of `x` along `dim`, like `F.glu`.
+public func glu(_ x: Tensor, dim: Int = -1) -> Tensor {
+    guard x.rank > 0 else { shapeFailure(ShapeError("glu: expected an input with at least one dim, got a scalar")) }
+    let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: x.rank, op: "glu") }
+    guard x.shape[d] % 2 == 0 else {
+        shapeFailure(ShapeError("glu: dim \(dim) of input \(x.shape) has odd size \(x.shape[d]); it must split into two halves"))
+    }
+    let halves = x.chunk(2, dim: d)
+    return halves[0] * halves[1].sigmoid()
+}

@@ -48,3 +48,47 @@ public final class Sequential: Module {
         layers.append(layer)
     }
 }
+
+/// Submodules by name, in the order they were added, like `torch.nn.ModuleDict`: for a model whose
+/// parts are chosen by a key at run time (one head per task, one encoder per modality). Its
+/// children's parameters are named `<dict>.<key>.weight`, as in PyTorch. It has no `forward`; call
+/// the modules it holds.
+///
+///     let heads = ModuleDict(["digits": Linear(128, 10), "parity": Linear(128, 2)])
+///     let logits = heads["digits"]!(features)
+public final class ModuleDict: Module {
+    /// The keys in insertion order.
+    public private(set) var keys: [String] = []
+    private var modules: [String: Module] = [:]
+
+    public init(_ pairs: KeyValuePairs<String, Module> = [:]) {
+        super.init()
+        for (key, module) in pairs { self[key] = module }
+    }
+
+    public init(_ pairs: [(String, Module)]) {
+        super.init()
+        for (key, module) in pairs { self[key] = module }
+    }
+
+    /// The module under `key`, or nil. Setting a new key appends it (trained in this container's
+    /// mode from now on); replacing keeps its place; setting nil removes it.
+    public subscript(_ key: String) -> Module? {
+        get { modules[key] }
+        set {
+            precondition(!key.isEmpty && !key.contains("."),
+                         "Ember: ModuleDict key \"\(key)\" must be non-empty and contain no \".\" (it becomes part of parameter names)")
+            guard let newValue else {
+                if modules.removeValue(forKey: key) != nil { keys.removeAll { $0 == key } }
+                return
+            }
+            newValue.train(isTraining)
+            if modules.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+        }
+    }
+
+    public var count: Int { keys.count }
+    public var values: [Module] { keys.map { modules[$0]! } }
+
+    public override func namedChildren() -> [(String, Module)] { keys.map { ($0, modules[$0]!) } }
+}

@@ -14,3 +14,19 @@ public final class Flatten: Module {
 public final class Identity: Module {
     public override func forward(_ x: Tensor) -> Tensor { x }
 }
+
+/// Splits dim `dim` into `sizes` (one of them may be −1, inferred), like `torch.nn.Unflatten`: the
+/// inverse of `Flatten`, e.g. [N, 784] → [N, 1, 28, 28] with `Unflatten(dim: 1, sizes: [1, 28, 28])`.
+public final class Unflatten: Module {
+    public let dim: Int, sizes: [Int]
+    public init(dim: Int, sizes: [Int]) {
+        precondition(!sizes.isEmpty, "Ember: Unflatten needs at least one size")
+        self.dim = dim
+        self.sizes = sizes
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.unflatten(dim: dim, sizes: sizes) }
+    public override var extraDescription: String {
+        "dim=\(dim), unflattened_size=(\(sizes.map(String.init).joined(separator: ", "))\(sizes.count == 1 ? "," : ""))"
+    }
+}

@@ -2,6 +2,8 @@
 extension Tensor {
     public func softmax(dim: Int = -1) -> Tensor { softmaxFamily(dim: dim, log: false) }
     public func logSoftmax(dim: Int = -1) -> Tensor { softmaxFamily(dim: dim, log: true) }
+    /// softmax(−x): the smallest values get the largest weights.
+    public func softmin(dim: Int = -1) -> Tensor { (-self).softmax(dim: dim) }
 
     private func softmaxFamily(dim: Int, log: Bool) -> Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: log ? "logSoftmax" : "softmax") }

@@ -161,4 +161,28 @@ extension Tensor {
 
     /// x / (1 + |x|).
     public func softsign() -> Tensor { self / (abs() + 1) }
+
+    /// log(sigmoid(x)), computed as −softplus(−x), which stays finite where sigmoid rounds to 0.
+    public func logSigmoid() -> Tensor { -(-self).softplus() }
+
+    /// max(0, x) + min(0, alpha · (exp(x / alpha) − 1)): ELU with the slope at 0 kept at 1 for any alpha.
+    public func celu(alpha: Float = 1) -> Tensor {
+        precondition(alpha != 0, "Ember: celu: alpha must not be 0 (it divides x)")
+        return (self / alpha).elu() * alpha
+    }
+
+    /// x where |x| > lambd, else 0.
+    public func hardshrink(lambd: Float = 0.5) -> Tensor { maskedFill(abs().le(lambd), 0) }
+
+    /// x − lambd above lambd, x + lambd below −lambd, else 0 (`lambd` ≥ 0).
+    public func softshrink(lambd: Float = 0.5) -> Tensor {
+        precondition(lambd >= 0, "Ember: softshrink: lambd must be ≥ 0, got \(lambd)")
+        return self - clamp(min: -lambd, max: lambd)
+    }
+
+    /// x − tanh(x).
+    public func tanhshrink() -> Tensor { self - tanh() }
+
+    /// x where x > threshold, else `value`, like `F.threshold`.
+    public func threshold(_ threshold: Float, value: Float) -> Tensor { maskedFill(le(threshold), value) }
 }
