@@ -1,6 +1,7 @@
-"""The LSTM training step of examples/mnist-rnn in PyTorch on this machine, for `ember-bench lstm`.
+"""The LSTM training step of examples/mnist-rnn in PyTorch on this machine, for `ember-bench lstm`
+(or with a GRU in its place, for `ember-bench gru`).
 
-Run: /opt/torchenv/bin/python scripts/bench_pytorch_lstm.py [steps] [threads]
+Run: .venv-bench/bin/python scripts/bench_pytorch_lstm.py [steps] [threads] [lstm|gru]
 Same network (2-layer nn.LSTM 28->128, batch_first, linear 128->10 on the last step), Adam lr 0.01,
 batch 100, random MNIST-shaped batches (data loading is not timed in either). Prints ms per step,
 the epoch (600 steps) extrapolated and the step breakdown.
@@ -14,6 +15,7 @@ from bench_torch_steps import report, time_steps
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+layer = nn.GRU if len(sys.argv) > 3 and sys.argv[3] == "gru" else nn.LSTM
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 
@@ -21,7 +23,7 @@ torch.manual_seed(1)
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(28, 128, 2, batch_first=True)
+        self.lstm = layer(28, 128, 2, batch_first=True)
         self.fc = nn.Linear(128, 10)
 
     def forward(self, x):

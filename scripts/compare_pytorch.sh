@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs Ember and PyTorch back to back on this machine, with the same thread count, and prints the ratio.
-#   scripts/compare_pytorch.sh [mlp|cnn|lstm|vit|autoencoder|stn|pinn|elementwise|optim] [epochs-or-steps] [threads]
+#   scripts/compare_pytorch.sh [mlp|cnn|lstm|gru|vit|autoencoder|stn|pinn|elementwise|optim] [epochs-or-steps] [threads]
 #   scripts/compare_pytorch.sh --install ...   first installs CPU PyTorch into .venv-bench/
 # mlp: seconds per training epoch of the seed MLP (PyTorch with the data preloaded as tensors).
 # cnn: milliseconds per training step of PyTorch's MNIST CNN (an epoch is 938 steps).
 # lstm: milliseconds per training step of examples/mnist-rnn's 2-layer LSTM (an epoch is 600 steps).
+# gru: the same network with a 2-layer GRU in place of the LSTM.
 # vit: milliseconds per training step of examples/mnist-vit's Vision Transformer (an epoch is 469 steps).
 # autoencoder: milliseconds per training step of examples/mnist-autoencoder (an epoch is 938 steps).
 # stn: milliseconds per training step of examples/mnist-stn (PyTorch's spatial transformer tutorial).
@@ -30,7 +31,7 @@ if [ "$model" = "elementwise" ]; then
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench elementwise)"
 elif [ "$model" = "optim" ]; then
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench optim)"
-elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
+elif [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "gru" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
     || [ "$model" = "pinn" ] || [ "$model" = "stn" ]; then
   count="${count:-30}"
   ember_out="$(EMBER_NUM_THREADS="$threads" .build/release/ember-bench "$model" "$count")"
@@ -98,15 +99,15 @@ for name, (e,) in ember.items():
 PY
   exit 0
 fi
-if [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
+if [ "$model" = "cnn" ] || [ "$model" = "lstm" ] || [ "$model" = "gru" ] || [ "$model" = "vit" ] || [ "$model" = "autoencoder" ] \
     || [ "$model" = "pinn" ] || [ "$model" = "stn" ]; then
   script=scripts/bench_cnn_pytorch.py
   [ "$model" = "pinn" ] && script=scripts/bench_pytorch_pinn.py
-  [ "$model" = "lstm" ] && script=scripts/bench_pytorch_lstm.py
+  [ "$model" = "lstm" ] || [ "$model" = "gru" ] && script=scripts/bench_pytorch_lstm.py
   [ "$model" = "vit" ] && script=scripts/bench_pytorch_vit.py
   [ "$model" = "autoencoder" ] && script=scripts/bench_pytorch_autoencoder.py
   [ "$model" = "stn" ] && script=scripts/bench_pytorch_stn.py
-  torch_out="$("$python" "$script" "$count" "$threads")"
+  torch_out="$("$python" "$script" "$count" "$threads" "$model")"
   torch_value="$(echo "$torch_out" | sed -n 's/^step: \([0-9.]*\) ms.*/\1/p')"
 else
   torch_out="$("$python" scripts/bench_pytorch_mlp.py "$count" "$threads")"
