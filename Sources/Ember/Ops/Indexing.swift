@@ -34,6 +34,19 @@ extension Tensor {
         let idx = indices.contiguous()
         let (outer, size, inner) = source.splitAround(d)
         let picks = indices.shape[d]
+        // The kernels gather floats; int64 values (sort orders, labels) are picked exactly on the host.
+        if dtype == .int64 {
+            let values = source.toIntArray(), positions = idx.toIntArray()
+            let picked = positions.indices.map { p in
+                let (outerAndPick, i) = p.quotientAndRemainder(dividingBy: Swift.max(inner, 1))
+                let position = positions[p]
+                guard position >= 0 && position < size else {
+                    fatalError("Ember: gather: index \(position) is out of bounds for a dimension of size \(size)")
+                }
+                return values[(outerAndPick / picks * size + position) * inner + i]
+            }
+            return Tensor(picked, shape: indices.shape, device: device)
+        }
         let out = Tensor.result(backend.gather(source.view, indices: idx.view, outer: outer, size: size, inner: inner, picks: picks),
                                 shape: indices.shape)
         return out.recording("gather", inputs: [self]) { g in
