@@ -26,6 +26,7 @@ func floats(_ value: Any?) -> [Float] {
     case let n as NSNumber: return [n.floatValue]
     case let a as [Any]: return a.flatMap { floats($0) }
     case let s as String where s == "-inf" || s == "inf": return [s == "inf" ? .infinity : -.infinity]   // masks
+    case let s as String where s == "nan": return [.nan]
     default: return []
     }
 }
