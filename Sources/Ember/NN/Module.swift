@@ -224,12 +224,14 @@ open class Module: CustomStringConvertible {
     }
 
     /// Makes this module, freshly built with the same structure as `source`, its copy: same device,
-    /// mode, parameter and buffer values (the `copy()` of layers that containers clone).
+    /// mode, parameter and buffer values, frozen parameters frozen (the `copy()` of layers that
+    /// containers clone).
     func copyingState(of source: Module) -> Self {
         to(source.parameters().first?.device ?? .cpu).train(source.isTraining)
         noGrad {
             for (target, value) in zip(parameters() + buffers(), source.parameters() + source.buffers()) { target.copy_(value) }
         }
+        for (target, value) in zip(parameters(), source.parameters()) where value.isFrozen { target.requiresGrad = false }
         return self
     }
 

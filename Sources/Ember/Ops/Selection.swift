@@ -15,16 +15,17 @@ extension Tensor {
         return Tensor(positions, shape: [found, rank], device: device)
     }
 
-    /// The elements where `mask` (broadcast to this shape) is non-zero, as a 1-D tensor in row-major
-    /// order, like `torch.masked_select`. Differentiable: the gradient goes back to the picked places.
+    /// The elements where `mask` is non-zero, the two broadcast to one shape, as a 1-D tensor in
+    /// row-major order, like `torch.masked_select`. Differentiable: the gradient goes back to the
+    /// picked places.
     public func maskedSelect(_ mask: Tensor) -> Tensor {
-        let fits = (try? Shape.broadcast(mask.shape, shape, op: "maskedSelect")) == shape
-        guard fits else {
-            shapeFailure(ShapeError("maskedSelect: mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)"))
+        guard let common = try? Shape.broadcast(mask.shape, shape, op: "maskedSelect") else {
+            shapeFailure(ShapeError("maskedSelect: mask of shape \(mask.shape) does not broadcast with the tensor's shape \(shape)"))
         }
-        let flags = mask.expand(shape).nonzeroFlags()
+        checkSameDevice("maskedSelect", mask)
+        let flags = mask.expand(common).nonzeroFlags()
         let picked = flags.indices.filter { flags[$0] }
-        return reshape([-1]).indexSelect(dim: 0, indices: Tensor(picked, device: device))
+        return expand(common).reshape([-1]).indexSelect(dim: 0, indices: Tensor(picked, device: device))
     }
 
     /// The distinct values of all elements in ascending order; for each element the position of its
@@ -63,6 +64,7 @@ extension Tensor {
         guard rank == 1, dtype == .int64 else {
             shapeFailure(ShapeError("bincount: expected a 1-D int64 tensor of non-negative values, got \(dtype) of shape \(shape)"))
         }
+        guard minlength >= 0 else { shapeFailure(ShapeError("bincount: minlength must be non-negative, got \(minlength)")) }
         let values = toIntArray()
         if let bad = values.first(where: { $0 < 0 }) {
             shapeFailure(ShapeError("bincount: values must be non-negative, got \(bad)"))
@@ -80,8 +82,10 @@ extension Tensor {
     }
 
     /// The lower median of all elements (of two middle values, the smaller), like `torch.median()`;
-    /// NaN when any element is NaN.
-    public func median() -> Tensor { reshape([-1]).median(dim: 0).values }
+    /// NaN when any element is NaN, or when there are none.
+    public func median() -> Tensor {
+        count == 0 ? Tensor.full([], .nan, device: device) : reshape([-1]).median(dim: 0).values
+    }
 
     /// The lower median along `dim` and its int64 position, like `torch.median(dim)`: of an even
     /// count, the smaller middle value. A row holding a NaN gives NaN (its first NaN's position).

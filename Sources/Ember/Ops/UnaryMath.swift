@@ -168,7 +168,10 @@ extension Tensor {
     /// max(0, x) + min(0, alpha · (exp(x / alpha) − 1)): ELU with the slope at 0 kept at 1 for any alpha.
     public func celu(alpha: Float = 1) -> Tensor {
         precondition(alpha != 0, "Ember: celu: alpha must not be 0 (it divides x)")
-        return (self / alpha).elu() * alpha
+        // The exponential term is negative only for x < 0, whatever alpha's sign: x/alpha is clamped to
+        // that side, so positive x adds 0 (no overflow of exp, no gradient) and relu gives x itself.
+        let scaled = self / alpha
+        return relu() + ((alpha > 0 ? scaled.clamp(max: 0) : scaled.clamp(min: 0)).exp() - 1) * alpha
     }
 
     /// x where |x| > lambd, else 0.

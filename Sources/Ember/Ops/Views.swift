@@ -49,12 +49,15 @@ extension Tensor {
     /// Splits dim `d` into `sizes` (one may be −1, inferred), like `torch.unflatten`: [N, 784] with
     /// `unflatten(dim: 1, sizes: [28, 28])` is [N, 28, 28]. A view where `reshape` is one.
     public func unflatten(dim d: Int, sizes: [Int]) -> Tensor {
+        guard rank > 0, !sizes.isEmpty else {
+            shapeFailure(ShapeError("unflatten: needs a tensor with at least one dim and at least one size, got shape \(shape) and sizes \(sizes)"))
+        }
         let at = dim(d, "unflatten")
         let known = sizes.filter { $0 != -1 }.reduce(1, *), inferred = sizes.filter { $0 == -1 }.count
         let fits = inferred == 0 ? known == shape[at] : inferred == 1 && known > 0 && shape[at] % known == 0
         guard fits, sizes.allSatisfy({ $0 >= -1 }) else {
             shapeFailure(ShapeError("unflatten: sizes \(sizes) do not multiply to dim \(d) of shape \(shape) (size \(shape[at])); "
-                + "give sizes whose product is \(shape[at]), with at most one −1"))
+                + "give sizes whose product is \(shape[at]), with at most one -1"))
         }
         let full = sizes.map { $0 == -1 ? shape[at] / known : $0 }
         return reshape(Array(shape[..<at]) + full + Array(shape[(at + 1)...]))

@@ -152,6 +152,13 @@ struct ModuleTests {
         try copy.loadStateDict(model.stateDict())
         #expect(copy.fc1.weight.toArray() == frozen.toArray())
 
+        // Copies a container makes of a layer (PyTorch's deepcopy) keep it frozen.
+        let layer = TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16)
+        layer.linear1.requiresGrad_(false)
+        let encoder = TransformerEncoder(layer, numLayers: 2)
+        #expect(encoder.layers.allSatisfy { $0.linear1.weight.isFrozen && !$0.linear2.weight.isFrozen })
+        #expect(encoder.stateDictKeys.contains("layers.1.linear1.weight"))
+
         model.requiresGrad_()
         #expect(!model.fc1.weight.isFrozen)
         model.zeroGrad()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Ember
 
@@ -24,6 +25,20 @@ struct MoreLayerTests {
         expectClose(y.toArray(), floats(f["out"]), name)
         y.backward(tensor(f["upstream"], y.shape))
         expectClose(x.grad!.toArray(), floats(f["grad"]), "\(name) grad")
+    }
+
+    /// CELU is x for x > 0 whatever alpha's sign and size, and alpha · (exp(x/alpha) − 1) below 0
+    /// (the formula written out), with no overflow or NaN gradient far on the positive side.
+    @Test func celuForAnyAlpha() {
+        for alpha: Float in [-1, 0.5, 1e-30] {
+            let x = Tensor([1e10, 2, 0.5, -0.5, -3], requiresGrad: true)
+            let y = x.celu(alpha: alpha)
+            let expected = x.toArray().map { $0 > 0 ? $0 : Swift.min(0, alpha * (Foundation.exp($0 / alpha) - 1)) }
+            expectClose(y.toArray(), expected, "alpha \(alpha)")
+            y.sum().backward()
+            let slopes = x.toArray().map { $0 > 0 ? 1 : (alpha * (Foundation.exp($0 / alpha) - 1) < 0 ? Foundation.exp($0 / alpha) : 0) }
+            expectClose(x.grad!.toArray(), slopes, "alpha \(alpha) grad")
+        }
     }
 
     @Test func rmsNormMatchesTorch() {

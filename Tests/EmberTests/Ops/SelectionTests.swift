@@ -74,6 +74,17 @@ struct SelectionTests {
         #expect(values.toIntArray() == ints(i["values"]) && indices.toIntArray() == ints(i["indices"]))
     }
 
+    /// A mask larger than the tensor broadcasts the tensor too (the gradient sums over the repeats);
+    /// the median of nothing is NaN.
+    @Test func maskedSelectBroadcastsBothAndEmptyMedianIsNaN() {
+        let x = Tensor([1, 2, 3], requiresGrad: true)
+        let out = x.maskedSelect(Tensor([1, 0, 1, 1, 1, 0], shape: [2, 3]))
+        #expect(out.toArray() == [1, 3, 1, 2])
+        out.sum().backward()
+        #expect(x.grad!.toArray() == [2, 1, 1])
+        #expect(Tensor.zeros([0]).median().item().isNaN)
+    }
+
     /// gather on int64 values picks them exactly (the float kernels are not used for them).
     @Test func int64GatherPicksExactValues() {
         let big = 1 << 40
@@ -99,6 +110,10 @@ struct SelectionTests {
         let mask = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([3, 4]).maskedSelect(Tensor.zeros([2]))
         }
-        #expect(stderr(mask).contains("maskedSelect: mask of shape [2] does not broadcast to the tensor's shape [3, 4]"))
+        #expect(stderr(mask).contains("maskedSelect: mask of shape [2] does not broadcast with the tensor's shape [3, 4]"))
+        let scalar = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(Float(5)).unflatten(dim: 0, sizes: [1])
+        }
+        #expect(stderr(scalar).contains("unflatten: needs a tensor with at least one dim and at least one size, got shape []"))
     }
 }
