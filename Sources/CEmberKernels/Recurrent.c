@@ -85,3 +85,81 @@ void ember_lstm_cell_backward_f32(float *dgates, const float *gates, const float
                                          hidden));
     }
 }
+
+// GRU (PyTorch's gate order r, z, n): r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n),
+// h' = n + z·(h − n), where x_* is the input's projection and h_* = W_h*·h + b_h*.
+EMBER_KERNEL_BODY void gru_new_gate(const float *restrict projected, const float *restrict hidden_gates,
+                                    float *restrict gates, int64_t hidden) {
+    const float *reset = gates;
+    for (int64_t j = 0; j < hidden; j++)
+        gates[2 * hidden + j] = projected[2 * hidden + j] + reset[j] * hidden_gates[2 * hidden + j];
+}
+
+EMBER_KERNEL_BODY void gru_output(const float *restrict gates, float *restrict h, float *restrict out, int64_t hidden) {
+    const float *update = gates + hidden, *candidate = gates + 2 * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+        float value = candidate[j] + update[j] * (h[j] - candidate[j]);
+        h[j] = value;
+        out[j] = value;
+    }
+}
+
+EMBER_KERNEL_BODY void gru_backward_row(float *restrict d_projected, float *restrict d_hidden_gates,
+                                        const float *restrict gates, const float *restrict hidden_gates,
+                                        const float *restrict h_prev, float *restrict dh, const float *restrict dout,
+                                        int64_t hidden) {
+    const float *reset = gates, *update = gates + hidden, *candidate = gates + 2 * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+        float grad_h = dh[j] + dout[j];
+        float grad_n = grad_h * (1.0f - update[j]) * (1.0f - candidate[j] * candidate[j]);
+        float grad_r = grad_n * hidden_gates[2 * hidden + j] * reset[j] * (1.0f - reset[j]);
+        float grad_z = grad_h * (h_prev[j] - candidate[j]) * update[j] * (1.0f - update[j]);
+        d_projected[j] = grad_r;
+        d_projected[hidden + j] = grad_z;
+        d_projected[2 * hidden + j] = grad_n;
+        d_hidden_gates[j] = grad_r;
+        d_hidden_gates[hidden + j] = grad_z;
+        d_hidden_gates[2 * hidden + j] = grad_n * reset[j];
+        dh[j] = grad_h * update[j];
+    }
+}
+
+#if EMBER_HAS_AVX2_FMA_BUILD
+EMBER_AVX2_FMA void gru_new_gate_avx2_fma(const float *projected, const float *hidden_gates, float *gates,
+                                          int64_t hidden) {
+    gru_new_gate(projected, hidden_gates, gates, hidden);
+}
+EMBER_AVX2_FMA void gru_output_avx2_fma(const float *gates, float *h, float *out, int64_t hidden) {
+    gru_output(gates, h, out, hidden);
+}
+EMBER_AVX2_FMA void gru_backward_row_avx2_fma(float *d_projected, float *d_hidden_gates, const float *gates,
+                                              const float *hidden_gates, const float *h_prev, float *dh,
+                                              const float *dout, int64_t hidden) {
+    gru_backward_row(d_projected, d_hidden_gates, gates, hidden_gates, h_prev, dh, dout, hidden);
+}
+#endif
+
+void ember_gru_cell_f32(const float *projected, const float *hidden_gates, float *gates, float *h, float *out,
+                        int64_t rows, int64_t hidden) {
+    for (int64_t row = 0; row < rows; row++) {
+        const float *p = projected + row * 3 * hidden, *hg = hidden_gates + row * 3 * hidden;
+        float *g = gates + row * 3 * hidden, *hr = h + row * hidden, *outr = out + row * hidden;
+        for (int64_t j = 0; j < 2 * hidden; j++) g[j] = p[j] + hg[j];
+        ember_math_f32(EMBER_MATH_SIGMOID, g, g, 2 * hidden);
+        EMBER_DISPATCH(gru_new_gate_avx2_fma(p, hg, g, hidden), gru_new_gate(p, hg, g, hidden));
+        ember_math_f32(EMBER_MATH_TANH, g + 2 * hidden, g + 2 * hidden, hidden);
+        EMBER_DISPATCH(gru_output_avx2_fma(g, hr, outr, hidden), gru_output(g, hr, outr, hidden));
+    }
+}
+
+void ember_gru_cell_backward_f32(float *d_projected, float *d_hidden_gates, const float *gates,
+                                 const float *hidden_gates, const float *h_prev, float *dh, const float *dout,
+                                 int64_t rows, int64_t hidden) {
+    for (int64_t row = 0; row < rows; row++) {
+        int64_t g = row * 3 * hidden, s = row * hidden;
+        EMBER_DISPATCH(gru_backward_row_avx2_fma(d_projected + g, d_hidden_gates + g, gates + g, hidden_gates + g,
+                                                 h_prev + s, dh + s, dout + s, hidden),
+                       gru_backward_row(d_projected + g, d_hidden_gates + g, gates + g, hidden_gates + g, h_prev + s,
+                                        dh + s, dout + s, hidden));
+    }
+}

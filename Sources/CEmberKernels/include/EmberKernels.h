@@ -73,6 +73,19 @@ void ember_lstm_cell_f32(float *gates, float *c, float *c_prev, float *tanh_c, f
 void ember_lstm_cell_backward_f32(float *dgates, const float *gates, const float *c_prev, const float *tanh_c,
                                   const float *dh, const float *dout, float *dc, int64_t rows, int64_t hidden);
 
+/// The element-wise part of a GRU step over `rows` rows (PyTorch's gate order r, z, n): from the
+/// input's projection `projected` and `hidden_gates` = W_hh·h + b_hh (both [rows, 3·hidden]), writes
+/// the activations r, z, n to `gates` and h' = n + z·(h − n) to both `h` and `out`.
+void ember_gru_cell_f32(const float *projected, const float *hidden_gates, float *gates, float *h, float *out,
+                        int64_t rows, int64_t hidden);
+
+/// Its backward over `rows` rows: from the saved `gates`, `hidden_gates` and `h_prev` and the gradient
+/// of h' (`dh` + `dout`), writes the gradients of the projection and of the hidden gates
+/// ([rows, 3·hidden] each) and replaces `dh` by the part of h's gradient that skips W_hh (z · dh').
+void ember_gru_cell_backward_f32(float *d_projected, float *d_hidden_gates, const float *gates,
+                                 const float *hidden_gates, const float *h_prev, float *dh, const float *dout,
+                                 int64_t rows, int64_t hidden);
+
 /// The functions `ember_math_f32` computes.
 typedef enum {
     EMBER_MATH_EXP,

@@ -121,12 +121,20 @@ public protocol Backend: AnyObject {
     /// [N + 2·batchSizes[0], hidden]: every step's h, then each sequence's final h and final c.
     /// `keep` also returns what `lstmBackward` needs.
     func lstm(_ projected: StridedView, h0: StridedView, c0: StridedView, weightHH: StridedView, biasHH: StridedView?,
-              batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: LSTMSaved?)?
+              batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)?
     /// Its backward from the output's `grad` [N + 2·batchSizes[0], hidden]: the gradient of the
     /// gates' pre-activations [N, 4·hidden] (which is `projected`'s gradient and gives the weight
     /// and bias gradients), and of `h0` and `c0`. nil where `lstm` is.
-    func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
+    func lstmBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
                       reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)?
+    /// One direction of one GRU layer the same way (`weightHH` [3·hidden, hidden]); the output is
+    /// [N + batchSizes[0], hidden]: every step's h, then each sequence's final h.
+    func gru(_ projected: StridedView, h0: StridedView, weightHH: StridedView, biasHH: StridedView?,
+             batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)?
+    /// Its backward: the gradients of `projected` and of the hidden gates W_hh·h + b_hh (each
+    /// [N, 3·hidden]; the second gives the weight and bias gradients), and of `h0`.
+    func gruBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
+                     reverse: Bool) -> (projected: Storage, hiddenGates: Storage, h0: Storage)?
 
     // MARK: Sampling (contiguous float32 [N, C, H, W] input and [N, Ho, Wo, 2] grid)
     /// The input read at each grid point: [N, C, Ho, Wo], with `F.grid_sample`'s arithmetic (see
@@ -154,10 +162,11 @@ public protocol Backend: AnyObject {
     func normal(_ storage: Storage, count: Int, mean: Float, std: Float, generator: RandomGenerator)
 }
 
-/// What a fused LSTM keeps for its backward pass: `gates` [N, 4·hidden], the activations σ(i), σ(f),
-/// tanh(g), σ(o) of every step; `states` [3, N, hidden], each step's h and c before it and tanh of
-/// its new c.
-public struct LSTMSaved {
+/// What a fused recurrent layer keeps for its backward pass. LSTM: `gates` [N, 4·hidden], the
+/// activations σ(i), σ(f), tanh(g), σ(o) of every step; `states` [3, N, hidden], each step's h and c
+/// before it and tanh of its new c. GRU: `gates` [2, N, 3·hidden], the activations r, z, n and the
+/// hidden gates W_hh·h + b_hh; `states` [N, hidden], each step's h before it.
+public struct RecurrentSaved {
     public let gates: Storage
     public let states: Storage
 
@@ -168,13 +177,17 @@ public struct LSTMSaved {
 }
 
 extension Backend {
-    /// No fused LSTM: the layer runs step by step as composed ops.
+    /// No fused LSTM or GRU: the layers run step by step as composed ops.
     public func lstm(_ projected: StridedView, h0: StridedView, c0: StridedView, weightHH: StridedView,
-                     biasHH: StridedView?, batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: LSTMSaved?)? {
+                     biasHH: StridedView?, batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)? {
         nil
     }
-    public func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
+    public func lstmBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
                              reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)? { nil }
+    public func gru(_ projected: StridedView, h0: StridedView, weightHH: StridedView, biasHH: StridedView?,
+                    batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)? { nil }
+    public func gruBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
+                            reverse: Bool) -> (projected: Storage, hiddenGates: Storage, h0: Storage)? { nil }
 }
 
 extension Backend {

@@ -190,7 +190,8 @@ open class RNNBase: Module {
     }
 
     /// One direction of one layer. The input of all steps is projected in one matrix product; then the
-    /// steps run, as one fused op for an LSTM where the backend has one (`fusedLSTM`), else as composed ops.
+    /// steps run, as one fused op for an LSTM or GRU where the backend has one (`fusedLSTM`, `fusedGRU`),
+    /// else as composed ops.
     private func runDirection(_ input: Tensor, _ w: Weights,
                               batchSizes: [Int], offsets: [Int], h0: Tensor, c0: Tensor?,
                               reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
@@ -204,6 +205,15 @@ open class RNNBase: Module {
                                      return (steps.output, steps.h, steps.c!)
                                  }) {
             return fused
+        }
+        if case .gru = kind,
+           let fused = fusedGRU(projected, h0: h0, weightHH: w.hh, biasHH: w.biasHH, batchSizes: batchSizes, reverse: reverse,
+                                stepwise: {
+                                    let steps = Self.runSteps(kind, projected, w, batchSizes: batchSizes, offsets: offsets,
+                                                              h0: h0, c0: nil, reverse: reverse)
+                                    return (steps.output, steps.h)
+                                }) {
+            return (fused.output, fused.h, nil)
         }
         return Self.runSteps(kind, projected, w, batchSizes: batchSizes, offsets: offsets, h0: h0, c0: c0, reverse: reverse)
     }

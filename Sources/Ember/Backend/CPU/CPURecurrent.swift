@@ -1,6 +1,6 @@
 import CEmberKernels
 
-/// A whole LSTM layer direction on the CPU, as one op instead of a dozen per time step: each step's
+/// A whole LSTM (or GRU) layer direction on the CPU, as one op instead of a dozen per time step: each step's
 /// rows are split over the cores, and each thread runs its rows' product h·W_hhᵀ (Ember's blocked
 /// kernel, W_hh staying in cache) and then their gates and states (Recurrent.c) while they are still
 /// in cache. Backward walks the steps the other way the same way; the weight gradient is left to
@@ -12,7 +12,7 @@ import CEmberKernels
 /// Without AVX2 and FMA it declines, as `conv2d` does, and the composed ops do the work.
 extension CPUBackend {
     public func lstm(_ projected: StridedView, h0: StridedView, c0: StridedView, weightHH: StridedView,
-                     biasHH: StridedView?, batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: LSTMSaved?)? {
+                     biasHH: StridedView?, batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)? {
         guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 4 * hidden
         let batch = batchSizes.first ?? 0, count = projected.shape[0]
@@ -22,12 +22,8 @@ extension CPUBackend {
                         + "\(weightHH.shape) do not fit \(batchSizes.count) steps of batch sizes \(batchSizes)")
         let offsets = PackedSequence.stepOffsets(batchSizes)
         let (pStorage, xp) = contiguousFloats(projected)
-        // W_hhᵀ [hidden, 4·hidden]: the outer-product kernel runs h·W_hhᵀ faster than the dot kernel (40
-        // against 29 GFLOP/s a core at 50 rows of 128).
-        let weightT = allocate(count: width * hidden, dtype: .float32)
+        let weightT = transposedWeight(weightHH)
         let wt = weightT.floats()
-        let (wStorage, w) = contiguousFloats(weightHH)
-        withExtendedLifetime(wStorage) { ember_transpose_f32(w, Int64(hidden), wt, Int64(width), Int64(hidden), Int64(width)) }
         let biasData = biasHH.map { contiguousFloats($0) }
         let output = allocate(count: (count + 2 * batch) * hidden, dtype: .float32)
         let out = output.floats(), h = out + count * hidden, c = h + batch * hidden
@@ -56,10 +52,10 @@ extension CPUBackend {
                 }
             }
         }
-        return (output, keep ? LSTMSaved(gates: gates, states: states) : nil)
+        return (output, keep ? RecurrentSaved(gates: gates, states: states) : nil)
     }
 
-    public func lstmBackward(_ grad: StridedView, saved: LSTMSaved, weightHH: StridedView, batchSizes: [Int],
+    public func lstmBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
                              reverse: Bool) -> (gates: Storage, h0: Storage, c0: Storage)? {
         guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 4 * hidden
@@ -91,6 +87,90 @@ extension CPUBackend {
             }
         }
         return (dGates, dh, dc)
+    }
+
+    public func gru(_ projected: StridedView, h0: StridedView, weightHH: StridedView, biasHH: StridedView?,
+                    batchSizes: [Int], reverse: Bool, keep: Bool) -> (output: Storage, saved: RecurrentSaved?)? {
+        guard ProductKernel.available else { return nil }
+        let hidden = weightHH.shape[1], width = 3 * hidden
+        let batch = batchSizes.first ?? 0, count = projected.shape[0]
+        precondition(weightHH.shape == [width, hidden] && projected.shape == [batchSizes.reduce(0, +), width]
+                        && h0.shape == [batch, hidden],
+                     "Ember: gru: projected \(projected.shape), h0 \(h0.shape) and weightHH \(weightHH.shape) do not fit "
+                        + "\(batchSizes.count) steps of batch sizes \(batchSizes)")
+        let offsets = PackedSequence.stepOffsets(batchSizes)
+        let (pStorage, xp) = contiguousFloats(projected)
+        let weightT = transposedWeight(weightHH)
+        let biasData = biasHH.map { contiguousFloats($0) }
+        let output = allocate(count: (count + batch) * hidden, dtype: .float32)
+        let out = output.floats(), h = out + count * hidden
+        copyRows(h0, into: h, count: batch * hidden)
+        // Activations, then hidden gates: kept for every step, or one step's scratch without a backward pass.
+        let rows = keep ? count : batch
+        let gates = allocate(count: 2 * rows * width, dtype: .float32)
+        let states = keep ? allocate(count: count * hidden, dtype: .float32) : nil
+        withExtendedLifetime((pStorage, weightT, biasData?.storage)) {
+            for s in 0..<batchSizes.count {
+                let t = reverse ? batchSizes.count - 1 - s : s
+                let start = offsets[t], at = keep ? start : 0
+                let g = gates.floats() + at * width, hg = gates.floats() + (rows + at) * width
+                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
+                    let n = r1 - r0
+                    if let states { (states.floats() + (start + r0) * hidden).update(from: h + r0 * hidden, count: n * hidden) }
+                    if let bias = biasData?.floats {
+                        for row in r0..<r1 { (hg + row * width).update(from: bias, count: width) }
+                    }
+                    BlockedProduct.nn(m: n, n: width, k: hidden, a: h + r0 * hidden, lda: hidden, b: weightT.floats(),
+                                      ldb: width, c: hg + r0 * width, ldc: width, accumulate: biasData != nil)
+                    ember_gru_cell_f32(xp + (start + r0) * width, hg + r0 * width, g + r0 * width, h + r0 * hidden,
+                                       out + (start + r0) * hidden, Int64(n), Int64(hidden))
+                }
+            }
+        }
+        return (output, states.map { RecurrentSaved(gates: gates, states: $0) })
+    }
+
+    public func gruBackward(_ grad: StridedView, saved: RecurrentSaved, weightHH: StridedView, batchSizes: [Int],
+                            reverse: Bool) -> (projected: Storage, hiddenGates: Storage, h0: Storage)? {
+        guard ProductKernel.available else { return nil }
+        let hidden = weightHH.shape[1], width = 3 * hidden
+        let batch = batchSizes.first ?? 0, count = grad.shape[0] - batch
+        let offsets = PackedSequence.stepOffsets(batchSizes)
+        let (gradStorage, gp) = contiguousFloats(grad)
+        let (wStorage, w) = contiguousFloats(weightHH)
+        let dProjected = allocate(count: count * width, dtype: .float32)
+        let dHidden = allocate(count: count * width, dtype: .float32)
+        let dh = allocate(count: batch * hidden, dtype: .float32)
+        dh.floats().update(from: gp + count * hidden, count: batch * hidden)
+        let gates = saved.gates.floats(), hiddenGates = gates + count * width, hPrev = saved.states.floats()
+        withExtendedLifetime((gradStorage, wStorage, saved)) {
+            for s in 0..<batchSizes.count {
+                let t = reverse ? s : batchSizes.count - 1 - s
+                let start = offsets[t]
+                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
+                    let at = start + r0, n = r1 - r0
+                    ember_gru_cell_backward_f32(dProjected.floats() + at * width, dHidden.floats() + at * width,
+                                                gates + at * width, hiddenGates + at * width, hPrev + at * hidden,
+                                                dh.floats() + r0 * hidden, gp + at * hidden, Int64(n), Int64(hidden))
+                    // dh = z·dh' (written above) + dHiddenGates · W_hh: the gradient of the h this step started from.
+                    BlockedProduct.nn(m: n, n: hidden, k: width, a: dHidden.floats() + at * width, lda: width, b: w,
+                                      ldb: hidden, c: dh.floats() + r0 * hidden, ldc: hidden, accumulate: true)
+                }
+            }
+        }
+        return (dProjected, dHidden, dh)
+    }
+
+    /// W_hhᵀ [hidden, gates·hidden]: the outer-product kernel runs h·W_hhᵀ faster than the dot kernel
+    /// (40 against 29 GFLOP/s a core at 50 rows of 128).
+    private func transposedWeight(_ weight: StridedView) -> Storage {
+        let (rows, cols) = (weight.shape[0], weight.shape[1])
+        let transposed = allocate(count: rows * cols, dtype: .float32)
+        let (storage, w) = contiguousFloats(weight)
+        withExtendedLifetime(storage) {
+            ember_transpose_f32(w, Int64(cols), transposed.floats(), Int64(rows), Int64(cols), Int64(rows))
+        }
+        return transposed
     }
 
     /// target = rows of `source` (+ `bias` on each).
