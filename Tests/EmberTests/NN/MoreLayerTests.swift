@@ -102,5 +102,10 @@ struct MoreLayerTests {
         heads.eval()
         heads["late"] = Dropout(0.5)
         #expect(!heads["late"]!.isTraining)
+        #expect(heads.count == 3 && heads.values.map(\.typeName) == ["Linear", "Tanh", "Dropout"])
+
+        // Built from an array of pairs (keys known only at run time), in that order.
+        let tasks = ModuleDict(["b", "a"].map { ($0, Linear(2, 2) as Module) })
+        #expect(tasks.keys == ["b", "a"] && tasks.stateDictKeys.first == "b.weight")
     }
 }
