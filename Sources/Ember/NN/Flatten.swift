@@ -27,6 +27,6 @@ public final class Unflatten: Module {
     }
     public override func forward(_ x: Tensor) -> Tensor { x.unflatten(dim: dim, sizes: sizes) }
     public override var extraDescription: String {
-        "dim=\(dim), unflattened_size=(\(sizes.map(String.init).joined(separator: ", "))\(sizes.count == 1 ? "," : ""))"
+        "dim=\(dim), unflattened_size=\(pythonTuple(sizes))"
     }
 }

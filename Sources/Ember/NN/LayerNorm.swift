@@ -70,7 +70,6 @@ open class LayerNorm: Module {
     }
 
     open override var extraDescription: String {
-        "(\(normalizedShape.map(String.init).joined(separator: ", "))\(normalizedShape.count == 1 ? "," : "")), "
-            + "eps=\(eps), elementwise_affine=\(pythonBool(weight != nil))"
+        "\(pythonTuple(normalizedShape)), eps=\(eps), elementwise_affine=\(pythonBool(weight != nil))"
     }
 }

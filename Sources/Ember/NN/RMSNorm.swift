@@ -43,7 +43,6 @@ open class RMSNorm: Module {
     }
 
     open override var extraDescription: String {
-        "(\(normalizedShape.map(String.init).joined(separator: ", "))\(normalizedShape.count == 1 ? "," : "")), "
-            + "eps=\(eps.map { "\($0)" } ?? "None"), elementwise_affine=\(pythonBool(weight != nil))"
+        "\(pythonTuple(normalizedShape)), eps=\(eps.map { "\($0)" } ?? "None"), elementwise_affine=\(pythonBool(weight != nil))"
     }
 }

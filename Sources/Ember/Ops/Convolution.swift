@@ -147,13 +147,7 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
                                                      geometry, groups: groups, keepColumns: keepColumns) else { return nil }
     let outShape = [geometry.batch, outChannels, geometry.outHeight, geometry.outWidth]
     let out = Tensor.result(outStorage, shape: outShape)
-    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-    let inputVersion = input.storage.version
-    return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
-        if Tensor.isRecordingBackward {
-            input.checkUnchanged(since: inputVersion, by: "conv2d")
-            return recordedGradients(input, weight: weight, bias: bias, geometry: geometry, groups: groups, outputGradient: g)
-        }
+    return recordConvolution(out, input, weight: weight, bias: bias, geometry: geometry, groups: groups) { g in
         let grad = g.contiguous()
         guard let (gradInput, gradWeight) = backend.conv2dBackward(
             grad.view, weight: weight.view, columns: weight.requiresGrad ? columns : nil, geometry, groups: groups,
@@ -164,6 +158,19 @@ private func directConvolution(_ input: Tensor, weight: Tensor, bias: Tensor?, g
                                 gradWeight.map { Tensor.result($0, shape: weight.shape) }]
         if let bias { grads.append(bias.requiresGrad ? grad.sum(dims: [0, 2, 3]) : nil) }
         return grads
+    }
+}
+
+/// Records `out` as the convolution of `input` by `weight` (+ `bias`): `backward` maps the output
+/// gradient to the gradients of [input, weight, bias?], except when the backward pass is itself
+/// recorded (double backward), where `recordedGradients` differentiates a recomputation.
+private func recordConvolution(_ out: Tensor, _ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry,
+                               groups: Int, _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    let inputVersion = input.storage.version
+    return out.recording("conv2d", inputs: [input, weight] + (bias.map { [$0] } ?? []), saving: [weight]) { g in
+        guard Tensor.isRecordingBackward else { return backward(g) }
+        input.checkUnchanged(since: inputVersion, by: "conv2d")
+        return recordedGradients(input, weight: weight, bias: bias, geometry: geometry, groups: groups, outputGradient: g)
     }
 }
 
@@ -209,13 +216,7 @@ private func convolve(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: 
             .reshape([n, outChannels, outH, outW])
     }
     if let bias { noGrad { out.add_(bias.detach().reshape([1, outChannels, 1, 1])) } }
-    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-    let inputVersion = input.storage.version
-    return out.recording("conv2d", inputs: inputs, saving: [weight]) { g in
-        if Tensor.isRecordingBackward {
-            input.checkUnchanged(since: inputVersion, by: "conv2d")
-            return recordedGradients(input, weight: weight, bias: bias, geometry: geometry, groups: groups, outputGradient: g)
-        }
+    return recordConvolution(out, input, weight: weight, bias: bias, geometry: geometry, groups: groups) { g in
         // [N, out, L] → [groups, out/g, N·L]
         let planes = g.contiguous().reshape([n, outChannels, plane]).permute([1, 0, 2]).contiguous()
             .reshape([groups, perGroup, n * plane])

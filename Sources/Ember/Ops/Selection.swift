@@ -33,15 +33,10 @@ extension Tensor {
     /// like `torch.unique(sorted=True, return_inverse=True, return_counts=True)`. NaNs are each
     /// distinct and come last, as in PyTorch. Not differentiable.
     public func unique() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
-        func distinct<Value: Comparable>(_ values: [Value]) -> (order: [Int], inverse: [Int], counts: [Int]) {
-            // Positions sorted by value (stable; NaN after every number, each a value of its own).
-            let order = values.indices.sorted { i, j in
-                let (a, b) = (values[i], values[j])
-                if a != a || b != b { return a == a || (a != a && b != b && i < j) }
-                return a == b ? i < j : a < b
-            }
+        func distinct<Value: Comparable>(_ values: [Value]) -> (firsts: [Int], inverse: [Int], counts: [Int]) {
+            // Positions in sorted order (stable, NaNs last): equal values are neighbours; a NaN equals nothing.
             var firsts: [Int] = [], inverse = [Int](repeating: 0, count: values.count), counts: [Int] = []
-            for i in order {
+            for i in sortedRows(values, length: values.count, descending: false) {
                 if let last = firsts.last, values[last] == values[i] {
                     counts[counts.count - 1] += 1
                 } else {
@@ -99,13 +94,18 @@ extension Tensor {
         // Rows along the last dim (d moved there), each sorted ascending with NaNs last: the middle
         // of its numbers, or its first NaN when it has one.
         let last = rank - 1, size = shape[d]
-        func rows(_ t: Tensor) -> Tensor { (d == last ? t : t.transpose(d, last)).contiguous() }
-        let order = rows(argsort(dim: d)).toIntArray()
-        let nanCounts = dtype == .float32 ? noGrad { rows(ne(self)).sum(dims: [last]).toArray() } : []
+        let moved = d == last ? self : transpose(d, last)
         var picked = [Int](repeating: 0, count: count / size)
-        for row in picked.indices {
-            let nans = nanCounts.isEmpty ? 0 : Int(nanCounts[row])
-            picked[row] = order[row * size + (nans > 0 ? size - nans : (size - 1) / 2)]
+        if dtype == .float32 {
+            let values = noGrad { moved.toArray() }
+            let order = sortedRows(values, length: size, descending: false)
+            for row in picked.indices {
+                let nans = values[row * size..<(row + 1) * size].reduce(0) { $1.isNaN ? $0 + 1 : $0 }
+                picked[row] = order[row * size + (nans > 0 ? size - nans : (size - 1) / 2)]
+            }
+        } else {
+            let order = sortedRows(moved.toIntArray(), length: size, descending: false)
+            for row in picked.indices { picked[row] = order[row * size + (size - 1) / 2] }
         }
         var pickShape = shape
         pickShape.swapAt(d, last)

@@ -1,8 +1,8 @@
 /// Sorting along a dimension: `sort`, `argsort` and `topk`, like PyTorch's.
 ///
 /// The order is found on the host (a stable sort of each row, NaN counted as the largest value, as
-/// PyTorch does); the values are then gathered through the indices on the tensor's device, so the
-/// gradient flows back to the positions they came from.
+/// PyTorch does); the values are then gathered through the indices (on the tensor's device for
+/// float32, so the gradient flows back to the positions they came from; exactly for int64).
 extension Tensor {
     /// The values along `dim` in ascending (or `descending`) order, and the int64 positions they came
     /// from, like `torch.sort(stable=True)`: equal values keep their order.
@@ -10,7 +10,7 @@ extension Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "sort") }
         if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
         let indices = sortedIndices(along: d, descending: descending)
-        return (values(at: indices, along: d), indices)
+        return (gather(dim: d, indices: indices), indices)
     }
 
     /// The int64 positions that sort the values along `dim`, like `torch.argsort(stable=True)`.
@@ -30,7 +30,7 @@ extension Tensor {
         }
         if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
         let indices = sortedIndices(along: d, descending: largest).narrow(d, start: 0, length: k).contiguous()
-        return (values(at: indices, along: d), indices)
+        return (gather(dim: d, indices: indices), indices)
     }
 
     /// The positions that sort each row along `d`, as an int64 tensor of this shape on this device.
@@ -45,25 +45,11 @@ extension Tensor {
         let indices = Tensor(order, shape: movedShape, device: device)
         return (d == rank - 1 ? indices : indices.transpose(d, rank - 1)).contiguous()
     }
-
-    /// The values at `indices` along `d`: gathered (and differentiable) for float32, read on the host
-    /// for int64 (exactly; no float round trip).
-    private func values(at indices: Tensor, along d: Int) -> Tensor {
-        if dtype == .float32 { return gather(dim: d, indices: indices) }
-        let source = toIntArray(), picked = indices.toIntArray()
-        let size = shape[d], picks = indices.shape[d], inner = shape[(d + 1)...].reduce(1, *)
-        let values = picked.indices.map { p in
-            let (outerAndPick, i) = p.quotientAndRemainder(dividingBy: inner)
-            let o = outerAndPick / picks
-            return source[(o * size + picked[p]) * inner + i]
-        }
-        return Tensor(values, shape: indices.shape, device: device)
-    }
 }
 
 /// For each row of `length` values, the positions in sorted order (stable; NaN after every number
 /// ascending and before them descending, as PyTorch sorts).
-private func sortedRows<Value: Comparable>(_ values: [Value], length: Int, descending: Bool) -> [Int] {
+func sortedRows<Value: Comparable>(_ values: [Value], length: Int, descending: Bool) -> [Int] {
     var order = [Int](repeating: 0, count: values.count)
     guard length > 0 else { return order }
     var positions = [Int](repeating: 0, count: length)   // one buffer for every row

@@ -20,7 +20,6 @@ extension CPUBackend {
                         && h0.shape == [batch, hidden] && c0.shape == [batch, hidden],
                      "Ember: lstm: projected \(projected.shape), h0 \(h0.shape), c0 \(c0.shape) and weightHH "
                         + "\(weightHH.shape) do not fit \(batchSizes.count) steps of batch sizes \(batchSizes)")
-        let offsets = PackedSequence.stepOffsets(batchSizes)
         let (pStorage, xp) = contiguousFloats(projected)
         let weightT = transposedWeight(weightHH)
         let wt = weightT.floats()
@@ -33,23 +32,16 @@ extension CPUBackend {
         let gates = allocate(count: (keep ? count : batch) * width, dtype: .float32)
         let states = allocate(count: (keep ? 3 * count : batch) * hidden, dtype: .float32)
         withExtendedLifetime((pStorage, weightT, biasData?.storage)) {
-            for s in 0..<batchSizes.count {
-                let t = reverse ? batchSizes.count - 1 - s : s
-                let start = offsets[t], at = keep ? start : 0
-                let g = gates.floats() + at * width
-                let hPrev = keep ? states.floats() + start * hidden : nil
-                let cPrev = keep ? states.floats() + (count + start) * hidden : nil
-                let tanhC = states.floats() + (keep ? 2 * count + start : 0) * hidden
-                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
-                    let rows = r1 - r0
-                    Self.addRows(xp + (start + r0) * width, biasData?.floats, into: g + r0 * width, rows: rows, width: width)
-                    if let hPrev { (hPrev + r0 * hidden).update(from: h + r0 * hidden, count: rows * hidden) }
-                    BlockedProduct.nn(m: rows, n: width, k: hidden, a: h + r0 * hidden, lda: hidden, b: wt, ldb: width,
-                                      c: g + r0 * width, ldc: width, accumulate: true)
-                    ember_lstm_cell_f32(g + r0 * width, c + r0 * hidden, cPrev.map { $0 + r0 * hidden },
-                                        tanhC + r0 * hidden, h + r0 * hidden, out + (start + r0) * hidden,
-                                        Int64(rows), Int64(hidden))
-                }
+            Self.walk(batchSizes, backwardInTime: reverse, hidden: hidden) { start, r0, r1 in
+                let rows = r1 - r0, at = (keep ? start : 0) + r0
+                let g = gates.floats() + at * width, tanhC = states.floats() + (keep ? 2 * count : 0) * hidden + at * hidden
+                let cPrev = keep ? states.floats() + (count + at) * hidden : nil
+                Self.addRows(xp + (start + r0) * width, biasData?.floats, into: g, rows: rows, width: width)
+                if keep { (states.floats() + at * hidden).update(from: h + r0 * hidden, count: rows * hidden) }
+                BlockedProduct.nn(m: rows, n: width, k: hidden, a: h + r0 * hidden, lda: hidden, b: wt, ldb: width,
+                                  c: g, ldc: width, accumulate: true)
+                ember_lstm_cell_f32(g, c + r0 * hidden, cPrev, tanhC, h + r0 * hidden, out + (start + r0) * hidden,
+                                    Int64(rows), Int64(hidden))
             }
         }
         return (output, keep ? RecurrentSaved(gates: gates, states: states) : nil)
@@ -60,7 +52,6 @@ extension CPUBackend {
         guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 4 * hidden
         let batch = batchSizes.first ?? 0, count = grad.shape[0] - 2 * batch
-        let offsets = PackedSequence.stepOffsets(batchSizes)
         let (gradStorage, gp) = contiguousFloats(grad)
         let (wStorage, w) = contiguousFloats(weightHH)
         let dGates = allocate(count: count * width, dtype: .float32)
@@ -70,20 +61,14 @@ extension CPUBackend {
         dc.floats().update(from: gp + (count + batch) * hidden, count: batch * hidden)
         let gates = saved.gates.floats(), states = saved.states.floats()
         withExtendedLifetime((gradStorage, wStorage, saved)) {
-            for s in 0..<batchSizes.count {
-                let t = reverse ? s : batchSizes.count - 1 - s
-                let start = offsets[t]
-                let dg = dGates.floats() + start * width, g = gates + start * width
-                let cPrev = states + (count + start) * hidden, tanhC = states + (2 * count + start) * hidden
-                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
-                    let rows = r1 - r0
-                    ember_lstm_cell_backward_f32(dg + r0 * width, g + r0 * width, cPrev + r0 * hidden, tanhC + r0 * hidden,
-                                                 dh.floats() + r0 * hidden, gp + (start + r0) * hidden,
-                                                 dc.floats() + r0 * hidden, Int64(rows), Int64(hidden))
-                    // dh = dGates · W_hh: the gradient of the h this step started from.
-                    BlockedProduct.nn(m: rows, n: hidden, k: width, a: dg + r0 * width, lda: width, b: w, ldb: hidden,
-                                      c: dh.floats() + r0 * hidden, ldc: hidden, accumulate: false)
-                }
+            Self.walk(batchSizes, backwardInTime: !reverse, hidden: hidden) { start, r0, r1 in
+                let at = start + r0, dg = dGates.floats() + at * width
+                ember_lstm_cell_backward_f32(dg, gates + at * width, states + (count + at) * hidden,
+                                             states + (2 * count + at) * hidden, dh.floats() + r0 * hidden,
+                                             gp + at * hidden, dc.floats() + r0 * hidden, Int64(r1 - r0), Int64(hidden))
+                // dh = dGates · W_hh: the gradient of the h this step started from.
+                BlockedProduct.nn(m: r1 - r0, n: hidden, k: width, a: dg, lda: width, b: w, ldb: hidden,
+                                  c: dh.floats() + r0 * hidden, ldc: hidden, accumulate: false)
             }
         }
         return (dGates, dh, dc)
@@ -98,7 +83,6 @@ extension CPUBackend {
                         && h0.shape == [batch, hidden],
                      "Ember: gru: projected \(projected.shape), h0 \(h0.shape) and weightHH \(weightHH.shape) do not fit "
                         + "\(batchSizes.count) steps of batch sizes \(batchSizes)")
-        let offsets = PackedSequence.stepOffsets(batchSizes)
         let (pStorage, xp) = contiguousFloats(projected)
         let weightT = transposedWeight(weightHH)
         let biasData = biasHH.map { contiguousFloats($0) }
@@ -110,21 +94,17 @@ extension CPUBackend {
         let gates = allocate(count: 2 * rows * width, dtype: .float32)
         let states = keep ? allocate(count: count * hidden, dtype: .float32) : nil
         withExtendedLifetime((pStorage, weightT, biasData?.storage)) {
-            for s in 0..<batchSizes.count {
-                let t = reverse ? batchSizes.count - 1 - s : s
-                let start = offsets[t], at = keep ? start : 0
+            Self.walk(batchSizes, backwardInTime: reverse, hidden: hidden) { start, r0, r1 in
+                let n = r1 - r0, at = (keep ? start : 0) + r0
                 let g = gates.floats() + at * width, hg = gates.floats() + (rows + at) * width
-                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
-                    let n = r1 - r0
-                    if let states { (states.floats() + (start + r0) * hidden).update(from: h + r0 * hidden, count: n * hidden) }
-                    if let bias = biasData?.floats {
-                        for row in r0..<r1 { (hg + row * width).update(from: bias, count: width) }
-                    }
-                    BlockedProduct.nn(m: n, n: width, k: hidden, a: h + r0 * hidden, lda: hidden, b: weightT.floats(),
-                                      ldb: width, c: hg + r0 * width, ldc: width, accumulate: biasData != nil)
-                    ember_gru_cell_f32(xp + (start + r0) * width, hg + r0 * width, g + r0 * width, h + r0 * hidden,
-                                       out + (start + r0) * hidden, Int64(n), Int64(hidden))
+                if let states { (states.floats() + at * hidden).update(from: h + r0 * hidden, count: n * hidden) }
+                if let bias = biasData?.floats {
+                    for row in 0..<n { (hg + row * width).update(from: bias, count: width) }
                 }
+                BlockedProduct.nn(m: n, n: width, k: hidden, a: h + r0 * hidden, lda: hidden, b: weightT.floats(),
+                                  ldb: width, c: hg, ldc: width, accumulate: biasData != nil)
+                ember_gru_cell_f32(xp + (start + r0) * width, hg, g, h + r0 * hidden, out + (start + r0) * hidden,
+                                   Int64(n), Int64(hidden))
             }
         }
         return (output, states.map { RecurrentSaved(gates: gates, states: $0) })
@@ -135,7 +115,6 @@ extension CPUBackend {
         guard ProductKernel.available else { return nil }
         let hidden = weightHH.shape[1], width = 3 * hidden
         let batch = batchSizes.first ?? 0, count = grad.shape[0] - batch
-        let offsets = PackedSequence.stepOffsets(batchSizes)
         let (gradStorage, gp) = contiguousFloats(grad)
         let (wStorage, w) = contiguousFloats(weightHH)
         let dProjected = allocate(count: count * width, dtype: .float32)
@@ -144,18 +123,14 @@ extension CPUBackend {
         dh.floats().update(from: gp + count * hidden, count: batch * hidden)
         let gates = saved.gates.floats(), hiddenGates = gates + count * width, hPrev = saved.states.floats()
         withExtendedLifetime((gradStorage, wStorage, saved)) {
-            for s in 0..<batchSizes.count {
-                let t = reverse ? s : batchSizes.count - 1 - s
-                let start = offsets[t]
-                Self.splitRows(batchSizes[t], hidden: hidden) { r0, r1 in
-                    let at = start + r0, n = r1 - r0
-                    ember_gru_cell_backward_f32(dProjected.floats() + at * width, dHidden.floats() + at * width,
-                                                gates + at * width, hiddenGates + at * width, hPrev + at * hidden,
-                                                dh.floats() + r0 * hidden, gp + at * hidden, Int64(n), Int64(hidden))
-                    // dh = z·dh' (written above) + dHiddenGates · W_hh: the gradient of the h this step started from.
-                    BlockedProduct.nn(m: n, n: hidden, k: width, a: dHidden.floats() + at * width, lda: width, b: w,
-                                      ldb: hidden, c: dh.floats() + r0 * hidden, ldc: hidden, accumulate: true)
-                }
+            Self.walk(batchSizes, backwardInTime: !reverse, hidden: hidden) { start, r0, r1 in
+                let at = start + r0, n = r1 - r0
+                ember_gru_cell_backward_f32(dProjected.floats() + at * width, dHidden.floats() + at * width,
+                                            gates + at * width, hiddenGates + at * width, hPrev + at * hidden,
+                                            dh.floats() + r0 * hidden, gp + at * hidden, Int64(n), Int64(hidden))
+                // dh = z·dh' (written above) + dHiddenGates · W_hh: the gradient of the h this step started from.
+                BlockedProduct.nn(m: n, n: hidden, k: width, a: dHidden.floats() + at * width, lda: width, b: w,
+                                  ldb: hidden, c: dh.floats() + r0 * hidden, ldc: hidden, accumulate: true)
             }
         }
         return (dProjected, dHidden, dh)
@@ -187,6 +162,18 @@ extension CPUBackend {
     private func copyRows(_ view: StridedView, into target: UnsafeMutablePointer<Float>, count: Int) {
         let (storage, source) = contiguousFloats(view)
         withExtendedLifetime(storage) { target.update(from: source, count: count) }
+    }
+
+    /// Calls `body(start, r0, r1)` for every step, in time order or (`backwardInTime`: a reverse
+    /// layer's forward pass, a forward layer's backward pass) the other way: `start` is the step's
+    /// first row in the packed layout, r0..<r1 a block of its rows (`splitRows`).
+    private static func walk(_ batchSizes: [Int], backwardInTime: Bool, hidden: Int,
+                             _ body: (_ start: Int, _ r0: Int, _ r1: Int) -> Void) {
+        let offsets = PackedSequence.stepOffsets(batchSizes)
+        for s in batchSizes.indices {
+            let t = backwardInTime ? batchSizes.count - 1 - s : s
+            splitRows(batchSizes[t], hidden: hidden) { r0, r1 in body(offsets[t], r0, r1) }
+        }
     }
 
     /// Calls `body(r0, r1)` on blocks of a step's rows, in parallel when the step's product is
