@@ -40,7 +40,9 @@ func expectClose(_ actual: [Float], _ expected: [Float], atol: Float = 1e-5, rto
     var worst: (Int, Float) = (-1, 0)
     for i in actual.indices {
         let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
-        if excess > worst.1 || (actual[i].isNaN != expected[i].isNaN) { worst = (i, max(excess, 1)) }
+        // An infinite expectation needs that very value (its tolerance would be infinite too).
+        let infinityMissed = expected[i].isInfinite && actual[i] != expected[i]
+        if excess > worst.1 || (actual[i].isNaN != expected[i].isNaN) || infinityMissed { worst = (i, max(excess, 1)) }
     }
     #expect(worst.0 < 0, "\(what): element \(worst.0) is \(worst.0 >= 0 ? actual[worst.0] : 0), expected \(worst.0 >= 0 ? expected[worst.0] : 0)",
             sourceLocation: sourceLocation)

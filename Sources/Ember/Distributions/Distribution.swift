@@ -1,0 +1,64 @@
+import Foundation
+
+/// Probability distributions like `torch.distributions`: draw samples, score values with `logProb`, and
+/// differentiate through both, as policy gradients, variational autoencoders and mixture models do.
+///
+/// A distribution holds a batch of independent distributions (`batchShape`), each over values of
+/// `eventShape`; `sample([n])` gives [n] + batchShape + eventShape, and `logProb(value)` scores values
+/// of batchShape + eventShape (broadcast) with one number per batch entry.
+public protocol Distribution {
+    /// The shape of the batch of independent distributions.
+    var batchShape: [Int] { get }
+    /// The shape of one draw from one distribution of the batch ([] for scalars).
+    var eventShape: [Int] { get }
+    /// The mean of each distribution.
+    var mean: Tensor { get }
+    /// The variance of each distribution (of each coordinate, for vector-valued ones).
+    var variance: Tensor { get }
+    /// Draws of shape sampleShape + batchShape + eventShape, outside the graph, like `sample()`.
+    func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor
+    /// The log density (or log probability) of `value` under each distribution of the batch.
+    func logProb(_ value: Tensor) -> Tensor
+    /// The entropy of each distribution (in nats).
+    func entropy() -> Tensor
+}
+
+/// A distribution whose samples are a differentiable function of its parameters and of noise drawn
+/// without them (the reparameterization trick), like PyTorch's `has_rsample`: gradients flow through
+/// `rsample` into the parameters.
+public protocol ReparameterizedDistribution: Distribution {
+    /// Draws of shape sampleShape + batchShape + eventShape that carry gradients to the parameters.
+    func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor
+}
+
+extension Distribution {
+    /// Draws from the global generator, outside the graph.
+    public func sample(_ sampleShape: [Int] = []) -> Tensor { sample(sampleShape, generator: .global) }
+    /// The standard deviation of each distribution.
+    public var stddev: Tensor { variance.sqrt() }
+    /// The likelihood of `value`: exp(logProb(value)).
+    public func prob(_ value: Tensor) -> Tensor { logProb(value).exp() }
+}
+
+extension ReparameterizedDistribution {
+    public func rsample(_ sampleShape: [Int] = []) -> Tensor { rsample(sampleShape, generator: .global) }
+    public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        noGrad { rsample(sampleShape, generator: generator) }.detach()
+    }
+}
+
+/// log √(2π), the normal density's constant.
+let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
+
+/// Broadcasts distribution parameters to one shape (each expanded, a view), naming the distribution
+/// when they do not broadcast.
+func broadcastParameters(_ parameters: [Tensor], _ distribution: String) -> [Tensor] {
+    var shape: [Int] = []
+    for p in parameters {
+        guard let common = try? Shape.broadcast(shape, p.shape, op: distribution) else {
+            shapeFailure(ShapeError("\(distribution): parameters of shapes \(parameters.map(\.shape)) do not broadcast"))
+        }
+        shape = common
+    }
+    return parameters.map { $0.shape == shape ? $0 : $0.expand(shape) }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// The distributions against torch.distributions (distributions.json, from
+/// scripts/make_distribution_fixtures.py): densities, entropies, CDFs, KL divergences and their
+/// gradients; and the statistics of their samples.
+@Suite("Distributions")
+struct DistributionTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("distributions.json") }
+
+    func close(_ actual: Tensor, _ expected: Any?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        expectClose(actual.toArray(), floats(expected), atol: 1e-5, rtol: 1e-4, what, sourceLocation: sourceLocation)
+    }
+
+    /// Backpropagates Σ value·w.
+    func backward(_ value: Tensor, _ w: Any?) { (value * Tensor(floats(w), shape: value.shape)).sum().backward() }
+
+    @Test func normalMatchesPyTorch() {
+        let c = object(fixture["normal"])
+        let loc = tensor(c["loc"], [3], requiresGrad: true), scale = tensor(c["scale"], [3], requiresGrad: true)
+        let normal = Normal(loc: loc, scale: scale)
+        let x = tensor(c["x"], [2, 3])
+        let logProb = normal.logProb(x)
+        close(logProb, c["log_prob"], "log_prob")
+        backward(logProb, c["w"])
+        close(loc.grad!, c["grad_loc"], "log_prob grad loc")
+        close(scale.grad!, c["grad_scale"], "log_prob grad scale")
+        close(normal.entropy(), c["entropy"], "entropy")
+        close(normal.cdf(x), c["cdf"], "cdf")
+
+        let (p, q) = (Normal(loc: loc.detach().requiringGrad(true), scale: scale.detach().requiringGrad(true)),
+                      Normal(loc: tensor(c["q_loc"], [3], requiresGrad: true), scale: tensor(c["q_scale"], [3], requiresGrad: true)))
+        let kl = klDivergence(p, q)
+        close(kl, c["kl"], "kl")
+        backward(kl, c["kl_w"])
+        let expected = c["kl_grads"] as! [Any]
+        for (i, parameter) in [p.loc, p.scale, q.loc, q.scale].enumerated() {
+            close(parameter.grad!, expected[i], "kl grad \(i)")
+        }
+    }
+
+    @Test func normalSamplesHaveItsMomentsAndCarryGradients() {
+        let loc = Tensor([1, -2] as [Float], requiresGrad: true), scale = Tensor([0.5, 3] as [Float], requiresGrad: true)
+        let normal = Normal(loc: loc, scale: scale)
+        let draws = normal.rsample([20000], generator: RandomGenerator(seed: 3))
+        #expect(draws.shape == [20000, 2])
+        let mean = draws.mean(dims: [0]).toArray(), std = draws.detach().std(dims: [0]).toArray()
+        #expect(Swift.abs(mean[0] - 1) < 0.02 && Swift.abs(mean[1] + 2) < 0.1, "sample means \(mean)")
+        #expect(Swift.abs(std[0] - 0.5) < 0.02 && Swift.abs(std[1] - 3) < 0.1, "sample deviations \(std)")
+        draws.sum().backward()
+        #expect(loc.grad!.toArray() == [20000, 20000], "d Σ(loc + scale·ε) / d loc")
+        // d/d scale is Σ ε = (Σ draws − n·loc) / scale.
+        let noiseSums = (draws.detach().sum(dims: [0]) - loc.detach() * 20000) / scale.detach()
+        expectClose(scale.grad!.toArray(), noiseSums.toArray(), atol: 0.5, "d/d scale")
+        #expect(!normal.sample([3]).requiresGrad && normal.sample().shape == [2])
+    }
+
+    @Test func uniformMatchesPyTorch() {
+        let c = object(fixture["uniform"])
+        let low = tensor(c["low"], [3], requiresGrad: true), high = tensor(c["high"], [3], requiresGrad: true)
+        let uniform = Uniform(low: low, high: high)
+        let x = tensor(c["x"], [3])
+        let logProb = uniform.logProb(x)
+        close(logProb, c["log_prob"], "log_prob")
+        backward(logProb, c["w"])
+        close(low.grad!, c["grad_low"], "grad low")
+        close(high.grad!, c["grad_high"], "grad high")
+        close(uniform.entropy(), c["entropy"], "entropy")
+        close(uniform.cdf(x), c["cdf"], "cdf")
+        close(uniform.mean, c["mean"], "mean")
+        close(uniform.variance, c["variance"], "variance")
+        let wider = Uniform(low: low.detach() - 0.25, high: high.detach() + 1)
+        close(klDivergence(uniform, wider), c["kl"], "kl")
+        #expect(klDivergence(wider, uniform).toArray().allSatisfy { $0 == .infinity })
+        #expect(uniform.logProb(high.detach() + 1).toArray().allSatisfy { $0 == -.infinity })
+        let draws = uniform.sample([20000], generator: RandomGenerator(seed: 4))
+        #expect(draws.shape == [20000, 3])
+        #expect((draws - low.detach()).amin().item() >= 0 && (high.detach() - draws).amin().item() > 0)
+        expectClose(draws.mean(dims: [0]).toArray(), uniform.mean.toArray(), atol: 0.02, "sample mean")
+        expectClose(draws.std(dims: [0]).square().toArray(), uniform.variance.toArray(), atol: 0.01, "sample variance")
+        // Scores of the samples (sample dims in front of the batch); the interval is half-open.
+        #expect(uniform.logProb(draws).shape == [20000, 3] && uniform.logProb(draws).toArray().allSatisfy { $0.isFinite })
+        #expect(uniform.logProb(low.detach()).toArray().allSatisfy { $0.isFinite })
+        #expect(uniform.logProb(high.detach()).toArray().allSatisfy { $0 == -.infinity })
+        #expect(uniform.logProb(Tensor([Float.nan, 0, 0])).toArray()[0] == -.infinity)
+    }
+
+    @Test func bernoulliMatchesPyTorchAndSamplesItsFrequency() {
+        let c = object(fixture["bernoulli"])
+        let logits = tensor(c["logits"], [4], requiresGrad: true)
+        let bernoulli = Bernoulli(logits: logits)
+        let y = tensor(c["y"], [4])
+        close(bernoulli.logProb(y), c["log_prob"], "log_prob")
+        close(bernoulli.entropy(), c["entropy"], "entropy")
+        backward(bernoulli.logProb(y) + bernoulli.entropy(), c["w"])
+        close(logits.grad!, c["grad"], "grad")
+        let fromProbs = Bernoulli(probs: tensor(c["probs"], [4]))
+        close(fromProbs.logProb(y), c["from_probs_log_prob"], "from probs")
+        close(klDivergence(bernoulli, fromProbs), c["kl"], "kl")
+        let edgeP = Bernoulli(probs: tensor(c["edge_p"], [5])), edgeQ = Bernoulli(probs: tensor(c["edge_q"], [5]))
+        close(klDivergence(edgeP, edgeQ), c["edge_kl"], "kl at probabilities 0 and 1")
+        close(edgeP.entropy(), c["edge_entropy"], "entropy at probabilities 0 and 1")
+        #expect(edgeP.mean.toArray() == floats(c["edge_p"]), "mean keeps the exact probabilities")
+        let draws = Bernoulli(probs: Tensor([0.2, 0.9] as [Float])).sample([20000], generator: RandomGenerator(seed: 5))
+        #expect(draws.shape == [20000, 2] && draws.toArray().allSatisfy { $0 == 0 || $0 == 1 })
+        let frequency = draws.mean(dims: [0]).toArray()
+        #expect(Swift.abs(frequency[0] - 0.2) < 0.015 && Swift.abs(frequency[1] - 0.9) < 0.015, "\(frequency)")
+    }
+
+    @Test func categoricalMatchesPyTorchAndSamplesItsFrequencies() {
+        let c = object(fixture["categorical"])
+        let logits = tensor(c["logits"], [2, 5], requiresGrad: true)
+        let categorical = Categorical(logits: logits)
+        let k = Tensor(ints(c["k"]), shape: [3, 2])
+        close(categorical.logProb(k), c["log_prob"], "log_prob")
+        close(categorical.entropy(), c["entropy"], "entropy")
+        backward(categorical.logProb(k).sum(dims: [0]) + categorical.entropy(), c["w"])
+        close(logits.grad!, c["grad"], "grad")
+        let fromProbs = Categorical(probs: tensor(c["probs"], [2, 5]))
+        close(fromProbs.entropy(), c["probs_entropy"], "entropy with a class of probability 0")
+        close(fromProbs.logProb(k), c["probs_log_prob"], "log_prob from probs")
+        close(klDivergence(categorical, fromProbs), c["kl"], "kl")
+
+        let weights = Categorical(probs: Tensor([[0.1, 0.6, 0.3], [1, 0, 0]] as [[Float]]))
+        let draws = weights.sample([4000, 2], generator: RandomGenerator(seed: 6))
+        #expect(draws.shape == [4000, 2, 2] && draws.dtype == .int64)
+        let first = draws.select(-1, 0).reshape([-1]).bincount(minlength: 3).toArray().map { $0 / 8000 }
+        #expect(Swift.abs(first[0] - 0.1) < 0.015 && Swift.abs(first[1] - 0.6) < 0.02, "\(first)")
+        #expect(draws.select(-1, 1).toIntArray().allSatisfy { $0 == 0 })
+    }
+
+    @Test func multivariateNormalMatchesPyTorch() {
+        let c = object(fixture["mvn"])
+        let loc = tensor(c["loc"], [2, 3], requiresGrad: true), cov = tensor(c["cov"], [3, 3], requiresGrad: true)
+        let mvn = MultivariateNormal(loc: loc, covarianceMatrix: cov)
+        #expect(mvn.batchShape == [2] && mvn.eventShape == [3])
+        let logProb = mvn.logProb(tensor(c["x"], [4, 2, 3]))
+        close(logProb, c["log_prob"], "log_prob")
+        backward(logProb, c["w"])
+        close(loc.grad!, c["grad_loc"], "grad loc")
+        close(cov.grad!, c["grad_cov"], "grad covariance")
+        close(mvn.entropy(), c["entropy"], "entropy")
+        close(mvn.variance, c["variance"], "variance")
+
+        let (pLoc, pCov) = (loc.detach().requiringGrad(true), cov.detach().requiringGrad(true))
+        let p = MultivariateNormal(loc: pLoc, covarianceMatrix: pCov)
+        let (loc2, cov2) = (tensor(c["loc2"], [3], requiresGrad: true), tensor(c["cov2"], [3, 3], requiresGrad: true))
+        let kl = klDivergence(p, MultivariateNormal(loc: loc2, covarianceMatrix: cov2))
+        close(kl, c["kl"], "kl")
+        backward(kl, c["kl_w"])
+        let expected = c["kl_grads"] as! [Any]
+        for (i, parameter) in [pLoc, pCov, loc2, cov2].enumerated() {
+            close(parameter.grad!, expected[i], "kl grad \(i)")
+        }
+
+        // Samples have the mean and the covariance, and rsample's gradients reach both.
+        expectClose(mvn.covarianceMatrix.select(0, 1).toArray(), cov.toArray(), atol: 1e-5, "L·Lᵀ")
+        let draws = mvn.sample([20000], generator: RandomGenerator(seed: 7)).select(1, 0)
+        expectClose(draws.mean(dims: [0]).toArray(), loc.detach().select(0, 0).toArray(), atol: 0.05, "sample mean")
+        let centered = draws - draws.mean(dims: [0], keepdim: true)
+        expectClose((centered.mT.matmul(centered) / 20000).toArray(), cov.toArray(), atol: 0.1, rtol: 0.05, "sample covariance")
+        let (rLoc, rCov) = (loc.detach().requiringGrad(true), cov.detach().requiringGrad(true))
+        MultivariateNormal(loc: rLoc, covarianceMatrix: rCov).rsample([5], generator: RandomGenerator(seed: 8)).sum().backward()
+        #expect(rLoc.grad!.toArray().allSatisfy { $0 == 5 } && rCov.grad!.abs().sum().item() > 0)
+    }
+
+    @Test func mismatchedParametersStopWithBothShapes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Normal(loc: Tensor.zeros([3]), scale: Tensor.ones([2]))
+        }
+        #expect(stderr(result).contains("Normal: parameters of shapes [[3], [2]] do not broadcast"))
+    }
+}

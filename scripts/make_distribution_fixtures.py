@@ -1,0 +1,108 @@
+"""Generates the PyTorch reference fixtures for Ember's distributions: log_prob, entropy, cdf, mean,
+variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, with
+gradients with respect to the parameters.
+
+    .venv-bench/bin/python scripts/make_distribution_fixtures.py
+
+Writes Tests/EmberTests/Fixtures/distributions.json (references in float64 from float32 values).
+"""
+import json
+import math
+import os
+
+import torch
+from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, Uniform, kl_divergence
+
+torch.manual_seed(8642)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "distributions.json")
+
+
+def L(t):
+    """Values for JSON, infinities as "inf"/"-inf"."""
+    return [("inf" if v > 0 else "-inf") if math.isinf(v) else round(float(v), 8) for v in t.detach().reshape(-1).tolist()]
+
+
+def leaf(t):
+    return t.float().double().requires_grad_(True)
+
+
+def grads(value, params):
+    """The gradient of Σ value·w for a fixed float32 w, with respect to each parameter."""
+    w = torch.randn(value.shape).double()
+    g = torch.autograd.grad((value * w).sum(), params, allow_unused=True, retain_graph=True)
+    return L(w), [L(x if x is not None else torch.zeros_like(p)) for x, p in zip(g, params)]
+
+
+fixture = {}
+
+loc, scale = leaf(torch.randn(3)), leaf(torch.rand(3) + 0.5)
+x = torch.randn(2, 3).double()
+n = Normal(loc, scale)
+lp = n.log_prob(x)
+w, (gl, gs) = grads(lp, [loc, scale])
+q_loc, q_scale = leaf(torch.randn(3)), leaf(torch.rand(3) + 0.5)
+kl = kl_divergence(n, Normal(q_loc, q_scale))
+kw, (kgl, kgs, kgql, kgqs) = grads(kl, [loc, scale, q_loc, q_scale])
+fixture["normal"] = dict(loc=L(loc), scale=L(scale), x=L(x), log_prob=L(lp), w=w, grad_loc=gl, grad_scale=gs,
+                         entropy=L(n.entropy()), cdf=L(n.cdf(x)), q_loc=L(q_loc), q_scale=L(q_scale), kl=L(kl),
+                         kl_w=kw, kl_grads=[kgl, kgs, kgql, kgqs])
+
+low, high = leaf(torch.randn(3)), None
+high = leaf(low.detach() + torch.rand(3) + 0.5)
+u = Uniform(low, high, validate_args=False)
+inside = low.detach() + (high.detach() - low.detach()) * torch.rand(3).double()
+lp = u.log_prob(inside)
+w, (gl, gh) = grads(lp, [low, high])
+q = Uniform(low.detach() - 0.25, high.detach() + 1.0)
+fixture["uniform"] = dict(low=L(low), high=L(high), x=L(inside), log_prob=L(lp), w=w, grad_low=gl, grad_high=gh,
+                          entropy=L(u.entropy()), cdf=L(u.cdf(inside)), mean=L(u.mean), variance=L(u.variance),
+                          kl=L(kl_divergence(u, q)))
+
+logits = leaf(torch.randn(4))
+b = Bernoulli(logits=logits, validate_args=False)   # soft labels are allowed, as in BCE
+y = torch.tensor([1.0, 0.0, 1.0, 0.3], dtype=torch.float64)
+lp = b.log_prob(y)
+w, (gb,) = grads(lp + b.entropy(), [logits])
+p = torch.rand(4).double() * 0.8 + 0.1
+fixture["bernoulli"] = dict(logits=L(logits), y=L(y), log_prob=L(lp), entropy=L(b.entropy()), w=w, grad=gb,
+                            probs=L(p), from_probs_log_prob=L(Bernoulli(probs=p, validate_args=False).log_prob(y)),
+                            kl=L(kl_divergence(b, Bernoulli(probs=p))))
+edge_p = torch.tensor([0.5, 0.0, 1.0, 0.3, 0.0], dtype=torch.float64)
+edge_q = torch.tensor([0.0, 0.5, 0.5, 1.0, 0.0], dtype=torch.float64)
+fixture["bernoulli"].update(edge_p=L(edge_p), edge_q=L(edge_q),
+                            edge_kl=L(kl_divergence(Bernoulli(probs=edge_p), Bernoulli(probs=edge_q))),
+                            edge_entropy=L(Bernoulli(probs=edge_p).entropy()))
+
+logits = leaf(torch.randn(2, 5))
+c = Categorical(logits=logits)
+k = torch.tensor([[3, 0], [4, 4], [2, 2]])   # [3, 2]: a sample dim in front of the batch of 2
+lp = c.log_prob(k)
+w, (gc,) = grads(lp.sum(0) + c.entropy(), [logits])
+probs = torch.rand(2, 5).double()
+probs[0, 2] = 0.0   # a class of probability 0: no contribution to the entropy
+cp = Categorical(probs=probs)
+fixture["categorical"] = dict(logits=L(logits), k=L(k), log_prob=L(lp), entropy=L(c.entropy()), w=w, grad=gc,
+                              probs=L(probs), probs_entropy=L(cp.entropy()),
+                              # in float32: a class of probability 0 scores log ε of float32, as Ember's
+                              probs_log_prob=L(Categorical(probs=probs.float()).log_prob(k)),
+                              kl=L(kl_divergence(c, cp)))
+
+loc = leaf(torch.randn(2, 3))
+m = torch.randn(3, 3).double()
+cov = leaf(m @ m.T + torch.eye(3, dtype=torch.float64))
+mvn = MultivariateNormal(loc, covariance_matrix=cov)
+x = torch.randn(4, 2, 3).double()
+lp = mvn.log_prob(x)
+w, (gl, gc) = grads(lp, [loc, cov])
+m2 = torch.randn(3, 3).double()
+cov2 = leaf(m2 @ m2.T + 0.5 * torch.eye(3, dtype=torch.float64))
+loc2 = leaf(torch.randn(3))
+kl = kl_divergence(mvn, MultivariateNormal(loc2, covariance_matrix=cov2))
+kw, kg = grads(kl, [loc, cov, loc2, cov2])
+fixture["mvn"] = dict(loc=L(loc), cov=L(cov), x=L(x), log_prob=L(lp), w=w, grad_loc=gl, grad_cov=gc,
+                      entropy=L(mvn.entropy()), variance=L(mvn.variance), loc2=L(loc2), cov2=L(cov2), kl=L(kl),
+                      kl_w=kw, kl_grads=kg)
+
+with open(OUT, "w") as f:
+    json.dump(fixture, f, separators=(",", ":"))
+print("wrote", OUT)
