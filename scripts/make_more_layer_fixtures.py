@@ -67,6 +67,23 @@ heads = nn.ModuleDict({"digits": nn.Linear(4, 10), "parity": nn.Linear(4, 2)})
 heads["aux"] = nn.Tanh()
 fixture["module_dict"] = dict(keys=list(heads.state_dict().keys()), repr=repr(heads))
 
+# Adaptive max pooling: uneven windows (overlapping), even ones (max pooling's kernel), 1-D; with ties and a NaN.
+cases = []
+for shape, size in (([2, 3, 7, 5], (3, 2)), ([1, 2, 6, 4], (3, 2)), ([2, 3, 9], 4)):
+    xi = torch.randn(shape)
+    xi.view(-1)[:2] = 3.0   # a tie for the maximum of the first window: the first wins
+    xi = xi.requires_grad_(True)
+    layer = nn.AdaptiveMaxPool2d(size, return_indices=True) if len(shape) == 4 else nn.AdaptiveMaxPool1d(size, return_indices=True)
+    out, indices = layer(xi)
+    upstream = torch.randn(out.shape)
+    out.backward(upstream)
+    plain = nn.AdaptiveMaxPool2d(size) if len(shape) == 4 else nn.AdaptiveMaxPool1d(size)
+    cases.append(dict(repr=repr(plain), shape=shape, size=list(size) if isinstance(size, tuple) else [size], x=L(xi),
+                      out=L(out), indices=[int(i) for i in indices.reshape(-1)], upstream=L(upstream), grad_x=L(xi.grad)))
+nan_input = torch.tensor([[[[1.0, float("nan"), 3.0], [float("nan"), 0.5, 2.0]]]])
+nan_out, nan_indices = nn.AdaptiveMaxPool2d((1, 2), return_indices=True)(nan_input)
+fixture["adaptive_max_pool"] = dict(cases=cases, nan_indices=[int(i) for i in nan_indices.reshape(-1)])
+
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))
 print(OUT, os.path.getsize(OUT), "bytes")

@@ -45,6 +45,13 @@ public func adaptiveAvgPool1d(_ x: Tensor, outputSize: Int) -> Tensor {
     return pooledAlongLength(x, "adaptiveAvgPool1d") { adaptiveAvgPool2d($0, outputSize: (1, outputSize)) }
 }
 
+/// Maxima over `outputSize` windows that tile the last dim of [N, C, L] or [C, L] (PyTorch's window
+/// bounds, as `adaptiveAvgPool1d`).
+public func adaptiveMaxPool1d(_ x: Tensor, outputSize: Int) -> Tensor {
+    guard outputSize >= 1 else { shapeFailure(ShapeError("adaptiveMaxPool1d: output size must be positive, got \(outputSize)")) }
+    return pooledAlongLength(x, "adaptiveMaxPool1d") { adaptiveMaxPool2d($0, outputSize: (1, outputSize)) }
+}
+
 /// Maximum over each window of the length, like `torch.nn.MaxPool1d` (ceil_mode off).
 public final class MaxPool1d: Module {
     public let kernelSize: Int, stride: Int, padding: Int, dilation: Int
@@ -99,5 +106,19 @@ public final class AdaptiveAvgPool1d: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool1d(x, outputSize: outputSize) }
+    public override var extraDescription: String { "output_size=\(outputSize)" }
+}
+
+/// Maxima over `outputSize` windows that tile the length, like `torch.nn.AdaptiveMaxPool1d`
+/// (`AdaptiveMaxPool1d(1)` keeps each channel's largest value over a sequence).
+public final class AdaptiveMaxPool1d: Module {
+    public let outputSize: Int
+
+    public init(_ outputSize: Int) {
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveMaxPool1d(x, outputSize: outputSize) }
     public override var extraDescription: String { "output_size=\(outputSize)" }
 }

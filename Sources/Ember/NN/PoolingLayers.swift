@@ -98,3 +98,25 @@ public final class AdaptiveAvgPool2d: Module {
 
     public override var extraDescription: String { "output_size=\(pairText(outputSize))" }
 }
+
+/// Max pooling to a fixed output size, like `torch.nn.AdaptiveMaxPool2d`: `AdaptiveMaxPool2d(1)` keeps
+/// each channel's largest activation.
+public final class AdaptiveMaxPool2d: Module {
+    public let outputSize: (Int, Int)
+
+    public init(outputSize: (Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0,
+                     "Ember: AdaptiveMaxPool2d: output size must be positive, got \(outputSize)")
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
+    public convenience init(outputSize: Int) { self.init(outputSize: (outputSize, outputSize)) }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot(x, "AdaptiveMaxPool2d") { adaptiveMaxPool2d($0, outputSize: outputSize) }
+    }
+
+    public override var extraDescription: String { "output_size=\(pairText(outputSize))" }
+}

@@ -92,3 +92,50 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
     }
     return Tensor.stack(rows, dim: -2)
 }
+
+/// Maximum over windows that tile each plane into `outputSize` cells, with PyTorch's window bounds
+/// (start = ⌊i·H/out⌋, end = ⌈(i+1)·H/out⌉); the gradient goes to each window's winner.
+public func adaptiveMaxPool2d(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
+    adaptiveMaxPool2dWithIndices(x, outputSize: outputSize).values
+}
+
+/// Adaptive max pooling that also returns the winners' int64 indices into each H·W plane, like
+/// `adaptive_max_pool2d(return_indices=True)`. The first maximum of a window wins, as in PyTorch (its
+/// last NaN, if it holds any).
+public func adaptiveMaxPool2dWithIndices(_ x: Tensor, outputSize: (Int, Int)) -> (values: Tensor, indices: Tensor) {
+    guard x.rank == 4, outputSize.0 > 0, outputSize.1 > 0, x.shape[2] > 0, x.shape[3] > 0 else {
+        shapeFailure(ShapeError("adaptiveMaxPool2d: expects a 4-D input with non-empty planes and a positive output size, "
+            + "got shape \(x.shape) and output size \(outputSize)"))
+    }
+    let (h, w) = (x.shape[2], x.shape[3])
+    let (oh, ow) = outputSize
+    // Windows that tile the plane evenly are max pooling's, which has a kernel of its own.
+    if h % oh == 0 && w % ow == 0 { return maxPool2dWithIndices(x, kernel: (h / oh, w / ow)) }
+    // Otherwise the winners are found on the host and picked by gather, whose gradient routes back to them.
+    let planes = x.shape[0] * x.shape[1]
+    let values = noGrad { x.toArray() }
+    var winners = [Int](repeating: 0, count: planes * oh * ow)
+    values.withUnsafeBufferPointer { v in
+        for p in 0..<planes {
+            let plane = p * h * w
+            for i in 0..<oh {
+                let (top, bottom) = (i * h / oh, ((i + 1) * h + oh - 1) / oh)
+                for j in 0..<ow {
+                    let (left, right) = (j * w / ow, ((j + 1) * w + ow - 1) / ow)
+                    var best = top * w + left
+                    for r in top..<bottom {
+                        // As PyTorch's CPU kernel: a larger value or any NaN takes over.
+                        for c in left..<right where v[plane + r * w + c] > v[plane + best] || v[plane + r * w + c].isNaN {
+                            best = r * w + c
+                        }
+                    }
+                    winners[(p * oh + i) * ow + j] = best
+                }
+            }
+        }
+    }
+    let indices = Tensor(winners, shape: [planes, oh * ow], device: x.device)
+    let picked = x.reshape([planes, h * w]).gather(dim: 1, indices: indices)
+    let outShape = [x.shape[0], x.shape[1], oh, ow]
+    return (picked.reshape(outShape), indices.reshape(outShape))
+}

@@ -83,6 +83,25 @@ struct MoreLayerTests {
 
     /// Keys in insertion order, PyTorch's state-dict names and repr; replacing keeps the place,
     /// removing drops the parameters, and the dict's mode reaches modules added later.
+    @Test func adaptiveMaxPoolMatchesTorchWindowsTiesAndNaN() {
+        let fixture = object(self.fixture["adaptive_max_pool"])
+        for case let c as [String: Any] in fixture["cases"] as! [Any] {
+            let (shape, size) = (ints(c["shape"]), ints(c["size"]))
+            let x = tensor(c["x"], shape, requiresGrad: true)
+            let layer: Module = shape.count == 4 ? AdaptiveMaxPool2d(outputSize: (size[0], size[1])) : AdaptiveMaxPool1d(size[0])
+            #expect(layer.description == c["repr"] as? String)
+            let out = layer(x)
+            expectClose(out.toArray(), floats(c["out"]), "\(shape) → \(size)")
+            if shape.count == 4 {
+                #expect(adaptiveMaxPool2dWithIndices(x, outputSize: (size[0], size[1])).indices.toIntArray() == ints(c["indices"]))
+            }
+            (out * tensor(c["upstream"], out.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_x"]), "\(shape) → \(size) grad")
+        }
+        let withNaN = Tensor([1, .nan, 3, .nan, 0.5, 2] as [Float], shape: [1, 1, 2, 3])
+        #expect(adaptiveMaxPool2dWithIndices(withNaN, outputSize: (1, 2)).indices.toIntArray() == ints(fixture["nan_indices"]))
+    }
+
     @Test func moduleDictKeepsInsertionOrderAndPyTorchNames() {
         let f = object(fixture["module_dict"])
         let heads = ModuleDict(["digits": Linear(4, 10), "parity": Linear(4, 2)])
