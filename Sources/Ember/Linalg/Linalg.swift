@@ -1,3 +1,5 @@
+import CEmberKernels
+
 /// Linear algebra on matrices and batches of matrices [..., rows, cols], like `torch.linalg`:
 /// `Linalg.inv(a)`, `Linalg.solve(a, b)`, `Linalg.det(a)`, `Linalg.cholesky(a)`, `Linalg.eigh(a)`,
 /// `Linalg.qr(a)`, `Linalg.svd(a)` and their relatives.
@@ -41,10 +43,14 @@ struct HostMatrices {
 
     /// Matrix `index` of the batch in column-major order.
     func columnMajor(_ index: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows * cols)
-        let base = index * rows * cols
-        for i in 0..<rows { for j in 0..<cols { out[j * rows + i] = values[base + i * cols + j] } }
-        return out
+        let (rows, cols) = (rows, cols)
+        return [Float](unsafeUninitializedCapacity: rows * cols) { out, initialized in
+            values.withUnsafeBufferPointer { v in
+                ember_transpose_f32(v.baseAddress! + index * rows * cols, Int64(cols), out.baseAddress!, Int64(rows),
+                                    Int64(cols), Int64(rows))
+            }
+            initialized = rows * cols
+        }
     }
 
     /// Matrix `index` in row-major order.
@@ -61,7 +67,12 @@ struct HostMatrices {
 
 /// Appends a column-major rows×cols matrix to `out` in row-major order.
 func appendRowMajor(_ matrix: [Float], rows: Int, cols: Int, to out: inout [Float]) {
-    for i in 0..<rows { for j in 0..<cols { out.append(matrix[j * rows + i]) } }
+    guard rows > 0, cols > 0 else { return }
+    let start = out.count
+    out.append(contentsOf: repeatElement(0, count: rows * cols))
+    out.withUnsafeMutableBufferPointer { o in
+        ember_transpose_f32(matrix, Int64(rows), o.baseAddress! + start, Int64(cols), Int64(rows), Int64(cols))
+    }
 }
 
 /// Stops with a message about a matrix a factorization cannot handle (singular, not positive-definite):
