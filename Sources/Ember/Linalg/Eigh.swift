@@ -37,9 +37,9 @@ extension Linalg {
             // symmetric dA: gA = V·(F ∘ skew(Vᵀ·gV) + diag(gλ))·Vᵀ, skew(M) = (M − Mᵀ)/2.
             let product = vectors.mT.matmul(gVectors)
             let skew = (product - product.mT) * 0.5
+            // (The diagonal's gaps, and those of repeated eigenvalues, are 0: their terms are left out.)
             let gaps = values.unsqueeze(-2) - values.unsqueeze(-1)
-            let repeated = noGrad { gaps.detach().eq(0) }   // the diagonal, and eigenvalues that repeat
-            let inner = skew * (1 - repeated) / (gaps + repeated) + Tensor.eye(n, device: a.device) * gValues.unsqueeze(-2)
+            let inner = skew * reciprocalOrZero(gaps) + Tensor.eye(n, device: a.device) * gValues.unsqueeze(-2)
             return [vectors.matmul(inner).matmul(vectors.mT)]
         }
         return (both.select(-2, 0), both.narrow(-2, start: 1, length: n))

@@ -82,6 +82,13 @@ func linalgFailure(_ message: String) -> Never {
 }
 
 extension Linalg {
+    /// 1/d, and 0 where d is exactly 0: the gradients of eigh and svd leave out the terms whose
+    /// denominator vanishes (repeated values), with finite derivatives (no 0·∞ under createGraph).
+    static func reciprocalOrZero(_ d: Tensor) -> Tensor {
+        let zero = noGrad { d.detach().eq(0) }
+        return (1 - zero) / (d + zero)
+    }
+
     /// Broadcasts the batch dims of `a` [..., n, n] and `b` [..., rows, cols] against each other, like
     /// PyTorch's solvers; both expanded (views), so the gradient sums back over the broadcast dims.
     static func broadcastBatches(_ a: Tensor, _ b: Tensor, op: String) -> (Tensor, Tensor) {

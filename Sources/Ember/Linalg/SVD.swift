@@ -41,15 +41,11 @@ extension Linalg {
             // where its own denominator is 0, so repeated nonzero values keep the second.
             let uProduct = u.mT.matmul(gU), vProduct = v.mT.matmul(gV)
             let x = uProduct - uProduct.mT, y = vProduct - vProduct.mT
-            func reciprocal(_ d: Tensor) -> Tensor {   // 1/d, and 0 where d is 0
-                let zero = noGrad { d.detach().eq(0) }
-                return (1 - zero) / (d + zero)
-            }
             let (row, column) = (s.unsqueeze(-1), s.unsqueeze(-2))   // s_i, s_j
-            let inner = (x + y) * reciprocal(column - row) * 0.5 + (x - y) * reciprocal(column + row) * 0.5
+            let inner = (x + y) * reciprocalOrZero(column - row) * 0.5 + (x - y) * reciprocalOrZero(column + row) * 0.5
                 + Tensor.eye(k, device: a.device) * gS.unsqueeze(-2)
             var gA = u.matmul(inner).matmul(vh)
-            let inverse = reciprocal(s)   // S⁻¹, 0 for zero singular values (whose vectors are not unique)
+            let inverse = reciprocalOrZero(s)   // S⁻¹, 0 for zero singular values (whose vectors are not unique)
             if m > k { gA = gA + ((gU - u.matmul(uProduct)) * inverse.unsqueeze(-2)).matmul(vh) }
             if n > k { gA = gA + (u * inverse.unsqueeze(-2)).matmul(gV.mT - gV.mT.matmul(v).matmul(vh)) }
             return [gA]

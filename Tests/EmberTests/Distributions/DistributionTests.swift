@@ -171,5 +171,18 @@ struct DistributionTests {
             _ = Normal(loc: Tensor.zeros([3]), scale: Tensor.ones([2]))
         }
         #expect(stderr(result).contains("Normal: parameters of shapes [[3], [2]] do not broadcast"))
+        let classes = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Categorical(logits: Tensor.zeros([2, 3])).logProb(Tensor([1, 0] as [Float]))
+        }
+        #expect(stderr(classes).contains("Categorical.logProb: expected int64 class indices, got float32 of shape [2]"))
+        let dimensions = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let p = MultivariateNormal(loc: Tensor.zeros([2]), scaleTril: Tensor.eye(2))
+            _ = klDivergence(p, MultivariateNormal(loc: Tensor.zeros([3]), scaleTril: Tensor.eye(3)))
+        }
+        #expect(stderr(dimensions).contains("klDivergence: multivariate normals of dimensions 2 and 3"))
+        let vectors = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = MultivariateNormal(loc: Tensor.zeros([3]), scaleTril: Tensor.eye(3)).logProb(Tensor.zeros([4, 1]))
+        }
+        #expect(stderr(vectors).contains("MultivariateNormal.logProb: expected vectors [..., 3], got shape [4, 1]"))
     }
 }

@@ -279,5 +279,19 @@ struct LinalgTests {
             _ = Linalg.solve(Tensor.eye(3), Tensor.zeros([4, 2]))
         }
         #expect(stderr(rows).contains("linalg.solve: A of shape [3, 3] must be square and match B of shape [4, 2] (its rows must be 3)"))
+        let tall = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Linalg.lstsq(Tensor.zeros([4, 2]), Tensor.zeros([3]))
+        }
+        #expect(stderr(tall).contains("linalg.lstsq: expected A [..., m, n] and B [..., m, k] or [..., m] with the same m, got shapes [4, 2] and [3]"))
+        let logOfZero = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let a = Tensor([[1, 2], [2, 4]] as [[Float]], requiresGrad: true)
+            Linalg.slogdet(a).logAbsDet.backward()
+        }
+        #expect(stderr(logOfZero).contains("linalg.slogdet: the gradient of log|det| is infinite at a singular matrix, and the matrix is singular"))
+        let secondOrder = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let a = Tensor([[1, 2], [2, 4]] as [[Float]], requiresGrad: true)
+            _ = Autograd.grad(of: Linalg.det(a), wrt: [a], createGraph: true)
+        }
+        #expect(stderr(secondOrder).contains("linalg.det: second derivatives at a singular matrix are not supported"))
     }
 }

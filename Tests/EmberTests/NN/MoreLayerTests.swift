@@ -102,6 +102,13 @@ struct MoreLayerTests {
         #expect(adaptiveMaxPool2dWithIndices(withNaN, outputSize: (1, 2)).indices.toIntArray() == ints(fixture["nan_indices"]))
     }
 
+    @Test func adaptiveMaxPoolRefusesEmptyPlanes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = adaptiveMaxPool2d(Tensor.zeros([1, 2, 0, 4]), outputSize: (2, 2))
+        }
+        #expect(stderr(result).contains("adaptiveMaxPool2d: expects a 4-D input with non-empty planes and a positive output size, got shape [1, 2, 0, 4] and output size (2, 2)"))
+    }
+
     @Test func moduleDictKeepsInsertionOrderAndPyTorchNames() {
         let f = object(fixture["module_dict"])
         let heads = ModuleDict(["digits": Linear(4, 10), "parity": Linear(4, 2)])
