@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|ctc|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -19,6 +19,7 @@ case "lstm", "gru":
                        gru: CommandLine.arguments[1] == "gru")
 case "optim": optimizerBenchmark()
 case "linalg": linalgBenchmark()
+case "ctc": ctcBenchmark()
 case "stn": stnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "autoencoder": autoencoderBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "checkpoint": checkpointBenchmark(mode: CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "plain")
@@ -39,5 +40,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|ctc|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
 }
