@@ -4,8 +4,8 @@
 #include "EmberKernels.h"
 #include "CPUDispatch.h"
 
-// Same order and tie/NaN rules as Ember's general max pooling: row-major, the first maximum wins,
-// a NaN wins and ends its kernel row (a NaN in the second row replaces one in the first).
+// Same order and tie/NaN rules as Ember's general max pooling (PyTorch's): row-major, a larger value
+// or any NaN takes over, so the first maximum wins, or the last NaN.
 EMBER_KERNEL_BODY void max_pool_2x2_loop(const float *restrict top, const float *restrict bottom, int64_t out_w,
                                          int64_t stride, int64_t top_index, int64_t width, float *restrict values,
                                          int64_t *restrict indices) {
@@ -15,13 +15,13 @@ EMBER_KERNEL_BODY void max_pool_2x2_loop(const float *restrict top, const float 
         const int64_t i0 = top_index + x;
         float best = a;
         int64_t at = i0;
-        const int take_b = (b > best || b != b) && a == a;
+        const int take_b = b > best || b != b;
         best = take_b ? b : best;
         at = take_b ? i0 + 1 : at;
         const int take_c = c > best || c != c;
         best = take_c ? c : best;
         at = take_c ? i0 + width : at;
-        const int take_d = (d > best || d != d) && c == c;
+        const int take_d = d > best || d != d;
         best = take_d ? d : best;
         at = take_d ? i0 + width + 1 : at;
         values[ox] = best;

@@ -20,7 +20,22 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
         shapeFailure(ShapeError("\(op): kernel \(kernel) (dilation \(dilation)) is larger than the padded input "
             + "\(x.shape[2] + 2 * padding.0)x\(x.shape[3] + 2 * padding.1) of shape \(x.shape)"))
     }
+    if dilation.0 > 1 || dilation.1 > 1,
+       !windowsReachInput(size: x.shape[2], kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
+        || !windowsReachInput(size: x.shape[3], kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1) {
+        shapeFailure(ShapeError("\(op): a window of the kernel \(kernel) with padding \(padding) and dilation \(dilation) "
+            + "holds only padding in the input of shape \(x.shape); reduce the padding or dilation"))
+    }
     return g
+}
+
+/// Whether every window along a dim of `size` holds at least one input element (with dilation, one
+/// may fall wholly into the padding).
+func windowsReachInput(size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Bool {
+    let count = (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+    return (0..<Swift.max(count, 0)).allSatisfy { o in
+        (0..<kernel).contains { j in (0..<size).contains(o * stride - padding + j * dilation) }
+    }
 }
 
 /// Maximum over each window; the gradient goes to each window's winning element.

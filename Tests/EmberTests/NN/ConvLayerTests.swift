@@ -177,16 +177,13 @@ struct ConvLayerTests {
         for plane in 0..<(n * c) {
             for oy in 0..<outH {
                 for ox in 0..<outW {
-                    // Row-major; the first maximum wins; a NaN wins and ends its kernel row.
+                    // Row-major; a larger value or any NaN takes over: the first maximum wins, or the last NaN.
                     var best = -Float.infinity, at = -1
                     for ki in 0..<2 {
                         for kj in 0..<2 {
                             let index = (step.0 * oy + ki) * w + step.1 * ox + kj
                             let v = values[plane * h * w + index]
-                            if v > best || at < 0 || v.isNaN {
-                                (best, at) = (v, index)
-                                if v.isNaN { break }
-                            }
+                            if v > best || at < 0 || v.isNaN { (best, at) = (v, index) }
                         }
                     }
                     let o = (plane * outH + oy) * outW + ox

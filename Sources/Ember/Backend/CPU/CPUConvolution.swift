@@ -143,10 +143,10 @@ extension CPUBackend {
                                     let jx = ox * g.strideW - g.padW + kj * g.dilationW
                                     if !unpadded && (jx < 0 || jx >= width) { continue }
                                     let candidate = image[iy * width + jx]
+                                    // PyTorch's rule: a larger value or any NaN takes over (so the last NaN wins).
                                     if candidate > best || bestIndex < 0 || candidate.isNaN {
                                         best = candidate
                                         bestIndex = iy * width + jx
-                                        if candidate.isNaN { break }
                                     }
                                 }
                             }

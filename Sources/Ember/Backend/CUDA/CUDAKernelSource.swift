@@ -530,26 +530,22 @@ __global__ void col2im_f32(float* x, const float* cols, Geometry g) {
     }
 }
 
-/// Window maxima (padding is −∞) and the winners' indices into each H·W plane; the first maximum
-/// wins and a NaN wins at once, as on the CPU.
+/// Window maxima (padding is −∞) and the winners' indices into each H·W plane; a larger value or any
+/// NaN takes over (the first maximum wins, or the last NaN), as on the CPU and in PyTorch.
 __global__ void max_pool2d_f32(float* values, i64* indices, const float* x, Geometry g) {
     GRID_LOOP(k, g.n * g.c * g.oh * g.ow) {
         i64 ox = k % g.ow, oy = (k / g.ow) % g.oh, plane = k / (g.ow * g.oh);
         const float* image = x + plane * g.h * g.w;
         float best = -__int_as_float(0x7f800000);
         i64 bestIndex = -1;
-        bool done = false;
-        for (i64 ki = 0; ki < g.kh && !done; ki++) {
+        for (i64 ki = 0; ki < g.kh; ki++) {
             i64 iy = oy * g.sh - g.ph + ki * g.dh;
             if (iy < 0 || iy >= g.h) continue;
             for (i64 kj = 0; kj < g.kw; kj++) {
                 i64 jx = ox * g.sw - g.pw + kj * g.dw;
                 if (jx < 0 || jx >= g.w) continue;
                 float c = image[iy * g.w + jx];
-                if (c > best || bestIndex < 0 || isnan(c)) {
-                    best = c; bestIndex = iy * g.w + jx;
-                    if (isnan(c)) { done = true; break; }
-                }
+                if (c > best || bestIndex < 0 || isnan(c)) { best = c; bestIndex = iy * g.w + jx; }
             }
         }
         values[k] = best;
