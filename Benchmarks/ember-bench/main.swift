@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|ctc|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|ctc|conv3d|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -20,6 +20,7 @@ case "lstm", "gru":
 case "optim": optimizerBenchmark()
 case "linalg": linalgBenchmark()
 case "ctc": ctcBenchmark()
+case "conv3d": conv3dBenchmark()
 case "stn": stnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "autoencoder": autoencoderBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "checkpoint": checkpointBenchmark(mode: CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "plain")
@@ -40,5 +41,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|ctc|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|ctc|conv3d|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
 }

@@ -29,7 +29,16 @@ public final class InstanceNorm2d: InstanceNormBase {
     }
 }
 
-/// What InstanceNorm1d and InstanceNorm2d share; they differ only in the rank of their input.
+/// Instance normalization over [N, C, D, H, W] (or unbatched [C, D, H, W]), like `torch.nn.InstanceNorm3d`,
+/// with InstanceNorm2d's defaults and options.
+public final class InstanceNorm3d: InstanceNormBase {
+    public init(_ numFeatures: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = false,
+                trackRunningStats: Bool = false) {
+        super.init(numFeatures, spatialDims: 3, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+}
+
+/// What InstanceNorm1d, 2d and 3d share; they differ only in the rank of their input.
 /// (`numBatchesTracked` is kept for PyTorch's state dicts; instance norm, like PyTorch's, never counts batches.)
 open class InstanceNormBase: NormBase {
     public let momentum: Float
@@ -45,7 +54,7 @@ open class InstanceNormBase: NormBase {
     open override func forward(_ x: Tensor) -> Tensor {
         let batched = x.rank == spatialDims + 2
         guard batched || x.rank == spatialDims + 1, x.shape[batched ? 1 : 0] == numFeatures else {
-            let dims = spatialDims == 1 ? "L" : "H, W"
+            let dims = ["L", "H, W", "D, H, W"][spatialDims - 1]
             shapeFailure(ShapeError("\(typeName): expected an input [N, \(numFeatures), \(dims)] or [\(numFeatures), \(dims)], "
                 + "got shape \(x.shape)"))
         }

@@ -151,3 +151,9 @@ public final class BatchNorm1d: BatchNormBase {
 public final class BatchNorm2d: BatchNormBase {
     public override var acceptedRanks: (ranks: [Int], spelling: String) { ([4], "[N, C, H, W]") }
 }
+
+/// Batch normalization over [N, C, D, H, W] inputs (statistics per channel over N, D, H and W), like
+/// `torch.nn.BatchNorm3d`: for videos and volumes.
+public final class BatchNorm3d: BatchNormBase {
+    public override var acceptedRanks: (ranks: [Int], spelling: String) { ([5], "[N, C, D, H, W]") }
+}

@@ -1,0 +1,214 @@
+/// Pooling over [N, C, D, H, W] inputs (or unbatched [C, D, H, W] in the layers), like PyTorch's
+/// `max_pool3d`, `avg_pool3d`, `adaptive_avg_pool3d`, `adaptive_max_pool3d` and their layers.
+///
+/// A box's maximum is the maximum over its depth of each slice's rectangle maximum, and its mean
+/// the mean of the rectangle means (every rectangle has the same size, and the padding counts
+/// multiply): each op pools every slice's plane with the 2-D kernels, then the depth with them too,
+/// on a [N·C, 1, D, H'·W'] view. Max pooling keeps PyTorch's winner among ties: the first in (d, h, w)
+/// order, or the last NaN.
+
+/// Pools the planes of `x` [N, C, D, H, W] with `planes` ([N·C, D, H, W] → [N·C, D, H', W']), then
+/// the depth with `depth` ([N·C, 1, D, H'·W'] → [N·C, 1, D', H'·W']).
+private func separably(_ x: Tensor, _ op: String, planes: (Tensor) -> Tensor, depth: (Tensor) -> Tensor) -> Tensor {
+    guard x.rank == 5 else { shapeFailure(ShapeError("\(op): expects a 5-D input [N, C, D, H, W], got shape \(x.shape)")) }
+    let (n, c, d) = (x.shape[0], x.shape[1], x.shape[2])
+    let pooled = planes(x.reshape([n * c, d, x.shape[3], x.shape[4]]))
+    let (height, width) = (pooled.shape[2], pooled.shape[3])
+    let out = depth(pooled.reshape([n * c, 1, d, height * width]))
+    return out.reshape([n, c, out.shape[2], height, width])
+}
+
+/// Stops on a window PyTorch rejects: sizes must be positive, padding at most half the kernel, and
+/// the kernel no larger than the padded input; and on a window that holds only padding (which
+/// PyTorch's max pooling answers with an index outside the input).
+private func checkWindow3d(_ x: Tensor, _ op: String, kernel: (Int, Int, Int), stride: (Int, Int, Int),
+                           padding: (Int, Int, Int), dilation: (Int, Int, Int)) {
+    guard x.rank == 5 else { shapeFailure(ShapeError("\(op): expects a 5-D input [N, C, D, H, W], got shape \(x.shape)")) }
+    let (k, s, p, d) = ([kernel.0, kernel.1, kernel.2], [stride.0, stride.1, stride.2], [padding.0, padding.1, padding.2],
+                        [dilation.0, dilation.1, dilation.2])
+    guard (k + s + d).allSatisfy({ $0 >= 1 }), zip(p, k).allSatisfy({ $0 >= 0 && $0 <= $1 / 2 }) else {
+        shapeFailure(ShapeError("\(op): kernel \(pythonTuple(k)), stride \(pythonTuple(s)) and dilation \(pythonTuple(d)) must be "
+            + "positive and padding \(pythonTuple(p)) between 0 and half the kernel"))
+    }
+    let padded = (0..<3).map { x.shape[2 + $0] + 2 * p[$0] }
+    guard (0..<3).allSatisfy({ d[$0] * (k[$0] - 1) + 1 <= padded[$0] }) else {
+        shapeFailure(ShapeError("\(op): kernel \(pythonTuple(k)) (dilation \(pythonTuple(d))) is larger than the padded input "
+            + "\(padded.map(String.init).joined(separator: "x")) of shape \(x.shape)"))
+    }
+    if let dim = (0..<3).first(where: { !windowsReachInput(size: x.shape[2 + $0], kernel: k[$0], stride: s[$0], padding: p[$0], dilation: d[$0]) }) {
+        shapeFailure(ShapeError("\(op): a window of the kernel \(pythonTuple(k)) with padding \(pythonTuple(p)) and dilation "
+            + "\(pythonTuple(d)) holds only padding along dim \(2 + dim) of the input \(x.shape); reduce the padding or dilation"))
+    }
+}
+
+/// The maximum over each window of `x` [N, C, D, H, W], like `torch.nn.functional.max_pool3d`; the
+/// stride defaults to the kernel. The gradient goes to each window's winner.
+public func maxPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
+                      dilation: (Int, Int, Int) = (1, 1, 1)) -> Tensor {
+    let stride = stride ?? kernel
+    checkWindow3d(x, "maxPool3d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    return separably(x, "maxPool3d", planes: {
+        maxPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
+                  dilation: (dilation.1, dilation.2))
+    }, depth: {
+        maxPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), dilation: (dilation.0, 1))
+    })
+}
+
+/// The mean over each window of `x` [N, C, D, H, W], like `torch.nn.functional.avg_pool3d`; with
+/// `countIncludePad` (PyTorch's default) padding zeros count in the mean.
+public func avgPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
+                      countIncludePad: Bool = true) -> Tensor {
+    let stride = stride ?? kernel
+    checkWindow3d(x, "avgPool3d", kernel: kernel, stride: stride, padding: padding, dilation: (1, 1, 1))
+    return separably(x, "avgPool3d", planes: {
+        avgPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
+                  countIncludePad: countIncludePad)
+    }, depth: {
+        avgPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), countIncludePad: countIncludePad)
+    })
+}
+
+/// Average pooling of `x` [N, C, D, H, W] to `outputSize` cells per volume, like
+/// `torch.nn.functional.adaptive_avg_pool3d` (PyTorch's window bounds: ⌊i·D/out⌋ to ⌈(i+1)·D/out⌉).
+public func adaptiveAvgPool3d(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tensor {
+    checkOutputSize3d(x, outputSize, "adaptiveAvgPool3d")
+    return separably(x, "adaptiveAvgPool3d", planes: { adaptiveAvgPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
+                     depth: { adaptivelyAlongDepth($0, outputSize.0) { avgPool2d($0, kernel: ($1, 1)) } })
+}
+
+/// Max pooling of `x` [N, C, D, H, W] to `outputSize` cells per volume, like
+/// `torch.nn.functional.adaptive_max_pool3d`; the gradient goes to each window's winner.
+public func adaptiveMaxPool3d(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tensor {
+    checkOutputSize3d(x, outputSize, "adaptiveMaxPool3d")
+    return separably(x, "adaptiveMaxPool3d", planes: { adaptiveMaxPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
+                     depth: { adaptivelyAlongDepth($0, outputSize.0) { maxPool2d($0, kernel: ($1, 1)) } })
+}
+
+private func checkOutputSize3d(_ x: Tensor, _ outputSize: (Int, Int, Int), _ op: String) {
+    guard x.rank == 5, outputSize.0 > 0, outputSize.1 > 0, outputSize.2 > 0, x.shape[2...].allSatisfy({ $0 > 0 }) else {
+        shapeFailure(ShapeError("\(op): expects a 5-D input [N, C, D, H, W] with non-empty volumes and a positive output size, "
+            + "got shape \(x.shape) and output size \(pythonTuple([outputSize.0, outputSize.1, outputSize.2]))"))
+    }
+}
+
+/// Pools dim 2 of `x` [B, 1, D, L] into `cells` adaptive windows, each through `pool(window, size)`
+/// ([B, 1, size, L] → [B, 1, 1, L]); windows that tile D evenly in one call.
+private func adaptivelyAlongDepth(_ x: Tensor, _ cells: Int, _ pool: (Tensor, Int) -> Tensor) -> Tensor {
+    let depth = x.shape[2]
+    if depth % cells == 0 {
+        let size = depth / cells
+        return size == 1 ? x : pool(x, size)
+    }
+    let windows = (0..<cells).map { i -> Tensor in
+        let (start, end) = (i * depth / cells, ((i + 1) * depth + cells - 1) / cells)
+        return pool(x.narrow(2, start: start, length: end - start), end - start)
+    }
+    return Tensor.cat(windows, dim: 2)
+}
+
+/// Runs a 5-D op on a 4-D or 5-D input (an unbatched input is a batch of one), checking the rank.
+private func batchedOrNot3d(_ x: Tensor, _ layer: String, _ op: (Tensor) -> Tensor) -> Tensor {
+    guard x.rank == 4 || x.rank == 5 else {
+        shapeFailure(ShapeError("\(layer): expected a 4-D [C, D, H, W] or 5-D [N, C, D, H, W] input, got shape \(x.shape)"))
+    }
+    return x.rank == 4 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
+}
+
+/// A triple as PyTorch prints what it was given: `2` for a cube (2, 2, 2), `(1, 2, 2)` otherwise.
+private func tripleText(_ t: (Int, Int, Int)) -> String { t.0 == t.1 && t.1 == t.2 ? "\(t.0)" : pythonTuple([t.0, t.1, t.2]) }
+
+/// Maximum over each window, like `torch.nn.MaxPool3d` (ceil_mode off).
+public final class MaxPool3d: Module {
+    public let kernelSize: (Int, Int, Int), stride: (Int, Int, Int), padding: (Int, Int, Int), dilation: (Int, Int, Int)
+
+    public init(kernelSize: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
+                dilation: (Int, Int, Int) = (1, 1, 1)) {
+        (self.kernelSize, self.stride, self.padding, self.dilation) = (kernelSize, stride ?? kernelSize, padding, dilation)
+        super.init()
+    }
+
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+        self.init(kernelSize: (kernelSize, kernelSize, kernelSize), stride: stride.map { ($0, $0, $0) },
+                  padding: (padding, padding, padding), dilation: (dilation, dilation, dilation))
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot3d(x, "MaxPool3d") { maxPool3d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
+    }
+
+    public override var extraDescription: String {
+        "kernel_size=\(tripleText(kernelSize)), stride=\(tripleText(stride)), padding=\(tripleText(padding)), "
+            + "dilation=\(tripleText(dilation)), ceil_mode=False"
+    }
+}
+
+/// Mean over each window, like `torch.nn.AvgPool3d` (ceil_mode off). With `countIncludePad`
+/// (PyTorch's default) padding zeros count in the mean.
+public final class AvgPool3d: Module {
+    public let kernelSize: (Int, Int, Int), stride: (Int, Int, Int), padding: (Int, Int, Int)
+    public let countIncludePad: Bool
+
+    public init(kernelSize: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
+                countIncludePad: Bool = true) {
+        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
+        self.countIncludePad = countIncludePad
+        super.init()
+    }
+
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+        self.init(kernelSize: (kernelSize, kernelSize, kernelSize), stride: stride.map { ($0, $0, $0) },
+                  padding: (padding, padding, padding), countIncludePad: countIncludePad)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot3d(x, "AvgPool3d") {
+            avgPool3d($0, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+        }
+    }
+
+    public override var extraDescription: String {
+        "kernel_size=\(tripleText(kernelSize)), stride=\(tripleText(stride)), padding=\(tripleText(padding))"
+    }
+}
+
+/// Average pooling to a fixed output size, like `torch.nn.AdaptiveAvgPool3d`: `AdaptiveAvgPool3d(1)`
+/// averages each channel of a clip or volume.
+public final class AdaptiveAvgPool3d: Module {
+    public let outputSize: (Int, Int, Int)
+
+    public init(outputSize: (Int, Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0 && outputSize.2 > 0,
+                     "Ember: AdaptiveAvgPool3d: output size must be positive, got \(outputSize)")
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize, outputSize)) }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot3d(x, "AdaptiveAvgPool3d") { adaptiveAvgPool3d($0, outputSize: outputSize) }
+    }
+
+    public override var extraDescription: String { "output_size=\(tripleText(outputSize))" }
+}
+
+/// Max pooling to a fixed output size, like `torch.nn.AdaptiveMaxPool3d`.
+public final class AdaptiveMaxPool3d: Module {
+    public let outputSize: (Int, Int, Int)
+
+    public init(outputSize: (Int, Int, Int)) {
+        precondition(outputSize.0 > 0 && outputSize.1 > 0 && outputSize.2 > 0,
+                     "Ember: AdaptiveMaxPool3d: output size must be positive, got \(outputSize)")
+        self.outputSize = outputSize
+        super.init()
+    }
+
+    public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize, outputSize)) }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        batchedOrNot3d(x, "AdaptiveMaxPool3d") { adaptiveMaxPool3d($0, outputSize: outputSize) }
+    }
+
+    public override var extraDescription: String { "output_size=\(tripleText(outputSize))" }
+}
