@@ -1,4 +1,4 @@
-"""Generates the PyTorch reference fixtures for Ember's 3-D layers: conv3d (groups, stride, padding,
+"""Generates the PyTorch reference fixtures for Ember's 3-D layers: conv3d and conv_transpose3d (groups, stride, padding,
 dilation, 'same' with odd totals, reflect and circular padding modes), max_pool3d (ties, NaN,
 padding, dilation), avg_pool3d (with and without counting the padding), adaptive average and max
 pooling to uneven sizes, BatchNorm3d and InstanceNorm3d; outputs, input and parameter gradients,
@@ -57,6 +57,18 @@ fixture["conv"] = []
 for case in conv_cases:
     module = nn.Conv3d(*case["args"], **case["kwargs"]).double()
     fixture["conv"].append(run(module, leaf(torch.randn(case["shape"]))))
+
+fixture["conv_transpose"] = [
+    run(nn.ConvTranspose3d(4, 6, (3, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1), groups=2,
+                           dilation=(1, 2, 1)).double(), leaf(torch.randn(2, 4, 3, 4, 3))),
+    run(nn.ConvTranspose3d(2, 3, 2, stride=2).double(), leaf(torch.randn(1, 2, 2, 3, 3))),
+    run(nn.ConvTranspose3d(2, 2, (2, 3, 1), padding=(1, 1, 0), bias=False, dilation=(2, 1, 1)).double(),
+        leaf(torch.randn(2, 3, 3, 4))),   # unbatched
+]
+sized = nn.ConvTranspose3d(2, 2, 3, stride=2, padding=1).double()
+sized_x = torch.randn(1, 2, 3, 3, 3).double()
+fixture["conv_transpose_sized"] = dict(params={k: L(v) for k, v in sized.named_parameters()}, x=L(sized_x),
+                                       out=L(sized(sized_x, output_size=(6, 5, 6))))
 
 # Integers make ties: the first maximum in (d, h, w) order must win, as in PyTorch.
 ties = torch.randint(0, 4, (2, 3, 5, 6, 7)).double()

@@ -48,6 +48,45 @@ struct Layers3dTests {
         for (module, c) in zip(modules, all) { check(module, c) }
     }
 
+    @Test func convTranspose3dMatchesPyTorch() {
+        let modules: [Module] = [
+            ConvTranspose3d(4, 6, kernelSize: (3, 2, 3), stride: (2, 1, 2), padding: (1, 0, 1), outputPadding: (1, 0, 1),
+                            groups: 2, dilation: (1, 2, 1)),
+            ConvTranspose3d(2, 3, kernelSize: 2, stride: 2),
+            ConvTranspose3d(2, 2, kernelSize: (2, 3, 1), padding: (1, 1, 0), bias: false, dilation: (2, 1, 1)),
+        ]
+        let all = cases("conv_transpose")
+        #expect(all.count == modules.count)
+        for (module, c) in zip(modules, all) { check(module, c) }
+        // The output padding chosen to reach a requested size.
+        let sized = object(fixture["conv_transpose_sized"]), params = object(sized["params"])
+        let layer = ConvTranspose3d(2, 2, kernelSize: 3, stride: 2, padding: 1)
+        noGrad {
+            layer.weight.copy_(tensor(params["weight"], layer.weight.shape))
+            layer.bias!.copy_(tensor(params["bias"], [2]))
+        }
+        let out = layer(tensor(sized["x"], [1, 2, 3, 3, 3]), outputSize: (6, 5, 6))
+        #expect(out.shape == [1, 2, 6, 5, 6])
+        expectClose(out.toArray(), floats(sized["out"]), atol: 1e-4, "output size (6, 5, 6)")
+    }
+
+    /// convTranspose3d's first and second derivatives against finite differences.
+    @Test func convTranspose3dDerivativesAgainstFiniteDifferences() throws {
+        let generator = RandomGenerator(seed: 12)
+        let x = Tensor.randn([1, 2, 2, 3, 2], generator: generator).requiringGrad(true)
+        let w = Tensor.randn([2, 1, 2, 2, 2], generator: generator).requiringGrad(true)
+        let f = { (xs: [Tensor]) in
+            convTranspose3d(xs[0], weight: xs[1], stride: (2, 1, 1), padding: (1, 0, 1), outputPadding: (1, 0, 0), groups: 2)
+        }
+        try Autograd.gradcheck(f, inputs: [x, w], eps: 1e-2, atol: 2e-3, rtol: 1e-2)
+        try Autograd.gradcheck({ xs in
+            enableGrad {
+                let out = f(xs)
+                return Tensor.cat(Autograd.grad(of: out.square().sum(), wrt: xs, createGraph: true).map { $0.reshape([-1]) })
+            }
+        }, inputs: [x, w], eps: 1e-2, atol: 5e-3, rtol: 2e-2)
+    }
+
     @Test func poolingMatchesPyTorchTiesIncluded() {
         let modules: [Module] = [
             MaxPool3d(kernelSize: (2, 3, 2), stride: (1, 2, 2), padding: (1, 1, 0), dilation: (1, 1, 2)),
@@ -148,6 +187,10 @@ struct Layers3dTests {
             _ = conv3d(Tensor.zeros([1, 1, 2, 4, 4]), weight: Tensor.zeros([1, 1, 0, 1, 1]))
         }
         #expect(stderr(emptyKernel).contains("conv3d: the kernel [1, 1, 0, 1, 1] must be non-empty in every dim"))
+        let cropped = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = convTranspose3d(Tensor.zeros([1, 1, 1, 2, 2]), weight: Tensor.zeros([1, 1, 1, 1, 1]), padding: (1, 0, 0))
+        }
+        #expect(stderr(cropped).contains("convTranspose3d: padding (1, 0, 0) crops the whole output depth"))
         let norm = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = BatchNorm3d(3)(Tensor.zeros([2, 3, 4, 4]))
         }
