@@ -108,6 +108,7 @@ open class MultiheadAttention: Module {
     public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
                                needWeights: Bool = true, attnMask: Tensor? = nil, averageAttnWeights: Bool = true,
                                isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
+        refreshParametrizations()
         let unbatched = query.rank == 2
         for (name, t) in [("query", query), ("key", key), ("value", value)] {
             guard t.rank == (unbatched ? 2 : 3), t.shape[t.rank - 1] == embedDim else {

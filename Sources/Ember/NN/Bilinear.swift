@@ -28,7 +28,10 @@ open class Bilinear: Module {
         super.init()
     }
 
-    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor { bilinear(x1, x2, weight: weight, bias: bias) }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor {
+        refreshParametrizations()
+        return bilinear(x1, x2, weight: weight, bias: bias)
+    }
 
     open override var extraDescription: String {
         "in1_features=\(weight.shape[1]), in2_features=\(weight.shape[2]), out_features=\(weight.shape[0]), "

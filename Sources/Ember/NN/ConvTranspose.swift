@@ -63,7 +63,8 @@ open class ConvTranspose2d: Module {
     /// layer can give back either of the two sizes a stride-2 convolution maps to one input size, so
     /// the output padding is chosen to reach `outputSize` (it must be within `stride − 1` of the smallest).
     public func callAsFunction(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
-        run(x) { batched in
+        refreshParametrizations()
+        return run(x) { batched in
             let padding = transposedOutputPadding(
                 input: Array(batched.shape.suffix(2)), requested: [outputSize.0, outputSize.1],
                 kernel: [self.kernelSize.0, self.kernelSize.1], stride: [self.stride.0, self.stride.1],

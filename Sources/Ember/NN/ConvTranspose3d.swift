@@ -113,7 +113,8 @@ open class ConvTranspose3d: Module {
 
     /// The output at a chosen size (D_out, H_out, W_out), like PyTorch's `forward(input, output_size)`.
     public func callAsFunction(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tensor {
-        run(x) { batched in
+        refreshParametrizations()
+        return run(x) { batched in
             let padding = transposedOutputPadding(
                 input: Array(batched.shape.suffix(3)), requested: [outputSize.0, outputSize.1, outputSize.2],
                 kernel: [kernelSize.0, kernelSize.1, kernelSize.2], stride: [stride.0, stride.1, stride.2],

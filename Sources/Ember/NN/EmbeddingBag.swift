@@ -176,7 +176,8 @@ open class EmbeddingBag: Module {
 
     /// One vector per bag: `input` [B, N], or [M] with `offsets`.
     public func callAsFunction(_ input: Tensor, offsets: Tensor? = nil, perSampleWeights: Tensor? = nil) -> Tensor {
-        embeddingBag(input, weight: weight, offsets: offsets, mode: mode, perSampleWeights: perSampleWeights,
+        refreshParametrizations()
+        return embeddingBag(input, weight: weight, offsets: offsets, mode: mode, perSampleWeights: perSampleWeights,
                      includeLastOffset: includeLastOffset, paddingIdx: paddingIdx)
     }
 

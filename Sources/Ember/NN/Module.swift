@@ -17,7 +17,8 @@ public struct Buffer {
 /// be registered: parameters, buffers and submodules are found from the stored properties by
 /// reflection (`Mirror`), in declaration order (base-class properties first):
 ///
-/// - a `Tensor` (or `Tensor?`) property that requires grad is a **parameter**;
+/// - a `Tensor` (or `Tensor?`) property that requires grad and is a leaf is a **parameter** (a tensor
+///   computed from parameters, like a parametrized `weight`, is not);
 /// - a property wrapped in `@Buffer` is a **buffer** (saved in the state dict, never trained);
 /// - a `Module` (or `Module?`) property is a **child**, named by the property;
 /// - an array of modules (`[Module]`, `[Linear]`, ...) gives children `name.0`, `name.1`, ...;
@@ -52,6 +53,10 @@ open class Module: CustomStringConvertible {
     /// True in training mode (the default), false after `eval()`. Dropout and BatchNorm read it.
     public private(set) var isTraining = true
 
+    /// The parametrized tensors' originals, by tensor name (`Parametrize.register`); the child
+    /// "parametrizations", as in PyTorch's state dicts.
+    var parametrizations: ModuleDict?
+
     public init() {}
 
     /// The computation of this module. Subclasses override it; call the module itself to run it.
@@ -63,8 +68,10 @@ open class Module: CustomStringConvertible {
     var forwardPreHooks: [(id: Int, body: (Module, Tensor) -> Tensor?)] = []
     var forwardHooks: [(id: Int, body: (Module, Tensor, Tensor) -> Tensor?)] = []
 
-    /// Runs `forward(_:)`: `model(x)`, with the module's forward hooks around it.
+    /// Runs `forward(_:)`: `model(x)`, with the module's forward hooks around it (and its parametrized
+    /// tensors recomputed first).
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        refreshParametrizations()
         if forwardPreHooks.isEmpty && forwardHooks.isEmpty { return forward(x) }
         return forwardWithHooks(x)
     }
@@ -98,13 +105,13 @@ open class Module: CustomStringConvertible {
                 }
                 let name = Module.keyName(label)
                 if let tensor = value as? Tensor {
-                    if tensor.requiresGrad || tensor.isFrozen { members.append((name, .parameter(tensor))) }
+                    if (tensor.requiresGrad && tensor.isLeaf) || tensor.isFrozen { members.append((name, .parameter(tensor))) }
                 } else if let module = value as? Module {
                     members.append((name, .child(module)))
                 } else if let modules = value as? [Module] {
                     for (i, module) in modules.enumerated() { members.append(("\(name).\(i)", .child(module))) }
                 } else if let tensors = value as? [Tensor] {
-                    for (i, tensor) in tensors.enumerated() where tensor.requiresGrad || tensor.isFrozen {
+                    for (i, tensor) in tensors.enumerated() where (tensor.requiresGrad && tensor.isLeaf) || tensor.isFrozen {
                         members.append(("\(name).\(i)", .parameter(tensor)))
                     }
                 }
@@ -142,6 +149,11 @@ open class Module: CustomStringConvertible {
 
     public func children() -> [Module] { namedChildren().map(\.1) }
 
+    /// `namedChildren()` and, when a tensor is parametrized, the "parametrizations" container.
+    func registeredChildren() -> [(String, Module)] {
+        namedChildren() + (parametrizations.map { [("parametrizations", $0)] } ?? [])
+    }
+
     /// This module and every submodule, depth first, with dotted names ("" for self). A module
     /// reachable twice is listed once (first name), like PyTorch's `named_modules()`.
     public func namedModules(prefix: String = "") -> [(String, Module)] {
@@ -154,7 +166,7 @@ open class Module: CustomStringConvertible {
     func walkModules(prefix: String, ancestors: Set<ObjectIdentifier>) -> [(String, Module)] {
         var out: [(String, Module)] = [(prefix, self)]
         let inside = ancestors.union([ObjectIdentifier(self)])
-        for (name, child) in namedChildren() where !inside.contains(ObjectIdentifier(child)) {
+        for (name, child) in registeredChildren() where !inside.contains(ObjectIdentifier(child)) {
             out += child.walkModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)", ancestors: inside)
         }
         return out
@@ -194,6 +206,7 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public func to(_ device: Device) -> Self {
         for t in parameters() + buffers() { t.moveData(to: device) }
+        for module in modules() { module.refreshParametrizations(updatingState: false) }
         return self
     }
 
@@ -250,7 +263,7 @@ open class Module: CustomStringConvertible {
     func describe(ancestors: Set<ObjectIdentifier>) -> String {
         let inside = ancestors.union([ObjectIdentifier(self)])
         let extraLines = extraDescription.isEmpty ? [] : extraDescription.split(separator: "\n").map(String.init)
-        let childLines = namedChildren().filter { !inside.contains(ObjectIdentifier($0.1)) }.map { name, child in
+        let childLines = registeredChildren().filter { !inside.contains(ObjectIdentifier($0.1)) }.map { name, child in
             "(\(name)): " + child.describe(ancestors: inside).replacingOccurrences(of: "\n", with: "\n  ")
         }
         let lines = extraLines + childLines

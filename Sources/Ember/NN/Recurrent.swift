@@ -288,6 +288,7 @@ public final class RNN: RNNBase {
 
     /// The output sequence and the last hidden state of every layer and direction.
     public func callAsFunction(_ x: Tensor, _ h0: Tensor?) -> (output: Tensor, hidden: Tensor) {
+        refreshParametrizations()
         let result = run(x, h0: h0, c0: nil)
         return (result.output, result.h)
     }
@@ -295,6 +296,7 @@ public final class RNN: RNNBase {
     /// The same over a packed batch (see `PackedSequence`): each sequence's last hidden state is taken at
     /// its own last step; `h0` and the result are in the caller's batch order.
     public func callAsFunction(_ x: PackedSequence, _ h0: Tensor?) -> (output: PackedSequence, hidden: Tensor) {
+        refreshParametrizations()
         let result = run(x, h0: h0, c0: nil)
         return (result.output, result.h)
     }
@@ -313,6 +315,7 @@ public final class LSTM: RNNBase {
 
     /// The output sequence and the last (h, c) of every layer and direction.
     public func callAsFunction(_ x: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
+        refreshParametrizations()
         let result = run(x, h0: state?.h, c0: state?.c)
         return (result.output, (result.h, result.c!))
     }
@@ -321,6 +324,7 @@ public final class LSTM: RNNBase {
     /// last step; the initial and final states are in the caller's batch order.
     public func callAsFunction(_ x: PackedSequence, _ state: (h: Tensor, c: Tensor)?)
         -> (output: PackedSequence, state: (h: Tensor, c: Tensor)) {
+        refreshParametrizations()
         let result = run(x, h0: state?.h, c0: state?.c)
         return (result.output, (result.h, result.c!))
     }
@@ -337,6 +341,7 @@ public final class GRU: RNNBase {
 
     /// The output sequence and the last hidden state of every layer and direction.
     public func callAsFunction(_ x: Tensor, _ h0: Tensor?) -> (output: Tensor, hidden: Tensor) {
+        refreshParametrizations()
         let result = run(x, h0: h0, c0: nil)
         return (result.output, result.h)
     }
@@ -344,6 +349,7 @@ public final class GRU: RNNBase {
     /// The same over a packed batch (see `PackedSequence`): each sequence's last hidden state is taken at
     /// its own last step; `h0` and the result are in the caller's batch order.
     public func callAsFunction(_ x: PackedSequence, _ h0: Tensor?) -> (output: PackedSequence, hidden: Tensor) {
+        refreshParametrizations()
         let result = run(x, h0: h0, c0: nil)
         return (result.output, result.h)
     }

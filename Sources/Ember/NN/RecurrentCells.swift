@@ -96,6 +96,7 @@ public final class RNNCell: RecurrentCellBase {
 
     /// The next hidden state, [batch, hiddenSize] (or [hiddenSize] for an unbatched input).
     public func callAsFunction(_ x: Tensor, _ h: Tensor?) -> Tensor {
+        refreshParametrizations()
         let (input, unbatched) = batched(x, "RNNCell")
         let h0 = state(h, batch: input.shape[0], unbatched: unbatched, "RNNCell", "h", like: input)
         let xp = linear(input, weight: weightIh, bias: biasIh)
@@ -118,6 +119,7 @@ public final class LSTMCell: RecurrentCellBase {
     }
 
     public func callAsFunction(_ x: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (h: Tensor, c: Tensor) {
+        refreshParametrizations()
         let (input, unbatched) = batched(x, "LSTMCell")
         let batch = input.shape[0]
         let h0 = self.state(state?.h, batch: batch, unbatched: unbatched, "LSTMCell", "h", like: input)
@@ -137,6 +139,7 @@ public final class GRUCell: RecurrentCellBase {
     }
 
     public func callAsFunction(_ x: Tensor, _ h: Tensor?) -> Tensor {
+        refreshParametrizations()
         let (input, unbatched) = batched(x, "GRUCell")
         let h0 = state(h, batch: input.shape[0], unbatched: unbatched, "GRUCell", "h", like: input)
         let xp = linear(input, weight: weightIh, bias: biasIh)

@@ -38,7 +38,7 @@ extension Tensor {
         // The kernels read float32; int64 sums go through float32 (exact below 2^24) and back, like torch's dtype.
         if dtype == .int64 { return noGrad { to(.float32).sum(dims: dims, keepdim: keepdim).to(.int64) } }
         let dims = normalizedDims(dims, "sum")
-        var out = self
+        var out = self.detach()   // a tensor of its own even when no dim is reduced (a scalar): the node goes on it
         noGrad { for d in dims { out = out.reduceDim(.sum, d) } }
         let kept = out.shape
         if !keepdim { out = out.detach().squeezing(dims) }

@@ -62,4 +62,15 @@ import Testing
         m.diagonal().fill_(1)
         #expect(m.toArray() == Tensor.eye(3).toArray())
     }
+
+    /// The sum of a scalar, which reduces no dim, is recorded on a tensor of its own: the input keeps
+    /// its own gradient node (recording on it made a cycle and lost the square's gradient).
+    @Test func sumOfAScalarKeepsTheGraph() {
+        let x = Tensor(-2, requiresGrad: true)
+        let squared = x.square()
+        let same = squared.sum(dims: [], keepdim: true)
+        #expect(same !== squared && same.item() == 4)
+        same.backward()
+        #expect(x.grad!.item() == -4)
+    }
 }
