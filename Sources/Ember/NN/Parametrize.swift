@@ -1,7 +1,7 @@
 /// Parametrizations, like `torch.nn.utils.parametrize`: a layer's tensor (say `weight`) computed
 /// from other parameters, the *originals*, which are what the optimizer trains and the state dict
 /// saves (`parametrizations.weight.original`, PyTorch's keys, so checkpoints load both ways; the
-/// older `weight_g`/`weight_v` keys of `torch.nn.utils.weight_norm` are not mapped). `weightNorm` and
+/// older `weight_g`/`weight_v` keys of `torch.nn.utils.weight_norm` load into `weightNorm` too). `weightNorm` and
 /// `spectralNorm` are built on it; so can your own:
 ///
 ///     final class Symmetric: ParametrizationModule {
@@ -77,6 +77,28 @@ extension Module {
         for key in container.keys {
             if let list = container[key] as? ParametrizationList { list.assign(self, list.value()) }
         }
+    }
+}
+
+extension Module {
+    /// `stateDict` with the keys of the older `torch.nn.utils.weight_norm` (`fc.weight_g`, `fc.weight_v`)
+    /// renamed to those of a `weightNorm` parametrization of the same tensor
+    /// (`fc.parametrizations.weight.original0`, `original1`), where this model has one.
+    func renamingLegacyWeightNormKeys(_ stateDict: [String: Tensor]) -> [String: Tensor] {
+        var renamed = stateDict
+        for (prefix, module) in namedModules() {
+            guard let container = module.parametrizations else { continue }
+            for name in container.keys where (container[name] as? ParametrizationList)?.parametrization is WeightNorm {
+                let path = prefix.isEmpty ? "" : prefix + "."
+                for (suffix, original) in [("_g", "original0"), ("_v", "original1")] {
+                    let newKey = "\(path)parametrizations.\(name).\(original)"
+                    if renamed[newKey] == nil, let value = renamed.removeValue(forKey: "\(path)\(name)\(suffix)") {
+                        renamed[newKey] = value
+                    }
+                }
+            }
+        }
+        return renamed
     }
 }
 

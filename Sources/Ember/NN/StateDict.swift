@@ -66,9 +66,11 @@ extension Module {
     /// Strict (the default): every key must match and every shape agree, else it throws a
     /// `StateDictError` listing missing keys, unexpected keys and shape mismatches. Non-strict: keys
     /// on one side only are skipped and returned; shape mismatches still throw. Loading is all or
-    /// nothing: when it throws, no tensor has been changed.
+    /// nothing: when it throws, no tensor has been changed. The `weight_g`/`weight_v` keys of the older
+    /// `torch.nn.utils.weight_norm` load into a `weightNorm` parametrization, as in PyTorch.
     @discardableResult
     public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws -> LoadStateDictResult {
+        let stateDict = renamingLegacyWeightNormKeys(stateDict)
         let entries = namedStateEntries()
         let ownKeys = Set(entries.map(\.0))
         let missing = entries.map(\.0).filter { stateDict[$0] == nil }

@@ -148,6 +148,19 @@ struct ParametrizeTests {
         #expect(layer.weight === original && layer.stateDictKeys == ["weight", "bias"])
     }
 
+    /// Checkpoints of the older torch.nn.utils.weight_norm (`0.weight_g`, `0.weight_v`) load into a
+    /// weightNorm parametrization, as PyTorch's compatibility hook loads them.
+    @Test func legacyWeightNormKeysLoad() throws {
+        manualSeed(11)
+        let model = Sequential { weightNorm(Linear(3, 2), \.weight); ReLU() }
+        let g = Tensor([[2], [0.5]] as [[Float]]), v = Tensor([[1, 2, 2], [0, 3, 4]] as [[Float]])
+        _ = try model.loadStateDict(["0.weight_g": g, "0.weight_v": v, "0.bias": Tensor([0, 0] as [Float])])
+        let state = model.stateDict()
+        #expect(state["0.parametrizations.weight.original0"]!.toArray() == [2, 0.5])
+        expectClose((model.children()[0] as! Linear).weight.toArray(), [2.0 / 3, 4.0 / 3, 4.0 / 3, 0, 0.3, 0.4], atol: 1e-6,
+                    "g·v/‖v‖ from the legacy keys")
+    }
+
     final class Symmetric: ParametrizationModule {
         override func compute(_ originals: [Tensor]) -> Tensor { originals[0].triu() + originals[0].triu(diagonal: 1).mT }
     }
