@@ -103,12 +103,19 @@ open class MultiheadAttention: Module {
     }
 
     /// Self-attention without masks (so the layer works in `Sequential`).
-    open override func forward(_ x: Tensor) -> Tensor { self(x, x, x, needWeights: false).output }
+    open override func forward(_ x: Tensor) -> Tensor { attend(x, x, x, needWeights: false).output }   // refreshed already
 
     public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
                                needWeights: Bool = true, attnMask: Tensor? = nil, averageAttnWeights: Bool = true,
                                isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
         refreshParametrizations()
+        return attend(query, key, value, keyPaddingMask: keyPaddingMask, needWeights: needWeights, attnMask: attnMask,
+                      averageAttnWeights: averageAttnWeights, isCausal: isCausal)
+    }
+
+    private func attend(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
+                        needWeights: Bool = true, attnMask: Tensor? = nil, averageAttnWeights: Bool = true,
+                        isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
         let unbatched = query.rank == 2
         for (name, t) in [("query", query), ("key", key), ("value", value)] {
             guard t.rank == (unbatched ? 2 : 3), t.shape[t.rank - 1] == embedDim else {

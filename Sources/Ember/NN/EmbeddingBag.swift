@@ -35,7 +35,6 @@ public func embeddingBag(_ input: Tensor, weight: Tensor, offsets: Tensor? = nil
         let positions = Tensor(bags.keptPositions, device: device)
         vectors = vectors * perSampleWeights.reshape([-1]).indexSelect(dim: 0, indices: positions).unsqueeze(1)
     }
-    let empty = Tensor(bags.counts.map { $0 == 0 ? 1 : 0 } as [Float], shape: [bags.count, 1], device: device)
     switch mode {
     case .sum, .mean:
         let sums = Tensor.zeros([bags.count, dim], device: device)
@@ -55,6 +54,7 @@ public func embeddingBag(_ input: Tensor, weight: Tensor, offsets: Tensor? = nil
         let rows = Tensor.cat([vectors, Tensor.full([1, dim], -Float.infinity, device: device)], dim: 0)
         let maxima = rows.indexSelect(dim: 0, indices: Tensor(slots, device: device)).reshape([bags.count, longest, dim])
             .max(dim: 1).values
+        let empty = Tensor(bags.counts.map { $0 == 0 ? 1 : 0 } as [Float], shape: [bags.count, 1], device: device)
         return maxima.maskedFill(empty, 0)
     }
 }

@@ -105,13 +105,13 @@ open class Module: CustomStringConvertible {
                 }
                 let name = Module.keyName(label)
                 if let tensor = value as? Tensor {
-                    if (tensor.requiresGrad && tensor.isLeaf) || tensor.isFrozen { members.append((name, .parameter(tensor))) }
+                    if tensor.isParameterCandidate { members.append((name, .parameter(tensor))) }
                 } else if let module = value as? Module {
                     members.append((name, .child(module)))
                 } else if let modules = value as? [Module] {
                     for (i, module) in modules.enumerated() { members.append(("\(name).\(i)", .child(module))) }
                 } else if let tensors = value as? [Tensor] {
-                    for (i, tensor) in tensors.enumerated() where (tensor.requiresGrad && tensor.isLeaf) || tensor.isFrozen {
+                    for (i, tensor) in tensors.enumerated() where tensor.isParameterCandidate {
                         members.append(("\(name).\(i)", .parameter(tensor)))
                     }
                 }
@@ -206,7 +206,7 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public func to(_ device: Device) -> Self {
         for t in parameters() + buffers() { t.moveData(to: device) }
-        for module in modules() { module.refreshParametrizations(updatingState: false) }
+        refreshAllParametrizations()
         return self
     }
 

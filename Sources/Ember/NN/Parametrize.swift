@@ -78,6 +78,12 @@ extension Module {
             if let list = container[key] as? ParametrizationList { list.assign(self, list.value()) }
         }
     }
+
+    /// `refreshParametrizations(updatingState: false)` on this module and every submodule: after
+    /// loading a state dict, moving to a device, or before reading the weights as constants.
+    public func refreshAllParametrizations() {
+        for module in modules() { module.refreshParametrizations(updatingState: false) }
+    }
 }
 
 extension Module {
@@ -103,6 +109,10 @@ extension Module {
 }
 
 extension Tensor {
+    /// Whether a module's stored tensor is one of its parameters: a leaf that requires grad, or a
+    /// frozen one (a tensor computed from parameters, like a parametrized weight, is not).
+    var isParameterCandidate: Bool { (requiresGrad && isLeaf) || isFrozen }
+
     /// This new leaf with `requiresGrad` as `source`'s, frozen if `source` is (so it stays a parameter).
     fileprivate func keepingGrad(of source: Tensor) -> Tensor {
         if source.isFrozen {
@@ -142,7 +152,7 @@ public final class ParametrizationList: Module {
 
     public override func directParameters() -> [(String, Tensor)] {
         let named = originals.count == 1 ? [("original", originals[0])] : originals.enumerated().map { ("original\($0)", $1) }
-        return named.filter { $0.1.requiresGrad || $0.1.isFrozen }
+        return named.filter { $0.1.isParameterCandidate }
     }
 
     public override func namedChildren() -> [(String, Module)] { [("0", parametrization)] }

@@ -9,9 +9,8 @@
 
 /// Pools the planes of `x` [N, C, D, H, W] with `planes` ([N·C, D, H, W] → [N·C, D, H', W']), then
 /// the depth with `depth` ([N·C, 1, D, H'·W'] → [N·C, 1, D', H'·W']).
-private func separably(_ x: Tensor, _ op: String, planes: (Tensor) -> Tensor, depth: (Tensor) -> Tensor) -> Tensor {
-    guard x.rank == 5 else { shapeFailure(ShapeError("\(op): expects a 5-D input [N, C, D, H, W], got shape \(x.shape)")) }
-    let (n, c, d) = (x.shape[0], x.shape[1], x.shape[2])
+private func separably(_ x: Tensor, planes: (Tensor) -> Tensor, depth: (Tensor) -> Tensor) -> Tensor {
+    let (n, c, d) = (x.shape[0], x.shape[1], x.shape[2])   // the callers checked the rank
     let pooled = planes(x.reshape([n * c, d, x.shape[3], x.shape[4]]))
     let (height, width) = (pooled.shape[2], pooled.shape[3])
     let out = depth(pooled.reshape([n * c, 1, d, height * width]))
@@ -47,7 +46,7 @@ public func maxPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, I
                       dilation: (Int, Int, Int) = (1, 1, 1)) -> Tensor {
     let stride = stride ?? kernel
     checkWindow3d(x, "maxPool3d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-    return separably(x, "maxPool3d", planes: {
+    return separably(x, planes: {
         maxPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
                   dilation: (dilation.1, dilation.2))
     }, depth: {
@@ -61,7 +60,7 @@ public func avgPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, I
                       countIncludePad: Bool = true) -> Tensor {
     let stride = stride ?? kernel
     checkWindow3d(x, "avgPool3d", kernel: kernel, stride: stride, padding: padding, dilation: (1, 1, 1))
-    return separably(x, "avgPool3d", planes: {
+    return separably(x, planes: {
         avgPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
                   countIncludePad: countIncludePad)
     }, depth: {
@@ -73,7 +72,7 @@ public func avgPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, I
 /// `torch.nn.functional.adaptive_avg_pool3d` (PyTorch's window bounds: ⌊i·D/out⌋ to ⌈(i+1)·D/out⌉).
 public func adaptiveAvgPool3d(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tensor {
     checkOutputSize3d(x, outputSize, "adaptiveAvgPool3d")
-    return separably(x, "adaptiveAvgPool3d", planes: { adaptiveAvgPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
+    return separably(x, planes: { adaptiveAvgPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
                      depth: { adaptivelyAlongDepth($0, outputSize.0) { avgPool2d($0, kernel: ($1, 1)) } })
 }
 
@@ -81,7 +80,7 @@ public func adaptiveAvgPool3d(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tenso
 /// `torch.nn.functional.adaptive_max_pool3d`; the gradient goes to each window's winner.
 public func adaptiveMaxPool3d(_ x: Tensor, outputSize: (Int, Int, Int)) -> Tensor {
     checkOutputSize3d(x, outputSize, "adaptiveMaxPool3d")
-    return separably(x, "adaptiveMaxPool3d", planes: { adaptiveMaxPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
+    return separably(x, planes: { adaptiveMaxPool2d($0, outputSize: (outputSize.1, outputSize.2)) },
                      depth: { adaptivelyAlongDepth($0, outputSize.0) { maxPool2d($0, kernel: ($1, 1)) } })
 }
 

@@ -97,6 +97,10 @@ public final class RNNCell: RecurrentCellBase {
     /// The next hidden state, [batch, hiddenSize] (or [hiddenSize] for an unbatched input).
     public func callAsFunction(_ x: Tensor, _ h: Tensor?) -> Tensor {
         refreshParametrizations()
+        return step(x, h)
+    }
+
+    private func step(_ x: Tensor, _ h: Tensor?) -> Tensor {
         let (input, unbatched) = batched(x, "RNNCell")
         let h0 = state(h, batch: input.shape[0], unbatched: unbatched, "RNNCell", "h", like: input)
         let xp = linear(input, weight: weightIh, bias: biasIh)
@@ -104,7 +108,7 @@ public final class RNNCell: RecurrentCellBase {
         return unbatched ? out.squeeze(0) : out
     }
 
-    public override func forward(_ x: Tensor) -> Tensor { self(x, nil) }
+    public override func forward(_ x: Tensor) -> Tensor { step(x, nil) }   // callAsFunction(_:) has refreshed
 
     public override var extraDescription: String {
         super.extraDescription + (nonlinearity == .tanh ? "" : ", nonlinearity=\(nonlinearity.rawValue)")
@@ -120,6 +124,10 @@ public final class LSTMCell: RecurrentCellBase {
 
     public func callAsFunction(_ x: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (h: Tensor, c: Tensor) {
         refreshParametrizations()
+        return step(x, state)
+    }
+
+    private func step(_ x: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (h: Tensor, c: Tensor) {
         let (input, unbatched) = batched(x, "LSTMCell")
         let batch = input.shape[0]
         let h0 = self.state(state?.h, batch: batch, unbatched: unbatched, "LSTMCell", "h", like: input)
@@ -129,7 +137,7 @@ public final class LSTMCell: RecurrentCellBase {
         return unbatched ? (h.squeeze(0), c.squeeze(0)) : (h, c)
     }
 
-    public override func forward(_ x: Tensor) -> Tensor { self(x, nil).h }
+    public override func forward(_ x: Tensor) -> Tensor { step(x, nil).h }   // callAsFunction(_:) has refreshed
 }
 
 /// One step of a GRU, like `torch.nn.GRUCell`: `cell(x, h)` returns the next h.
@@ -140,6 +148,10 @@ public final class GRUCell: RecurrentCellBase {
 
     public func callAsFunction(_ x: Tensor, _ h: Tensor?) -> Tensor {
         refreshParametrizations()
+        return step(x, h)
+    }
+
+    private func step(_ x: Tensor, _ h: Tensor?) -> Tensor {
         let (input, unbatched) = batched(x, "GRUCell")
         let h0 = state(h, batch: input.shape[0], unbatched: unbatched, "GRUCell", "h", like: input)
         let xp = linear(input, weight: weightIh, bias: biasIh)
@@ -147,5 +159,5 @@ public final class GRUCell: RecurrentCellBase {
         return unbatched ? out.squeeze(0) : out
     }
 
-    public override func forward(_ x: Tensor) -> Tensor { self(x, nil) }
+    public override func forward(_ x: Tensor) -> Tensor { step(x, nil) }   // callAsFunction(_:) has refreshed
 }

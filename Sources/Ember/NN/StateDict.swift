@@ -90,7 +90,7 @@ extension Module {
                 if let source = stateDict[key] { t.copy_(source) }
             }
         }
-        for module in modules() { module.refreshParametrizations(updatingState: false) }   // computed tensors follow their new originals
+        refreshAllParametrizations()   // computed tensors follow their new originals
         return LoadStateDictResult(missingKeys: missing, unexpectedKeys: unexpected)
     }
 }

@@ -20,7 +20,7 @@ extension ONNXModel {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        noGrad { for module in model.modules() { module.refreshParametrizations() } }   // weights read as constants
+        noGrad { model.refreshAllParametrizations() }   // weights read as constants
         // Two examples in the batch, so that nothing batch-sized is mistaken for a constant 1.
         let example = Tensor.randn([2] + sampleShape, generator: RandomGenerator(seed: 0)).to(model.parameters().first?.device ?? .cpu)
         var graph = ONNXGraphBuilder()

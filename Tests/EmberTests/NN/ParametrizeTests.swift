@@ -161,6 +161,17 @@ struct ParametrizeTests {
                     "g·v/‖v‖ from the legacy keys")
     }
 
+    /// `cell(x)` and `cell(x, nil)` advance spectral norm's power iteration once each (the one-tensor
+    /// call goes through `forward`, which must not refresh a second time).
+    @Test func oneRefreshPerCall() throws {
+        let x = Tensor.randn([2, 3], generator: RandomGenerator(seed: 4))
+        let (first, second) = (spectralNorm(GRUCell(3, 4), \.weightHh), spectralNorm(GRUCell(3, 4), \.weightHh))
+        _ = try second.loadStateDict(first.stateDict())   // the same state (loading does not iterate)
+        _ = first(x)
+        _ = second(x, nil)
+        #expect(first.namedBuffers()[0].1.toArray() == second.namedBuffers()[0].1.toArray())
+    }
+
     final class Symmetric: ParametrizationModule {
         override func compute(_ originals: [Tensor]) -> Tensor { originals[0].triu() + originals[0].triu(diagonal: 1).mT }
     }
