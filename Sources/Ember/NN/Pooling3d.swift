@@ -106,16 +106,8 @@ private func adaptivelyAlongDepth(_ x: Tensor, _ cells: Int, _ pool: (Tensor, In
     return Tensor.cat(windows, dim: 2)
 }
 
-/// Runs a 5-D op on a 4-D or 5-D input (an unbatched input is a batch of one), checking the rank.
-private func batchedOrNot3d(_ x: Tensor, _ layer: String, _ op: (Tensor) -> Tensor) -> Tensor {
-    guard x.rank == 4 || x.rank == 5 else {
-        shapeFailure(ShapeError("\(layer): expected a 4-D [C, D, H, W] or 5-D [N, C, D, H, W] input, got shape \(x.shape)"))
-    }
-    return x.rank == 4 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
-}
-
 /// A triple as PyTorch prints what it was given: `2` for a cube (2, 2, 2), `(1, 2, 2)` otherwise.
-private func tripleText(_ t: (Int, Int, Int)) -> String { t.0 == t.1 && t.1 == t.2 ? "\(t.0)" : pythonTuple([t.0, t.1, t.2]) }
+private func tripleText(_ t: (Int, Int, Int)) -> String { sizesText([t.0, t.1, t.2]) }
 
 /// Maximum over each window, like `torch.nn.MaxPool3d` (ceil_mode off).
 public final class MaxPool3d: Module {
@@ -133,7 +125,7 @@ public final class MaxPool3d: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot3d(x, "MaxPool3d") { maxPool3d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
+        batchedOrNot(x, "MaxPool3d", spatialDims: 3) { maxPool3d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
     }
 
     public override var extraDescription: String {
@@ -161,7 +153,7 @@ public final class AvgPool3d: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot3d(x, "AvgPool3d") {
+        batchedOrNot(x, "AvgPool3d", spatialDims: 3) {
             avgPool3d($0, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
         }
     }
@@ -186,7 +178,7 @@ public final class AdaptiveAvgPool3d: Module {
     public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize, outputSize)) }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot3d(x, "AdaptiveAvgPool3d") { adaptiveAvgPool3d($0, outputSize: outputSize) }
+        batchedOrNot(x, "AdaptiveAvgPool3d", spatialDims: 3) { adaptiveAvgPool3d($0, outputSize: outputSize) }
     }
 
     public override var extraDescription: String { "output_size=\(tripleText(outputSize))" }
@@ -206,7 +198,7 @@ public final class AdaptiveMaxPool3d: Module {
     public convenience init(_ outputSize: Int) { self.init(outputSize: (outputSize, outputSize, outputSize)) }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot3d(x, "AdaptiveMaxPool3d") { adaptiveMaxPool3d($0, outputSize: outputSize) }
+        batchedOrNot(x, "AdaptiveMaxPool3d", spatialDims: 3) { adaptiveMaxPool3d($0, outputSize: outputSize) }
     }
 
     public override var extraDescription: String { "output_size=\(tripleText(outputSize))" }

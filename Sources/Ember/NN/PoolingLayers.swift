@@ -1,16 +1,22 @@
 /// Pooling layers over [N, C, H, W] (or unbatched [C, H, W]) inputs, like `torch.nn.MaxPool2d`,
 /// `AvgPool2d` and `AdaptiveAvgPool2d`. The stride defaults to the kernel size.
 
-/// Runs a 4-D op on a 3-D or 4-D input (an unbatched input is a batch of one), checking the rank.
-private func batchedOrNot(_ x: Tensor, _ layer: String, _ op: (Tensor) -> Tensor) -> Tensor {
-    guard x.rank == 3 || x.rank == 4 else {
-        shapeFailure(ShapeError("\(layer): expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape \(x.shape)"))
+/// Runs a batched op on a batched or unbatched input with `spatialDims` spatial dims (an unbatched
+/// input is a batch of one), checking the rank.
+func batchedOrNot(_ x: Tensor, _ layer: String, spatialDims: Int = 2, _ op: (Tensor) -> Tensor) -> Tensor {
+    let dims = spatialDims == 3 ? "D, H, W" : "H, W"
+    guard x.rank == spatialDims + 1 || x.rank == spatialDims + 2 else {
+        shapeFailure(ShapeError("\(layer): expected a \(spatialDims + 1)-D [C, \(dims)] or \(spatialDims + 2)-D [N, C, \(dims)] "
+            + "input, got shape \(x.shape)"))
     }
-    return x.rank == 3 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
+    return x.rank == spatialDims + 1 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
 }
 
+/// Sizes as PyTorch prints what it was given: `2` when all are equal, `(2, 3)` otherwise.
+func sizesText(_ sizes: [Int]) -> String { Set(sizes).count == 1 ? "\(sizes[0])" : pythonTuple(sizes) }
+
 /// A pair as PyTorch prints what it was given: `2` for a square (2, 2), `(2, 3)` otherwise.
-private func pairText(_ p: (Int, Int)) -> String { p.0 == p.1 ? "\(p.0)" : pythonPair(p) }
+private func pairText(_ p: (Int, Int)) -> String { sizesText([p.0, p.1]) }
 
 /// Maximum over each window, like `torch.nn.MaxPool2d` (ceil_mode off).
 public final class MaxPool2d: Module {
