@@ -89,6 +89,10 @@ public protocol Backend: AnyObject {
     func gather(_ x: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage
     /// The adjoint of gather: zeros of [outer, size, inner] with `g` added at the indices.
     func scatterAdd(_ g: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage
+    /// A copy of `base` [outer, size, inner] with `src` [outer, picks, inner] written at the indices:
+    /// `out[o, indices[o, j, i], i] = src[o, j, i]` (of repeated indices, one write wins).
+    func scatter(_ base: StridedView, _ src: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int,
+                 picks: Int) -> Storage
 
     // MARK: Convolution and pooling (contiguous NCHW)
     /// Unfolds the sliding windows of a contiguous [N, C, H, W] input into columns
@@ -265,6 +269,9 @@ public struct ConvGeometry: Equatable, Sendable {
     public var strideH: Int, strideW: Int
     public var padH: Int, padW: Int
     public var dilationH: Int, dilationW: Int
+    /// Pooling's `ceil_mode`: a last window that starts inside the input or its leading padding counts
+    /// even when it runs past the end (the kernels test every window's bounds then).
+    public var ceilMode = false
 
     public init(batch: Int, channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int),
                 padding: (Int, Int), dilation: (Int, Int)) {
@@ -275,8 +282,22 @@ public struct ConvGeometry: Equatable, Sendable {
         (dilationH, dilationW) = dilation
     }
 
-    public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
-    public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
+    public var outHeight: Int {
+        Self.outputSize(height, kernel: kernelH, stride: strideH, padding: padH, dilation: dilationH, ceilMode: ceilMode)
+    }
+    public var outWidth: Int {
+        Self.outputSize(width, kernel: kernelW, stride: strideW, padding: padW, dilation: dilationW, ceilMode: ceilMode)
+    }
+
+    /// The number of windows along one dim, by PyTorch's rule (`pooling_output_shape`); the span must
+    /// fit the padded size.
+    public static func outputSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool) -> Int {
+        let span = size + 2 * padding - dilation * (kernel - 1) - 1
+        guard ceilMode else { return span / stride + 1 }
+        let count = (span + stride - 1) / stride + 1
+        // The last window must start inside the input or its leading padding.
+        return (count - 1) * stride >= size + padding ? count - 1 : count
+    }
 }
 
 /// Sizes and rules of a 2-D grid sample: input [batch, channels, height, width] read at the points of a

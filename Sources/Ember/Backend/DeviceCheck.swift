@@ -153,12 +153,16 @@ public enum DeviceCheck {
     ]
 
     static let indexing: [Case] = [
-        Case(name: "index select, gather, one-hot") { device in
+        Case(name: "index select, gather, scatter, one-hot") { device in
             let x = input([5, 6, 4], 9, on: device)
             let picks = Tensor([4, 0, 0, 2], device: device)
             let gatherIndex = Tensor.randint(0, 6, [5, 3, 4], generator: RandomGenerator(seed: 10)).to(device)
+            // Distinct targets along each line, so that no two writes race.
+            let scatterIndex = Tensor.rand([5, 6, 4], generator: RandomGenerator(seed: 11)).argsort(dim: 1)
+                .narrow(1, start: 0, length: 3).to(device)
             let outs = [x.indexSelect(dim: 1, indices: picks), x.indexSelect(dim: 0, indices: picks),
-                        x.gather(dim: 1, indices: gatherIndex), picks.oneHot(classes: 6)]
+                        x.gather(dim: 1, indices: gatherIndex), picks.oneHot(classes: 6),
+                        x.scatter(dim: 1, index: scatterIndex, src: x.narrow(1, start: 1, length: 3) * 2)]
             return withGradients(outs, [x])
         },
         differentiable("cat and stack", [[2, 3], [4, 3], [2, 3]]) { x in
@@ -177,7 +181,9 @@ public enum DeviceCheck {
         },
         differentiable("pooling", [[2, 3, 8, 7]]) { x in
             [maxPool2d(x[0], kernel: (2, 2)), maxPool2d(x[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
-             avgPool2d(x[0], kernel: (2, 3)), adaptiveAvgPool2d(x[0], outputSize: (3, 2))]
+             avgPool2d(x[0], kernel: (2, 3)), adaptiveAvgPool2d(x[0], outputSize: (3, 2)),
+             maxPool2d(x[0], kernel: (2, 2), ceilMode: true),
+             avgPool2d(x[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false)]
         },
         differentiable("grid sample", [[2, 3, 6, 5], [2, 4, 7, 2]]) { x in
             // Points spread past the borders, so every padding rule is exercised.

@@ -21,20 +21,36 @@ private func checkWindow(_ op: String, kernel: Int, stride: Int?, padding: Int, 
     }
 }
 
-/// The maximum of each window along the last dim of [N, C, L] or [C, L].
-public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
+/// The maximum of each window along the last dim of [N, C, L] or [C, L]; with `ceilMode` a last
+/// partial window that starts inside the input counts too.
+public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                      ceilMode: Bool = false) -> Tensor {
+    maxPool1dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
+}
+
+/// Max pooling along the length that also returns the winners' int64 positions in it (for
+/// `maxUnpool1d`), like `max_pool1d(return_indices=True)`.
+public func maxPool1dWithIndices(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                                 ceilMode: Bool = false) -> (values: Tensor, indices: Tensor) {
     checkWindow("maxPool1d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-    return pooledAlongLength(x, "maxPool1d") {
-        maxPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), dilation: (1, dilation))
+    var indices: Tensor?
+    let values = pooledAlongLength(x, "maxPool1d") {
+        let pooled = maxPool2dWithIndices($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding),
+                                          dilation: (1, dilation), ceilMode: ceilMode)
+        indices = pooled.indices.squeeze(2)
+        return pooled.values
     }
+    return (values, x.rank == 2 ? indices!.squeeze(0) : indices!)
 }
 
 /// The mean of each window along the last dim of [N, C, L] or [C, L]; with `countIncludePad`
-/// (PyTorch's default) padding zeros count in the mean.
-public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
+/// (PyTorch's default) padding zeros count in the mean; `ceilMode` as `avgPool2d`'s.
+public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                      countIncludePad: Bool = true) -> Tensor {
     checkWindow("avgPool1d", kernel: kernel, stride: stride, padding: padding)
     return pooledAlongLength(x, "avgPool1d") {
-        avgPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), countIncludePad: countIncludePad)
+        avgPool2d($0, kernel: (1, kernel), stride: (1, stride ?? kernel), padding: (0, padding), ceilMode: ceilMode,
+                  countIncludePad: countIncludePad)
     }
 }
 
@@ -52,42 +68,49 @@ public func adaptiveMaxPool1d(_ x: Tensor, outputSize: Int) -> Tensor {
     return pooledAlongLength(x, "adaptiveMaxPool1d") { adaptiveMaxPool2d($0, outputSize: (1, outputSize)) }
 }
 
-/// Maximum over each window of the length, like `torch.nn.MaxPool1d` (ceil_mode off).
+/// Maximum over each window of the length, like `torch.nn.MaxPool1d`. `withIndices(_:)` also returns
+/// the winners' positions, as `return_indices=True` does, for `MaxUnpool1d`.
 public final class MaxPool1d: Module {
     public let kernelSize: Int, stride: Int, padding: Int, dilation: Int
+    public let ceilMode: Bool
 
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
         self.dilation = dilation
+        self.ceilMode = ceilMode
         super.init()
     }
 
-    public override func forward(_ x: Tensor) -> Tensor {
-        maxPool1d(x, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation)
+    public override func forward(_ x: Tensor) -> Tensor { withIndices(x).values }
+
+    /// The pooled values and the winners' int64 positions along the length.
+    public func withIndices(_ x: Tensor) -> (values: Tensor, indices: Tensor) {
+        maxPool1dWithIndices(x, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
     public override var extraDescription: String {
-        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=False"
+        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=\(pythonBool(ceilMode))"
     }
 }
 
-/// Mean over each window of the length, like `torch.nn.AvgPool1d` (ceil_mode off).
+/// Mean over each window of the length, like `torch.nn.AvgPool1d`.
 public final class AvgPool1d: Module {
     public let kernelSize: Int, stride: Int, padding: Int
-    public let countIncludePad: Bool
+    public let ceilMode: Bool, countIncludePad: Bool
 
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false, countIncludePad: Bool = true) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.ceilMode = ceilMode
         self.countIncludePad = countIncludePad
         super.init()
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        avgPool1d(x, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+        avgPool1d(x, kernel: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
     }
 
     public override var extraDescription: String {

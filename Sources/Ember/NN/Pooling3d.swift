@@ -21,7 +21,7 @@ private func separably(_ x: Tensor, planes: (Tensor) -> Tensor, depth: (Tensor) 
 /// the kernel no larger than the padded input; and on a window that holds only padding (which
 /// PyTorch's max pooling answers with an index outside the input).
 private func checkWindow3d(_ x: Tensor, _ op: String, kernel: (Int, Int, Int), stride: (Int, Int, Int),
-                           padding: (Int, Int, Int), dilation: (Int, Int, Int)) {
+                           padding: (Int, Int, Int), dilation: (Int, Int, Int), ceilMode: Bool) {
     guard x.rank == 5 else { shapeFailure(ShapeError("\(op): expects a 5-D input [N, C, D, H, W], got shape \(x.shape)")) }
     let (k, s, p, d) = ([kernel.0, kernel.1, kernel.2], [stride.0, stride.1, stride.2], [padding.0, padding.1, padding.2],
                         [dilation.0, dilation.1, dilation.2])
@@ -34,37 +34,73 @@ private func checkWindow3d(_ x: Tensor, _ op: String, kernel: (Int, Int, Int), s
         shapeFailure(ShapeError("\(op): kernel \(pythonTuple(k)) (dilation \(pythonTuple(d))) is larger than the padded input "
             + "\(padded.map(String.init).joined(separator: "x")) of shape \(x.shape)"))
     }
-    if let dim = (0..<3).first(where: { !windowsReachInput(size: x.shape[2 + $0], kernel: k[$0], stride: s[$0], padding: p[$0], dilation: d[$0]) }) {
+    if let dim = (0..<3).first(where: { !windowsReachInput(size: x.shape[2 + $0], kernel: k[$0], stride: s[$0], padding: p[$0], dilation: d[$0],
+                                                                 ceilMode: ceilMode) }) {
         shapeFailure(ShapeError("\(op): a window of the kernel \(pythonTuple(k)) with padding \(pythonTuple(p)) and dilation "
             + "\(pythonTuple(d)) holds only padding along dim \(2 + dim) of the input \(x.shape); reduce the padding or dilation"))
     }
 }
 
 /// The maximum over each window of `x` [N, C, D, H, W], like `torch.nn.functional.max_pool3d`; the
-/// stride defaults to the kernel. The gradient goes to each window's winner.
+/// stride defaults to the kernel, and `ceilMode` keeps a last partial window. The gradient goes to
+/// each window's winner.
 public func maxPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
-                      dilation: (Int, Int, Int) = (1, 1, 1)) -> Tensor {
+                      dilation: (Int, Int, Int) = (1, 1, 1), ceilMode: Bool = false) -> Tensor {
     let stride = stride ?? kernel
-    checkWindow3d(x, "maxPool3d", kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    checkWindow3d(x, "maxPool3d", kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     return separably(x, planes: {
         maxPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
-                  dilation: (dilation.1, dilation.2))
+                  dilation: (dilation.1, dilation.2), ceilMode: ceilMode)
     }, depth: {
-        maxPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), dilation: (dilation.0, 1))
+        maxPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), dilation: (dilation.0, 1),
+                  ceilMode: ceilMode)
     })
 }
 
-/// The mean over each window of `x` [N, C, D, H, W], like `torch.nn.functional.avg_pool3d`; with
-/// `countIncludePad` (PyTorch's default) padding zeros count in the mean.
-public func avgPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
-                      countIncludePad: Bool = true) -> Tensor {
+/// 3-D max pooling that also returns the winners' int64 indices into each D·H·W volume (for
+/// `maxUnpool3d`), like `max_pool3d(return_indices=True)`. The two passes' indices are combined on
+/// the host.
+public func maxPool3dWithIndices(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil,
+                                 padding: (Int, Int, Int) = (0, 0, 0), dilation: (Int, Int, Int) = (1, 1, 1),
+                                 ceilMode: Bool = false) -> (values: Tensor, indices: Tensor) {
     let stride = stride ?? kernel
-    checkWindow3d(x, "avgPool3d", kernel: kernel, stride: stride, padding: padding, dilation: (1, 1, 1))
+    checkWindow3d(x, "maxPool3d", kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    let (n, c, d, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4])
+    let planes = maxPool2dWithIndices(x.reshape([n * c, d, h, w]), kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2),
+                                      padding: (padding.1, padding.2), dilation: (dilation.1, dilation.2), ceilMode: ceilMode)
+    let cells = planes.values.shape[2] * planes.values.shape[3]
+    let depth = maxPool2dWithIndices(planes.values.reshape([n * c, 1, d, cells]), kernel: (kernel.0, 1), stride: (stride.0, 1),
+                                     padding: (padding.0, 0), dilation: (dilation.0, 1), ceilMode: ceilMode)
+    let outDepth = depth.values.shape[2]
+    // The depth pass's index is (winning slice)·cells + cell; that slice's plane index locates the winner in it.
+    let planeIndices = planes.indices.toIntArray(), depthIndices = depth.indices.toIntArray()
+    var volumeIndices = [Int](repeating: 0, count: depthIndices.count)
+    for volume in 0..<(n * c) {
+        for k in 0..<(outDepth * cells) {
+            let position = volume * outDepth * cells + k
+            let slice = depthIndices[position] / cells
+            volumeIndices[position] = slice * h * w + planeIndices[volume * d * cells + depthIndices[position]]
+        }
+    }
+    let shape = [n, c, outDepth, planes.values.shape[2], planes.values.shape[3]]
+    return (depth.values.reshape(shape), Tensor(volumeIndices, shape: shape, device: x.device))
+}
+
+/// The mean over each window of `x` [N, C, D, H, W], like `torch.nn.functional.avg_pool3d`; with
+/// `countIncludePad` (PyTorch's default) padding zeros count in the mean; `ceilMode` and
+/// `divisorOverride` as `avgPool2d`'s.
+public func avgPool3d(_ x: Tensor, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    let stride = stride ?? kernel
+    checkWindow3d(x, "avgPool3d", kernel: kernel, stride: stride, padding: padding, dilation: (1, 1, 1), ceilMode: ceilMode)
+    if let divisorOverride, divisorOverride == 0 { shapeFailure(ShapeError("avgPool3d: divisorOverride must not be zero")) }
+    // The divisors factor per dim; an override divides the sums (the planes pooled with divisor 1).
     return separably(x, planes: {
         avgPool2d($0, kernel: (kernel.1, kernel.2), stride: (stride.1, stride.2), padding: (padding.1, padding.2),
-                  countIncludePad: countIncludePad)
+                  ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride.map { _ in 1 })
     }, depth: {
-        avgPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), countIncludePad: countIncludePad)
+        avgPool2d($0, kernel: (kernel.0, 1), stride: (stride.0, 1), padding: (padding.0, 0), ceilMode: ceilMode,
+                  countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     })
 }
 
@@ -109,52 +145,73 @@ private func adaptivelyAlongDepth(_ x: Tensor, _ cells: Int, _ pool: (Tensor, In
 /// A triple as PyTorch prints what it was given: `2` for a cube (2, 2, 2), `(1, 2, 2)` otherwise.
 private func tripleText(_ t: (Int, Int, Int)) -> String { sizesText([t.0, t.1, t.2]) }
 
-/// Maximum over each window, like `torch.nn.MaxPool3d` (ceil_mode off).
+/// Maximum over each window, like `torch.nn.MaxPool3d`. `withIndices(_:)` also returns the winners'
+/// indices, as `return_indices=True` does, for `MaxUnpool3d`.
 public final class MaxPool3d: Module {
     public let kernelSize: (Int, Int, Int), stride: (Int, Int, Int), padding: (Int, Int, Int), dilation: (Int, Int, Int)
+    public let ceilMode: Bool
 
     public init(kernelSize: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
-                dilation: (Int, Int, Int) = (1, 1, 1)) {
+                dilation: (Int, Int, Int) = (1, 1, 1), ceilMode: Bool = false) {
         (self.kernelSize, self.stride, self.padding, self.dilation) = (kernelSize, stride ?? kernelSize, padding, dilation)
+        self.ceilMode = ceilMode
         super.init()
     }
 
-    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
         self.init(kernelSize: (kernelSize, kernelSize, kernelSize), stride: stride.map { ($0, $0, $0) },
-                  padding: (padding, padding, padding), dilation: (dilation, dilation, dilation))
+                  padding: (padding, padding, padding), dilation: (dilation, dilation, dilation), ceilMode: ceilMode)
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot(x, "MaxPool3d", spatialDims: 3) { maxPool3d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
+        batchedOrNot(x, "MaxPool3d", spatialDims: 3) {
+            maxPool3d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }
+    }
+
+    /// The pooled values and the winners' int64 indices into each D·H·W volume.
+    public func withIndices(_ x: Tensor) -> (values: Tensor, indices: Tensor) {
+        var indices: Tensor?
+        let values = batchedOrNot(x, "MaxPool3d", spatialDims: 3) {
+            let pooled = maxPool3dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                                              ceilMode: ceilMode)
+            indices = pooled.indices
+            return pooled.values
+        }
+        return (values, x.rank == 4 ? indices!.squeeze(0) : indices!)
     }
 
     public override var extraDescription: String {
         "kernel_size=\(tripleText(kernelSize)), stride=\(tripleText(stride)), padding=\(tripleText(padding)), "
-            + "dilation=\(tripleText(dilation)), ceil_mode=False"
+            + "dilation=\(tripleText(dilation)), ceil_mode=\(pythonBool(ceilMode))"
     }
 }
 
-/// Mean over each window, like `torch.nn.AvgPool3d` (ceil_mode off). With `countIncludePad`
-/// (PyTorch's default) padding zeros count in the mean.
+/// Mean over each window, like `torch.nn.AvgPool3d`. With `countIncludePad` (PyTorch's default)
+/// padding zeros count in the mean; `divisorOverride` divides every window's sum by that number.
 public final class AvgPool3d: Module {
     public let kernelSize: (Int, Int, Int), stride: (Int, Int, Int), padding: (Int, Int, Int)
-    public let countIncludePad: Bool
+    public let ceilMode: Bool, countIncludePad: Bool
+    public let divisorOverride: Int?
 
     public init(kernelSize: (Int, Int, Int), stride: (Int, Int, Int)? = nil, padding: (Int, Int, Int) = (0, 0, 0),
-                countIncludePad: Bool = true) {
+                ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) {
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
-        self.countIncludePad = countIncludePad
+        (self.ceilMode, self.countIncludePad, self.divisorOverride) = (ceilMode, countIncludePad, divisorOverride)
         super.init()
     }
 
-    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                            countIncludePad: Bool = true, divisorOverride: Int? = nil) {
         self.init(kernelSize: (kernelSize, kernelSize, kernelSize), stride: stride.map { ($0, $0, $0) },
-                  padding: (padding, padding, padding), countIncludePad: countIncludePad)
+                  padding: (padding, padding, padding), ceilMode: ceilMode, countIncludePad: countIncludePad,
+                  divisorOverride: divisorOverride)
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
         batchedOrNot(x, "AvgPool3d", spatialDims: 3) {
-            avgPool3d($0, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+            avgPool3d($0, kernel: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                      countIncludePad: countIncludePad, divisorOverride: divisorOverride)
         }
     }
 

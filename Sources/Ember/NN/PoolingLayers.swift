@@ -18,69 +18,90 @@ func sizesText(_ sizes: [Int]) -> String { Set(sizes).count == 1 ? "\(sizes[0])"
 /// A pair as PyTorch prints what it was given: `2` for a square (2, 2), `(2, 3)` otherwise.
 private func pairText(_ p: (Int, Int)) -> String { sizesText([p.0, p.1]) }
 
-/// Maximum over each window, like `torch.nn.MaxPool2d` (ceil_mode off).
+/// Maximum over each window, like `torch.nn.MaxPool2d`. `withIndices(_:)` also returns the winners'
+/// indices, as `return_indices=True` does, for `MaxUnpool2d`.
 public final class MaxPool2d: Module {
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+    public let ceilMode: Bool
 
-    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                ceilMode: Bool = false) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
         self.dilation = dilation
+        self.ceilMode = ceilMode
         super.init()
     }
 
-    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
         self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
-                  dilation: (dilation, dilation))
+                  dilation: (dilation, dilation), ceilMode: ceilMode)
     }
 
-    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
-        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation)
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
-    public override func forward(_ x: Tensor) -> Tensor {
-        batchedOrNot(x, "MaxPool2d") { maxPool2d($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation) }
+    public override func forward(_ x: Tensor) -> Tensor { withIndices(x).values }
+
+    /// The pooled values and the winners' int64 indices into each H·W plane.
+    public func withIndices(_ x: Tensor) -> (values: Tensor, indices: Tensor) {
+        var indices: Tensor?
+        let values = batchedOrNot(x, "MaxPool2d") {
+            let pooled = maxPool2dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                                              ceilMode: ceilMode)
+            indices = pooled.indices
+            return pooled.values
+        }
+        return (values, x.rank == 3 ? indices!.squeeze(0) : indices!)
     }
 
     public override var extraDescription: String {
         "kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride)), padding=\(pairText(padding)), "
-            + "dilation=\(pairText(dilation)), ceil_mode=False"
+            + "dilation=\(pairText(dilation)), ceil_mode=\(pythonBool(ceilMode))"
     }
 }
 
-/// Mean over each window, like `torch.nn.AvgPool2d` (ceil_mode off). With `countIncludePad`
-/// (PyTorch's default) padding zeros count in the mean.
+/// Mean over each window, like `torch.nn.AvgPool2d`. With `countIncludePad` (PyTorch's default)
+/// padding zeros count in the mean; `divisorOverride` divides every window's sum by that number.
 public final class AvgPool2d: Module {
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
-    public let countIncludePad: Bool
+    public let ceilMode: Bool, countIncludePad: Bool
+    public let divisorOverride: Int?
 
-    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), countIncludePad: Bool = true) {
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
         self.padding = padding
+        self.ceilMode = ceilMode
         self.countIncludePad = countIncludePad
+        self.divisorOverride = divisorOverride
         super.init()
     }
 
-    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                            countIncludePad: Bool = true, divisorOverride: Int? = nil) {
         self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
-                  countIncludePad: countIncludePad)
+                  ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     }
 
-    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
-        self.init(kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                            countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        self.init(kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad,
+                  divisorOverride: divisorOverride)
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
         batchedOrNot(x, "AvgPool2d") {
-            avgPool2d($0, kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
+            avgPool2d($0, kernel: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                      countIncludePad: countIncludePad, divisorOverride: divisorOverride)
         }
     }
 
     public override var extraDescription: String {
         "kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride)), padding=\(pairText(padding))"
-
     }
 }
 

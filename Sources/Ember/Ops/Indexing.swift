@@ -102,6 +102,34 @@ extension Tensor {
         return self + src.scatterAdd(dim: d, indices: index, size: shape[d])
     }
 
+    /// This tensor with `src`'s entries written where `index` points along `dim` (out of place), like
+    /// `torch.scatter`: for dim 1, out[i][index[i][j]] = src[i][j]. `index` and `src` have one shape,
+    /// equal to this tensor's outside `dim`. Of repeated indices one write wins, as in PyTorch, which
+    /// leaves the choice unspecified; the gradient reaches every `src` entry through its index.
+    public func scatter(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "scatter") }
+        guard index.dtype == .int64, dtype == .float32, src.dtype == .float32, index.shape == src.shape, src.rank == rank,
+              (0..<rank).allSatisfy({ $0 == d || src.shape[$0] == shape[$0] }) else {
+            shapeFailure(ShapeError("scatter: expects a float32 tensor, float32 src and an int64 index, src and index of one "
+                + "shape equal to the tensor's outside dim \(d); got tensor \(dtype) \(shape), src \(src.dtype) \(src.shape), "
+                + "index \(index.dtype) \(index.shape)"))
+        }
+        checkSameDevice("scatter", index, src)
+        let base = contiguous(), source = src.contiguous(), idx = index.contiguous()
+        let (outer, picks, inner) = source.splitAround(d)
+        let out = Tensor.result(backend.scatter(base.view, source.view, indices: idx.view, outer: outer, size: shape[d],
+                                                inner: inner, picks: picks), shape: shape)
+        return out.recording("scatter", inputs: [base, source]) { g in
+            [g.scatter(dim: d, index: idx, value: 0), g.gather(dim: d, indices: idx)]
+        }
+    }
+
+    /// This tensor with `value` written where `index` points along `dim` (out of place), like
+    /// `torch.scatter(dim, index, value)`; the written entries get no gradient.
+    public func scatter(dim: Int, index: Tensor, value: Float) -> Tensor {
+        scatter(dim: dim, index: index, src: Tensor.full(index.shape, value, device: device))
+    }
+
     /// One-hot float32 encoding of int64 class indices, with a new last dim of `classes`.
     public func oneHot(classes: Int) -> Tensor {
         guard dtype == .int64 else {

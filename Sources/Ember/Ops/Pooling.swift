@@ -1,7 +1,7 @@
 /// Max, average and adaptive average pooling over NCHW tensors, like `torch.nn.functional`.
 
 private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
-                          dilation: (Int, Int), op: String) -> ConvGeometry {
+                          dilation: (Int, Int), ceilMode: Bool, op: String) -> ConvGeometry {
     guard x.rank == 4 else {
         shapeFailure(ShapeError("\(op): expects a 4-D input [N, C, H, W], got shape \(x.shape)"))
     }
@@ -12,8 +12,9 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
     guard padding.0 >= 0, padding.1 >= 0, padding.0 <= kernel.0 / 2, padding.1 <= kernel.1 / 2 else {
         shapeFailure(ShapeError("\(op): padding \(padding) must be non-negative and at most half the kernel \(kernel)"))
     }
-    let g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+    var g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    g.ceilMode = ceilMode
     // (Checked on the extent: Swift's division truncates, so outHeight is 1 for a slightly too large kernel.)
     guard dilation.0 * (kernel.0 - 1) + 1 <= x.shape[2] + 2 * padding.0,
           dilation.1 * (kernel.1 - 1) + 1 <= x.shape[3] + 2 * padding.1 else {
@@ -21,8 +22,10 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
             + "\(x.shape[2] + 2 * padding.0)x\(x.shape[3] + 2 * padding.1) of shape \(x.shape)"))
     }
     if dilation.0 > 1 || dilation.1 > 1,
-       !windowsReachInput(size: x.shape[2], kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0)
-        || !windowsReachInput(size: x.shape[3], kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1) {
+       !windowsReachInput(size: x.shape[2], kernel: kernel.0, stride: stride.0, padding: padding.0, dilation: dilation.0,
+                          ceilMode: ceilMode)
+        || !windowsReachInput(size: x.shape[3], kernel: kernel.1, stride: stride.1, padding: padding.1, dilation: dilation.1,
+                              ceilMode: ceilMode) {
         shapeFailure(ShapeError("\(op): a window of the kernel \(kernel) with padding \(padding) and dilation \(dilation) "
             + "holds only padding in the input of shape \(x.shape); reduce the padding or dilation"))
     }
@@ -31,23 +34,26 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
 
 /// Whether every window along a dim of `size` holds at least one input element (with dilation, one
 /// may fall wholly into the padding).
-func windowsReachInput(size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int) -> Bool {
-    let count = (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+func windowsReachInput(size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool = false) -> Bool {
+    let count = ConvGeometry.outputSize(size, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
+                                        ceilMode: ceilMode)
     return (0..<Swift.max(count, 0)).allSatisfy { o in
         (0..<kernel).contains { j in (0..<size).contains(o * stride - padding + j * dilation) }
     }
 }
 
-/// Maximum over each window; the gradient goes to each window's winning element.
+/// Maximum over each window; the gradient goes to each window's winning element. With `ceilMode` a
+/// last partial window that starts inside the input counts too (PyTorch's `ceil_mode`).
 public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                      dilation: (Int, Int) = (1, 1)) -> Tensor {
-    maxPool2dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation).values
+                      dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
+    maxPool2dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
 }
 
 /// Max pooling that also returns the winners' int64 indices into each H·W plane (for unpooling).
 public func maxPool2dWithIndices(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                                 dilation: (Int, Int) = (1, 1)) -> (values: Tensor, indices: Tensor) {
-    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, op: "maxPool2d")
+                                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> (values: Tensor, indices: Tensor) {
+    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode,
+                         op: "maxPool2d")
     let source = x.contiguous()
     let (v, i) = x.backend.maxPool2d(source.view, g)
     let outShape = [g.batch, g.channels, g.outHeight, g.outWidth]
@@ -61,10 +67,16 @@ public func maxPool2dWithIndices(_ x: Tensor, kernel: (Int, Int), stride: (Int, 
     return (values, indices)
 }
 
-/// Mean over each window. With `countIncludePad` (PyTorch's default) padding zeros count in the mean.
+/// Mean over each window. With `countIncludePad` (PyTorch's default) padding zeros count in the mean;
+/// `ceilMode` keeps a last partial window, whose divisor stops at the padded input's end, as
+/// PyTorch's; `divisorOverride` divides every window's sum by that number instead.
 public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                      countIncludePad: Bool = true) -> Tensor {
-    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: (1, 1), op: "avgPool2d")
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    let g = poolGeometry(x, kernel: kernel, stride: stride, padding: padding, dilation: (1, 1), ceilMode: ceilMode,
+                         op: "avgPool2d")
+    if let divisorOverride, divisorOverride == 0 {
+        shapeFailure(ShapeError("avgPool2d: divisorOverride must not be zero"))
+    }
     var planes = g
     planes.batch = g.batch * g.channels
     planes.channels = 1
@@ -72,15 +84,33 @@ public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
     let columns = x.reshape([planes.batch, 1, g.height, g.width]).convColumns(planes)
     let sums = columns.sum(dim: 0).reshape([planes.batch, g.outHeight * g.outWidth])
     let out: Tensor
-    if countIncludePad || padding == (0, 0) {
-        out = sums * (1 / Float(kernel.0 * kernel.1))
+    if let divisorOverride {
+        out = sums * (1 / Float(divisorOverride))
     } else {
-        var single = planes
-        single.batch = 1
-        let counts = noGrad { Tensor.ones([1, 1, g.height, g.width], device: x.device).convColumns(single).sum(dim: 0) }
-        out = sums / counts
+        // A window's divisor is its height's count times its width's.
+        let rows = windowCounts(g.height, kernel: kernel.0, stride: g.strideH, padding: padding.0, count: g.outHeight,
+                                includePad: countIncludePad)
+        let columns = windowCounts(g.width, kernel: kernel.1, stride: g.strideW, padding: padding.1, count: g.outWidth,
+                                   includePad: countIncludePad)
+        let full = kernel.0 * kernel.1
+        if rows.allSatisfy({ $0 == kernel.0 }) && columns.allSatisfy({ $0 == kernel.1 }) {
+            out = sums * (1 / Float(full))
+        } else {
+            let divisors = rows.flatMap { r in columns.map { Float(r * $0) } }
+            out = sums / Tensor(divisors, shape: [1, divisors.count], device: x.device)
+        }
     }
     return out.reshape([g.batch, g.channels, g.outHeight, g.outWidth])
+}
+
+/// The number of elements average pooling divides each window's sum by, along one dim (PyTorch's
+/// rule): with `includePad` the window clipped to the padded input, otherwise to the input.
+private func windowCounts(_ size: Int, kernel: Int, stride: Int, padding: Int, count: Int, includePad: Bool) -> [Int] {
+    (0..<count).map { o in
+        let start = o * stride - padding
+        let end = Swift.min(start + kernel, size + padding)
+        return includePad ? end - start : Swift.min(end, size) - Swift.max(start, 0)
+    }
 }
 
 /// Average pooling to a fixed output size, with PyTorch's window bounds

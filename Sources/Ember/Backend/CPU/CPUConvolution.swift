@@ -119,8 +119,11 @@ extension CPUBackend {
         let v = values.floats(), ix = indices.int64s()
         let width = g.width
         // Every window inside the image: no bounds tests (the common case, and the CNN's 2×2, in C).
-        let unpadded = g.padH == 0 && g.padW == 0
-        let pair = unpadded && g.kernelH == 2 && g.kernelW == 2 && g.dilationH == 1 && g.dilationW == 1
+        // Without padding only ceil mode's last window can run past the end.
+        let inside = g.padH == 0 && g.padW == 0
+            && (outH - 1) * g.strideH + g.dilationH * (g.kernelH - 1) < g.height
+            && (outW - 1) * g.strideW + g.dilationW * (g.kernelW - 1) < width
+        let pair = inside && g.kernelH == 2 && g.kernelW == 2 && g.dilationH == 1 && g.dilationW == 1
         withExtendedLifetime(source) {
             Parallel.chunks(planes, grain: max(1, Parallel.grain / max(g.height * width, 1))) { range in
                 for p in range {
@@ -138,10 +141,10 @@ extension CPUBackend {
                             var best = -Float.infinity, bestIndex = -1
                             for ki in 0..<g.kernelH {
                                 let iy = oy * g.strideH - g.padH + ki * g.dilationH
-                                if !unpadded && (iy < 0 || iy >= g.height) { continue }
+                                if !inside && (iy < 0 || iy >= g.height) { continue }
                                 for kj in 0..<g.kernelW {
                                     let jx = ox * g.strideW - g.padW + kj * g.dilationW
-                                    if !unpadded && (jx < 0 || jx >= width) { continue }
+                                    if !inside && (jx < 0 || jx >= width) { continue }
                                     let candidate = image[iy * width + jx]
                                     // PyTorch's rule: a larger value or any NaN takes over (so the last NaN wins).
                                     if candidate > best || bestIndex < 0 || candidate.isNaN {

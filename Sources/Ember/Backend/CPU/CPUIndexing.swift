@@ -56,20 +56,27 @@ extension CPUBackend {
         return out
     }
 
+    /// Visits every entry of an [outer, picks, inner] index array: `body(position, element)`, with
+    /// `position` the entry's offset and `element` the offset in [outer, size, inner] it points to.
+    @inline(__always)
+    private func forEachIndexed(_ ip: UnsafeMutablePointer<Int64>, outer: Int, size: Int, inner: Int, picks: Int, _ op: String,
+                                _ body: (_ position: Int, _ element: Int) -> Void) {
+        for o in 0..<outer {
+            for j in 0..<picks {
+                for i in 0..<inner {
+                    let position = (o * picks + j) * inner + i
+                    body(position, (o * size + checkIndex(ip[position], size, op)) * inner + i)
+                }
+            }
+        }
+    }
+
     public func gather(_ x: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int, picks: Int) -> Storage {
         let (xs, p, idx, ip) = contiguousPair(x, indices)
         let out = allocate(count: outer * picks * inner, dtype: .float32)
         let y = out.floats()
         withExtendedLifetime((xs, idx)) {
-            for o in 0..<outer {
-                for j in 0..<picks {
-                    for i in 0..<inner {
-                        let position = (o * picks + j) * inner + i
-                        let source = checkIndex(ip[position], size, "gather")
-                        y[position] = p[(o * size + source) * inner + i]
-                    }
-                }
-            }
+            forEachIndexed(ip, outer: outer, size: size, inner: inner, picks: picks, "gather") { y[$0] = p[$1] }
         }
         return out
     }
@@ -80,15 +87,18 @@ extension CPUBackend {
         fill(out, count: outer * size * inner, dtype: .float32, value: 0)
         let y = out.floats()
         withExtendedLifetime((gs, idx)) {
-            for o in 0..<outer {
-                for j in 0..<picks {
-                    for i in 0..<inner {
-                        let position = (o * picks + j) * inner + i
-                        let target = checkIndex(ip[position], size, "scatterAdd")
-                        y[(o * size + target) * inner + i] += p[position]
-                    }
-                }
-            }
+            forEachIndexed(ip, outer: outer, size: size, inner: inner, picks: picks, "scatterAdd") { y[$1] += p[$0] }
+        }
+        return out
+    }
+
+    public func scatter(_ base: StridedView, _ src: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int,
+                        picks: Int) -> Storage {
+        let out = copy(base)
+        let (ss, p, idx, ip) = contiguousPair(src, indices)
+        let y = out.floats()
+        withExtendedLifetime((ss, idx)) {
+            forEachIndexed(ip, outer: outer, size: size, inner: inner, picks: picks, "scatter") { y[$1] = p[$0] }
         }
         return out
     }

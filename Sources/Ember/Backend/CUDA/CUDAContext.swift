@@ -136,7 +136,7 @@ enum CUDAKernel: String, CaseIterable {
     case reduce_rows, reduce_cols, reduce_index
     case softmax_rows, softmax_backward_rows, cross_entropy_rows, cross_entropy_mean, cross_entropy_backward
     case layer_norm_rows, layer_norm_backward_rows, layer_norm_param_grads
-    case index_select_b4, index_select_b8, index_add_f32, gather_f32, scatter_add_f32
+    case index_select_b4, index_select_b8, index_add_f32, gather_f32, scatter_add_f32, scatter_f32
     case im2col_f32, col2im_f32, max_pool2d_f32
     case grid_sample2d_f32, grid_sample2d_backward_f32
     case adam_f32, adam_foreach_f32

@@ -54,4 +54,14 @@ extension CUDABackend {
         withExtendedLifetime((source, idx)) {}
         return out
     }
+
+    public func scatter(_ base: StridedView, _ src: StridedView, indices: StridedView, outer: Int, size: Int, inner: Int,
+                        picks: Int) -> Storage {
+        let out = copy(base)
+        let source = contiguous(src), idx = int64Indices(indices)
+        let args = indexArguments(out, source, idx, outer: outer, size: size, inner: inner, picks: picks)
+        context.launch(.scatter_f32, count: outer * picks * inner, args)
+        withExtendedLifetime((source, idx)) {}
+        return out
+    }
 }

@@ -472,6 +472,16 @@ __global__ void index_add_f32(float* y, const float* g, const i64* idx, i64 oute
     }
 }
 
+/// Of repeated indices one store wins (PyTorch leaves which one unspecified too).
+__global__ void scatter_f32(float* y, const float* src, const i64* idx, i64 outer, i64 size, i64 inner, i64 picks,
+                            i64* err) {
+    GRID_LOOP(k, outer * picks * inner) {
+        i64 i = k % inner, o = k / (inner * picks);
+        i64 t = idx[k];
+        if (checkIndex(t, size, err)) y[(o * size + t) * inner + i] = src[k];
+    }
+}
+
 __global__ void gather_f32(float* y, const float* x, const i64* idx, i64 outer, i64 size, i64 inner, i64 picks,
                            i64* err) {
     GRID_LOOP(k, outer * picks * inner) {

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// Pooling's options against PyTorch (pooling.json, from scripts/make_pooling_fixtures.py): ceil mode
+/// and divisor override in 1-D, 2-D and 3-D, LPPool, max pooling's indices, MaxUnpool and scatter.
+@Suite("Pooling options")
+struct PoolingOptionsTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("pooling.json") }
+
+    func cases(_ key: String) -> [[String: Any]] { (fixture[key] as? [Any] ?? []).map { object($0) } }
+
+    @Test func ceilModeDivisorOverrideAndLPPoolMatchPyTorch() {
+        let modules: [Module] = [
+            MaxPool1d(2, ceilMode: true),
+            MaxPool1d(3, stride: 2, padding: 1, ceilMode: true),
+            AvgPool1d(3, stride: 2, ceilMode: true),
+            AvgPool1d(3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false),
+            MaxPool2d(2, ceilMode: true),
+            MaxPool2d(kernelSize: (3, 2), stride: (2, 2), padding: (1, 1), dilation: (1, 2), ceilMode: true),
+            MaxPool2d(3, stride: 2, ceilMode: true),
+            AvgPool2d(3, stride: 2, ceilMode: true),
+            AvgPool2d(3, stride: 2, padding: 1, ceilMode: true),
+            AvgPool2d(kernelSize: (2, 3), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false),
+            AvgPool2d(3, stride: 2, padding: 1, divisorOverride: 4),
+            AvgPool2d(2, ceilMode: true, divisorOverride: 3),
+            MaxPool3d(2, ceilMode: true),
+            MaxPool3d(kernelSize: (3, 2, 2), stride: (2, 2, 1), padding: (1, 0, 1), ceilMode: true),
+            AvgPool3d(2, ceilMode: true),
+            AvgPool3d(kernelSize: (3, 2, 3), stride: (2, 2, 2), padding: (1, 0, 1), ceilMode: true, countIncludePad: false),
+            AvgPool3d(2, padding: 1, divisorOverride: 5),
+            LPPool1d(normType: 2, kernelSize: 3, stride: 2),
+            LPPool1d(normType: 3, kernelSize: 2, ceilMode: true),
+            LPPool2d(normType: 2, kernelSize: 2),
+            LPPool2d(normType: 1.5, kernelSize: (3, 2), stride: (2, 1), ceilMode: true),
+            LPPool3d(normType: 2, kernelSize: (2, 2, 2), stride: (1, 2, 2)),
+        ]
+        let all = cases("pool")
+        #expect(all.count == modules.count)
+        for (module, c) in zip(modules, all) {
+            let name = c["repr"] as! String
+            #expect("\(module)" == name)
+            let x = tensor(c["x"], ints(c["x_shape"]), requiresGrad: true)
+            let out = module(x)
+            #expect(out.shape == ints(c["out_shape"]), "\(name) shape")
+            guard out.shape == ints(c["out_shape"]) else { continue }
+            expectClose(out.toArray(), floats(c["out"]), atol: 1e-5, rtol: 1e-4, "\(name) output")
+            (out * tensor(c["w"], out.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_x"]), atol: 1e-5, rtol: 1e-4, "\(name) input gradient")
+        }
+    }
+
+    /// Each case pools with indices, then unpools the (detached) values with them.
+    @Test func indicesAndUnpoolingMatchPyTorch() {
+        typealias Case = (pool: (Tensor) -> (values: Tensor, indices: Tensor), unpool: MaxUnpoolLayer)
+        let all: [Case] = [
+            (MaxPool1d(2).withIndices, MaxUnpool1d(2)),
+            (MaxPool1d(3, stride: 2, ceilMode: true).withIndices, MaxUnpool1d(3, stride: 2)),
+            (MaxPool2d(2).withIndices, MaxUnpool2d(2)),
+            (MaxPool2d(2).withIndices, MaxUnpool2d(2)),
+            (MaxPool2d(3, stride: 2, padding: 1).withIndices, MaxUnpool2d(3, stride: 2, padding: 1)),
+            (MaxPool3d(2).withIndices, MaxUnpool3d(2)),
+            (MaxPool3d(kernelSize: (2, 3, 2), stride: (2, 2, 1), padding: (1, 1, 0), ceilMode: true).withIndices,
+             MaxUnpool3d(kernelSize: (2, 3, 2), stride: (2, 2, 1), padding: (1, 1, 0))),
+        ]
+        let expected = cases("unpool")
+        #expect(expected.count == all.count)
+        for ((pool, unpool), c) in zip(all, expected) {
+            let name = c["repr"] as! String
+            #expect("\(unpool)" == name)
+            let (values, indices) = pool(tensor(c["x"], ints(c["x_shape"])))
+            #expect(values.shape == ints(c["out_shape"]) && indices.shape == values.shape, "\(name) pooled shape")
+            #expect(indices.dtype == .int64)
+            #expect(indices.toIntArray() == ints(c["indices"]), "\(name) indices")
+            expectClose(values.toArray(), floats(c["values"]), "\(name) values")
+            let pooled = values.detach().requiringGrad()
+            let outputSize = (c["output_size"] as? [Any]).map(ints)
+            let unpooled = unpool(pooled, indices: indices, outputSize: outputSize)
+            #expect(unpooled.shape == ints(c["unpooled_shape"]), "\(name) unpooled shape")
+            guard unpooled.shape == ints(c["unpooled_shape"]) else { continue }
+            expectClose(unpooled.toArray(), floats(c["unpooled"]), "\(name) unpooled")
+            (unpooled * tensor(c["w"], unpooled.shape)).sum().backward()
+            expectClose(pooled.grad!.toArray(), floats(c["grad_values"]), atol: 1e-5, "\(name) gradient of the values")
+        }
+    }
+
+    @Test func scatterMatchesPyTorch() {
+        for c in cases("scatter") {
+            let dim = c["dim"] as! Int
+            let x = tensor(c["x"], ints(c["shape"]), requiresGrad: true)
+            let index = Tensor(ints(c["index"]), shape: ints(c["index_shape"]))
+            let src = tensor(c["src"], ints(c["index_shape"]), requiresGrad: true)
+            let out = x.scatter(dim: dim, index: index, src: src)
+            #expect(out.toArray() == floats(c["out"]), "dim \(dim)")
+            (out * tensor(c["w"], out.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad_x"]), "dim \(dim) tensor gradient")
+            expectClose(src.grad!.toArray(), floats(c["grad_src"]), "dim \(dim) src gradient")
+        }
+        // A value: the written entries lose their gradient.
+        let x = Tensor([1, 2, 3, 4] as [Float], shape: [2, 2]).requiringGrad()
+        let out = x.scatter(dim: 1, index: Tensor([1, 0], shape: [2, 1]), value: -1)
+        #expect(out.toArray() == [1, -1, -1, 4])
+        out.sum().backward()
+        #expect(x.grad!.toArray() == [1, 0, 0, 1])
+    }
+
+    /// Ceil mode's output sizes by PyTorch's rule, including the last window that would start in the
+    /// trailing padding and is dropped.
+    @Test func ceilModeSizes() {
+        // size 5, kernel 2, stride 2: ⌈3/2⌉ + 1 = 3 windows (the last one partial).
+        #expect(ConvGeometry.outputSize(5, kernel: 2, stride: 2, padding: 0, dilation: 1, ceilMode: true) == 3)
+        #expect(ConvGeometry.outputSize(5, kernel: 2, stride: 2, padding: 0, dilation: 1, ceilMode: false) == 2)
+        // size 4, kernel 2, stride 2, padding 1: a 4th window would start at 6 − 1 = 5, past the input: 3.
+        #expect(ConvGeometry.outputSize(4, kernel: 2, stride: 2, padding: 1, dilation: 1, ceilMode: true) == 3)
+        // No partial window: ceil mode changes nothing.
+        #expect(ConvGeometry.outputSize(6, kernel: 2, stride: 2, padding: 0, dilation: 1, ceilMode: true) == 3)
+        #expect(maxPool2d(Tensor.zeros([1, 1, 4, 4]), kernel: (2, 2), padding: (1, 1), ceilMode: true).shape == [1, 1, 3, 3])
+    }
+
+    /// lpPool's p = 1 is sum pooling, and a large p approaches max pooling.
+    @Test func lpPoolLimits() {
+        let generator = RandomGenerator(seed: 4)
+        let x = Tensor.rand([1, 2, 6, 6], generator: generator) + 0.5
+        expectClose(lpPool2d(x, normType: 1, kernel: (2, 3)).toArray(),
+                    (avgPool2d(x, kernel: (2, 3)) * 6).toArray(), "p = 1")
+        expectClose(lpPool2d(x, normType: 40, kernel: (2, 2)).toArray(), maxPool2d(x, kernel: (2, 2)).toArray(),
+                    atol: 0.05, rtol: 0.05, "p = 40")
+    }
+
+    @Test func gradientsAgainstFiniteDifferences() throws {
+        let generator = RandomGenerator(seed: 9)
+        let x = (Tensor.rand([1, 2, 5, 7], generator: generator) + 0.5).requiringGrad()
+        try Autograd.gradcheck({ xs in
+            avgPool2d(xs[0], kernel: (3, 2), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false)
+        }, inputs: [x], eps: 1e-2, atol: 2e-3, rtol: 1e-2)
+        try Autograd.gradcheck({ xs in lpPool2d(xs[0], normType: 2.5, kernel: (2, 2), ceilMode: true) },
+                               inputs: [x], eps: 1e-3, atol: 5e-3, rtol: 2e-2)
+        let values = Tensor.randn([1, 2, 2, 3], generator: generator).requiringGrad()
+        let indices = maxPool2dWithIndices(Tensor.randn([1, 2, 4, 6], generator: generator), kernel: (2, 2)).indices
+        try Autograd.gradcheck({ xs in maxUnpool2d(xs[0], indices: indices, kernel: (2, 2)) },
+                               inputs: [values], eps: 1e-2, atol: 1e-3, rtol: 1e-2)
+    }
+
+    @Test func badInputsNameTheProblem() async {
+        let dtype = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxUnpool2d(Tensor.zeros([1, 1, 2, 2]), indices: Tensor.zeros([1, 1, 2, 2]), kernel: (2, 2))
+        }
+        #expect(stderr(dtype).contains("maxUnpool2d: indices must be int64 of the input's shape [1, 1, 2, 2]"))
+        let size = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxUnpool2d(Tensor.zeros([1, 1, 2, 2]), indices: Tensor([0, 1, 2, 3], shape: [1, 1, 2, 2]), kernel: (2, 2),
+                            outputSize: [7, 4])
+        }
+        #expect(stderr(size).contains("maxUnpool2d: output size [7, 4] must give 2 spatial sizes, each within a stride of "
+            + "the default (4, 4)"))
+        let outside = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxUnpool2d(Tensor.zeros([1, 1, 1, 1]), indices: Tensor([9], shape: [1, 1, 1, 1]), kernel: (2, 2))
+        }
+        #expect(stderr(outside).contains("scatter: index 9 is out of bounds for a dimension of size 4"))
+        let divisor = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = avgPool2d(Tensor.zeros([1, 1, 4, 4]), kernel: (2, 2), divisorOverride: 0)
+        }
+        #expect(stderr(divisor).contains("avgPool2d: divisorOverride must not be zero"))
+        let scatter = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).scatter(dim: 1, index: Tensor([0, 1], shape: [2, 1]), src: Tensor.zeros([2, 2]))
+        }
+        #expect(stderr(scatter).contains("got tensor float32 [2, 3], src float32 [2, 2], index int64 [2, 1]"))
+        let call = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = MaxUnpool2d(2)(Tensor.zeros([1, 1, 2, 2]))
+        }
+        #expect(stderr(call).contains("MaxUnpool2d needs the pooling's indices: call it as layer(x, indices: indices)"))
+    }
+}
