@@ -57,6 +57,10 @@ pool_cases = [
     (nn.AvgPool3d(2, ceil_mode=True), torch.randn(1, 2, 3, 5, 5)),
     (nn.AvgPool3d((3, 2, 3), stride=2, padding=(1, 0, 1), ceil_mode=True, count_include_pad=False), torch.randn(1, 2, 6, 5, 6)),
     (nn.AvgPool3d(2, padding=1, divisor_override=5), torch.randn(1, 2, 3, 4, 3)),
+    (nn.AvgPool3d((3, 2, 3), stride=2, padding=(1, 0, 1), ceil_mode=True), torch.randn(1, 2, 6, 5, 6)),
+    # Ceil mode lets a window run up to stride - 1 past the padded input.
+    (nn.MaxPool2d(3, stride=3, ceil_mode=True), torch.randn(1, 1, 2, 4)),
+    (nn.AvgPool1d(3, stride=3, ceil_mode=True), torch.randn(1, 2, 2)),
     (nn.LPPool1d(2.0, 3, stride=2), torch.randn(2, 3, 9)),
     (nn.LPPool1d(3.0, 2, ceil_mode=True), torch.randn(2, 3, 7)),
     (nn.LPPool2d(2.0, 2), torch.randn(1, 2, 6, 6)),
@@ -89,6 +93,9 @@ fixture["unpool"] = [
     unpool_case(nn.MaxPool2d(3, stride=2, padding=1, return_indices=True), nn.MaxUnpool2d(3, stride=2, padding=1),
                 torch.randn(1, 1, 6, 6), output_size=[6, 6]),
     unpool_case(nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2), torch.randn(1, 2, 4, 4, 6)),
+    # Ties everywhere: the first maximum in (d, h, w) order wins.
+    unpool_case(nn.MaxPool3d(2, stride=(1, 2, 1), return_indices=True), nn.MaxUnpool3d(2, stride=(1, 2, 1)),
+                torch.randint(0, 3, (1, 2, 3, 4, 4)).float(), output_size=[3, 4, 4]),
     unpool_case(nn.MaxPool3d((2, 3, 2), stride=(2, 2, 1), padding=(1, 1, 0), ceil_mode=True, return_indices=True),
                 nn.MaxUnpool3d((2, 3, 2), stride=(2, 2, 1), padding=(1, 1, 0)), torch.randn(1, 2, 5, 5, 4), output_size=[5, 5, 4]),
 ]

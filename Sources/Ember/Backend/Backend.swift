@@ -289,14 +289,15 @@ public struct ConvGeometry: Equatable, Sendable {
         Self.outputSize(width, kernel: kernelW, stride: strideW, padding: padW, dilation: dilationW, ceilMode: ceilMode)
     }
 
-    /// The number of windows along one dim, by PyTorch's rule (`pooling_output_shape`); the span must
-    /// fit the padded size.
+    /// The number of windows along one dim, by PyTorch's rule (`pooling_output_shape`); below 1 when
+    /// the window does not fit (in ceil mode it may run up to stride − 1 past the padded input).
     public static func outputSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool) -> Int {
         let span = size + 2 * padding - dilation * (kernel - 1) - 1
-        guard ceilMode else { return span / stride + 1 }
-        let count = (span + stride - 1) / stride + 1
+        func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+        guard ceilMode else { return floorDivide(span, stride) + 1 }
+        let count = floorDivide(span + stride - 1, stride) + 1
         // The last window must start inside the input or its leading padding.
-        return (count - 1) * stride >= size + padding ? count - 1 : count
+        return count > 0 && (count - 1) * stride >= size + padding ? count - 1 : count
     }
 }
 

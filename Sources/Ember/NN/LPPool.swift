@@ -1,5 +1,6 @@
 /// Power-average pooling, like `torch.nn.functional.lp_pool1d/2d/3d` and the `LPPool` layers: each
-/// window gives (Σ xᵖ)^(1/p), so p = 1 is sum pooling and a large p approaches max pooling.
+/// window gives (Σ xᵖ)^(1/p), so p = 1 is sum pooling and a large p approaches max pooling (p = ∞
+/// is the maximum of |x|).
 /// Computed as PyTorch does, through average pooling of xᵖ times the kernel's size (so a partial
 /// window of `ceilMode` is scaled the same way as PyTorch's).
 
@@ -9,14 +10,20 @@ private func lpPoolFinish(_ pooled: Tensor, normType: Float, kernelVolume: Int) 
 }
 
 private func checkNormType(_ normType: Float, _ op: String) {
-    guard normType.isFinite, normType != 0 else {
-        shapeFailure(ShapeError("\(op): normType must be finite and non-zero, got \(normType) (for max pooling use maxPool)"))
+    guard normType != 0, !normType.isNaN else {
+        shapeFailure(ShapeError("\(op): normType must be non-zero, got \(normType)"))
     }
+}
+
+/// p = ∞ is the maximum of |x| over each window, and p = −∞ the minimum, as in PyTorch.
+private func infiniteNorm(_ x: Tensor, _ normType: Float, _ maxPool: (Tensor) -> Tensor) -> Tensor {
+    normType > 0 ? maxPool(x.abs()) : -maxPool(-x.abs())
 }
 
 /// (Σ xᵖ)^(1/p) over each window along the last dim of [N, C, L] or [C, L].
 public func lpPool1d(_ x: Tensor, normType: Float, kernel: Int, stride: Int? = nil, ceilMode: Bool = false) -> Tensor {
     checkNormType(normType, "lpPool1d")
+    if normType.isInfinite { return infiniteNorm(x, normType) { maxPool1d($0, kernel: kernel, stride: stride, ceilMode: ceilMode) } }
     let pooled = avgPool1d(x.pow(normType), kernel: kernel, stride: stride, ceilMode: ceilMode)
     return lpPoolFinish(pooled, normType: normType, kernelVolume: kernel)
 }
@@ -24,6 +31,7 @@ public func lpPool1d(_ x: Tensor, normType: Float, kernel: Int, stride: Int? = n
 /// (Σ xᵖ)^(1/p) over each window of [N, C, H, W].
 public func lpPool2d(_ x: Tensor, normType: Float, kernel: (Int, Int), stride: (Int, Int)? = nil, ceilMode: Bool = false) -> Tensor {
     checkNormType(normType, "lpPool2d")
+    if normType.isInfinite { return infiniteNorm(x, normType) { maxPool2d($0, kernel: kernel, stride: stride, ceilMode: ceilMode) } }
     let pooled = avgPool2d(x.pow(normType), kernel: kernel, stride: stride, ceilMode: ceilMode)
     return lpPoolFinish(pooled, normType: normType, kernelVolume: kernel.0 * kernel.1)
 }
@@ -32,6 +40,7 @@ public func lpPool2d(_ x: Tensor, normType: Float, kernel: (Int, Int), stride: (
 public func lpPool3d(_ x: Tensor, normType: Float, kernel: (Int, Int, Int), stride: (Int, Int, Int)? = nil,
                      ceilMode: Bool = false) -> Tensor {
     checkNormType(normType, "lpPool3d")
+    if normType.isInfinite { return infiniteNorm(x, normType) { maxPool3d($0, kernel: kernel, stride: stride, ceilMode: ceilMode) } }
     let pooled = avgPool3d(x.pow(normType), kernel: kernel, stride: stride, ceilMode: ceilMode)
     return lpPoolFinish(pooled, normType: normType, kernelVolume: kernel.0 * kernel.1 * kernel.2)
 }

@@ -31,14 +31,18 @@ private func maxUnpool(_ x: Tensor, indices: Tensor, kernel: [Int], stride: [Int
     var size = defaultSize
     if let outputSize {
         // PyTorch takes the spatial sizes alone, or with the batch and channel dims in front.
+        guard outputSize.count == dims || outputSize.count == dims + 2 else {
+            shapeFailure(ShapeError("\(op): output size \(outputSize) must give \(dims) spatial sizes (or \(dims + 2) sizes "
+                + "with the batch and channels in front)"))
+        }
         let given = Array(outputSize.suffix(dims))
         let withinStride = (0..<dims).allSatisfy { (d: Int) -> Bool in
             let (low, high): (Int, Int) = (defaultSize[d] - stride[d], defaultSize[d] + stride[d])
             return given[d] > low && given[d] < high
         }
-        guard outputSize.count == dims || outputSize.count == x.rank, withinStride else {
-            shapeFailure(ShapeError("\(op): output size \(outputSize) must give \(dims) spatial sizes, each within a stride of "
-                + "the default \(pythonTuple(defaultSize)) (stride \(pythonTuple(stride)))"))
+        guard withinStride else {
+            shapeFailure(ShapeError("\(op): output size \(outputSize) must be within a stride of the default "
+                + "\(pythonTuple(defaultSize)) in each spatial dim (stride \(pythonTuple(stride)))"))
         }
         size = given
     }

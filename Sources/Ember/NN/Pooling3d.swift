@@ -30,7 +30,11 @@ private func checkWindow3d(_ x: Tensor, _ op: String, kernel: (Int, Int, Int), s
             + "positive and padding \(pythonTuple(p)) between 0 and half the kernel"))
     }
     let padded = (0..<3).map { x.shape[2 + $0] + 2 * p[$0] }
-    guard (0..<3).allSatisfy({ d[$0] * (k[$0] - 1) + 1 <= padded[$0] }) else {
+    // In ceil mode a window may run up to stride − 1 past the padded input, as in PyTorch.
+    let fits = (0..<3).allSatisfy { (i: Int) -> Bool in
+        ConvGeometry.outputSize(x.shape[2 + i], kernel: k[i], stride: s[i], padding: p[i], dilation: d[i], ceilMode: ceilMode) >= 1
+    }
+    guard fits else {
         shapeFailure(ShapeError("\(op): kernel \(pythonTuple(k)) (dilation \(pythonTuple(d))) is larger than the padded input "
             + "\(padded.map(String.init).joined(separator: "x")) of shape \(x.shape)"))
     }

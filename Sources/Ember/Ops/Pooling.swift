@@ -15,9 +15,7 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)?, 
     var g = ConvGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     g.ceilMode = ceilMode
-    // (Checked on the extent: Swift's division truncates, so outHeight is 1 for a slightly too large kernel.)
-    guard dilation.0 * (kernel.0 - 1) + 1 <= x.shape[2] + 2 * padding.0,
-          dilation.1 * (kernel.1 - 1) + 1 <= x.shape[3] + 2 * padding.1 else {
+    guard g.outHeight >= 1, g.outWidth >= 1 else {
         shapeFailure(ShapeError("\(op): kernel \(kernel) (dilation \(dilation)) is larger than the padded input "
             + "\(x.shape[2] + 2 * padding.0)x\(x.shape[3] + 2 * padding.1) of shape \(x.shape)"))
     }

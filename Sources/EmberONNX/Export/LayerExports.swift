@@ -63,15 +63,20 @@ extension MaxPool2d: ONNXExportable {
         graph.node("MaxPool", [x.name], attributes: [
             "kernel_shape": .ints([kernelSize.0, kernelSize.1]), "strides": .ints([stride.0, stride.1]),
             "pads": .ints([padding.0, padding.1, padding.0, padding.1]), "dilations": .ints([dilation.0, dilation.1]),
+            "ceil_mode": .int(ceilMode ? 1 : 0),
         ], example: run(x))
     }
 }
 
 extension AvgPool2d: ONNXExportable {
     public func exportONNX(_ x: ONNXValue, to graph: inout ONNXGraphBuilder) throws -> ONNXValue {
-        graph.node("AveragePool", [x.name], attributes: [
+        if divisorOverride != nil {
+            throw ONNXError.unsupported("exporting AvgPool2d with divisorOverride: ONNX's AveragePool divides by the window's size")
+        }
+        return graph.node("AveragePool", [x.name], attributes: [
             "kernel_shape": .ints([kernelSize.0, kernelSize.1]), "strides": .ints([stride.0, stride.1]),
             "pads": .ints([padding.0, padding.1, padding.0, padding.1]), "count_include_pad": .int(countIncludePad ? 1 : 0),
+            "ceil_mode": .int(ceilMode ? 1 : 0),
         ], example: run(x))
     }
 }

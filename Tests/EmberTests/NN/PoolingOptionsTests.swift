@@ -30,6 +30,9 @@ struct PoolingOptionsTests {
             AvgPool3d(2, ceilMode: true),
             AvgPool3d(kernelSize: (3, 2, 3), stride: (2, 2, 2), padding: (1, 0, 1), ceilMode: true, countIncludePad: false),
             AvgPool3d(2, padding: 1, divisorOverride: 5),
+            AvgPool3d(kernelSize: (3, 2, 3), stride: (2, 2, 2), padding: (1, 0, 1), ceilMode: true),
+            MaxPool2d(3, stride: 3, ceilMode: true),
+            AvgPool1d(3, stride: 3, ceilMode: true),
             LPPool1d(normType: 2, kernelSize: 3, stride: 2),
             LPPool1d(normType: 3, kernelSize: 2, ceilMode: true),
             LPPool2d(normType: 2, kernelSize: 2),
@@ -61,6 +64,7 @@ struct PoolingOptionsTests {
             (MaxPool2d(2).withIndices, MaxUnpool2d(2)),
             (MaxPool2d(3, stride: 2, padding: 1).withIndices, MaxUnpool2d(3, stride: 2, padding: 1)),
             (MaxPool3d(2).withIndices, MaxUnpool3d(2)),
+            (MaxPool3d(kernelSize: (2, 2, 2), stride: (1, 2, 1)).withIndices, MaxUnpool3d(kernelSize: (2, 2, 2), stride: (1, 2, 1))),
             (MaxPool3d(kernelSize: (2, 3, 2), stride: (2, 2, 1), padding: (1, 1, 0), ceilMode: true).withIndices,
              MaxUnpool3d(kernelSize: (2, 3, 2), stride: (2, 2, 1), padding: (1, 1, 0))),
         ]
@@ -118,6 +122,26 @@ struct PoolingOptionsTests {
         #expect(maxPool2d(Tensor.zeros([1, 1, 4, 4]), kernel: (2, 2), padding: (1, 1), ceilMode: true).shape == [1, 1, 3, 3])
     }
 
+    /// Unbatched inputs give the batched results without the batch dim, indices included; an unbatched
+    /// unpooling takes its output size with batch and channels in front, as PyTorch's does.
+    @Test func unbatchedInputs() {
+        let generator = RandomGenerator(seed: 5)
+        let planes = Tensor.randn([2, 5, 6], generator: generator), volumes = Tensor.randn([2, 4, 5, 6], generator: generator)
+        let (v2, i2) = MaxPool2d(2, ceilMode: true).withIndices(planes)
+        let (b2, j2) = MaxPool2d(2, ceilMode: true).withIndices(planes.unsqueeze(0))
+        #expect(v2.shape == [2, 3, 3] && i2.shape == [2, 3, 3])
+        #expect(v2.toArray() == b2.toArray() && i2.toIntArray() == j2.toIntArray())
+        let (v3, i3) = MaxPool3d(2).withIndices(volumes)
+        let (b3, j3) = MaxPool3d(2).withIndices(volumes.unsqueeze(0))
+        #expect(v3.shape == [2, 2, 2, 3] && i3.shape == [2, 2, 2, 3])
+        #expect(v3.toArray() == b3.toArray() && i3.toIntArray() == j3.toIntArray())
+        let (v1, i1) = MaxPool1d(2).withIndices(planes[0])
+        #expect(v1.shape == [5, 3] && i1.toIntArray() == MaxPool1d(2).withIndices(planes[0].unsqueeze(0)).indices.toIntArray())
+        let unpooled = MaxUnpool2d(2)(v2, indices: i2, outputSize: [1, 2, 5, 6])
+        #expect(unpooled.shape == [2, 5, 6])
+        #expect(unpooled.reshape([2, 30]).gather(dim: 1, indices: i2.reshape([2, 9])).toArray() == v2.toArray())
+    }
+
     /// lpPool's p = 1 is sum pooling, and a large p approaches max pooling.
     @Test func lpPoolLimits() {
         let generator = RandomGenerator(seed: 4)
@@ -126,6 +150,12 @@ struct PoolingOptionsTests {
                     (avgPool2d(x, kernel: (2, 3)) * 6).toArray(), "p = 1")
         expectClose(lpPool2d(x, normType: 40, kernel: (2, 2)).toArray(), maxPool2d(x, kernel: (2, 2)).toArray(),
                     atol: 0.05, rtol: 0.05, "p = 40")
+        // p = ±∞: the largest and the smallest |x| of each window, as in PyTorch.
+        let signed = x - 1
+        #expect(lpPool2d(signed, normType: .infinity, kernel: (2, 2)).toArray() == maxPool2d(signed.abs(), kernel: (2, 2)).toArray())
+        #expect(lpPool1d(signed[0], normType: -.infinity, kernel: 3).toArray()
+            == (-maxPool1d(-signed[0].abs(), kernel: 3)).toArray())
+        #expect(LPPool2d(normType: .infinity, kernelSize: 2).description == "LPPool2d(norm_type=inf, kernel_size=2, stride=None, ceil_mode=False)")
     }
 
     @Test func gradientsAgainstFiniteDifferences() throws {
@@ -151,8 +181,13 @@ struct PoolingOptionsTests {
             _ = maxUnpool2d(Tensor.zeros([1, 1, 2, 2]), indices: Tensor([0, 1, 2, 3], shape: [1, 1, 2, 2]), kernel: (2, 2),
                             outputSize: [7, 4])
         }
-        #expect(stderr(size).contains("maxUnpool2d: output size [7, 4] must give 2 spatial sizes, each within a stride of "
-            + "the default (4, 4)"))
+        #expect(stderr(size).contains("maxUnpool2d: output size [7, 4] must be within a stride of the default (4, 4) in each "
+            + "spatial dim"))
+        let length = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = maxUnpool2d(Tensor.zeros([1, 1, 2, 2]), indices: Tensor([0, 1, 2, 3], shape: [1, 1, 2, 2]), kernel: (2, 2),
+                            outputSize: [4])
+        }
+        #expect(stderr(length).contains("maxUnpool2d: output size [4] must give 2 spatial sizes (or 4 sizes with the batch"))
         let outside = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = maxUnpool2d(Tensor.zeros([1, 1, 1, 1]), indices: Tensor([9], shape: [1, 1, 1, 1]), kernel: (2, 2))
         }

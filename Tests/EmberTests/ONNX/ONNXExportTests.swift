@@ -61,6 +61,25 @@ struct ONNXExportTests {
         return folder.appendingPathComponent(name)
     }
 
+    @Test("pooling in ceil mode exports with its partial windows; a divisor override does not export")
+    func ceilModePoolingRoundTrips() throws {
+        let model = Sequential {
+            MaxPool2d(2, ceilMode: true)
+            AvgPool2d(3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+            AvgPool2d(kernelSize: 2, ceilMode: true)
+        }
+        let file = try temporaryFile("ceil.onnx")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        try ONNXModel.export(model, sampleShape: [2, 11, 13], to: file)
+        let x = Tensor.randn([3, 2, 11, 13], generator: RandomGenerator(seed: 2))
+        let expected = noGrad { model(x) }
+        #expect(expected.shape == [3, 2, 2, 2])
+        expectClose(try ONNXModel(contentsOf: file).run(x).toArray(), expected.toArray(), atol: 1e-6, "ceil mode")
+        #expect(throws: ONNXError.self) {
+            try ONNXModel.export(Sequential { AvgPool2d(2, divisorOverride: 3) }, sampleShape: [1, 4, 4], to: file)
+        }
+    }
+
     @Test("a model of every layer kind exports, and the file runs to the model's outputs at another batch size")
     func layersRoundTrip() throws {
         let model = Self.layerZoo()
