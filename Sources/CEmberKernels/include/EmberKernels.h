@@ -60,6 +60,27 @@ void ember_sgemm_nn(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda
 void ember_max_pool_2x2_f32(const float *top, int64_t width, int64_t out_w, int64_t stride, int64_t top_index,
                             float *values, int64_t *indices);
 
+/// The LU factors of the row-major n×n matrix `a` in place (L below the unit diagonal, U on and
+/// above), with partial pivoting as LAPACK's sgetf2: row j was swapped with row pivots[j] ≥ j.
+/// Returns 0, or 1 + the column of the first zero pivot (the matrix is singular).
+int64_t ember_lu_factor_f32(float *a, int64_t n, int64_t *pivots);
+
+/// Solves A·X = B with the factors of `ember_lu_factor_f32` (which returned 0): `b`, row-major n×k,
+/// becomes X.
+void ember_lu_solve_f32(const float *lu, const int64_t *pivots, int64_t n, float *b, int64_t k);
+
+/// `count` row-major n×n matrices `a` one after another: each A·X = B solved into `x` (n×k each), B
+/// from `b` or the identity (k = n) when `b` is NULL; `info[m]` gets matrix m's factorization result
+/// (its X is left unsolved when non-zero). `factors` (n·n) and `pivots` (n) are scratch. Returns how
+/// many matrices were singular.
+int64_t ember_lu_solve_batch_f32(const float *a, const float *b, int64_t n, int64_t k, int64_t count, float *x,
+                                 int64_t *info, float *factors, int64_t *pivots);
+
+/// Each of `count` row-major n×n matrices' determinant as a sign (0 when singular) and log|det| (−∞
+/// when singular), the pivots' logs summed in double. `factors` and `pivots` are scratch.
+void ember_lu_log_det_batch_f32(const float *a, int64_t n, int64_t count, double *signs, double *logs, float *factors,
+                                int64_t *pivots);
+
 /// The element-wise part of an LSTM step over `rows` rows (PyTorch's gate order i, f, g, o):
 /// `gates` [rows, 4·hidden] holds the pre-activations and gets the activations σ(i), σ(f), tanh(g),
 /// σ(o); the cell state `c` [rows, hidden] becomes c' = σ(f)·c + σ(i)·tanh(g) (the old value copied to

@@ -47,6 +47,10 @@ extension Linalg {
     private static func luDeterminants(_ a: Tensor, op: String) -> (batchShape: [Int], signs: [Double], logs: [Double]) {
         let matrices = HostMatrices(a, op: op, square: true)
         let n = matrices.rows
+        if n <= SmallLU.maxOrder {
+            let (signs, logs) = SmallLU.determinants(matrices)
+            return (matrices.batchShape, signs, logs)
+        }
         var signs: [Double] = [], logs: [Double] = []
         for index in 0..<matrices.count {
             var factors = matrices.columnMajor(index)

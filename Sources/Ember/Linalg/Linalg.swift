@@ -56,6 +56,11 @@ struct HostMatrices {
     /// Matrix `index` in row-major order.
     func rowMajor(_ index: Int) -> ArraySlice<Float> { values[(index * rows * cols)..<((index + 1) * rows * cols)] }
 
+    /// All the matrices, row-major, one after another.
+    func withRowMajorValues<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+        values.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
     /// Names matrix `index` in a message: its position in the batch, or nothing for a lone matrix.
     func name(_ index: Int) -> String {
         guard !batchShape.isEmpty else { return "the matrix" }

@@ -4,10 +4,7 @@ extension Linalg {
     /// matrix when one is singular.
     public static func inv(_ a: Tensor) -> Tensor {
         let matrices = HostMatrices(a, op: "linalg.inv", square: true)
-        let n = matrices.rows
-        var identity = [Float](repeating: 0, count: n * n)
-        for i in 0..<n { identity[i * n + i] = 1 }
-        let out = luSolve(matrices, columns: n, op: "linalg.inv", singular: "so it has no inverse") { _ in identity }
+        let out = luSolve(matrices, rightSides: nil, op: "linalg.inv", singular: "so it has no inverse")
         let result = Tensor(out, shape: a.shape, device: a.device)
         let saved = result.detach()
         return result.recording("linalg.inv", inputs: [a]) { g in
@@ -43,9 +40,8 @@ extension Linalg {
         let op = "linalg.solve"
         let (a, b) = broadcastBatches(a, b, op: op)
         let coefficients = HostMatrices(a, op: op, square: true), rightSides = HostMatrices(b, op: op)
-        let out = luSolve(coefficients, columns: rightSides.cols, op: op,
-                          singular: "so A·X = B has no unique solution; Linalg.pinv(a).matmul(b) gives the least-squares one",
-                          rightSide: rightSides.columnMajor)
+        let out = luSolve(coefficients, rightSides: rightSides, op: op,
+                          singular: "so A·X = B has no unique solution; Linalg.pinv(a).matmul(b) gives the least-squares one")
         let result = Tensor(out, shape: b.shape, device: b.device)
         let saved = result.detach()
         return result.recording("linalg.solve", inputs: [a, b]) { g in
@@ -55,20 +51,32 @@ extension Linalg {
         }
     }
 
-    /// The solutions X of A·X = B, row-major, for each matrix A of the batch by LU (LAPACK's `sgesv`),
-    /// with B (n × columns, column-major) from `rightSide`; stops naming the matrix when one is singular.
-    private static func luSolve(_ coefficients: HostMatrices, columns: Int, op: String, singular consequence: String,
-                                rightSide: (Int) -> [Float]) -> [Float] {
-        let n = coefficients.rows
+    /// The solutions X of A·X = B, row-major, for each matrix A of the batch by LU with partial
+    /// pivoting (`SmallLU` for small matrices, LAPACK's `sgesv` for the others), with B from
+    /// `rightSides` (the identity when nil); stops naming the matrix when one is singular.
+    private static func luSolve(_ coefficients: HostMatrices, rightSides: HostMatrices?, op: String,
+                                singular consequence: String) -> [Float] {
+        let n = coefficients.rows, columns = rightSides?.cols ?? n
+        func fail(_ index: Int, _ info: Int) -> Never {
+            linalgFailure("\(op): \(coefficients.name(index)) is singular (pivot \(info - 1) of its LU factorization "
+                + "is zero), \(consequence)")
+        }
+        if n <= SmallLU.maxOrder {
+            let (solutions, singular) = SmallLU.solve(coefficients, rightSides: rightSides, columns: columns)
+            if let singular { fail(singular.index, singular.info) }
+            return solutions
+        }
+        var identity: [Float] = []
+        if rightSides == nil {
+            identity = [Float](repeating: 0, count: n * n)
+            for i in 0..<n { identity[i * n + i] = 1 }
+        }
         var out: [Float] = []
         out.reserveCapacity(coefficients.count * n * columns)
         for index in 0..<coefficients.count {
-            var factors = coefficients.columnMajor(index), solution = rightSide(index)
+            var factors = coefficients.columnMajor(index), solution = rightSides?.columnMajor(index) ?? identity
             let info = LAPACK.solve(&factors, &solution, n: n, rhs: columns)
-            guard info == 0 else {
-                linalgFailure("\(op): \(coefficients.name(index)) is singular (pivot \(info - 1) of its LU factorization "
-                    + "is zero), \(consequence)")
-            }
+            guard info == 0 else { fail(index, info) }
             appendRowMajor(solution, rows: n, cols: columns, to: &out)
         }
         return out

@@ -262,11 +262,45 @@ struct LinalgTests {
         expectClose(b.grad!.toArray(), c.grad!.toArray(), atol: 1e-6, "pinv gradient at 2I")
     }
 
+    /// Matrices up to 16×16 go through SmallLU's C loops, larger ones through LAPACK: the block-diagonal
+    /// [[A, 0], [0, I]] (20×20) has inverse [[A⁻¹, 0], [0, I]], solves [B; 0] to [A⁻¹B; 0] and has A's
+    /// determinant, so each path checks the other on the same 12×12 matrices.
+    @Test func smallMatricesAndLAPACKAgree() {
+        let generator = RandomGenerator(seed: 31)
+        let a = Tensor.randn([3, 12, 12], generator: generator), b = Tensor.randn([3, 12, 5], generator: generator)
+        var blocks = Tensor.zeros([3, 20, 20])
+        for k in 0..<3 {
+            let block = Tensor.cat([Tensor.cat([a[k], Tensor.zeros([12, 8])], dim: 1),
+                                    Tensor.cat([Tensor.zeros([8, 12]), Tensor.eye(8)], dim: 1)], dim: 0)
+            blocks = blocks.indexAdd(dim: 0, index: Tensor([k]), source: block.unsqueeze(0))
+        }
+        let inverse = Linalg.inv(blocks)
+        expectClose(inverse.narrow(1, start: 0, length: 12).narrow(2, start: 0, length: 12).contiguous().toArray(),
+                    Linalg.inv(a).toArray(), atol: 1e-4, rtol: 1e-3, "inv")
+        let padded = Tensor.cat([b, Tensor.zeros([3, 8, 5])], dim: 1)
+        expectClose(Linalg.solve(blocks, padded).narrow(1, start: 0, length: 12).contiguous().toArray(),
+                    Linalg.solve(a, b).toArray(), atol: 1e-4, rtol: 1e-3, "solve")
+        expectClose(Linalg.det(blocks).toArray(), Linalg.det(a).toArray(), atol: 1e-3, rtol: 1e-4, "det")
+        let (sign, logs) = Linalg.slogdet(blocks), (smallSign, smallLogs) = Linalg.slogdet(a)
+        #expect(sign.toArray() == smallSign.toArray())
+        expectClose(logs.toArray(), smallLogs.toArray(), atol: 1e-4, "slogdet")
+        // Both paths find a singular matrix (a zero column makes a pivot exactly zero).
+        let columns = Tensor((0..<20).map { $0 == 3 ? Float(0) : 1 }, shape: [1, 20])
+        let singular = a[0] * columns.narrow(1, start: 0, length: 12), singularBlock = blocks[0] * columns
+        #expect(Linalg.det(singular).item() == 0 && Linalg.det(singularBlock).item() == 0)
+        #expect(Linalg.slogdet(singular).sign.item() == 0 && Linalg.slogdet(singularBlock).logAbsDet.item() == -.infinity)
+    }
+
     @Test func errorsNameTheMatrixAndTheProblem() async {
         let singular = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Linalg.inv(Tensor([1, 0, 0, 1, 1, 2, 2, 4] as [Float], shape: [2, 2, 2]))
         }
         #expect(stderr(singular).contains("linalg.inv: matrix [1] of the batch is singular"))
+        let large = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Linalg.solve(Tensor.zeros([2, 20, 20]) + Tensor.eye(20), Tensor.zeros([20, 1]))
+            _ = Linalg.inv(Tensor.zeros([2, 20, 20]))
+        }
+        #expect(stderr(large).contains("linalg.inv: matrix [0] of the batch is singular (pivot 0 of its LU factorization is zero)"))
         let indefinite = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Linalg.cholesky(Tensor([[1, 2], [2, 1]] as [[Float]]))
         }
