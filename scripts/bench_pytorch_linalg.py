@@ -31,6 +31,9 @@ cases = [
     ("qr 512x256", tall, lambda a: torch.linalg.qr(a).R),
     ("inv 10000x4x4", small, torch.linalg.inv),
     ("det 10000x4x4", small, torch.linalg.det),
+    ("inv 1000x16x16", matrix(1000, 16, 16), torch.linalg.inv),
+    ("inv 200x64x64", matrix(200, 64, 64), torch.linalg.inv),
+    ("det 200x64x64", matrix(200, 64, 64), torch.linalg.det),
 ]
 print(f"PyTorch {torch.__version__} linear algebra, {torch.get_num_threads()} threads (ms per call: forward, forward + backward)")
 for name, x, op in cases:

@@ -21,6 +21,9 @@ func linalgBenchmark() {
         ("qr 512x256", tall, { Linalg.qr($0).r }),
         ("inv 10000x4x4", small, { Linalg.inv($0) }),
         ("det 10000x4x4", small, { Linalg.det($0) }),
+        ("inv 1000x16x16", matrix([1000, 16, 16]), { Linalg.inv($0) }),
+        ("inv 200x64x64", matrix([200, 64, 64]), { Linalg.inv($0) }),
+        ("det 200x64x64", matrix([200, 64, 64]), { Linalg.det($0) }),
     ]
     print("linear algebra, \(numThreads()) threads (ms per call: forward, forward + backward)")
     for (name, input, op) in cases {

@@ -3,6 +3,7 @@
 // each way) is most of the time; these loops take the matrices as they lie in the tensor. They
 // follow LAPACK's sgetf2: the first largest magnitude of the column is the pivot, and a zero pivot
 // is reported (1-based) while the factorization goes on.
+#include <float.h>
 #include <math.h>
 #include "EmberKernels.h"
 
@@ -28,11 +29,13 @@ int64_t ember_lu_factor_f32(float *a, int64_t n, int64_t *pivots) {
                 a[p * n + c] = t;
             }
         }
-        const float reciprocal = 1.0f / a[j * n + j];
+        // As sgetf2: multiply by the reciprocal, unless the pivot is subnormal (its reciprocal overflows).
+        const float pivot = a[j * n + j], reciprocal = 1.0f / pivot;
+        const int tiny = fabsf(pivot) < FLT_MIN;
         const float *restrict pivot_row = a + j * n;
         for (int64_t i = j + 1; i < n; i++) {
             float *restrict row = a + i * n;
-            const float l = row[j] * reciprocal;
+            const float l = tiny ? row[j] / pivot : row[j] * reciprocal;
             row[j] = l;
             for (int64_t c = j + 1; c < n; c++) row[c] -= l * pivot_row[c];
         }

@@ -5,7 +5,8 @@ import CEmberKernels
 /// `Linalg.qr(a)`, `Linalg.svd(a)` and their relatives.
 ///
 /// The factorizations run on the host in float32 through LAPACK (OpenBLAS on Linux, Accelerate on Apple
-/// platforms), one matrix of the batch at a time; a GPU tensor's values make the round trip, like
+/// platforms), one matrix of the batch at a time, except the LU of matrices up to 64×64 (`inv`,
+/// `solve`, `det`), which `SmallLU` does in C over the whole batch; a GPU tensor's values make the round trip, like
 /// `sort`'s. Every op is differentiable, its backward written with differentiable ops (among them
 /// these), so second derivatives work too.
 public enum Linalg {}

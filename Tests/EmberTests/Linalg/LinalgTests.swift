@@ -262,22 +262,24 @@ struct LinalgTests {
         expectClose(b.grad!.toArray(), c.grad!.toArray(), atol: 1e-6, "pinv gradient at 2I")
     }
 
-    /// Matrices up to 16×16 go through SmallLU's C loops, larger ones through LAPACK: the block-diagonal
-    /// [[A, 0], [0, I]] (20×20) has inverse [[A⁻¹, 0], [0, I]], solves [B; 0] to [A⁻¹B; 0] and has A's
-    /// determinant, so each path checks the other on the same 12×12 matrices.
+    /// Matrices up to SmallLU.maxOrder go through SmallLU's C loops, larger ones through LAPACK: the
+    /// block-diagonal [[A, 0], [0, I]] (just past the limit) has inverse [[A⁻¹, 0], [0, I]], solves
+    /// [B; 0] to [A⁻¹B; 0] and has A's determinant, so each path checks the other on the same 12×12
+    /// matrices.
     @Test func smallMatricesAndLAPACKAgree() {
         let generator = RandomGenerator(seed: 31)
+        let size = SmallLU.maxOrder + 4, rest = size - 12
         let a = Tensor.randn([3, 12, 12], generator: generator), b = Tensor.randn([3, 12, 5], generator: generator)
-        var blocks = Tensor.zeros([3, 20, 20])
+        var blocks = Tensor.zeros([3, size, size])
         for k in 0..<3 {
-            let block = Tensor.cat([Tensor.cat([a[k], Tensor.zeros([12, 8])], dim: 1),
-                                    Tensor.cat([Tensor.zeros([8, 12]), Tensor.eye(8)], dim: 1)], dim: 0)
+            let block = Tensor.cat([Tensor.cat([a[k], Tensor.zeros([12, rest])], dim: 1),
+                                    Tensor.cat([Tensor.zeros([rest, 12]), Tensor.eye(rest)], dim: 1)], dim: 0)
             blocks = blocks.indexAdd(dim: 0, index: Tensor([k]), source: block.unsqueeze(0))
         }
         let inverse = Linalg.inv(blocks)
         expectClose(inverse.narrow(1, start: 0, length: 12).narrow(2, start: 0, length: 12).contiguous().toArray(),
                     Linalg.inv(a).toArray(), atol: 1e-4, rtol: 1e-3, "inv")
-        let padded = Tensor.cat([b, Tensor.zeros([3, 8, 5])], dim: 1)
+        let padded = Tensor.cat([b, Tensor.zeros([3, rest, 5])], dim: 1)
         expectClose(Linalg.solve(blocks, padded).narrow(1, start: 0, length: 12).contiguous().toArray(),
                     Linalg.solve(a, b).toArray(), atol: 1e-4, rtol: 1e-3, "solve")
         expectClose(Linalg.det(blocks).toArray(), Linalg.det(a).toArray(), atol: 1e-3, rtol: 1e-4, "det")
@@ -285,10 +287,17 @@ struct LinalgTests {
         #expect(sign.toArray() == smallSign.toArray())
         expectClose(logs.toArray(), smallLogs.toArray(), atol: 1e-4, "slogdet")
         // Both paths find a singular matrix (a zero column makes a pivot exactly zero).
-        let columns = Tensor((0..<20).map { $0 == 3 ? Float(0) : 1 }, shape: [1, 20])
+        let columns = Tensor((0..<size).map { $0 == 3 ? Float(0) : 1 }, shape: [1, size])
         let singular = a[0] * columns.narrow(1, start: 0, length: 12), singularBlock = blocks[0] * columns
         #expect(Linalg.det(singular).item() == 0 && Linalg.det(singularBlock).item() == 0)
         #expect(Linalg.slogdet(singular).sign.item() == 0 && Linalg.slogdet(singularBlock).logAbsDet.item() == -.infinity)
+        // A subnormal pivot divides (its reciprocal would overflow), as LAPACK's reference sgetf2: x = [0, 1]
+        // (PyTorch 2.15 on this machine answers [nan, 1]) and log|det| = log(5e-40), as PyTorch's.
+        let tiny = Tensor([[1e-39, 1], [5e-40, 1]] as [[Float]])
+        expectClose(Linalg.solve(tiny, Tensor([1, 1] as [Float])).toArray(), [0, 1], atol: 1e-6, "subnormal pivot")
+        let (tinySign, tinyLog) = Linalg.slogdet(tiny)
+        #expect(tinySign.item() == 1)
+        expectClose([tinyLog.item()], [-90.4940], atol: 2e-4, rtol: 0, "log|det| with a subnormal pivot")
     }
 
     @Test func errorsNameTheMatrixAndTheProblem() async {
@@ -297,8 +306,9 @@ struct LinalgTests {
         }
         #expect(stderr(singular).contains("linalg.inv: matrix [1] of the batch is singular"))
         let large = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Linalg.solve(Tensor.zeros([2, 20, 20]) + Tensor.eye(20), Tensor.zeros([20, 1]))
-            _ = Linalg.inv(Tensor.zeros([2, 20, 20]))
+            let size = SmallLU.maxOrder + 1
+            _ = Linalg.solve(Tensor.zeros([2, size, size]) + Tensor.eye(size), Tensor.zeros([size, 1]))
+            _ = Linalg.inv(Tensor.zeros([2, size, size]))
         }
         #expect(stderr(large).contains("linalg.inv: matrix [0] of the batch is singular (pivot 0 of its LU factorization is zero)"))
         let indefinite = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
