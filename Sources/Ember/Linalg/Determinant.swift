@@ -42,6 +42,14 @@ extension Linalg {
         })
     }
 
+    /// The natural log of each matrix's determinant, like `torch.logdet`: −∞ where it is 0 and NaN
+    /// where it is negative. Differentiable where the determinant is positive.
+    public static func logdet(_ a: Tensor) -> Tensor {
+        let (sign, logAbsDet) = slogdet(a)
+        let nan = Tensor.full(sign.shape, .nan, device: a.device)
+        return `where`(sign.lt(0), nan, logAbsDet)
+    }
+
     /// For each matrix, the determinant's sign (0 when singular) and log|det| (−∞ when singular), from
     /// the product of the LU factorization's pivots, summed as logs in double so that nothing overflows.
     private static func luDeterminants(_ a: Tensor, op: String) -> (batchShape: [Int], signs: [Double], logs: [Double]) {

@@ -97,3 +97,11 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// self + weight·(end − self), like `torch.lerp`, with a scalar or tensor weight (broadcast).
+    public func lerp(_ end: Tensor, weight: Float) -> Tensor { self + weight * (end - self) }
+
+    /// self + weight·(end − self), like `torch.lerp` with a tensor weight (all three broadcast).
+    public func lerp(_ end: Tensor, weight: Tensor) -> Tensor { self + weight * (end - self) }
+}

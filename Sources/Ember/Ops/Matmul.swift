@@ -32,6 +32,16 @@ extension Tensor {
         return unsqueeze(1) * other.unsqueeze(0)
     }
 
+    /// The Kronecker product, like `torch.kron`: for matrices, each entry a[i][j] of self scales a
+    /// copy of `other` in block (i, j). Tensors of different ranks count the missing leading dims as 1.
+    public func kron(_ other: Tensor) -> Tensor {
+        let r = Swift.max(rank, other.rank)
+        let a = Array(repeating: 1, count: r - rank) + shape, b = Array(repeating: 1, count: r - other.rank) + other.shape
+        // a's dim i and b's dim i become neighbours (a's first), so that flattening each pair interleaves them.
+        let spreadA = a.flatMap { [$0, 1] }, spreadB = b.flatMap { [1, $0] }
+        return (reshape(spreadA) * other.reshape(spreadB)).reshape(zip(a, b).map { $0 * $1 })
+    }
+
     /// Matrix product of 2-D tensors.
     public func mm(_ other: Tensor) -> Tensor {
         guard rank == 2 && other.rank == 2 else {
