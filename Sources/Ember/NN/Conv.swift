@@ -109,7 +109,8 @@ open class Conv2d: Module {
     /// PyTorch's repr: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the non-default settings.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
-                               padding: padding, dilation: [dilation.0, dilation.1], groups: groups, hasBias: bias != nil,
+                               padding: padding.describedSizes(dims: 2), dilation: [dilation.0, dilation.1], groups: groups,
+                               hasBias: bias != nil,
                                paddingMode: paddingMode)
     }
 }
@@ -127,17 +128,15 @@ func resetConvolutionParameters(weight: Tensor, bias: Tensor?) {
 
 /// PyTorch's repr of a convolution of any rank: `1, 32, kernel_size=(3, 3), stride=(1, 1)` plus the
 /// settings that differ from the defaults, each size a tuple with one entry per spatial dim
-/// (`outputPadding` for transposed convolutions).
-func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int], stride: [Int], padding: Padding,
+/// (`outputPadding` for transposed convolutions; `padding` nil for "same").
+func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int], stride: [Int], padding: [Int]?,
                             dilation: [Int], outputPadding: [Int] = [], groups: Int, hasBias: Bool,
                             paddingMode: PaddingMode = .zeros) -> String {
     var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple(kernel)), stride=\(pythonTuple(stride))"
-    switch padding {
-    case .valid: break
-    case .same: text += ", padding=same"
-    case .explicit(let h, let w):
-        let sizes = Array([h, w].suffix(kernel.count))   // Conv1d keeps its one padding as (p, p)
-        if sizes.contains(where: { $0 != 0 }) { text += ", padding=\(pythonTuple(sizes))" }
+    if let padding {
+        if padding.contains(where: { $0 != 0 }) { text += ", padding=\(pythonTuple(padding))" }
+    } else {
+        text += ", padding=same"
     }
     if dilation.contains(where: { $0 != 1 }) { text += ", dilation=\(pythonTuple(dilation))" }
     if outputPadding.contains(where: { $0 != 0 }) { text += ", output_padding=\(pythonTuple(outputPadding))" }
@@ -145,6 +144,18 @@ func convolutionDescription(_ inChannels: Int, _ outChannels: Int, kernel: [Int]
     if !hasBias { text += ", bias=False" }
     if paddingMode != .zeros { text += ", padding_mode=\(paddingMode.rawValue)" }
     return text
+}
+
+extension Padding {
+    /// The padding per spatial dim for a layer's repr (the last `dims` of the pair: Conv1d keeps its
+    /// one padding as (p, p)), or nil for `.same`.
+    func describedSizes(dims: Int) -> [Int]? {
+        switch self {
+        case .valid: return Array(repeating: 0, count: dims)
+        case .same: return nil
+        case .explicit(let h, let w): return Array([h, w].suffix(dims))
+        }
+    }
 }
 
 /// Python's spelling of a tuple: `(3, 3)`, and `(3,)` for one element.

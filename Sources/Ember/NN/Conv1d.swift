@@ -93,7 +93,7 @@ open class Conv1d: Module {
 
     /// PyTorch's repr: `3, 8, kernel_size=(3,), stride=(1,)` plus the non-default settings.
     open override var extraDescription: String {
-        convolutionDescription(inChannels, outChannels, kernel: [kernelSize], stride: [stride], padding: padding,
+        convolutionDescription(inChannels, outChannels, kernel: [kernelSize], stride: [stride], padding: padding.describedSizes(dims: 1),
                                dilation: [dilation], groups: groups, hasBias: bias != nil)
     }
 }

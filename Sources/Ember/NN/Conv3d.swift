@@ -181,17 +181,15 @@ open class Conv3d: Module {
 
     /// PyTorch's repr: `3, 16, kernel_size=(3, 3, 3), stride=(1, 1, 1)` plus the non-default settings.
     open override var extraDescription: String {
-        var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple([kernelSize.0, kernelSize.1, kernelSize.2])), "
-            + "stride=\(pythonTuple([stride.0, stride.1, stride.2]))"
+        let sizes: [Int]?
         switch padding {
-        case .valid: break
-        case .same: text += ", padding=same"
-        case .explicit(let d, let h, let w): if [d, h, w] != [0, 0, 0] { text += ", padding=\(pythonTuple([d, h, w]))" }
+        case .valid: sizes = [0, 0, 0]
+        case .same: sizes = nil
+        case .explicit(let d, let h, let w): sizes = [d, h, w]
         }
-        if [dilation.0, dilation.1, dilation.2] != [1, 1, 1] { text += ", dilation=\(pythonTuple([dilation.0, dilation.1, dilation.2]))" }
-        if groups != 1 { text += ", groups=\(groups)" }
-        if bias == nil { text += ", bias=False" }
-        if paddingMode != .zeros { text += ", padding_mode=\(paddingMode.rawValue)" }
-        return text
+        return convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
+                                      stride: [stride.0, stride.1, stride.2], padding: sizes,
+                                      dilation: [dilation.0, dilation.1, dilation.2], groups: groups, hasBias: bias != nil,
+                                      paddingMode: paddingMode)
     }
 }

@@ -89,7 +89,7 @@ open class ConvTranspose2d: Module {
     /// PyTorch's repr: `32, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1)`.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1], stride: [stride.0, stride.1],
-                               padding: .explicit(padding.0, padding.1), dilation: [dilation.0, dilation.1],
+                               padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
                                outputPadding: [outputPadding.0, outputPadding.1], groups: groups, hasBias: bias != nil)
     }
 }
@@ -153,7 +153,7 @@ open class ConvTranspose1d: Module {
     /// PyTorch's repr: `8, 4, kernel_size=(3,), stride=(2,)` plus the non-default settings.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize], stride: [stride],
-                               padding: .explicit(padding, padding), dilation: [dilation],
+                               padding: [padding], dilation: [dilation],
                                outputPadding: [outputPadding], groups: groups, hasBias: bias != nil)
     }
 }

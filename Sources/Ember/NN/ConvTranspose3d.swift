@@ -138,15 +138,10 @@ open class ConvTranspose3d: Module {
 
     /// PyTorch's repr: `32, 16, kernel_size=(2, 2, 2), stride=(2, 2, 2)` plus the non-default settings.
     open override var extraDescription: String {
-        var text = "\(inChannels), \(outChannels), kernel_size=\(pythonTuple([kernelSize.0, kernelSize.1, kernelSize.2])), "
-            + "stride=\(pythonTuple([stride.0, stride.1, stride.2]))"
-        if [padding.0, padding.1, padding.2] != [0, 0, 0] { text += ", padding=\(pythonTuple([padding.0, padding.1, padding.2]))" }
-        if [dilation.0, dilation.1, dilation.2] != [1, 1, 1] { text += ", dilation=\(pythonTuple([dilation.0, dilation.1, dilation.2]))" }
-        if [outputPadding.0, outputPadding.1, outputPadding.2] != [0, 0, 0] {
-            text += ", output_padding=\(pythonTuple([outputPadding.0, outputPadding.1, outputPadding.2]))"
-        }
-        if groups != 1 { text += ", groups=\(groups)" }
-        if bias == nil { text += ", bias=False" }
-        return text
+        convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
+                               stride: [stride.0, stride.1, stride.2], padding: [padding.0, padding.1, padding.2],
+                               dilation: [dilation.0, dilation.1, dilation.2],
+                               outputPadding: [outputPadding.0, outputPadding.1, outputPadding.2], groups: groups,
+                               hasBias: bias != nil)
     }
 }
