@@ -15,14 +15,16 @@ extension Linalg {
         case infinity, minusInfinity
     }
 
-    /// The `ord`-norm of `x` over `dims` (all of them when nil), like `torch.linalg.vector_norm`:
-    /// (Σ|x|ᵖ)^(1/p) for p ≠ 0 (negative p too), the largest |x| for ∞, the smallest for −∞, and the
-    /// number of non-zero entries for 0 (which has no gradient).
+    /// The `ord`-norm of `x` over `dims` (all of them when nil or empty), like `torch.linalg.vector_norm`:
+    /// (Σ|x|ᵖ)^(1/p) for p ≠ 0 (negative p too: 0 when an entry is 0), the largest |x| for ∞, the
+    /// smallest for −∞, and the number of non-zero entries for 0 (which has no gradient).
     public static func vectorNorm(_ x: Tensor, ord: Float = 2, dims: [Int]? = nil, keepdim: Bool = false) -> Tensor {
         guard !ord.isNaN else { shapeFailure(ShapeError("linalg.vectorNorm: ord must be a number, got nan")) }
-        let reduced: [Int] = x.rank == 0 ? [] : (dims ?? Array(0..<x.rank)).map { d in
-            checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: x.rank, op: "linalg.vectorNorm") }
+        // A scalar has one dim to name (0 or −1), as in PyTorch.
+        let named: [Int] = (dims ?? []).map { d in
+            checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: Swift.max(x.rank, 1), op: "linalg.vectorNorm") }
         }
+        let reduced = x.rank == 0 ? [] : named.isEmpty ? Array(0..<x.rank) : named
         guard Set(reduced).count == reduced.count else {
             shapeFailure(ShapeError("linalg.vectorNorm: dims \(dims ?? []) repeat a dim of the shape \(x.shape)"))
         }
@@ -33,7 +35,13 @@ extension Linalg {
         switch ord {
         case 0: out = noGrad { flat.ne(0).to(.float32).sum(dim: -1) }
         case -.infinity: out = flat.abs().amin(dims: [-1])
-        case ..<0: out = flat.abs().pow(ord).sum(dim: -1).pow(1 / ord)
+        case ..<0:
+            // A zero entry makes the norm 0 (and the gradient 0, as PyTorch's); ones stand in for the zeros so
+            // that no ∞ enters the graph.
+            let magnitude = flat.abs(), zeros = noGrad { flat.eq(0) }
+            let safe = `where`(zeros, Tensor.ones([], device: x.device), magnitude)
+            let anyZero = noGrad { zeros.sum(dim: -1).gt(0) }
+            out = `where`(anyZero, Tensor.zeros([], device: x.device), safe.pow(ord).sum(dim: -1).pow(1 / ord))
         default: out = flat.norm(p: ord, dim: -1)
         }
         guard keepdim else { return out }

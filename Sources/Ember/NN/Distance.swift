@@ -20,8 +20,10 @@ public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Float = 2, eps: Floa
 
 /// The p-norm distance between each row of `x1` [..., P, M] and each row of `x2` [..., R, M] (batch dims
 /// broadcast), [..., P, R], like `torch.cdist`. As PyTorch's default, Euclidean distances between more
-/// than 25 rows on either side come from one matrix product (‖a‖² + ‖b‖² − 2a·b, clamped at 0), the
-/// others from the differences themselves (whose gradient is 0 where two rows coincide).
+/// than 25 rows on either side come from one matrix product (‖a‖² + ‖b‖² − 2a·b, clamped at 1e-30 as
+/// PyTorch's, so that coinciding rows get a zero gradient), the others from the differences
+/// themselves (whose gradient is 0 where two rows coincide). With p = ∞ tied largest differences share
+/// the gradient (PyTorch gives each all of it).
 public func cdist(_ x1: Tensor, _ x2: Tensor, p: Float = 2) -> Tensor {
     guard x1.rank >= 2, x2.rank >= 2, x1.shape[x1.rank - 1] == x2.shape[x2.rank - 1], p >= 0 else {
         shapeFailure(ShapeError("cdist: expects x1 [..., P, M] and x2 [..., R, M] with one M and p ≥ 0, got shapes "
@@ -30,7 +32,13 @@ public func cdist(_ x1: Tensor, _ x2: Tensor, p: Float = 2) -> Tensor {
     let (rows1, rows2) = (x1.shape[x1.rank - 2], x2.shape[x2.rank - 2])
     if p == 2 && (rows1 > 25 || rows2 > 25) {
         let squares = x1.square().sum(dim: -1, keepdim: true) + x2.square().sum(dim: -1).unsqueeze(-2)
-        return (squares - 2 * x1.matmul(x2.mT)).clamp(min: 0).sqrt()
+        return (squares - 2 * x1.matmul(x2.mT)).clamp(min: 1e-30).sqrt()
+    }
+    if x1.shape[x1.rank - 1] == 0 {   // no coordinates: every distance is 0
+        let shape = checkShape { () throws(ShapeError) in
+            try Shape.broadcast(Array(x1.shape.dropLast(2)), Array(x2.shape.dropLast(2)), op: "cdist")
+        }
+        return Tensor.zeros(shape + [rows1, rows2], device: x1.device)
     }
     let differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)   // [..., P, R, M]
     return p == 0 ? noGrad { differences.ne(0).to(.float32).sum(dim: -1) } : differences.norm(p: p, dim: -1)

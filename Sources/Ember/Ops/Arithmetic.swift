@@ -99,9 +99,15 @@ extension Tensor {
 }
 
 extension Tensor {
-    /// self + weight·(end − self), like `torch.lerp`, with a scalar or tensor weight (broadcast).
-    public func lerp(_ end: Tensor, weight: Float) -> Tensor { self + weight * (end - self) }
+    /// self + weight·(end − self), like `torch.lerp`; from a weight of 0.5 on, end − (end − self)·(1 − weight)
+    /// as PyTorch computes it, so that a weight of 1 gives `end` exactly.
+    public func lerp(_ end: Tensor, weight: Float) -> Tensor {
+        weight < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight)
+    }
 
-    /// self + weight·(end − self), like `torch.lerp` with a tensor weight (all three broadcast).
-    public func lerp(_ end: Tensor, weight: Tensor) -> Tensor { self + weight * (end - self) }
+    /// `lerp` with a tensor weight (all three broadcast), each element by PyTorch's two formulas.
+    public func lerp(_ end: Tensor, weight: Tensor) -> Tensor {
+        let difference = end - self
+        return `where`(noGrad { weight.lt(0.5) }, self + weight * difference, end - difference * (1 - weight))
+    }
 }

@@ -20,11 +20,11 @@ public func searchsorted(_ sortedSequence: Tensor, _ values: Tensor, right: Bool
     var indices = [Int](repeating: 0, count: points.count)
     for (i, value) in points.enumerated() {
         let start = sortedSequence.rank == 1 ? 0 : (i / Swift.max(perRow, 1)) * length
-        // The first entry ≥ value (> value with `right`); NaN sorts last, as in PyTorch.
+        // The first entry ≥ value (> value with `right`), by PyTorch's test: a NaN entry or value moves right.
         var (low, high) = (0, length)
         while low < high {
             let middle = (low + high) / 2, entry = sequence[start + middle]
-            let before = right ? !(entry > value) && !entry.isNaN : entry < value || (value.isNaN && !entry.isNaN)
+            let before = right ? !(entry > value) : !(entry >= value)
             if before { low = middle + 1 } else { high = middle }
         }
         indices[i] = low
@@ -43,7 +43,7 @@ public func bucketize(_ input: Tensor, boundaries: Tensor, right: Bool = false) 
 
 extension Tensor {
     /// A histogram of the elements: `bins` equal-width bins over [min, max] (the elements' own range
-    /// when both are 0), elements outside left out, like `torch.histc`. Float32 counts.
+    /// when min equals max), elements outside left out, like `torch.histc`. Float32 counts.
     public func histc(bins: Int = 100, min: Float = 0, max: Float = 0) -> Tensor {
         guard bins > 0, dtype == .float32, min <= max, min.isFinite, max.isFinite else {
             shapeFailure(ShapeError("histc: expects float32 input, bins > 0 and finite min ≤ max, got \(dtype), bins \(bins), "
@@ -51,15 +51,20 @@ extension Tensor {
         }
         let values = noGrad { toArray() }
         var (low, high) = (min, max)
-        if low == 0 && high == 0, let first = values.first {
+        if low == high, let first = values.first {
             (low, high) = values.dropFirst().reduce((first, first)) { (Swift.min($0.0, $1), Swift.max($0.1, $1)) }
+            if values.contains(where: { !$0.isFinite }) { (low, high) = (.nan, .nan) }
+            guard low.isFinite, high.isFinite else {
+                shapeFailure(ShapeError("histc: the elements' range is not finite (they hold inf or NaN); pass min and max"))
+            }
         }
         // A single point gets a range of width 2 around it, as in PyTorch.
         if low == high { (low, high) = (low - 1, high + 1) }
         var counts = [Float](repeating: 0, count: bins)
         for v in values where v >= low && v <= high {
-            // An element on an inner edge goes to the bin above it; the maximum to the last bin.
-            let position = Int((Double(v) - Double(low)) * Double(bins) / (Double(high) - Double(low)))
+            // In float, as PyTorch's CPU kernel (an element on an edge lands where its rounding puts it); the
+            // maximum goes to the last bin.
+            let position = Int((v - low) * Float(bins) / (high - low))
             counts[Swift.min(position, bins - 1)] += 1
         }
         return Tensor(counts, shape: [bins], device: device)

@@ -109,6 +109,38 @@ struct TensorExtrasTests {
         expectClose([Linalg.matrixNorm(x, ord: .frobenius).item()], [x.norm().item()], "Frobenius = the 2-norm of all entries")
     }
 
+    /// The review's cases, each checked against PyTorch 2.15 by hand.
+    @Test func edgeCasesAsPyTorch() {
+        // cdist's matrix-product path: rows at distance 0 get a finite gradient, close to the differences path's.
+        let x = Tensor.randn([30, 4], generator: RandomGenerator(seed: 4)).requiringGrad()
+        cdist(x, x).sum().backward()
+        let viaProduct = x.grad!.toArray()
+        #expect(viaProduct.allSatisfy { $0.isFinite })
+        let y = x.detach().requiringGrad()
+        (y.unsqueeze(-2) - y.unsqueeze(-3)).norm(dim: -1).sum().backward()
+        expectClose(viaProduct, y.grad!.toArray(), atol: 1e-2, rtol: 1e-2, "coinciding rows")
+        #expect(cdist(Tensor.zeros([2, 0]), Tensor.zeros([3, 0]), p: .infinity).toArray() == [Float](repeating: 0, count: 6))
+        // vectorNorm: no dims means all of them; a negative order is 0 at a zero entry, with a zero gradient.
+        let m = Tensor([[1, 2], [3, 4]] as [[Float]])
+        expectClose([Linalg.vectorNorm(m, dims: []).item()], [5.4772256], "dims []")
+        let z = Tensor([0, 1, 2] as [Float], shape: [3]).requiringGrad()
+        let negative = Linalg.vectorNorm(z, ord: -1.5)
+        #expect(negative.item() == 0)
+        negative.backward()
+        #expect(z.grad!.toArray() == [0, 0, 0])
+        // searchsorted: NaN entries and values move right, by PyTorch's comparison.
+        let withNaN = Tensor([1, 2, .nan] as [Float], shape: [3]), probes = Tensor([.nan, 5, 2] as [Float], shape: [3])
+        #expect(searchsorted(withNaN, probes).toIntArray() == [3, 3, 1])
+        #expect(searchsorted(withNaN, probes, right: true).toIntArray() == [3, 3, 3])
+        #expect(searchsorted(Tensor([1, .nan, .nan, .nan] as [Float], shape: [4]), Tensor([5] as [Float], shape: [1])).toIntArray() == [4])
+        // histc: positions in float (0.7 is on an edge of 10 bins over [0, 1]: bin 7), min == max takes the data's range.
+        #expect(Tensor([0.7] as [Float], shape: [1]).histc(bins: 10, min: 0, max: 1).toArray()[7] == 1)
+        #expect(Tensor([1, 2, 4] as [Float], shape: [3]).histc(bins: 4, min: 3, max: 3).toArray() == [1, 1, 0, 1])
+        // lerp: a weight of 1 gives the end exactly.
+        #expect(Tensor([1e8] as [Float], shape: [1]).lerp(Tensor([1] as [Float], shape: [1]), weight: 1).item() == 1)
+        #expect(Tensor([1e8] as [Float], shape: [1]).lerp(Tensor([1] as [Float], shape: [1]), weight: Tensor([1] as [Float], shape: [1])).item() == 1)
+    }
+
     /// First and second derivatives against finite differences (the README says "differentiable, twice").
     @Test func derivativesAgainstFiniteDifferences() throws {
         let generator = RandomGenerator(seed: 8)
@@ -149,5 +181,9 @@ struct TensorExtrasTests {
             _ = Linalg.vectorNorm(Tensor.zeros([2, 3]), dims: [1, -1])
         }
         #expect(stderr(repeated).contains("linalg.vectorNorm: dims [1, -1] repeat a dim of the shape [2, 3]"))
+        let infinite = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, .infinity] as [Float], shape: [2]).histc(bins: 4)
+        }
+        #expect(stderr(infinite).contains("histc: the elements' range is not finite (they hold inf or NaN); pass min and max"))
     }
 }
