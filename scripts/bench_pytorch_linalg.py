@@ -20,6 +20,7 @@ def matrix(*shape, spd=False):
 
 
 spd512, general512, rhs = matrix(512, 512, spd=True), matrix(512, 512), torch.randn(512, 64)
+small_right = torch.randn(10000, 4, 3)
 small, spd256, tall = matrix(10000, 4, 4), matrix(256, 256, spd=True), torch.randn(512, 256)
 cases = [
     ("inv 512", general512, torch.linalg.inv),
@@ -34,6 +35,7 @@ cases = [
     ("inv 1000x16x16", matrix(1000, 16, 16), torch.linalg.inv),
     ("inv 200x64x64", matrix(200, 64, 64), torch.linalg.inv),
     ("det 200x64x64", matrix(200, 64, 64), torch.linalg.det),
+    ("trsolve 10000x4x4", small, lambda a: torch.linalg.solve_triangular(a, small_right, upper=False)),
 ]
 print(f"PyTorch {torch.__version__} linear algebra, {torch.get_num_threads()} threads (ms per call: forward, forward + backward)")
 for name, x, op in cases:

@@ -10,6 +10,7 @@ func linalgBenchmark() {
         return spd ? m.matmul(m.mT) + Tensor.eye(n) * Float(n) : m + Tensor.eye(n) * Float(n).squareRoot()
     }
     let spd512 = matrix([512, 512], spd: true), general512 = matrix([512, 512]), rhs = Tensor.randn([512, 64], generator: generator)
+    let smallRight = Tensor.randn([10000, 4, 3], generator: generator)
     let small = matrix([10000, 4, 4]), spd256 = matrix([256, 256], spd: true), tall = Tensor.randn([512, 256], generator: generator)
     let cases: [(String, Tensor, (Tensor) -> Tensor)] = [
         ("inv 512", general512, { Linalg.inv($0) }),
@@ -24,6 +25,7 @@ func linalgBenchmark() {
         ("inv 1000x16x16", matrix([1000, 16, 16]), { Linalg.inv($0) }),
         ("inv 200x64x64", matrix([200, 64, 64]), { Linalg.inv($0) }),
         ("det 200x64x64", matrix([200, 64, 64]), { Linalg.det($0) }),
+        ("trsolve 10000x4x4", small, { Linalg.solveTriangular($0, smallRight, upper: false) }),
     ]
     print("linear algebra, \(numThreads()) threads (ms per call: forward, forward + backward)")
     for (name, input, op) in cases {

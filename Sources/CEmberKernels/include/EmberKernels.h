@@ -81,6 +81,12 @@ int64_t ember_lu_solve_batch_f32(const float *a, const float *b, int64_t n, int6
 void ember_lu_log_det_batch_f32(const float *a, int64_t n, int64_t count, double *signs, double *logs, float *factors,
                                 int64_t *pivots);
 
+/// `count` triangular solves, one after another: for each row-major n×n A (its `upper` or lower
+/// triangle, ones taken for the diagonal when `unit`) and rows×cols B in `b`, B becomes X with A·X = B
+/// (`left`, n = rows) or X·A = B (n = cols). A zero on the diagonal gives infinities.
+void ember_triangular_solve_batch_f32(const float *a, float *b, int64_t n, int64_t rows, int64_t cols, int64_t count,
+                                      int upper, int left, int unit);
+
 /// The element-wise part of an LSTM step over `rows` rows (PyTorch's gate order i, f, g, o):
 /// `gates` [rows, 4·hidden] holds the pre-activations and gets the activations σ(i), σ(f), tanh(g),
 /// σ(o); the cell state `c` [rows, hidden] becomes c' = σ(f)·c + σ(i)·tanh(g) (the old value copied to

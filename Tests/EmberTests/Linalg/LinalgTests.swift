@@ -286,6 +286,21 @@ struct LinalgTests {
         let (sign, logs) = Linalg.slogdet(blocks), (smallSign, smallLogs) = Linalg.slogdet(a)
         #expect(sign.toArray() == smallSign.toArray())
         expectClose(logs.toArray(), smallLogs.toArray(), atol: 1e-4, "slogdet")
+        // Triangular solves: C loops up to the limit, BLAS past it (the triangles of the block-diagonal
+        // matrix hold those of `a`).
+        let wide = Tensor.cat([b.mT, Tensor.zeros([3, 5, rest])], dim: 2)
+        for upper in [false, true] {
+            for unitriangular in [false, true] {
+                let small = Linalg.solveTriangular(a, b, upper: upper, unitriangular: unitriangular)
+                let large = Linalg.solveTriangular(blocks, padded, upper: upper, unitriangular: unitriangular)
+                expectClose(large.narrow(1, start: 0, length: 12).contiguous().toArray(), small.toArray(), atol: 1e-4,
+                            rtol: 1e-3, "solveTriangular left, upper \(upper), unitriangular \(unitriangular)")
+                let smallRight = Linalg.solveTriangular(a, b.mT, upper: upper, left: false, unitriangular: unitriangular)
+                let largeRight = Linalg.solveTriangular(blocks, wide, upper: upper, left: false, unitriangular: unitriangular)
+                expectClose(largeRight.narrow(2, start: 0, length: 12).contiguous().toArray(), smallRight.toArray(),
+                            atol: 1e-4, rtol: 1e-3, "solveTriangular right, upper \(upper), unitriangular \(unitriangular)")
+            }
+        }
         // Both paths find a singular matrix (a zero column makes a pivot exactly zero).
         let columns = Tensor((0..<size).map { $0 == 3 ? Float(0) : 1 }, shape: [1, size])
         let singular = a[0] * columns.narrow(1, start: 0, length: 12), singularBlock = blocks[0] * columns
