@@ -105,10 +105,21 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Prints a JSON object (sorted keys) on standard output.
+/// Prints a JSON object (sorted keys) on standard output. JSON has no NaN or infinity: a diverged
+/// run's losses print as null rather than failing the whole report.
 func printJSON(_ object: [String: Any]) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let data = try JSONSerialization.data(withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
+}
+
+private func jsonSafe(_ value: Any) -> Any {
+    switch value {
+    case let number as Double: return number.isFinite ? number : NSNull()
+    case let number as Float: return number.isFinite ? Double(number) : NSNull()
+    case let array as [Any]: return array.map(jsonSafe)
+    case let object as [String: Any]: return object.mapValues(jsonSafe)
+    default: return value
+    }
 }
 
 /// Writes text to a file through a temporary file renamed when complete.

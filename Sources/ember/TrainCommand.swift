@@ -80,6 +80,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write loss and accuracy curves to this SVG file.")
     var plot: String?
 
+    @Option(help: "Log the training loss, test and validation figures, the learning rate and weight histograms to this folder for TensorBoard (tensorboard --logdir FOLDER).")
+    var tensorboard: String?
+
     @Flag(inversion: .prefixedNo, help: "On a GPU, capture the training step in a CUDA graph after a few eager steps and replay it.")
     var cudaGraph = true
 
@@ -184,6 +187,11 @@ struct TrainCommand: ParsableCommand {
             keepBest(epoch: firstEpoch - 1)
         }
         for _ in 1..<firstEpoch { _ = nextEpoch() }  // the shuffle order continues where it stopped
+        // TensorBoard's x axis is the global step, so a resumed run continues its curves; what an earlier
+        // run logged past the resumed epoch (before an early stop went back) is purged.
+        let board = try tensorboard.map { try SummaryWriter(logDir: $0, purgeStep: resume == nil ? nil : (firstEpoch - 1) * steps + 1) }
+        board?.addText("run", "\(model.rawValue) on \(data.dataset.rawValue), \(self.optimizer.rawValue) lr \(lr), batch size \(batchSize), "
+            + "seed \(seed), device \(device)", step: (firstEpoch - 1) * steps)
 
         // The epoch's loss is summed on the device: reading a GPU value waits for the GPU, so the
         // loop reads the loss only when it prints it. One tensor for the whole run, as a captured
@@ -212,9 +220,11 @@ struct TrainCommand: ParsableCommand {
                 let loss = trainingStep(inputs)
                 seen += inputs.last!.size(0)
                 let logs = !interactive && !data.json && step % logInterval == 0
-                if logs || (interactive && (device == .cpu || step % 20 == 0 || step == steps)) {
+                let boardLogs = board != nil && step % logInterval == 0
+                if logs || boardLogs || (interactive && (device == .cpu || step % 20 == 0 || step == steps)) {
                     let value = loss.item()
                     bar.update(step: step, loss: value, samples: seen)
+                    if boardLogs { board?.addScalar("loss/train", value, step: (epoch - 1) * steps + step) }
                     if logs { print("Epoch [\(epoch)/\(lastEpoch)], Step [\(step)/\(steps)], Loss: \(String(format: "%.4f", value))") }
                 }
             }
@@ -232,6 +242,19 @@ struct TrainCommand: ParsableCommand {
             let validationText = validated.map {
                 String(format: "validation loss %.4f, validation accuracy %.2f%%, ", $0.loss, $0.accuracy)
             } ?? ""
+            if let board {
+                let at = epoch * steps
+                board.addScalar("loss/test", evaluation.loss, step: at)
+                board.addScalar("accuracy/test", evaluation.accuracy, step: at)
+                if let validated {
+                    board.addScalar("loss/validation", validated.loss, step: at)
+                    board.addScalar("accuracy/validation", validated.accuracy, step: at)
+                }
+                board.addScalar("lr", optimizer.lr, step: at)
+                for (name, parameter) in net.namedParameters() { board.addHistogram(name, parameter, step: at) }
+                // A failing log (a full disk) is reported, not allowed to end the run before it saves.
+                do { try board.flush() } catch { note("TensorBoard: \(error)", json: data.json) }
+            }
             note(String(format: "Epoch %d/%d: train loss %.4f, %@test loss %.4f, test accuracy %.2f%% (%d/%d), %.3f s",
                         epoch, lastEpoch, history.trainLoss.last!, validationText, evaluation.loss, evaluation.accuracy,
                         evaluation.correct, evaluation.total, trainSeconds), json: data.json)
@@ -254,6 +277,14 @@ struct TrainCommand: ParsableCommand {
                         best.epoch, stopper!.best!, evaluation.loss, evaluation.accuracy), json: data.json)
         }
 
+        if let board {
+            do {
+                try board.close()
+                note("Logged the run for TensorBoard in \(board.logDir.path)", json: data.json)
+            } catch {
+                note("TensorBoard: \(error)", json: data.json)
+            }
+        }
         if let save {
             try TrainingCheckpoint.save(model: net, optimizer: optimizer, architecture: model, dataset: data.dataset,
                                         epochsDone: lastEpoch, to: save)
@@ -275,6 +306,7 @@ struct TrainCommand: ParsableCommand {
             object["seed"] = seed
             object["total_seconds"] = total
             object["saved"] = save
+            object["tensorboard"] = tensorboard
             try printJSON(object)
         }
     }

@@ -82,8 +82,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = folder.appendingPathComponent("mlp.safetensors").path
         let plot = folder.appendingPathComponent("curves.svg").path
-        let trained = try Self.run(["train", "--save", model, "--plot", plot] + Self.quick)
+        let board = folder.appendingPathComponent("runs")
+        let trained = try Self.run(["train", "--save", model, "--plot", plot, "--tensorboard", board.path, "--log-interval", "10"]
+            + Self.quick)
         #expect(trained.status == 0, "\(trained.stderr)")
+        // One event file with the training loss every 10 of the 47 steps, the epoch's figures and each weight's histogram.
+        let events = try FileManager.default.contentsOfDirectory(atPath: board.path)
+        #expect(events.count == 1 && events[0].hasPrefix("events.out.tfevents."))
+        let log = try Data(contentsOf: board.appendingPathComponent(events[0]))
+        for tag in ["brain.Event:2", "loss/train", "loss/test", "accuracy/test", "lr", "fc1.weight", "fc2.bias", "run/text_summary"] {
+            #expect(log.range(of: Data(tag.utf8)) != nil, "\(tag) in the TensorBoard log")
+        }
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("mlp.optim.safetensors").path))
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("test accuracy"))
@@ -104,6 +113,20 @@ import Testing
         let resumed = try Self.run(["train", "--resume", model] + Self.quick)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.json["epochs"] as? [Int] == [2])
+    }
+
+    @Test func aDivergedRunStillReportsSavesAndLogs() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("nan.safetensors").path, board = folder.appendingPathComponent("runs").path
+        let result = try Self.run(["train", "--optimizer", "sgd", "--lr", "1e30", "--train-size", "1000", "--test-size", "200",
+                                   "--epochs", "1", "--json", "--save", model, "--tensorboard", board])
+        #expect(result.status == 0, "\(result.stderr)")
+        // JSON has no NaN: the loss is null; the weights' histograms are skipped with a warning.
+        #expect((result.json["train_loss"] as? [Any])?.first is NSNull, "\(result.stdout)")
+        #expect(result.json["tensorboard"] as? String == board)
+        #expect(result.stderr.contains("SummaryWriter.addHistogram('fc1.weight'): no element lies inside the bins"))
+        #expect(FileManager.default.fileExists(atPath: model))
     }
 
     @Test func earlyStoppingKeepsTheEpochWithTheLowestValidationLoss() throws {
