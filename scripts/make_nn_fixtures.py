@@ -221,6 +221,14 @@ configs = {
     "radam_wd_rectified": (torch.optim.RAdam, dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
     "radam_decoupled": (torch.optim.RAdam, dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.1,
                                                 decoupled_weight_decay=True)),
+    "rprop": (torch.optim.Rprop, dict(lr=0.05)),
+    # Small step bounds so both clamps act within the 12 steps.
+    "rprop_bounded": (torch.optim.Rprop, dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(0.02, 0.1))),
+    "asgd": (torch.optim.ASGD, dict(lr=0.01)),
+    # Averaging from step 4 on (t0), a strong decay of the rate, weight decay.
+    "asgd_averaging": (torch.optim.ASGD, dict(lr=0.02, lambd=0.5, alpha=0.5, t0=4, weight_decay=0.05)),
+    "adafactor": (torch.optim.Adafactor, dict(lr=0.05)),
+    "adafactor_wd": (torch.optim.Adafactor, dict(lr=0.05, beta2_decay=-0.5, eps=(1e-6, 1e-2), d=1.5, weight_decay=0.1)),
 }
 optim = dict(x=L(X), y=L(Y), w0=L(W0), b0=L(B0), steps=STEPS, configs={})
 for name, (cls, kw) in configs.items():
@@ -235,7 +243,9 @@ for name, (cls, kw) in configs.items():
         opt.step()
         traj.append(dict(w=L(w), b=L(b)))
     kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
-    optim["configs"][name] = dict(kwargs=kw, trajectory=traj, state_keys=sorted(opt.state[w].keys()))
+    final_state = [{key: L(value) for key, value in opt.state[t].items()} for t in (w, b)]
+    optim["configs"][name] = dict(kwargs=kw, trajectory=traj, state_keys=sorted(opt.state[w].keys()),
+                                  final_state=final_state)
 
 # L-BFGS (no random draws here, so the cases after are unchanged): a non-convex loss, each step a
 # closure the optimizer calls several times.

@@ -47,6 +47,12 @@ struct OptimizerTests {
         case "radam": return RAdam(params, lr: 0.05)
         case "radam_wd_rectified": return RAdam(params, lr: 0.05, betas: (0.8, 0.9), weightDecay: 0.1)
         case "radam_decoupled": return RAdam(params, lr: 0.05, betas: (0.9, 0.9), weightDecay: 0.1, decoupledWeightDecay: true)
+        case "rprop": return Rprop(params, lr: 0.05)
+        case "rprop_bounded": return Rprop(params, lr: 0.05, etas: (0.3, 1.5), stepSizes: (0.02, 0.1))
+        case "asgd": return ASGD(params, lr: 0.01)
+        case "asgd_averaging": return ASGD(params, lr: 0.02, lambd: 0.5, alpha: 0.5, t0: 4, weightDecay: 0.05)
+        case "adafactor": return Adafactor(params, lr: 0.05)
+        case "adafactor_wd": return Adafactor(params, lr: 0.05, beta2Decay: -0.5, eps: (1e-6, 1e-2), d: 1.5, weightDecay: 0.1)
         default: fatalError("unknown optimizer \(name)")
         }
     }
@@ -60,10 +66,11 @@ struct OptimizerTests {
 
     static let names = ["sgd", "sgd_momentum", "sgd_nesterov", "adam", "adam_wd_amsgrad", "adamw", "adamw_amsgrad",
                         "rmsprop", "rmsprop_centered_momentum", "adagrad", "adagrad_decay", "adadelta", "adadelta_wd",
-                        "adamax", "adamax_wd", "nadam", "nadam_decoupled", "radam", "radam_wd_rectified", "radam_decoupled"]
+                        "adamax", "adamax_wd", "nadam", "nadam_decoupled", "radam", "radam_wd_rectified", "radam_decoupled",
+                        "rprop", "rprop_bounded", "asgd", "asgd_averaging", "adafactor", "adafactor_wd"]
 
     @Test(arguments: names)
-    func trajectoryMatchesTorch(name: String) {
+    func trajectoryMatchesTorch(name: String) throws {
         let config = object(object(fixture["configs"])[name])
         let w = tensor(fixture["w0"], [3, 2], requiresGrad: true), b = tensor(fixture["b0"], [2], requiresGrad: true)
         let optimizer = makeOptimizer(name, [w, b])
@@ -78,6 +85,13 @@ struct OptimizerTests {
             expectClose(b.toArray(), floats(point["b"]), atol: 1e-5, rtol: 1e-4, "\(name) step \(i + 1) b")
         }
         #expect(optimizer.state[0].keys.sorted() == (config["state_keys"] as! [String]), "\(name) state names")
+        // Every state entry after the last step (moments, step sizes, ASGD's average) as PyTorch's.
+        for (index, entries) in (config["final_state"] as! [[String: Any]]).enumerated() {
+            for (key, values) in entries {
+                let mine = try #require(optimizer.state[index][key], "\(name) state \(index).\(key)")
+                expectClose(mine.toArray(), floats(values), atol: 1e-5, rtol: 1e-4, "\(name) state \(index).\(key)")
+            }
+        }
     }
 
     @Test(arguments: names)
