@@ -14,6 +14,8 @@ public final class ASGD: Optimizer {
 
     public init(_ parameters: [Tensor], lr: Float = 1e-2, lambd: Float = 1e-4, alpha: Float = 0.75, t0: Float = 1e6,
                 weightDecay: Float = 0) {
+        precondition(lambd >= 0 && alpha >= 0 && weightDecay >= 0,
+                     "Ember: ASGD: lambd, alpha and weightDecay must be non-negative, got \(lambd), \(alpha), \(weightDecay)")
         (self.lambd, self.alpha, self.t0, self.weightDecay) = (lambd, alpha, t0, weightDecay)
         super.init(parameters, lr: lr)
     }

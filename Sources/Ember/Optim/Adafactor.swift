@@ -20,6 +20,7 @@ public final class Adafactor: Optimizer {
         precondition(beta2Decay <= 0, "Ember: Adafactor: beta2Decay must be ≤ 0, got \(beta2Decay)")
         precondition((eps.0 ?? 0) >= 0 && eps.1 >= 0, "Ember: Adafactor: eps must be non-negative, got \(eps)")
         precondition(d >= 1, "Ember: Adafactor: the clipping threshold d must be ≥ 1, got \(d)")
+        precondition(weightDecay >= 0, "Ember: Adafactor: weightDecay must be non-negative, got \(weightDecay)")
         (self.beta2Decay, eps1, eps2, self.d, self.weightDecay) = (beta2Decay, eps.0, eps.1, d, weightDecay)
         super.init(parameters, lr: lr)
     }
@@ -68,14 +69,12 @@ public final class Adafactor: Optimizer {
         }
     }
 
+    /// `eps1` is saved as NaN when nil (float32 epsilon), so states load between the two kinds.
     public override var hyperparameters: [String: Float] {
-        get {
-            var values = ["lr": lr, "beta2_decay": beta2Decay, "eps2": eps2, "d": d, "weight_decay": weightDecay]
-            if let eps1 { values["eps1"] = eps1 }
-            return values
-        }
+        get { ["lr": lr, "beta2_decay": beta2Decay, "eps1": eps1 ?? .nan, "eps2": eps2, "d": d, "weight_decay": weightDecay] }
         set {
-            lr = newValue["lr"] ?? lr; beta2Decay = newValue["beta2_decay"] ?? beta2Decay; eps1 = newValue["eps1"] ?? eps1
+            lr = newValue["lr"] ?? lr; beta2Decay = newValue["beta2_decay"] ?? beta2Decay
+            if let value = newValue["eps1"] { eps1 = value.isNaN ? nil : value }
             eps2 = newValue["eps2"] ?? eps2; d = newValue["d"] ?? d; weightDecay = newValue["weight_decay"] ?? weightDecay
         }
     }

@@ -26,7 +26,8 @@ public final class Rprop: Optimizer {
         let stepSize = buffer("step_size", like: p, in: &state, initial: lr)
         let agreement = (grad * prev).sign()
         let flipped = agreement.lt(0)
-        let factor = agreement.gt(0) * (etaPlus - 1) + flipped * (etaMinus - 1) + 1
+        // The masks do not overlap, so each factor is exactly η+, η− or 1.
+        let factor = agreement.gt(0) * etaPlus + flipped * etaMinus + agreement.eq(0)
         stepSize.copy_((stepSize * factor).clamp(min: stepSizeMin, max: stepSizeMax))
         let g = grad.maskedFill(flipped, 0)
         p.sub_(g.sign() * stepSize)

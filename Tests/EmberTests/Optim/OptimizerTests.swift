@@ -161,6 +161,29 @@ struct OptimizerTests {
         }
     }
 
+    @Test func rpropShrinksByExactlyEtaMinus() {
+        // A sign flip multiplies the step size by η− itself (not (η− − 1) + 1, which rounds 1e-8 to 0).
+        let p = Tensor([1] as [Float], requiresGrad: true)
+        let optimizer = Rprop([p], lr: 0.05, etas: (1e-8, 1.2), stepSizes: (0, 50))
+        for g: Float in [1, -1] {
+            p.grad = Tensor([g])
+            optimizer.step()
+        }
+        #expect(optimizer.state[0]["step_size"]?.item() == Float(0.05) * Float(1e-8))
+    }
+
+    @Test func adafactorStatesLoadAcrossEpsilonChoices() throws {
+        let w = Tensor.ones([2, 3], requiresGrad: true)
+        w.grad = Tensor.full([2, 3], 0.5)
+        let custom = Adafactor([w], eps: (1e-6, 1e-3))
+        custom.step()
+        let plain = Adafactor([Tensor.ones([2, 3], requiresGrad: true)])
+        try plain.loadStateDict(custom.stateDict())
+        #expect(plain.eps1 == 1e-6)
+        try custom.loadStateDict(Adafactor([Tensor.ones([2, 3])]).stateDict())
+        #expect(custom.eps1 == nil)   // the default (float32 epsilon) comes back, as PyTorch's (None, 1e-3)
+    }
+
     @Test func lbfgsWithoutAClosureStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             LBFGS([Tensor.zeros([2], requiresGrad: true)]).step()
