@@ -57,6 +57,9 @@ struct HostMatrices {
     /// Matrix `index` in row-major order.
     func rowMajor(_ index: Int) -> ArraySlice<Float> { values[(index * rows * cols)..<((index + 1) * rows * cols)] }
 
+    /// All the matrices' values, row-major, one after another.
+    var rowMajorValues: [Float] { values }
+
     /// All the matrices, row-major, one after another.
     func withRowMajorValues<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
         values.withUnsafeBufferPointer { body($0.baseAddress!) }

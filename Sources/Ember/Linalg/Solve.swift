@@ -98,31 +98,26 @@ extension Linalg {
         let (a, b) = broadcastBatches(a, b, op: op)
         let coefficients = HostMatrices(a, op: op, square: true), rightSides = HostMatrices(b, op: op)
         let (rows, cols, n) = (rightSides.rows, rightSides.cols, coefficients.rows)
-        // Each solution is solved in place in the output, straight from the matrices' values: small
-        // matrices by C loops with the batch spread over the cores (one strsm call per 4×4 matrix cost more
-        // than its solve), larger ones by BLAS, which has the threads.
-        let size = rightSides.count * rows * cols
-        let out = [Float](unsafeUninitializedCapacity: size) { out, initialized in
-            let solutions = out.baseAddress!
-            coefficients.withRowMajorValues { triangles in
-                rightSides.withRowMajorValues { sides in
-                    solutions.update(from: sides, count: size)
-                    guard n <= SmallLU.maxOrder else {
-                        for index in 0..<coefficients.count {
-                            LAPACK.triangularSolve(triangles + index * n * n, solutions + index * rows * cols, rows: rows,
-                                                   cols: cols, upper: upper, left: left, unitriangular: unitriangular)
-                        }
-                        return
+        // Each solution is solved in place in a copy of B: small matrices by C loops with the batch
+        // spread over the cores (one strsm call per 4×4 matrix cost more than its solve), larger ones by
+        // BLAS, which has the threads.
+        var out = rightSides.rowMajorValues
+        coefficients.withRowMajorValues { triangles in
+            out.withUnsafeMutableBufferPointer { buffer in
+                let solutions = buffer.baseAddress!
+                guard n <= SmallLU.maxOrder else {
+                    for index in 0..<coefficients.count {
+                        LAPACK.triangularSolve(triangles + index * n * n, solutions + index * rows * cols, rows: rows,
+                                               cols: cols, upper: upper, left: left, unitriangular: unitriangular)
                     }
-                    Parallel.chunks(coefficients.count, grain: Swift.max(1, Parallel.grain / Swift.max(n * rows * cols, 1))) { range in
-                        ember_triangular_solve_batch_f32(triangles + range.lowerBound * n * n,
-                                                         solutions + range.lowerBound * rows * cols, Int64(n), Int64(rows),
-                                                         Int64(cols), Int64(range.count), upper ? 1 : 0, left ? 1 : 0,
-                                                         unitriangular ? 1 : 0)
-                    }
+                    return
+                }
+                Parallel.chunks(coefficients.count, grain: Swift.max(1, Parallel.grain / Swift.max(n * rows * cols, 1))) { range in
+                    ember_triangular_solve_batch_f32(triangles + range.lowerBound * n * n, solutions + range.lowerBound * rows * cols,
+                                                     Int64(n), Int64(rows), Int64(cols), Int64(range.count), upper ? 1 : 0,
+                                                     left ? 1 : 0, unitriangular ? 1 : 0)
                 }
             }
-            initialized = size
         }
         let result = Tensor(out, shape: b.shape, device: b.device)
         let saved = result.detach()

@@ -175,14 +175,9 @@ public final class MaxPool3d: Module {
 
     /// The pooled values and the winners' int64 indices into each D·H·W volume.
     public func withIndices(_ x: Tensor) -> (values: Tensor, indices: Tensor) {
-        var indices: Tensor?
-        let values = batchedOrNot(x, "MaxPool3d", spatialDims: 3) {
-            let pooled = maxPool3dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                                              ceilMode: ceilMode)
-            indices = pooled.indices
-            return pooled.values
+        batchedOrNot(x, "MaxPool3d", spatialDims: 3) {
+            maxPool3dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
         }
-        return (values, x.rank == 4 ? indices!.squeeze(0) : indices!)
     }
 
     public override var extraDescription: String {

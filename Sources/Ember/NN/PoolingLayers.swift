@@ -4,12 +4,25 @@
 /// Runs a batched op on a batched or unbatched input with `spatialDims` spatial dims (an unbatched
 /// input is a batch of one), checking the rank.
 func batchedOrNot(_ x: Tensor, _ layer: String, spatialDims: Int = 2, _ op: (Tensor) -> Tensor) -> Tensor {
+    isUnbatched(x, layer, spatialDims: spatialDims) ? op(x.unsqueeze(0)).squeeze(0) : op(x)
+}
+
+/// The same for max pooling with indices: both results lose the batch dim an unbatched input gained.
+func batchedOrNot(_ x: Tensor, _ layer: String, spatialDims: Int = 2,
+                  _ op: (Tensor) -> (values: Tensor, indices: Tensor)) -> (values: Tensor, indices: Tensor) {
+    guard isUnbatched(x, layer, spatialDims: spatialDims) else { return op(x) }
+    let pooled = op(x.unsqueeze(0))
+    return (pooled.values.squeeze(0), pooled.indices.squeeze(0))
+}
+
+/// Whether `x` is one unbatched [C, *spatial] input rather than [N, C, *spatial]; stops on any other rank.
+private func isUnbatched(_ x: Tensor, _ layer: String, spatialDims: Int) -> Bool {
     let dims = spatialDims == 3 ? "D, H, W" : "H, W"
     guard x.rank == spatialDims + 1 || x.rank == spatialDims + 2 else {
         shapeFailure(ShapeError("\(layer): expected a \(spatialDims + 1)-D [C, \(dims)] or \(spatialDims + 2)-D [N, C, \(dims)] "
             + "input, got shape \(x.shape)"))
     }
-    return x.rank == spatialDims + 1 ? op(x.unsqueeze(0)).squeeze(0) : op(x)
+    return x.rank == spatialDims + 1
 }
 
 /// Sizes as PyTorch prints what it was given: `2` when all are equal, `(2, 3)` otherwise.
@@ -47,14 +60,9 @@ public final class MaxPool2d: Module {
 
     /// The pooled values and the winners' int64 indices into each H·W plane.
     public func withIndices(_ x: Tensor) -> (values: Tensor, indices: Tensor) {
-        var indices: Tensor?
-        let values = batchedOrNot(x, "MaxPool2d") {
-            let pooled = maxPool2dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation,
-                                              ceilMode: ceilMode)
-            indices = pooled.indices
-            return pooled.values
+        batchedOrNot(x, "MaxPool2d") {
+            maxPool2dWithIndices($0, kernel: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
         }
-        return (values, x.rank == 3 ? indices!.squeeze(0) : indices!)
     }
 
     public override var extraDescription: String {
