@@ -261,6 +261,21 @@ struct OptimizerTests {
         }
     }
 
+    @Test func newOptimizersRefuseBadSettings() async {
+        let rprop = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Rprop([Tensor.zeros([1])], etas: (1.5, 1.2))
+        }
+        #expect(stderr(rprop).contains("Rprop: etas must satisfy 0 < minus < 1 < plus, got (minus: 1.5, plus: 1.2)"))
+        let asgd = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ASGD([Tensor.zeros([1])], lambd: -1)
+        }
+        #expect(stderr(asgd).contains("ASGD: lambd, alpha and weightDecay must be non-negative, got -1.0, 0.75, 0.0"))
+        let adafactor = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Adafactor([Tensor.zeros([1])], d: 0.5)
+        }
+        #expect(stderr(adafactor).contains("Adafactor: the clipping threshold d must be ≥ 1, got 0.5"))
+    }
+
     @Test func loadStateDictRejectsBadStates() {
         let p = Tensor.zeros([2, 2], requiresGrad: true)
         let adam = Adam([p])
