@@ -241,3 +241,38 @@ public func glu(_ x: Tensor, dim: Int = -1) -> Tensor {
     let halves = x.chunk(2, dim: d)
     return halves[0] * halves[1].sigmoid()
 }
+
+/// The randomized leaky ReLU, like `torch.nn.RReLU`: in training each non-positive element gets its
+/// own slope drawn uniformly from [lower, upper); in evaluation the slope is their mean.
+public final class RReLU: Module {
+    public let lower: Double, upper: Double
+    public var generator: RandomGenerator = .global
+    public init(lower: Double = 1.0 / 8, upper: Double = 1.0 / 3) {
+        precondition(lower <= upper, "Ember: RReLU: lower (\(lower)) must not exceed upper (\(upper))")
+        (self.lower, self.upper) = (lower, upper)
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        rrelu(x, lower: lower, upper: upper, training: isTraining, generator: generator)
+    }
+    public override var extraDescription: String { "lower=\(lower), upper=\(upper)" }
+}
+
+/// The randomized leaky ReLU, like `F.rrelu` (see `RReLU`). The gradient is each element's slope.
+public func rrelu(_ x: Tensor, lower: Double = 1.0 / 8, upper: Double = 1.0 / 3, training: Bool = false,
+                  generator: RandomGenerator = .global) -> Tensor {
+    guard training else { return x.leakyRelu(negativeSlope: Float((lower + upper) / 2)) }
+    let slopes = Tensor.rand(x.shape, low: Float(lower), high: Float(upper), generator: generator, device: x.device)
+    return x * `where`(x.gt(0), Tensor.ones([], device: x.device), slopes)
+}
+
+/// Softmax over the channels of each position of an [N, C, H, W] (or [C, H, W]) input, like
+/// `torch.nn.Softmax2d`.
+public final class Softmax2d: Module {
+    public override func forward(_ x: Tensor) -> Tensor {
+        guard x.rank == 3 || x.rank == 4 else {
+            shapeFailure(ShapeError("Softmax2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape \(x.shape)"))
+        }
+        return x.softmax(dim: -3)
+    }
+}

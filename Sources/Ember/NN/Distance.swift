@@ -86,6 +86,53 @@ public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor
     return reduction.apply((toPositive - toNegative + margin).relu())
 }
 
+/// `tripletMarginLoss` with any distance, like `F.triplet_margin_with_distance_loss`: mean (or sum) of
+/// max(0, margin + d(anchor, positive) − d(anchor, negative)), where `distanceFunction` (by default
+/// `pairwiseDistance`) returns one distance per row. With `swap` the negative's distance is the
+/// smaller of d(anchor, negative) and d(positive, negative).
+public func tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                                          distanceFunction: ((Tensor, Tensor) -> Tensor)? = nil, margin: Float = 1,
+                                          swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
+    precondition(margin > 0, "Ember: tripletMarginWithDistanceLoss: margin must be greater than 0, got \(margin)")
+    guard anchor.rank == positive.rank, anchor.rank == negative.rank else {
+        shapeFailure(ShapeError("tripletMarginWithDistanceLoss: anchor \(anchor.shape), positive \(positive.shape) and "
+            + "negative \(negative.shape) must have the same number of dims"))
+    }
+    let distance = distanceFunction ?? { pairwiseDistance($0, $1) }
+    let toPositive = distance(anchor, positive)
+    var toNegative = distance(anchor, negative)
+    if swap { toNegative = toNegative.minimum(distance(positive, negative)) }
+    return reduction.apply((toPositive - toNegative + margin).clamp(min: 0))
+}
+
+/// `cosineSimilarity` as a layer, like `torch.nn.CosineSimilarity`: `CosineSimilarity()(x1, x2)`.
+public final class CosineSimilarity: Module {
+    public let dim: Int, eps: Float
+    public init(dim: Int = 1, eps: Float = 1e-8) {
+        (self.dim, self.eps) = (dim, eps)
+        super.init()
+    }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor { cosineSimilarity(x1, x2, dim: dim, eps: eps) }
+    public override func forward(_ x: Tensor) -> Tensor {
+        fatalError("Ember: CosineSimilarity takes two inputs: call it as similarity(x1, x2)")
+    }
+}
+
+/// `pairwiseDistance` as a layer, like `torch.nn.PairwiseDistance`: `PairwiseDistance()(x1, x2)`.
+public final class PairwiseDistance: Module {
+    public let p: Float, eps: Float, keepdim: Bool
+    public init(p: Float = 2, eps: Float = 1e-6, keepdim: Bool = false) {
+        (self.p, self.eps, self.keepdim) = (p, eps, keepdim)
+        super.init()
+    }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor {
+        pairwiseDistance(x1, x2, p: p, eps: eps, keepdim: keepdim)
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        fatalError("Ember: PairwiseDistance takes two inputs: call it as distance(x1, x2)")
+    }
+}
+
 /// `cosineEmbeddingLoss` as a module: `CosineEmbeddingLoss(margin: 0.5)(x1, x2, y)`.
 public final class CosineEmbeddingLoss {
     public let margin: Float, reduction: Reduction
@@ -113,5 +160,21 @@ public final class TripletMarginLoss {
     public func callAsFunction(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor) -> Tensor {
         tripletMarginLoss(anchor: anchor, positive: positive, negative: negative, margin: margin, p: p, eps: eps,
                           swap: swap, reduction: reduction)
+    }
+}
+
+/// `tripletMarginWithDistanceLoss` as a module, like `torch.nn.TripletMarginWithDistanceLoss`:
+///
+///     let loss = TripletMarginWithDistanceLoss(distanceFunction: { 1 - cosineSimilarity($0, $1) }, margin: 0.5)
+public final class TripletMarginWithDistanceLoss {
+    public let distanceFunction: ((Tensor, Tensor) -> Tensor)?, margin: Float, swap: Bool, reduction: Reduction
+    public init(distanceFunction: ((Tensor, Tensor) -> Tensor)? = nil, margin: Float = 1, swap: Bool = false,
+                reduction: Reduction = .mean) {
+        precondition(margin > 0, "Ember: TripletMarginWithDistanceLoss: margin must be greater than 0, got \(margin)")
+        (self.distanceFunction, self.margin, self.swap, self.reduction) = (distanceFunction, margin, swap, reduction)
+    }
+    public func callAsFunction(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor) -> Tensor {
+        tripletMarginWithDistanceLoss(anchor: anchor, positive: positive, negative: negative,
+                                      distanceFunction: distanceFunction, margin: margin, swap: swap, reduction: reduction)
     }
 }

@@ -17,15 +17,6 @@ public enum Reduction: String, Sendable {
     }
 }
 
-/// Inverted dropout: zeroes elements with probability `p` and scales the rest by 1/(1-p) when
-/// `training`, the identity otherwise.
-public func dropout(_ x: Tensor, p: Float = 0.5, training: Bool = true, generator: RandomGenerator = .global) -> Tensor {
-    precondition(p >= 0 && p <= 1, "Ember: dropout: probability has to be between 0 and 1, but got \(p)")
-    guard training && p > 0 else { return x }
-    if p == 1 { return x * 0 }
-    return x * Tensor.dropoutMask(x.shape, p: p, generator: generator, device: x.device)
-}
-
 func checkSameShape(_ input: Tensor, _ target: Tensor, _ name: String) {
     guard input.shape == target.shape else {
         shapeFailure(ShapeError("\(name): input of shape \(input.shape) and target of shape \(target.shape) must have the same shape"))
@@ -207,18 +198,4 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
         }
     }
     return nll * (1 - labelSmoothing) + reduced * (labelSmoothing / Float(classes))
-}
-
-/// Channel dropout of an [N, C, H, W] (or unbatched [C, H, W]) input, like `F.dropout2d`: when
-/// `training`, zeroes each whole channel with probability `p` and scales the others by 1/(1-p).
-public func dropout2d(_ x: Tensor, p: Float = 0.5, training: Bool = true, generator: RandomGenerator = .global) -> Tensor {
-    precondition(p >= 0 && p <= 1, "Ember: dropout2d: probability has to be between 0 and 1, but got \(p)")
-    guard x.rank == 3 || x.rank == 4 else {
-        shapeFailure(ShapeError("dropout2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape \(x.shape)"))
-    }
-    guard training && p > 0 else { return x }
-    if p == 1 { return x * 0 }
-    // One keep-or-drop draw per channel, broadcast over the channel's H×W plane.
-    let maskShape = Array(x.shape.dropLast(2)) + [1, 1]
-    return x * Tensor.dropoutMask(maskShape, p: p, generator: generator, device: x.device)
 }

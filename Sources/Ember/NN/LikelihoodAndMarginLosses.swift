@@ -99,6 +99,40 @@ public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margi
     return reduction.reduce(perSample)
 }
 
+/// The multi-label hinge loss, like `F.multilabel_margin_loss`: `target` (int64, the shape of the
+/// scores [N, C] or [C]) lists each sample's classes, ended by the first −1; each sample's loss is
+/// Σ over listed classes j and unlisted classes i of max(0, 1 − (x[j] − x[i])) / C.
+public func multilabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    guard input.rank == 1 || input.rank == 2, target.shape == input.shape, target.dtype == .int64 else {
+        shapeFailure(ShapeError("multilabelMarginLoss: expects scores [N, C] or [C] and int64 targets of the same shape, "
+            + "got \(input.shape) and \(target.dtype) \(target.shape)"))
+    }
+    let scores = input.rank == 1 ? input.unsqueeze(0) : input
+    let (samples, classes) = (scores.shape[0], scores.shape[1])
+    // The lists are read on the host: how often each class is listed, and which classes are targets.
+    let labels = target.toIntArray()
+    var listed = [Float](repeating: 0, count: samples * classes)
+    var unlisted = [Float](repeating: 1, count: samples * classes)
+    for row in 0..<samples {
+        for label in labels[(row * classes)..<((row + 1) * classes)] {
+            if label == -1 { break }
+            guard (0..<classes).contains(label) else {
+                shapeFailure(ShapeError("multilabelMarginLoss: target \(label) in row \(row) is out of range for \(classes) "
+                    + "classes (use class indices, ended by -1)"))
+            }
+            listed[row * classes + label] += 1
+            unlisted[row * classes + label] = 0
+        }
+    }
+    let device = input.device
+    let margins = (1 - scores.unsqueeze(2) + scores.unsqueeze(1)).clamp(min: 0)   // [N, j, i]
+    let pairs = Tensor(listed, shape: [samples, classes, 1], device: device)
+        * Tensor(unlisted, shape: [samples, 1, classes], device: device)
+    var perSample = (margins * pairs).sum(dims: [1, 2]) / Float(classes)
+    if input.rank == 1 { perSample = perSample.squeeze(0) }
+    return reduction.reduce(perSample)
+}
+
 /// `poissonNLLLoss` as a module, like `torch.nn.PoissonNLLLoss`.
 public final class PoissonNLLLoss: Loss {
     public let logInput: Bool, full: Bool, eps: Float
@@ -162,5 +196,12 @@ public final class MultiMarginLoss: Loss {
     }
     public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
         multiMarginLoss(input, target, p: p, margin: margin, weight: weight, reduction: reduction)
+    }
+}
+
+/// `multilabelMarginLoss` as a module, like `torch.nn.MultiLabelMarginLoss`.
+public final class MultiLabelMarginLoss: Loss {
+    public override func forward(_ input: Tensor, _ target: Tensor) -> Tensor {
+        multilabelMarginLoss(input, target, reduction: reduction)
     }
 }

@@ -156,3 +156,40 @@ public final class CircularPad2d: PadBase {
     public init(_ padding: (Int, Int, Int, Int)) { super.init([padding.0, padding.1, padding.2, padding.3], mode: .circular) }
     public convenience init(_ padding: Int) { self.init((padding, padding, padding, padding)) }
 }
+
+/// Zeros around the last three dims, like `torch.nn.ZeroPad3d`: (left, right, top, bottom, front, back).
+public final class ZeroPad3d: PadBase {
+    public init(_ padding: (Int, Int, Int, Int, Int, Int)) { super.init(sixSides(padding), mode: .constant) }
+    public convenience init(_ padding: Int) { self.init((padding, padding, padding, padding, padding, padding)) }
+}
+
+/// A constant around the last three dims, like `torch.nn.ConstantPad3d`.
+public final class ConstantPad3d: PadBase {
+    public init(_ padding: (Int, Int, Int, Int, Int, Int), value: Float) {
+        super.init(sixSides(padding), mode: .constant, value: value)
+    }
+    public convenience init(_ padding: Int, value: Float) {
+        self.init((padding, padding, padding, padding, padding, padding), value: value)
+    }
+    public override var extraDescription: String { "padding=\(pythonTuple(padding)), value=\(value)" }
+}
+
+/// The mirror image of the last three dims' border, like `torch.nn.ReflectionPad3d`.
+public final class ReflectionPad3d: PadBase {
+    public init(_ padding: (Int, Int, Int, Int, Int, Int)) { super.init(sixSides(padding), mode: .reflect) }
+    public convenience init(_ padding: Int) { self.init((padding, padding, padding, padding, padding, padding)) }
+}
+
+/// The last three dims' edges repeated, like `torch.nn.ReplicationPad3d`.
+public final class ReplicationPad3d: PadBase {
+    public init(_ padding: (Int, Int, Int, Int, Int, Int)) { super.init(sixSides(padding), mode: .replicate) }
+    public convenience init(_ padding: Int) { self.init((padding, padding, padding, padding, padding, padding)) }
+}
+
+/// The last three dims wrapped around, like `torch.nn.CircularPad3d`.
+public final class CircularPad3d: PadBase {
+    public init(_ padding: (Int, Int, Int, Int, Int, Int)) { super.init(sixSides(padding), mode: .circular) }
+    public convenience init(_ padding: Int) { self.init((padding, padding, padding, padding, padding, padding)) }
+}
+
+private func sixSides(_ p: (Int, Int, Int, Int, Int, Int)) -> [Int] { [p.0, p.1, p.2, p.3, p.4, p.5] }
