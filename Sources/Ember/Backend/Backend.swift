@@ -211,6 +211,8 @@ public enum UnaryOp: Equatable, Sendable {
     /// x where x > 0, else alpha · (exp(x) − 1)
     case elu(alpha: Float)
     case sin, cos, tan, atan, erf, log1p, expm1
+    /// The inverse of erf on (−1, 1).
+    case erfinv
     /// Rounding to integers: half to even (like torch.round), down, up, toward zero.
     case round, floor, ceil, trunc
     case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)

@@ -78,7 +78,7 @@ public enum DeviceCheck {
         },
         differentiable("more unary math", [[6, 7]]) { x in
             let p = x[0].abs() + 0.1, scaled = x[0] * 3
-            return [(x[0] * 0.5).tan(), x[0].atan(), x[0].erf(), p.log1p(), x[0].expm1(),
+            return [(x[0] * 0.5).tan(), x[0].atan(), x[0].erf(), x[0].tanh().erfinv(), p.log1p(), x[0].expm1(),
                     scaled.round(), scaled.floor(), scaled.ceil(), scaled.trunc()]
         },
         differentiable("activations", [[5, 33]]) { x in

@@ -70,6 +70,11 @@ extension Tensor {
     public func erf() -> Tensor {
         unaryOp(.erf, name: "erf", savesInput: true) { g, x, _ in g * (-x!.square()).exp() * 1.1283791670955126 }
     }
+    /// The inverse error function on (−1, 1), like `torch.erfinv`: erf(erfinv(x)) = x, ±∞ at ±1.
+    /// With it uniform draws become normal ones (√2·erfinv(2u − 1)), as `Init.truncNormal` uses.
+    public func erfinv() -> Tensor {
+        unaryOp(.erfinv, name: "erfinv", savesOutput: true) { g, _, y in g * y!.square().exp() * 0.886226925452758 }
+    }
     /// log(1 + x), accurate for small x.
     public func log1p() -> Tensor { unaryOp(.log1p, name: "log1p", savesInput: true) { g, x, _ in g / (x! + 1) } }
     /// exp(x) − 1, accurate for small x.

@@ -91,6 +91,7 @@ extension CPUBackend {
         case .log1p: map { _log1pf($0) }
         case .expm1: map { _expm1f($0) }
         case .erf: map { _erff($0) }
+        case .erfinv: map { inverseErf($0) }
         case .atan: map { _atanf($0) }
         case .tan: map { _tanf($0) }
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: preconditionFailure("computed above")
@@ -351,7 +352,8 @@ private extension UnaryOp {
     /// Whether the op computes exp, tanh or the like per element (a nanosecond each even vectorized).
     var callsMathFunction: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu, .tan, .atan, .erf, .log1p, .expm1:
+        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu, .tan, .atan, .erf, .erfinv, .log1p,
+             .expm1:
             return true
         default: return false
         }

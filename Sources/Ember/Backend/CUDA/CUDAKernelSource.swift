@@ -72,6 +72,7 @@ __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     case 32: return erff(x);
     case 33: return atanf(x);
     case 34: return tanf(x);
+    case 35: return erfinvf(x);
     }
     return 0.0f;
 }

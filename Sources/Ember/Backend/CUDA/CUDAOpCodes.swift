@@ -38,6 +38,7 @@ extension UnaryOp {
         case .erf: return (32, 0, 0)
         case .atan: return (33, 0, 0)
         case .tan: return (34, 0, 0)
+        case .erfinv: return (35, 0, 0)
         }
     }
 }
