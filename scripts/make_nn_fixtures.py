@@ -356,6 +356,7 @@ metrics_max = [0.1, 0.2, 0.2, 0.2, 0.25, 0.25, 0.25, 0.25]
 sched["plateau_max_metrics"] = metrics_max
 sched["plateau_max"] = lrs(lambda o: S.ReduceLROnPlateau(o, mode="max", patience=1, factor=0.1, threshold=0.1,
                                                          threshold_mode="abs"), len(metrics_max), metrics_max)
+sched["multiplicative"] = lrs(lambda o: S.MultiplicativeLR(o, lambda e: 0.95 if e < 4 else 0.8 + 0.01 * e), 10)
 sched["warm_restarts"] = lrs(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01), 25)
 sched["warm_restarts_flat"] = lrs(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=4), 10)
 sched["constant"] = lrs(lambda o: S.ConstantLR(o, factor=0.25, total_iters=3), 6)

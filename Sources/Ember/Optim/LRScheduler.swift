@@ -168,6 +168,23 @@ public final class PolynomialLR: LRScheduler {
     }
 }
 
+/// The rate is multiplied by `lrLambda(epoch)` at every step, like
+/// `torch.optim.lr_scheduler.MultiplicativeLR`: base·Π lrLambda(i) for i in 1...epoch. A decay whose
+/// factor changes over time (0.95 for ten epochs, then 0.9) is one closure.
+public final class MultiplicativeLR: LRScheduler {
+    public let lrLambda: (Int) -> Double
+    /// Π lrLambda(i) for i in 1...epoch, at index epoch (filled as epochs are reached).
+    private var products: [Double] = [1]
+    public init(_ optimizer: Optimizer, lrLambda: @escaping (Int) -> Double) {
+        self.lrLambda = lrLambda
+        super.init(optimizer)
+    }
+    public override func lr(atEpoch epoch: Int) -> Double {
+        while products.count <= epoch { products.append(products[products.count - 1] * lrLambda(products.count)) }
+        return Double(baseLR) * products[epoch]
+    }
+}
+
 /// Linear warm-up: the rate climbs linearly from base·startFactor to the base rate over `steps` epochs
 /// (`LinearLR(optimizer, startFactor: startFactor, endFactor: 1, totalIters: steps)`).
 public func linearWarmup(_ optimizer: Optimizer, steps: Int, startFactor: Double = 1e-3) -> LinearLR {

@@ -27,6 +27,7 @@ struct SchedulerTests {
             ("linear", { LinearLR($0, startFactor: 0.25, totalIters: 4) }),
             ("multistep", { MultiStepLR($0, milestones: [5, 2, 6], gamma: 0.5) }),
             ("lambda", { LambdaLR($0) { e in 1 / 8 * min(1 / Double(e + 1).squareRoot(), Double(e + 1) / 8) } }),
+            ("multiplicative", { MultiplicativeLR($0) { e in e < 4 ? 0.95 : 0.8 + 0.01 * Double(e) } }),
             ("warm_restarts", { CosineAnnealingWarmRestarts($0, t0: 3, tMult: 2, etaMin: 0.01) }),
             ("warm_restarts_flat", { CosineAnnealingWarmRestarts($0, t0: 4) }),
             ("constant", { ConstantLR($0, factor: 0.25, totalIters: 3) }),
