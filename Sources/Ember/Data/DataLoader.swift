@@ -13,18 +13,17 @@ import Dispatch
 /// thread (`prefetch`); batches are still produced strictly in order, one at a time, so random transforms
 /// see the same sequence as without prefetching.
 ///
-/// A `Sampler` sets any other order: `DataLoader(train, batchSize: 64, sampler: WeightedRandomSampler(...))`.
+/// A `Sampler` sets any other order: `DataLoader(train, batchSize: 64, sampler: WeightedRandomSampler(...))`;
+/// a `BatchSampling` sets the batches themselves: `DataLoader(train, batchSampler: myBuckets)`.
 ///
 /// Datasets that conform to `BatchGathering` build each batch in one go; others are indexed sample by
 /// sample and stacked with `collate`.
 public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, Int) {
     public let dataset: D
-    public let batchSize: Int
-    /// The order of the samples, epoch by epoch.
-    public let sampler: Sampler
+    /// The batches of each epoch.
+    public let batchSampler: BatchSampling
     /// Whether it was made with `shuffle: true`.
     public let shuffle: Bool
-    public let dropLast: Bool
     public let prefetch: Bool
     /// Epochs started so far (each `makeIterator()` starts one).
     public private(set) var epoch = 0
@@ -34,51 +33,52 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
     public convenience init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
                             prefetch: Bool = true) {
         let sampler: Sampler = shuffle ? RandomSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count)
-        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch, shuffle: shuffle)
+        self.init(dataset, batchSampler: BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast), prefetch: prefetch,
+                  shuffle: shuffle)
     }
 
     /// Visits the samples in the order `sampler` gives each epoch.
     public convenience init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool = false, prefetch: Bool = true) {
-        self.init(dataset, batchSize: batchSize, sampler: sampler, dropLast: dropLast, prefetch: prefetch, shuffle: false)
+        self.init(dataset, batchSampler: BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast), prefetch: prefetch,
+                  shuffle: false)
     }
 
-    private init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool, prefetch: Bool, shuffle: Bool) {
-        precondition(batchSize > 0, "Ember: DataLoader batchSize must be positive, got \(batchSize)")
+    /// Loads the batches `batchSampler` gives each epoch, like `DataLoader(dataset, batch_sampler=...)`.
+    public convenience init(_ dataset: D, batchSampler: BatchSampling, prefetch: Bool = true) {
+        self.init(dataset, batchSampler: batchSampler, prefetch: prefetch, shuffle: false)
+    }
+
+    private init(_ dataset: D, batchSampler: BatchSampling, prefetch: Bool, shuffle: Bool) {
         self.dataset = dataset
-        self.batchSize = batchSize
-        self.sampler = sampler
+        self.batchSampler = batchSampler
         self.shuffle = shuffle
-        self.dropLast = dropLast
         self.prefetch = prefetch
     }
 
+    /// The samples per batch; nil for a custom batch sampler (as PyTorch's `batch_size` is None then).
+    public var batchSize: Int? { (batchSampler as? BatchSampler)?.batchSize }
+    /// The order of the samples, epoch by epoch; nil for a custom batch sampler.
+    public var sampler: Sampler? { (batchSampler as? BatchSampler)?.sampler }
+    public var dropLast: Bool { (batchSampler as? BatchSampler)?.dropLast ?? false }
+
     /// Batches per epoch.
-    public var count: Int {
-        dropLast ? sampler.count / batchSize : (sampler.count + batchSize - 1) / batchSize
-    }
+    public var count: Int { batchSampler.count }
 
-    /// The sample order of the next epoch, drawn now (advances the sampler's generator).
-    func nextEpochOrder() -> [Int] {
+    /// The sample indices of each batch of the next epoch, drawn now (advances the sampler's generator).
+    func nextEpochBatches() -> [[Int]] {
         epoch += 1
-        let order = sampler.nextEpoch()
-        if let bad = order.first(where: { $0 < 0 || $0 >= dataset.count }) {
-            fatalError("Ember: DataLoader: the sampler gave index \(bad), but the dataset has \(dataset.count) samples")
+        let batches = batchSampler.nextEpochBatches()
+        for (number, batch) in batches.enumerated() {
+            if batch.isEmpty { fatalError("Ember: DataLoader: the batch sampler gave an empty batch (batch \(number))") }
+            if let bad = batch.first(where: { $0 < 0 || $0 >= dataset.count }) {
+                fatalError("Ember: DataLoader: the sampler gave index \(bad), but the dataset has \(dataset.count) samples")
+            }
         }
-        return order
+        return batches
     }
 
-    /// The sample indices of each batch of the next epoch.
     public func makeIterator() -> Iterator {
-        let order = nextEpochOrder()
-        var batches: [[Int]] = []
-        var start = 0
-        while start < order.count {
-            let end = Swift.min(start + batchSize, order.count)
-            if end - start < batchSize && dropLast { break }
-            batches.append(Array(order[start..<end]))
-            start = end
-        }
-        return Iterator(dataset: dataset, batches: batches, prefetch: prefetch)
+        Iterator(dataset: dataset, batches: nextEpochBatches(), prefetch: prefetch)
     }
 
     /// Assembles one batch.

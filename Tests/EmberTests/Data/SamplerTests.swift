@@ -8,7 +8,7 @@ import Testing
         // DataLoader(shuffle:seed:) draws the permutation it always drew, so runs stay reproducible.
         let loader = DataLoader(CountingDataset(count: 50), batchSize: 50, shuffle: true, seed: 7)
         let expected = RandomGenerator(seed: 7)
-        for _ in 0..<3 { #expect(loader.nextEpochOrder() == expected.permutation(50)) }
+        for _ in 0..<3 { #expect(loader.nextEpochBatches().flatMap { $0 } == expected.permutation(50)) }
         #expect(loader.shuffle && !DataLoader(CountingDataset(count: 5), batchSize: 2).shuffle)
         #expect(!DataLoader(CountingDataset(count: 5), batchSize: 2, sampler: SequentialSampler(count: 5)).shuffle)
     }
@@ -71,5 +71,49 @@ import Testing
             for _ in loader {}
         }
         #expect(stderr(r).contains("DataLoader: the sampler gave index 5, but the dataset has 3 samples"))
+    }
+
+    @Test func batchSamplerCutsTheOrderIntoBatches() {
+        let batches = BatchSampler(SequentialSampler(count: 10), batchSize: 3)
+        #expect(batches.count == 4 && batches.nextEpochBatches() == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]])
+        let dropping = BatchSampler(SequentialSampler(count: 10), batchSize: 3, dropLast: true)
+        #expect(dropping.count == 3 && dropping.nextEpochBatches() == [[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+        // A shuffled order is cut the same way, with a new order each epoch.
+        let shuffled = BatchSampler(RandomSampler(count: 7, seed: 2), batchSize: 4)
+        let (first, second) = (shuffled.nextEpochBatches(), shuffled.nextEpochBatches())
+        #expect(first.map(\.count) == [4, 3] && first.flatMap { $0 }.sorted() == Array(0..<7) && first != second)
+        let loader = DataLoader(CountingDataset(count: 10), batchSize: 3, dropLast: true)
+        #expect(loader.batchSize == 3 && loader.dropLast && loader.sampler is SequentialSampler && loader.count == 3)
+    }
+
+    /// Batches of samples of one class each, as a custom batch sampler for a metric-learning loss would give.
+    final class ClassBatches: BatchSampling {
+        let labels: [Int]
+        init(labels: [Int]) { self.labels = labels }
+        var count: Int { Set(labels).count }
+        func nextEpochBatches() -> [[Int]] {
+            Set(labels).sorted().map { label in labels.indices.filter { labels[$0] == label } }
+        }
+    }
+
+    @Test func aCustomBatchSamplerSetsTheBatches() {
+        let labels = [2, 0, 1, 0, 2, 2, 1]
+        let dataset = TensorDataset(inputs: Tensor((0..<7).map(Float.init), shape: [7, 1]), labels: Tensor(labels))
+        let loader = DataLoader(dataset, batchSampler: ClassBatches(labels: labels))
+        #expect(loader.batchSize == nil && loader.sampler == nil && loader.count == 3)
+        let batches = Array(loader)
+        #expect(batches.map { $0.1.toIntArray() } == [[0, 0], [1, 1], [2, 2, 2]])
+        #expect(batches.map { $0.0.toArray() } == [[1, 3], [2, 6], [0, 4, 5]])
+    }
+
+    @Test func anEmptyBatchStops() async {
+        final class Empty: BatchSampling {
+            var count: Int { 1 }
+            func nextEpochBatches() -> [[Int]] { [[0], []] }
+        }
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            for _ in DataLoader(CountingDataset(count: 3), batchSampler: Empty()) {}
+        }
+        #expect(stderr(r).contains("DataLoader: the batch sampler gave an empty batch (batch 1)"))
     }
 }
