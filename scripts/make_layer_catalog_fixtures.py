@@ -89,6 +89,12 @@ for target, reduction in labels:
     (loss * w).sum().backward()
     margin_cases.append(dict(x_shape=list(x.shape), x=L(x), target=target.reshape(-1).tolist(),
                              reduction=reduction, out_shape=list(loss.shape), out=L(loss), w=L(w), grad=L(x.grad)))
+# Margins of exactly 0 (integer scores one apart), where PyTorch passes no gradient.
+x = torch.tensor([[1.0, 0.0, 0.5], [2.0, 1.0, 3.0]], requires_grad=True)
+loss = F.multilabel_margin_loss(x, torch.tensor([[0, -1, 1], [0, 2, -1]]), reduction="sum")
+loss.backward()
+margin_cases.append(dict(x_shape=[2, 3], x=L(x), target=[0, -1, 1, 0, 2, -1], reduction="sum", out_shape=[], out=L(loss),
+                         w=[1.0], grad=L(x.grad)))
 fixture["multilabel_margin"] = margin_cases
 fixture["multilabel_margin_repr"] = repr(nn.MultiLabelMarginLoss())
 
@@ -108,6 +114,12 @@ for distance, margin, swap, reduction in [("default", 1.0, False, "mean"), ("def
     triplets.append(dict(distance=distance, margin=margin, swap=swap, reduction=reduction, anchor=L(a), positive=L(p),
                          negative=L(n), out_shape=list(loss.shape), out=L(loss), w=L(w), grad_anchor=L(a.grad),
                          grad_positive=L(p.grad), grad_negative=L(n.grad)))
+# A hinge of exactly 0 (L1 distances 1 and 2, margin 1), where PyTorch passes no gradient.
+a, p, n = (torch.tensor([[0.0, 0.0]], requires_grad=True), torch.tensor([[1.0, 0.0]], requires_grad=True),
+           torch.tensor([[1.0, 1.0]], requires_grad=True))
+loss = F.triplet_margin_with_distance_loss(a, p, n, distance_function=lambda u, v: (u - v).abs().sum(-1), margin=1.0)
+loss.backward()
+fixture["triplet_tie"] = dict(out=L(loss), grad_anchor=L(a.grad), grad_positive=L(p.grad), grad_negative=L(n.grad))
 fixture["triplet_distance"] = triplets
 
 
@@ -123,8 +135,9 @@ def alpha_values(layer, x, seeds=40):
     for i in range(x.numel()):
         values = {out[i] for out in outs if out[i] != dropped}
         assert len(values) == 1, "each element is either dropped or kept with one value"
-        kept.append(round(values.pop(), 8))
-    return dict(repr=repr(layer), p=layer.p, x_shape=list(x.shape), x=L(x), dropped=round(dropped, 8), kept=kept)
+        kept.append(values.pop())
+    # Full float32 values (not rounded), and inputs that are exactly float32: compared bit for bit.
+    return dict(repr=repr(layer), p=layer.p, x_shape=list(x.shape), x=x.reshape(-1).tolist(), dropped=dropped, kept=kept)
 
 
 fixture["alpha"] = [

@@ -261,6 +261,7 @@ public final class RReLU: Module {
 /// The randomized leaky ReLU, like `F.rrelu` (see `RReLU`). The gradient is each element's slope.
 public func rrelu(_ x: Tensor, lower: Double = 1.0 / 8, upper: Double = 1.0 / 3, training: Bool = false,
                   generator: RandomGenerator = .global) -> Tensor {
+    precondition(lower <= upper, "Ember: rrelu: lower (\(lower)) must not exceed upper (\(upper))")
     guard training else { return x.leakyRelu(negativeSlope: Float((lower + upper) / 2)) }
     let slopes = Tensor.rand(x.shape, low: Float(lower), high: Float(upper), generator: generator, device: x.device)
     return x * `where`(x.gt(0), Tensor.ones([], device: x.device), slopes)

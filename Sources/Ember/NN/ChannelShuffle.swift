@@ -2,9 +2,13 @@
 /// the channels of an [N, C, *] input, seen as [groups, C / groups], are read out column by column,
 /// so that the next grouped convolution mixes information across groups.
 public func channelShuffle(_ x: Tensor, groups: Int) -> Tensor {
-    guard groups > 0, x.rank >= 3, x.shape[1] % groups == 0 else {
-        shapeFailure(ShapeError("channelShuffle: expects an input [N, C, *] of at least 3 dims whose C divides into "
-            + "\(groups) groups, got shape \(x.shape)"))
+    precondition(groups > 0, "Ember: channelShuffle: groups must be positive, got \(groups)")
+    guard x.rank >= 3 else {
+        shapeFailure(ShapeError("channelShuffle: expects an input [N, C, *] of at least 3 dims, got shape \(x.shape)"))
+    }
+    guard x.shape[1] % groups == 0 else {
+        shapeFailure(ShapeError("channelShuffle: the \(x.shape[1]) channels of input \(x.shape) do not divide into "
+            + "\(groups) groups"))
     }
     let (n, channels) = (x.shape[0], x.shape[1])
     let rest = Array(x.shape.dropFirst(2))

@@ -83,7 +83,7 @@ public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor
     let toPositive = pairwiseDistance(anchor, positive, p: p, eps: eps)
     var toNegative = pairwiseDistance(anchor, negative, p: p, eps: eps)
     if swap { toNegative = toNegative.minimum(pairwiseDistance(positive, negative, p: p, eps: eps)) }
-    return reduction.apply((toPositive - toNegative + margin).relu())
+    return reduction.apply((margin + toPositive - toNegative).relu())   // PyTorch's order of operations
 }
 
 /// `tripletMarginLoss` with any distance, like `F.triplet_margin_with_distance_loss`: mean (or sum) of
@@ -102,7 +102,7 @@ public func tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, nega
     let toPositive = distance(anchor, positive)
     var toNegative = distance(anchor, negative)
     if swap { toNegative = toNegative.minimum(distance(positive, negative)) }
-    return reduction.apply((toPositive - toNegative + margin).clamp(min: 0))
+    return reduction.apply((margin + toPositive - toNegative).relu())   // PyTorch's order, no gradient at 0
 }
 
 /// `cosineSimilarity` as a layer, like `torch.nn.CosineSimilarity`: `CosineSimilarity()(x1, x2)`.

@@ -30,8 +30,9 @@ public func dropout3d(_ x: Tensor, p: Float = 0.5, training: Bool = true, genera
 /// Alpha dropout, like `F.alpha_dropout`: when `training`, each element is dropped with probability
 /// `p` to SELU's negative saturation value and the result is shifted and scaled so that inputs of
 /// mean 0 and variance 1 keep them (dropped elements become α·a·(p − 1), kept ones a·x + α·a·p with
-/// a = 1/√((α²p + 1)(1 − p))). Pair it with `SELU`.
-public func alphaDropout(_ x: Tensor, p: Float = 0.5, training: Bool = true, generator: RandomGenerator = .global) -> Tensor {
+/// a = 1/√((α²p + 1)(1 − p))). Pair it with `SELU`. As in PyTorch, the function is the identity
+/// unless `training` is set (the layer sets it in training mode).
+public func alphaDropout(_ x: Tensor, p: Float = 0.5, training: Bool = false, generator: RandomGenerator = .global) -> Tensor {
     checkProbability(p, "alphaDropout")
     guard training && p > 0 else { return x }
     if p == 1 { return x * 0 }
@@ -39,15 +40,15 @@ public func alphaDropout(_ x: Tensor, p: Float = 0.5, training: Bool = true, gen
 }
 
 /// Alpha dropout of whole channels, like `F.feature_alpha_dropout`: one draw per (sample, channel) of
-/// an [N, C, ...] input (a [N, C] input's elements are its channels).
-public func featureAlphaDropout(_ x: Tensor, p: Float = 0.5, training: Bool = true,
+/// an [N, C, ...] input (a [N, C] input's elements are its channels). The identity unless `training`.
+public func featureAlphaDropout(_ x: Tensor, p: Float = 0.5, training: Bool = false,
                                 generator: RandomGenerator = .global) -> Tensor {
     checkProbability(p, "featureAlphaDropout")
+    guard training && p > 0 else { return x }
+    if p == 1 { return x * 0 }
     guard x.rank >= 2 else {
         shapeFailure(ShapeError("featureAlphaDropout: expected an input [N, C, ...] of at least 2 dims, got shape \(x.shape)"))
     }
-    guard training && p > 0 else { return x }
-    if p == 1 { return x * 0 }
     return affineDropout(x, p: p, maskShape: [x.shape[0], x.shape[1]] + Array(repeating: 1, count: x.rank - 2),
                          generator: generator)
 }
@@ -74,9 +75,10 @@ private func channelDropout(_ x: Tensor, p: Float, training: Bool, spatialDims: 
 /// x·noise + b with PyTorch's arithmetic: noise = keep·a, b = (keep − 1)·α·a + α·a·p.
 private func affineDropout(_ x: Tensor, p: Float, maskShape: [Int], generator: RandomGenerator) -> Tensor {
     let alpha = 1.7580993408473766   // SELU's α·λ: the value SELU saturates to is −α·λ
-    let a = 1 / ((alpha * alpha * Double(p) + 1) * (1 - Double(p))).squareRoot()
+    let pd = decimalDouble(p)
+    let a = 1 / ((alpha * alpha * pd + 1) * (1 - pd)).squareRoot()
     let keep = Tensor.rand(maskShape, generator: generator, device: x.device).ge(p)
-    let shift = (keep - 1) * Float(alpha * a) + Float(alpha * a * Double(p))
+    let shift = (keep - 1) * Float(alpha * a) + Float(alpha * a * pd)
     return x * (keep * Float(a)) + shift
 }
 

@@ -91,7 +91,7 @@ public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margi
     let classes = input.shape[1]
     let column = target.unsqueeze(1)
     let correct = input.gather(dim: 1, indices: column)                          // x[y], [N, 1]
-    var margins = (input - correct + margin).clamp(min: 0)
+    var margins = (input - correct + margin).relu()   // no gradient at exactly 0, as PyTorch's z > 0
     if p == 2 { margins = margins.square() }
     let others = Tensor.arange(classes, device: input.device).ne(column)        // 0 at the target's class
     var perSample = (margins * others).sum(dim: 1) / Float(classes)
@@ -109,24 +109,34 @@ public func multilabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: R
     }
     let scores = input.rank == 1 ? input.unsqueeze(0) : input
     let (samples, classes) = (scores.shape[0], scores.shape[1])
-    // The lists are read on the host: how often each class is listed, and which classes are targets.
+    guard classes > 0 else {
+        shapeFailure(ShapeError("multilabelMarginLoss: scores of shape \(input.shape) have no classes"))
+    }
+    // The lists are read on the host, each up to its first −1; every entry must be a class or −1.
     let labels = target.toIntArray()
-    var listed = [Float](repeating: 0, count: samples * classes)
+    if let bad = labels.firstIndex(where: { !(-1..<classes).contains($0) }) {
+        shapeFailure(ShapeError("multilabelMarginLoss: target \(labels[bad]) in row \(bad / classes) is out of range for "
+            + "\(classes) classes (use class indices, ended by -1)"))
+    }
+    let lists = (0..<samples).map { row in
+        Array(labels[(row * classes)..<((row + 1) * classes)].prefix { $0 != -1 })
+    }
+    let longest = Swift.max(lists.map(\.count).max() ?? 0, 1)
+    var listed = [Int](repeating: 0, count: samples * longest)      // the lists, padded with class 0...
+    var present = [Float](repeating: 0, count: samples * longest)   // ...whose padding counts for nothing
     var unlisted = [Float](repeating: 1, count: samples * classes)
-    for row in 0..<samples {
-        for label in labels[(row * classes)..<((row + 1) * classes)] {
-            if label == -1 { break }
-            guard (0..<classes).contains(label) else {
-                shapeFailure(ShapeError("multilabelMarginLoss: target \(label) in row \(row) is out of range for \(classes) "
-                    + "classes (use class indices, ended by -1)"))
-            }
-            listed[row * classes + label] += 1
+    for (row, list) in lists.enumerated() {
+        for (k, label) in list.enumerated() {
+            (listed[row * longest + k], present[row * longest + k]) = (label, 1)
             unlisted[row * classes + label] = 0
         }
     }
     let device = input.device
-    let margins = (1 - scores.unsqueeze(2) + scores.unsqueeze(1)).clamp(min: 0)   // [N, j, i]
-    let pairs = Tensor(listed, shape: [samples, classes, 1], device: device)
+    let listedScores = scores.gather(dim: 1, indices: Tensor(listed, shape: [samples, longest], device: device))
+    // max(0, 1 − (x[j] − x[i])) for each listed j (a repeated class counts again) and every class i,
+    // [N, L, C]: relu, whose gradient is 0 at a margin of exactly 0, as PyTorch's.
+    let margins = (1 - listedScores.unsqueeze(2) + scores.unsqueeze(1)).relu()
+    let pairs = Tensor(present, shape: [samples, longest, 1], device: device)
         * Tensor(unlisted, shape: [samples, 1, classes], device: device)
     var perSample = (margins * pairs).sum(dims: [1, 2]) / Float(classes)
     if input.rank == 1 { perSample = perSample.squeeze(0) }

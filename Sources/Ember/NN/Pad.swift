@@ -87,7 +87,14 @@ open class PadBase: Module {
         super.init()
     }
 
-    open override func forward(_ x: Tensor) -> Tensor { pad(x, padding, mode: mode, value: value) }
+    open override func forward(_ x: Tensor) -> Tensor {
+        // As PyTorch's layers: the mirrored, repeated and wrapped borders need [C, *] or [N, C, *].
+        let dims = padding.count / 2
+        if mode != .constant && x.rank != dims + 1 && x.rank != dims + 2 {
+            shapeFailure(ShapeError("\(typeName): expects a \(dims + 1)-D or \(dims + 2)-D input, got shape \(x.shape)"))
+        }
+        return pad(x, padding, mode: mode, value: value)
+    }
 
     open override var extraDescription: String { pythonTuple(padding) }
 }

@@ -111,7 +111,9 @@ extension Tensor {
     /// `(rand(shape) ≥ p) · 1/(1 − p)`, in one pass).
     static func dropoutMask(_ shape: [Int], p: Float, generator: RandomGenerator, device: Device) -> Tensor {
         let t = Tensor(uninitializedShape: shape, device: device)
-        device.backend.dropoutMask(t.storage, count: t.count, p: p, scale: 1 / (1 - p), generator: generator)
+        // 1/(1 − p) from p as the decimal it was written as, as PyTorch's double p gives it.
+        device.backend.dropoutMask(t.storage, count: t.count, p: p, scale: 1 / Float(1 - decimalDouble(p)),
+                                   generator: generator)
         return t
     }
 
@@ -132,3 +134,7 @@ extension Tensor {
         return Tensor(values, shape: shape, device: device)
     }
 }
+
+/// The shortest decimal that reads back as `value` (0.2 rather than 0.20000000298023224): the
+/// Python float a PyTorch user would have written, for constants PyTorch derives in double.
+func decimalDouble(_ value: Float) -> Double { Double(value.description) ?? Double(value) }

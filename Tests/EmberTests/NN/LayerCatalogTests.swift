@@ -71,7 +71,7 @@ struct LayerCatalogTests {
     @Test func multilabelMarginLossMatchesPyTorch() {
         #expect(MultiLabelMarginLoss().description == fixture["multilabel_margin_repr"] as? String)
         let all = cases("multilabel_margin")
-        #expect(all.count == 5)
+        #expect(all.count == 6)   // the last has margins of exactly 0
         for c in all {
             let shape = ints(c["x_shape"])
             let x = tensor(c["x"], shape, requiresGrad: true)
@@ -106,10 +106,22 @@ struct LayerCatalogTests {
             expectClose(p.grad!.toArray(), floats(c["grad_positive"]), "\(what) positive gradient")
             expectClose(n.grad!.toArray(), floats(c["grad_negative"]), "\(what) negative gradient")
         }
+        // A hinge of exactly 0 passes no gradient, as PyTorch's.
+        let tie = object(fixture["triplet_tie"])
+        let (a, p, n) = (Tensor([0, 0] as [Float], shape: [1, 2], requiresGrad: true),
+                         Tensor([1, 0] as [Float], shape: [1, 2], requiresGrad: true),
+                         Tensor([1, 1] as [Float], shape: [1, 2], requiresGrad: true))
+        let l1 = TripletMarginWithDistanceLoss(distanceFunction: { ($0 - $1).abs().sum(dim: -1) })
+        let out = l1(a, p, n)
+        out.backward()
+        #expect(out.toArray() == floats(tie["out"]))
+        #expect(a.grad!.toArray() == floats(tie["grad_anchor"]) && p.grad!.toArray() == floats(tie["grad_positive"])
+                && n.grad!.toArray() == floats(tie["grad_negative"]))
     }
 
-    /// Every element becomes either PyTorch's dropped value or PyTorch's value for it kept; the
-    /// feature variant keeps or drops whole channels.
+    /// Every element becomes exactly PyTorch's dropped value or PyTorch's value for it kept (the
+    /// constants come from p as the decimal written, as PyTorch's double p); the feature variant keeps
+    /// or drops whole channels.
     @Test func alphaDropoutTakesPyTorchsValues() {
         let layers: [DropoutBase] = [AlphaDropout(0.2), AlphaDropout(0.5), FeatureAlphaDropout(0.3)]
         let all = cases("alpha")
@@ -125,7 +137,7 @@ struct LayerCatalogTests {
             for _ in 0..<4 {
                 let out = layer(x).toArray()
                 for i in out.indices {
-                    let isDropped = abs(out[i] - dropped) <= 1e-6, isKept = abs(out[i] - kept[i]) <= 1e-5
+                    let isDropped = out[i] == dropped, isKept = out[i] == kept[i]
                     #expect(isDropped || isKept, "\(name) element \(i) is \(out[i]), expected \(dropped) or \(kept[i])")
                     sawDropped = sawDropped || isDropped
                     sawKept = sawKept || isKept
@@ -134,7 +146,7 @@ struct LayerCatalogTests {
                     let perChannel = shape[2]
                     for channel in 0..<(out.count / perChannel) {
                         let values = out[(channel * perChannel)..<((channel + 1) * perChannel)]
-                        #expect(values.allSatisfy { abs($0 - dropped) <= 1e-6 } || !values.contains { abs($0 - dropped) <= 1e-6 },
+                        #expect(values.allSatisfy { $0 == dropped } || !values.contains(dropped),
                                 "\(name) channel \(channel) is partly dropped")
                     }
                 }
@@ -143,13 +155,16 @@ struct LayerCatalogTests {
             layer.eval()
             #expect(layer(x).toArray() == x.toArray(), "\(name) in evaluation")
         }
+        // As in PyTorch, the functions are the identity unless asked to train.
+        let x = Tensor.randn([4, 3], generator: RandomGenerator(seed: 1))
+        #expect(alphaDropout(x, p: 0.2).toArray() == x.toArray() && featureAlphaDropout(x, p: 0.2).toArray() == x.toArray())
     }
 
     /// Alpha dropout's point: standard-normal inputs keep mean 0 and variance 1, at rate p.
     @Test func alphaDropoutKeepsMeanAndVarianceAtItsRate() {
         let generator = RandomGenerator(seed: 3)
         let x = Tensor.randn([200_000], generator: generator)
-        let out = alphaDropout(x, p: 0.3, generator: generator)
+        let out = alphaDropout(x, p: 0.3, training: true, generator: generator)
         let values = out.toArray()
         let mean = values.reduce(0, +) / Float(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
@@ -159,13 +174,13 @@ struct LayerCatalogTests {
         #expect(abs(rate - 0.3) < 0.01, "dropped \(rate)")
         // The gradient is a where kept, 0 where dropped.
         let leafX = x.detach().requiringGrad()
-        let again = alphaDropout(leafX, p: 0.3, generator: RandomGenerator(seed: 5))
+        let again = alphaDropout(leafX, p: 0.3, training: true, generator: RandomGenerator(seed: 5))
         again.sum().backward()
         let alpha = 1.7580993408473766
         let a = Float(1 / ((alpha * alpha * 0.3 + 1) * 0.7).squareRoot())
         let gradients: [Float] = leafX.grad!.toArray().map { abs($0 - a) < 1e-6 ? 1 : $0 }
         #expect(Set(gradients) == [0, 1])
-        #expect(featureAlphaDropout(x.reshape([2, 100_000]), p: 1).toArray().allSatisfy { $0 == 0 })
+        #expect(featureAlphaDropout(x.reshape([2, 100_000]), p: 1, training: true).toArray().allSatisfy { $0 == 0 })
     }
 
     @Test func channelDropoutDropsWholeChannelsInOneTwoAndThreeDims() {
@@ -189,6 +204,12 @@ struct LayerCatalogTests {
             }
             let rate = Float(kept) / Float(values.count / plane)
             #expect(abs(rate - 0.6) < 0.06, "\(layer) \(shape) kept \(rate)")
+            if shape.count == 3 || shape.count == 5 {
+                // Each sample draws its own channels: two samples disagree on about 2p(1 − p) = 0.48 of them.
+                let channels = shape[1]
+                let disagree = (0..<channels).count { (values[$0 * plane] == 0) != (values[(channels + $0) * plane] == 0) }
+                #expect(disagree >= channels / 5, "\(layer) \(shape): samples 0 and 1 disagree on \(disagree) channels")
+            }
             out.sum().backward()
             #expect(x.grad!.toArray() == values, "\(layer) gradient is the mask")
             layer.eval()
@@ -227,7 +248,7 @@ struct LayerCatalogTests {
         let shuffle = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = ChannelShuffle(4)(Tensor.ones([1, 6, 2]))
         }
-        #expect(stderr(shuffle).contains("whose C divides into 4 groups, got shape [1, 6, 2]"))
+        #expect(stderr(shuffle).contains("channelShuffle: the 6 channels of input [1, 6, 2] do not divide into 4 groups"))
         let softmax = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Softmax2d()(Tensor.ones([6, 2]))
         }
@@ -236,6 +257,15 @@ struct LayerCatalogTests {
             _ = multilabelMarginLoss(Tensor.ones([2, 3]), Tensor([0, 1, -1, 3, -1, 0], shape: [2, 3]))
         }
         #expect(stderr(label).contains("multilabelMarginLoss: target 3 in row 1 is out of range for 3 classes"))
+        // Entries after the terminating −1 are checked too, as PyTorch does.
+        let late = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = multilabelMarginLoss(Tensor.ones([1, 3]), Tensor([0, -1, 5], shape: [1, 3]))
+        }
+        #expect(stderr(late).contains("multilabelMarginLoss: target 5 in row 0 is out of range for 3 classes"))
+        let reflect = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ReflectionPad3d(1)(Tensor.ones([3, 3, 3]))
+        }
+        #expect(stderr(reflect).contains("ReflectionPad3d: expects a 4-D or 5-D input, got shape [3, 3, 3]"))
         let lrn = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = LocalResponseNorm(2)(Tensor.ones([4, 5]))
         }
