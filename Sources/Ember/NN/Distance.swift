@@ -80,10 +80,8 @@ public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor
                               eps: Float = 1e-6, swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
     checkSameShape(anchor, positive, "tripletMarginLoss")
     checkSameShape(anchor, negative, "tripletMarginLoss")
-    let toPositive = pairwiseDistance(anchor, positive, p: p, eps: eps)
-    var toNegative = pairwiseDistance(anchor, negative, p: p, eps: eps)
-    if swap { toNegative = toNegative.minimum(pairwiseDistance(positive, negative, p: p, eps: eps)) }
-    return reduction.apply((margin + toPositive - toNegative).relu())   // PyTorch's order of operations
+    return tripletHinge(anchor, positive, negative, distance: { pairwiseDistance($0, $1, p: p, eps: eps) }, margin: margin,
+                        swap: swap, reduction: reduction)
 }
 
 /// `tripletMarginLoss` with any distance, like `F.triplet_margin_with_distance_loss`: mean (or sum) of
@@ -98,11 +96,18 @@ public func tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, nega
         shapeFailure(ShapeError("tripletMarginWithDistanceLoss: anchor \(anchor.shape), positive \(positive.shape) and "
             + "negative \(negative.shape) must have the same number of dims"))
     }
-    let distance = distanceFunction ?? { pairwiseDistance($0, $1) }
+    return tripletHinge(anchor, positive, negative, distance: distanceFunction ?? { pairwiseDistance($0, $1) },
+                        margin: margin, swap: swap, reduction: reduction)
+}
+
+/// max(0, margin + d(a, p) − d(a, n)), d(a, n) replaced by d(p, n) where smaller with `swap`: both
+/// triplet losses, in PyTorch's order of operations and with no gradient at exactly 0.
+private func tripletHinge(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor, distance: (Tensor, Tensor) -> Tensor,
+                          margin: Float, swap: Bool, reduction: Reduction) -> Tensor {
     let toPositive = distance(anchor, positive)
     var toNegative = distance(anchor, negative)
     if swap { toNegative = toNegative.minimum(distance(positive, negative)) }
-    return reduction.apply((margin + toPositive - toNegative).relu())   // PyTorch's order, no gradient at 0
+    return reduction.apply((margin + toPositive - toNegative).relu())
 }
 
 /// `cosineSimilarity` as a layer, like `torch.nn.CosineSimilarity`: `CosineSimilarity()(x1, x2)`.

@@ -8,10 +8,7 @@ public func parametersToVector(_ parameters: [Tensor]) -> Tensor {
     guard let first = parameters.first else {
         shapeFailure(ShapeError("parametersToVector: needs at least one parameter, got none"))
     }
-    if let other = parameters.first(where: { $0.device != first.device }) {
-        fatalError("Ember: parametersToVector: parameters are on \(first.device) and \(other.device); move them to one "
-            + "device first (model.to(device))")
-    }
+    for parameter in parameters { first.checkSameDevice("parametersToVector", parameter) }
     return Tensor.cat(parameters.map { $0.reshape([-1]) }, dim: 0)
 }
 

@@ -35,5 +35,9 @@ struct ConcatDatasetTests {
             _ = ConcatDataset([ConcatDatasetTests.rows(2, from: 0), ConcatDatasetTests.rows(2, from: 5)])[4]
         }
         #expect(stderr(r).contains("ConcatDataset index 4 is out of range 0..<4"))
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConcatDataset([TensorDataset]())
+        }
+        #expect(stderr(empty).contains("ConcatDataset needs at least one dataset"))
     }
 }

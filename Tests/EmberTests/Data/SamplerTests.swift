@@ -115,5 +115,9 @@ import Testing
             for _ in DataLoader(CountingDataset(count: 3), batchSampler: Empty()) {}
         }
         #expect(stderr(r).contains("DataLoader: the batch sampler gave an empty batch (batch 1)"))
+        let size = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = DataLoader(CountingDataset(count: 3), batchSize: 0)
+        }
+        #expect(stderr(size).contains("BatchSampler: batchSize must be positive, got 0"))
     }
 }

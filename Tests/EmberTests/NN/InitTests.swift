@@ -135,5 +135,13 @@ struct InitTests {
             _ = Init.orthogonal(Tensor.zeros([4]))
         }
         #expect(stderr(orthogonal).contains("Init.orthogonal: needs a tensor with at least 2 dims, got [4]"))
+        let truncated = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Init.truncNormal(Tensor.zeros([4]), a: 1, b: -1)
+        }
+        #expect(stderr(truncated).contains("Init.truncNormal: needs a < b and std > 0, got a 1.0, b -1.0, std 1.0"))
+        let sparse = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Init.sparse(Tensor.zeros([4, 2]), sparsity: 1.5)
+        }
+        #expect(stderr(sparse).contains("Init.sparse: needs a 2-D tensor and a sparsity in [0, 1], got [4, 2] and 1.5"))
     }
 }

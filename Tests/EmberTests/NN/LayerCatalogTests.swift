@@ -275,5 +275,17 @@ struct LayerCatalogTests {
             _ = PairwiseDistance()(Tensor.ones([4, 5]))
         }
         #expect(stderr(pair).contains("PairwiseDistance takes two inputs: call it as distance(x1, x2)"))
+        let bounds = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = rrelu(Tensor.ones([2]), lower: 0.5, upper: 0.2, training: true)
+        }
+        #expect(stderr(bounds).contains("rrelu: lower (0.5) must not exceed upper (0.2)"))
+        let margin = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = TripletMarginWithDistanceLoss(margin: 0)
+        }
+        #expect(stderr(margin).contains("TripletMarginWithDistanceLoss: margin must be greater than 0, got 0.0"))
+        let groups = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = channelShuffle(Tensor.ones([1, 4, 2]), groups: 0)
+        }
+        #expect(stderr(groups).contains("channelShuffle: groups must be positive, got 0"))
     }
 }

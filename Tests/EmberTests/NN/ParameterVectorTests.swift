@@ -29,5 +29,9 @@ struct ParameterVectorTests {
             vectorToParameters(Tensor.zeros([5]), [Tensor.zeros([2, 3])])
         }
         #expect(stderr(r).contains("vectorToParameters: expects a 1-D vector of the parameters' 6 elements, got shape [5]"))
+        let none = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = parametersToVector([])
+        }
+        #expect(stderr(none).contains("parametersToVector: needs at least one parameter, got none"))
     }
 }
