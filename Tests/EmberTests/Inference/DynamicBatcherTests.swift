@@ -91,7 +91,7 @@ struct DynamicBatcherTests {
             return batch
         }
         let timeout = Task {
-            try await Task.sleep(for: .seconds(120))
+            try await pollingSleep(seconds: 120)
             batcher.close()   // a waiting request then fails instead of hanging the suite
         }
         defer { timeout.cancel() }
@@ -114,11 +114,22 @@ struct DynamicBatcherTests {
         #expect(seen.value == [1, 2, 2])
     }
 
-    /// Polls `condition` until it holds, for at most two minutes.
+    /// Polls `condition` every 5 ms until it holds, for at most two minutes of polling (counted as
+    /// `pollingSleep` counts).
     func eventually(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        var polls = 0
+        while !condition() && polls < 24_000 {
+            try await Task.sleep(for: .milliseconds(5))
+            polls += 1
+        }
         try #require(condition())
+    }
+
+    /// Sleeps in 5 ms steps for `seconds` of steps. Counted steps, not a wall-clock deadline: on a
+    /// loaded machine the suite's other tests can keep this test's tasks off the cores for minutes
+    /// (2 cores in CI), and a deadline would pass before the batcher had a chance to run.
+    func pollingSleep(seconds: Int) async throws {
+        for _ in 0..<(seconds * 200) { try await Task.sleep(for: .milliseconds(5)) }
     }
 
     @Test func aWrongShapeIsRefusedNamingBothShapes() async {
