@@ -213,6 +213,10 @@ public enum UnaryOp: Equatable, Sendable {
     case sin, cos, tan, atan, erf, log1p, expm1
     /// The inverse of erf on (−1, 1).
     case erfinv
+    /// Inverse trigonometric, hyperbolic and inverse hyperbolic functions.
+    case asin, acos, sinh, cosh, asinh, acosh, atanh
+    /// Logarithms and powers in bases 2 and 10.
+    case log2, log10, exp2
     /// Rounding to integers: half to even (like torch.round), down, up, toward zero.
     case round, floor, ceil, trunc
     case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)
@@ -225,6 +229,11 @@ public enum UnaryOp: Equatable, Sendable {
 /// op's input gradient in one pass from (upstream gradient, saved tensor).
 public enum BinaryOp: Equatable, Sendable {
     case add, sub, mul, div, pow, maximum, minimum
+    /// atan(a / b) in the quadrant of (b, a); √(a² + b²) without overflow; |a| with b's sign.
+    case atan2, hypot, copysign
+    /// a − trunc(a / b)·b (C's fmod, the sign of a); the same with the sign of b (Python's %);
+    /// a / b rounded down (Python's //).
+    case fmod, remainder, floorDivide
     /// Comparisons give 1 or 0 as float32.
     case equal, notEqual, less, lessEqual, greater, greaterEqual
     /// (g, x) → g * 1[x > 0]

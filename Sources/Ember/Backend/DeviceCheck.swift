@@ -81,6 +81,21 @@ public enum DeviceCheck {
             return [(x[0] * 0.5).tan(), x[0].atan(), x[0].erf(), x[0].tanh().erfinv(), p.log1p(), x[0].expm1(),
                     scaled.round(), scaled.floor(), scaled.ceil(), scaled.trunc()]
         },
+        differentiable("inverse and hyperbolic functions", [[6, 7]]) { x in
+            let unit = x[0].tanh() * 0.9, p = x[0].abs() + 0.1
+            return [unit.asin(), unit.acos(), x[0].sinh(), x[0].cosh(), x[0].asinh(), (p + 1).acosh(), unit.atanh(),
+                    p.log2(), p.log10(), x[0].exp2()]
+        },
+        differentiable("two-argument math", [[4, 5], [5]]) { x in
+            let divisor = x[1].abs() + 0.3
+            return [x[0].atan2(x[1]), x[0].hypot(x[1]), x[0].copysign(x[1]), (x[0] * 4).fmod(divisor),
+                    (x[0] * 4).remainder(divisor), (x[0] * 4).floorDivide(divisor)]
+        },
+        Case(name: "int64 division") { device in
+            let a = Tensor.randint(-50, 50, [4, 6], generator: RandomGenerator(seed: 5)).to(device)
+            let b = Tensor.randint(1, 9, [6], generator: RandomGenerator(seed: 6)).to(device) * Tensor([1, -1, 1, -1, 1, -1]).to(device)
+            return [a.fmod(b), a.remainder(b), a.floorDivide(b)]
+        },
         differentiable("activations", [[5, 33]]) { x in
             [x[0].relu(), x[0].sigmoid(), x[0].tanh(), x[0].gelu(), x[0].softplus(beta: 2, threshold: 3),
              x[0].leakyRelu(negativeSlope: 0.1), x[0].silu(), x[0].elu(alpha: 0.7)]

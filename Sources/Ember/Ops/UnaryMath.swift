@@ -75,10 +75,59 @@ extension Tensor {
     public func erfinv() -> Tensor {
         unaryOp(.erfinv, name: "erfinv", savesOutput: true) { g, _, y in g * y!.square().exp() * 0.886226925452758 }
     }
+    public func asin() -> Tensor {
+        unaryOp(.asin, name: "asin", savesInput: true) { g, x, _ in g * (1 - x!.square()).rsqrt() }
+    }
+    public func acos() -> Tensor {
+        unaryOp(.acos, name: "acos", savesInput: true) { g, x, _ in -(g * (1 - x!.square()).rsqrt()) }
+    }
+    public func sinh() -> Tensor { unaryOp(.sinh, name: "sinh", savesInput: true) { g, x, _ in g * x!.cosh() } }
+    public func cosh() -> Tensor { unaryOp(.cosh, name: "cosh", savesInput: true) { g, x, _ in g * x!.sinh() } }
+    public func asinh() -> Tensor {
+        unaryOp(.asinh, name: "asinh", savesInput: true) { g, x, _ in g * (x!.square() + 1).rsqrt() }
+    }
+    /// The inverse hyperbolic cosine on [1, ∞).
+    public func acosh() -> Tensor {
+        unaryOp(.acosh, name: "acosh", savesInput: true) { g, x, _ in g * (x!.square() - 1).rsqrt() }
+    }
+    public func atanh() -> Tensor {
+        unaryOp(.atanh, name: "atanh", savesInput: true) { g, x, _ in g / (1 - x!.square()) }
+    }
+    public func log2() -> Tensor {
+        unaryOp(.log2, name: "log2", savesInput: true) { g, x, _ in g / (x! * 0.6931471805599453) }
+    }
+    public func log10() -> Tensor {
+        unaryOp(.log10, name: "log10", savesInput: true) { g, x, _ in g / (x! * 2.302585092994046) }
+    }
+    /// 2ˣ.
+    public func exp2() -> Tensor {
+        unaryOp(.exp2, name: "exp2", savesOutput: true) { g, _, y in g * y! * 0.6931471805599453 }
+    }
     /// log(1 + x), accurate for small x.
     public func log1p() -> Tensor { unaryOp(.log1p, name: "log1p", savesInput: true) { g, x, _ in g / (x! + 1) } }
     /// exp(x) − 1, accurate for small x.
     public func expm1() -> Tensor { unaryOp(.expm1, name: "expm1", savesOutput: true) { g, _, y in g * (y! + 1) } }
+
+    /// The fractional part, x − trunc(x), with the sign of x, like `torch.frac`; the gradient is 1.
+    public func frac() -> Tensor { self - trunc() }
+
+    /// log(p / (1 − p)), the inverse of sigmoid, like `torch.logit`. With `eps`, p is first clamped to
+    /// [eps, 1 − eps] (and no gradient flows from outside it), so 0 and 1 give finite values.
+    public func logit(eps: Float? = nil) -> Tensor {
+        let p = eps.map { clamp(min: $0, max: 1 - $0) } ?? self
+        return (p / (1 - p)).log()
+    }
+
+    /// sin(πx)/(πx), 1 at 0, like `torch.sinc`.
+    public func sinc() -> Tensor {
+        let zero = noGrad { eq(0) }
+        let safe = `where`(zero, Tensor.ones([], device: device), self) * Float.pi   // no 0/0 in the gradient
+        return `where`(zero, Tensor.ones([], device: device), safe.sin() / safe)
+    }
+
+    /// Degrees to radians and back, like `torch.deg2rad` and `torch.rad2deg`.
+    public func deg2rad() -> Tensor { self * Float(Double.pi / 180) }
+    public func rad2deg() -> Tensor { self * Float(180 / Double.pi) }
 
     // Rounding: piecewise constant, so the gradient is zero (as in PyTorch).
     /// Nearest integer, halves to even (0.5 → 0, 1.5 → 2), like `torch.round`.

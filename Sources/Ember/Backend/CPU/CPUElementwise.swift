@@ -94,6 +94,16 @@ extension CPUBackend {
         case .erfinv: map { inverseErf($0) }
         case .atan: map { _atanf($0) }
         case .tan: map { _tanf($0) }
+        case .asin: map { _asinf($0) }
+        case .acos: map { _acosf($0) }
+        case .sinh: map { _sinhf($0) }
+        case .cosh: map { _coshf($0) }
+        case .asinh: map { _asinhf($0) }
+        case .acosh: map { _acoshf($0) }
+        case .atanh: map { _atanhf($0) }
+        case .log2: map { _log2f($0) }
+        case .log10: map { _log10f($0) }
+        case .exp2: map { _exp2f($0) }
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: preconditionFailure("computed above")
         }
     }
@@ -176,6 +186,12 @@ extension CPUBackend {
         case .reluBackward: map { $1 > 0 ? $0 : 0 }
         case .leakyReluBackward(let slope): map { $1 > 0 ? $0 : $0 * slope }
         case .linearCombination(let a, let b): map { a * $0 + b * $1 }
+        case .atan2: map { _atan2f($0, $1) }
+        case .hypot: map { _hypotf($0, $1) }
+        case .copysign: map { Float(signOf: $1, magnitudeOf: $0) }
+        case .fmod: map { _fmodf($0, $1) }
+        case .remainder: map { pythonRemainder($0, $1) }
+        case .floorDivide: map { pythonFloorDivide($0, $1) }
         case .sigmoidBackward: map { $0 * $1 * (1 - $1) }
         case .tanhBackward: map { $0 * (1 - $1 * $1) }
         case .geluBackward where sa == 1 && sb == 1:
@@ -265,6 +281,9 @@ extension CPUBackend {
         case .maximum: run(out.int64s()) { Swift.max($0, $1) }
         case .minimum: run(out.int64s()) { Swift.min($0, $1) }
         case .div: run(out.int64s()) { $1 == 0 ? 0 : $0 / $1 }
+        case .fmod: run(out.int64s()) { $1 == 0 ? 0 : $0 % $1 }
+        case .remainder: run(out.int64s()) { $1 == 0 ? 0 : pythonRemainder($0, $1) }
+        case .floorDivide: run(out.int64s()) { $1 == 0 ? 0 : pythonFloorDivide($0, $1) }
         default: fatalError("Ember: \(op) is not defined for int64 tensors; convert with .float() first")
         }
         return out
@@ -353,7 +372,7 @@ private extension UnaryOp {
     var callsMathFunction: Bool {
         switch self {
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu, .tan, .atan, .erf, .erfinv, .log1p,
-             .expm1:
+             .expm1, .asin, .acos, .sinh, .cosh, .asinh, .acosh, .atanh, .log2, .log10, .exp2:
             return true
         default: return false
         }
@@ -375,10 +394,10 @@ private extension BinaryOp {
         }
     }
 
-    /// Whether the op computes exp or erf per element (a nanosecond each even vectorized).
+    /// Whether the op computes exp, erf, atan2 or the like per element (a nanosecond or more each).
     var callsMathFunction: Bool {
         switch self {
-        case .geluBackward, .softplusBackward, .siluBackward, .eluBackward: return true
+        case .geluBackward, .softplusBackward, .siluBackward, .eluBackward, .atan2, .hypot: return true
         default: return false
         }
     }

@@ -73,8 +73,30 @@ __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     case 33: return atanf(x);
     case 34: return tanf(x);
     case 35: return erfinvf(x);
+    case 36: return asinf(x);
+    case 37: return acosf(x);
+    case 38: return sinhf(x);
+    case 39: return coshf(x);
+    case 40: return asinhf(x);
+    case 41: return acoshf(x);
+    case 42: return atanhf(x);
+    case 43: return log2f(x);
+    case 44: return log10f(x);
+    case 45: return exp2f(x);
     }
     return 0.0f;
+}
+
+/// Python's a // b for floats, as PyTorch computes it: from fmod, so that a = b·(a // b) + a % b holds
+/// where a / b would round up to the next integer.
+__device__ __forceinline__ float floorDivide(float a, float b) {
+    if (b == 0.0f) return a / b;
+    float m = fmodf(a, b);
+    float q = (a - m) / b;
+    if (m != 0.0f && ((b < 0.0f) != (m < 0.0f))) q -= 1.0f;
+    if (q == 0.0f) return copysignf(0.0f, a / b);
+    float f = floorf(q);
+    return q - f > 0.5f ? f + 1.0f : f;
 }
 
 __device__ __forceinline__ float binaryOp(int op, float a, float b, float p1, float p2) {
@@ -109,6 +131,15 @@ __device__ __forceinline__ float binaryOp(int op, float a, float b, float p1, fl
     }
     case 21: return b > 0.0f ? a : a * p1 * expf(b);
     case 22: return p1 * a + p2 * b;
+    case 23: return atan2f(a, b);
+    case 24: return hypotf(a, b);
+    case 25: return copysignf(a, b);
+    case 26: return fmodf(a, b);
+    case 27: {
+        float m = fmodf(a, b);
+        return (m != 0.0f && ((b < 0.0f) != (m < 0.0f))) ? m + b : m;
+    }
+    case 28: return floorDivide(a, b);
     }
     return 0.0f;
 }
@@ -158,6 +189,9 @@ __global__ void binary_i64(void* y, const i64* a, const i64* b, i64 n, Shape sh,
             case 1: r = (i64)((u64)u - (u64)v); break;
             case 2: r = (i64)((u64)u * (u64)v); break;
             case 3: r = v == 0 ? 0 : u / v; break;
+            case 26: r = v == 0 ? 0 : u % v; break;
+            case 27: r = v == 0 ? 0 : u % v; if (r != 0 && ((r < 0) != (v < 0))) r += v; break;
+            case 28: r = v == 0 ? 0 : u / v; if (v != 0 && u % v != 0 && ((u < 0) != (v < 0))) r -= 1; break;
             case 5: r = u > v ? u : v; break;
             case 6: r = u < v ? u : v; break;
             }

@@ -39,6 +39,16 @@ extension UnaryOp {
         case .atan: return (33, 0, 0)
         case .tan: return (34, 0, 0)
         case .erfinv: return (35, 0, 0)
+        case .asin: return (36, 0, 0)
+        case .acos: return (37, 0, 0)
+        case .sinh: return (38, 0, 0)
+        case .cosh: return (39, 0, 0)
+        case .asinh: return (40, 0, 0)
+        case .acosh: return (41, 0, 0)
+        case .atanh: return (42, 0, 0)
+        case .log2: return (43, 0, 0)
+        case .log10: return (44, 0, 0)
+        case .exp2: return (45, 0, 0)
         }
     }
 }
@@ -69,13 +79,20 @@ extension BinaryOp {
         case .siluBackward: return (20, 0, 0)
         case .eluBackward(let alpha): return (21, alpha, 0)
         case .linearCombination(let a, let b): return (22, a, b)
+        case .atan2: return (23, 0, 0)
+        case .hypot: return (24, 0, 0)
+        case .copysign: return (25, 0, 0)
+        case .fmod: return (26, 0, 0)
+        case .remainder: return (27, 0, 0)
+        case .floorDivide: return (28, 0, 0)
         }
     }
 
     /// Whether the int64 kernel defines this op (arithmetic and comparisons).
     var isDefinedForInt64: Bool {
         switch self {
-        case .add, .sub, .mul, .div, .maximum, .minimum, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+        case .add, .sub, .mul, .div, .maximum, .minimum, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual,
+             .fmod, .remainder, .floorDivide:
             return true
         default:
             return false
