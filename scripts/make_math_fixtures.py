@@ -131,7 +131,48 @@ def binary_cases():
                           remainder=torch.remainder(ia, ib).tolist(), floor_divide=torch.floor_divide(ia, ib).tolist(),
                           div_trunc=torch.div(ia, ib, rounding_mode="trunc").tolist(),
                           fmod_scalar=torch.fmod(ia, 3).tolist(), remainder_scalar=torch.remainder(ia, 3).tolist())
+    big = torch.tensor([-2**63, -2**63, 5, -5, 2**63 - 1], dtype=torch.int64)
+    minus_one = torch.tensor([-1, 3, -1, -1, -1], dtype=torch.int64)
+    # As strings: Foundation's JSON reader cannot read ±2⁶³ − 1 and −2⁶³ as integers.
+    def S(t):
+        return [str(v) for v in t.tolist()]
+
+    cases["int64_overflow"] = dict(a=S(big), b=S(minus_one), fmod=S(torch.fmod(big, minus_one)),
+                                   remainder=S(torch.remainder(big, minus_one)),
+                                   floor_divide=S(torch.floor_divide(big, minus_one)))
+    ints, other = torch.tensor([1, -3, 0, 4]), torch.tensor([2, 4, -5, 0])
+    cases["promoted"] = dict(a=ints.tolist(), b=other.tolist(), atan2=L(torch.atan2(ints, other)),
+                             hypot=L(torch.hypot(ints.float(), other.float())),
+                             copysign=L(torch.copysign(ints, other)),
+                             xlogy=L(torch.xlogy(ints, other.abs())), logaddexp=L(torch.logaddexp(ints.float(), other.float())),
+                             isinf=torch.isinf(ints).float().tolist(), isfinite=torch.isfinite(ints).float().tolist(),
+                             nan_to_num=torch.nan_to_num(ints).tolist())
     return cases
+
+
+def edge_gradients():
+    """Gradients where the formula has a special point: PyTorch's values, NaN and ±∞ included."""
+    def grad1(fn, values):
+        x = f32(values).requires_grad_(True)
+        fn(x).sum().backward()
+        return dict(x=L(x), grad=L(x.grad))
+
+    def grad2(fn, a_values, b_values):
+        a, b = f32(a_values).requires_grad_(True), f32(b_values).requires_grad_(True)
+        fn(a, b).sum().backward()
+        return dict(a=L(a), b=L(b), grad_a=L(a.grad), grad_b=L(b.grad))
+
+    nan = float("nan")
+    return dict(
+        sinc=grad1(torch.sinc, [0.0, 1e-20, 1e-25, 1e-40, 1e-3, -2.0]),
+        logit=grad1(torch.logit, [0.0, 1.0, 2.0, -0.5, 0.5, nan]),
+        logit_eps=grad1(lambda x: torch.logit(x, eps=0.1), [0.0, 1.0, 0.1, 0.9, 0.05, nan]),
+        copysign=grad2(torch.copysign, [0.0, -0.0, 2.0, -3.0], [-1.0, 1.0, -0.0, 2.0]),
+        hypot=grad2(torch.hypot, [1e-39, 0.0, 3.0], [0.0, 0.0, 4.0]),
+        div_trunc=grad2(lambda a, b: torch.div(a, b, rounding_mode="trunc"), [1.0, 3.0, float("inf"), 2.0],
+                        [0.0, 1e-30, 2.0, 3.0]),
+        fmod=grad2(torch.fmod, [5.5, -5.5, 1.0], [2.0, 2.0, 0.0]),
+    )
 
 
 def main():
@@ -139,7 +180,7 @@ def main():
     x = torch.cat([f32(EDGES), uniform(20, -5, 5)])
     tests = dict(x=L(x), **{name: fn(x).float().tolist() for name, fn in TESTS.items()})
     with open(OUT, "w") as f:
-        json.dump(dict(unary=unary, binary=binary_cases(), tests=tests), f, separators=(",", ":"))
+        json.dump(dict(unary=unary, binary=binary_cases(), tests=tests, edge_gradients=edge_gradients()), f, separators=(",", ":"))
         f.write("\n")
 
 

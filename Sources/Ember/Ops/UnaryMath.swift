@@ -114,15 +114,32 @@ extension Tensor {
     /// log(p / (1 − p)), the inverse of sigmoid, like `torch.logit`. With `eps`, p is first clamped to
     /// [eps, 1 − eps] (and no gradient flows from outside it), so 0 and 1 give finite values.
     public func logit(eps: Float? = nil) -> Tensor {
-        let p = eps.map { clamp(min: $0, max: 1 - $0) } ?? self
-        return (p / (1 - p)).log()
+        let x = self
+        let out = noGrad { () -> Tensor in
+            let p = eps.map { x.clamp(min: $0, max: 1 - $0) } ?? x
+            return (p / (1 - p)).log()
+        }
+        // PyTorch's derivative: 1/(x(1 − x)), ±∞ at 0 and 1, NaN outside [0, 1] (0 outside the clamp).
+        return out.recording("logit", inputs: [x], saving: [x]) { g in
+            let grad = g / (x * (1 - x))
+            let outside = noGrad { eps.map { x.lt($0) + x.gt(1 - $0) } ?? (x.lt(0) + x.gt(1)) }
+            return [grad.maskedFill(outside, eps == nil ? .nan : 0)]
+        }
     }
 
     /// sin(πx)/(πx), 1 at 0, like `torch.sinc`.
     public func sinc() -> Tensor {
-        let zero = noGrad { eq(0) }
-        let safe = `where`(zero, Tensor.ones([], device: device), self) * Float.pi   // no 0/0 in the gradient
-        return `where`(zero, Tensor.ones([], device: device), safe.sin() / safe)
+        let x = self
+        let out = noGrad { () -> Tensor in
+            let product = x * Float.pi
+            return `where`(x.eq(0), Tensor.ones([], device: x.device), product.sin() / product)
+        }
+        // PyTorch's derivative, (πx·cos(πx) − sin(πx)) / (πx²), and 0 where πx² underflows to 0.
+        return out.recording("sinc", inputs: [x], saving: [x]) { g in
+            let product = x * Float.pi, denominator = x * x * Float.pi
+            let derivative = (product * product.cos() - product.sin()) / denominator
+            return [(g * derivative).maskedFill(noGrad { denominator.eq(0) }, 0)]
+        }
     }
 
     /// Degrees to radians and back, like `torch.deg2rad` and `torch.rad2deg`.

@@ -280,8 +280,8 @@ extension CPUBackend {
         case .mul: run(out.int64s()) { $0 &* $1 }
         case .maximum: run(out.int64s()) { Swift.max($0, $1) }
         case .minimum: run(out.int64s()) { Swift.min($0, $1) }
-        case .div: run(out.int64s()) { $1 == 0 ? 0 : $0 / $1 }
-        case .fmod: run(out.int64s()) { $1 == 0 ? 0 : $0 % $1 }
+        case .div: run(out.int64s()) { $1 == 0 ? 0 : truncatingDivide($0, $1) }
+        case .fmod: run(out.int64s()) { $1 == 0 ? 0 : truncatingRemainder($0, $1) }
         case .remainder: run(out.int64s()) { $1 == 0 ? 0 : pythonRemainder($0, $1) }
         case .floorDivide: run(out.int64s()) { $1 == 0 ? 0 : pythonFloorDivide($0, $1) }
         default: fatalError("Ember: \(op) is not defined for int64 tensors; convert with .float() first")

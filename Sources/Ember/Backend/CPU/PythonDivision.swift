@@ -23,14 +23,26 @@ func pythonFloorDivide(_ a: Float, _ b: Float) -> Float {
     return q - f > 0.5 ? f + 1 : f
 }
 
+// The int64 versions leave b = 0 to the caller. b = −1 is answered first: Int64.min % −1 and
+// Int64.min / −1 trap in Swift, where PyTorch gives 0 and Int64.min (wrapping).
+
 @inline(__always)
 func pythonRemainder(_ a: Int64, _ b: Int64) -> Int64 {
+    if b == -1 { return 0 }
     let r = a % b
     return r != 0 && (r < 0) != (b < 0) ? r + b : r
 }
 
 @inline(__always)
 func pythonFloorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    if b == -1 { return 0 &- a }
     let q = a / b
     return a % b != 0 && (a < 0) != (b < 0) ? q - 1 : q
 }
+
+/// C's a % b (the sign of a), and a / b toward zero, without the Int64.min, −1 trap.
+@inline(__always)
+func truncatingRemainder(_ a: Int64, _ b: Int64) -> Int64 { b == -1 ? 0 : a % b }
+
+@inline(__always)
+func truncatingDivide(_ a: Int64, _ b: Int64) -> Int64 { b == -1 ? 0 &- a : a / b }

@@ -188,10 +188,15 @@ __global__ void binary_i64(void* y, const i64* a, const i64* b, i64 n, Shape sh,
             case 0: r = (i64)((u64)u + (u64)v); break;
             case 1: r = (i64)((u64)u - (u64)v); break;
             case 2: r = (i64)((u64)u * (u64)v); break;
-            case 3: r = v == 0 ? 0 : u / v; break;
-            case 26: r = v == 0 ? 0 : u % v; break;
-            case 27: r = v == 0 ? 0 : u % v; if (r != 0 && ((r < 0) != (v < 0))) r += v; break;
-            case 28: r = v == 0 ? 0 : u / v; if (v != 0 && u % v != 0 && ((u < 0) != (v < 0))) r -= 1; break;
+            // v = -1 first: INT64_MIN / -1 and INT64_MIN % -1 overflow (0 - u wraps, as on the CPU).
+            case 3: r = v == 0 ? 0 : v == -1 ? (i64)(0ull - (u64)u) : u / v; break;
+            case 26: r = (v == 0 || v == -1) ? 0 : u % v; break;
+            case 27: r = (v == 0 || v == -1) ? 0 : u % v; if (r != 0 && ((r < 0) != (v < 0))) r += v; break;
+            case 28:
+                if (v == 0) r = 0;
+                else if (v == -1) r = (i64)(0ull - (u64)u);
+                else { r = u / v; if (u % v != 0 && ((u < 0) != (v < 0))) r -= 1; }
+                break;
             case 5: r = u > v ? u : v; break;
             case 6: r = u < v ? u : v; break;
             }
