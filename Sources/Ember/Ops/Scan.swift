@@ -1,5 +1,5 @@
-/// Running sums, products and differences along a dim (`cumsum`, `cumprod`, `diff`) and products
-/// (`prod`), like PyTorch's.
+/// Running sums, products, extremes and log-sum-exps along a dim (`cumsum`, `cumprod`, `cummax`,
+/// `cummin`, `logcumsumexp`), differences (`diff`) and products (`prod`), like PyTorch's.
 extension Tensor {
     /// Running sums along `dim`, like `torch.cumsum`: out[i] = x[0] + ... + x[i]. Computed by log₂(n)
     /// shifted additions (a Hillis–Steele scan), each a differentiable op, so it runs on every backend and
@@ -10,6 +10,51 @@ extension Tensor {
     /// Running products along `dim`, like `torch.cumprod`, by the same scan of multiplications: the
     /// gradient is exact with zeros among the entries (it is the chain rule through the products).
     public func cumprod(dim: Int) -> Tensor { scan(dim: dim, identity: 1, op: "cumprod", *) }
+
+    /// Running log(Σ exp) along `dim`, like `torch.logcumsumexp`: the scan of `logaddexp`, so no
+    /// partial sum overflows or underflows to −∞ where the entries differ widely.
+    public func logcumsumexp(dim: Int) -> Tensor {
+        scan(dim: dim, identity: -.infinity, op: "logcumsumexp") { $0.logaddexp($1) }
+    }
+
+    /// The running maximum along `dim` and the int64 position it came from, like `torch.cummax`:
+    /// ties take the later position, and a NaN, once seen, carries on (its latest position).
+    public func cummax(dim: Int) -> (values: Tensor, indices: Tensor) { runningExtreme(dim: dim, largest: true) }
+
+    /// The running minimum along `dim` and its position, like `torch.cummin`.
+    public func cummin(dim: Int) -> (values: Tensor, indices: Tensor) { runningExtreme(dim: dim, largest: false) }
+
+    /// Positions found by a scan over (value, position) pairs, where the later part of a window wins
+    /// if it is NaN, or if neither is NaN and it is at least (at most) the earlier part, as PyTorch's
+    /// sequential loop decides; the values are then gathered, so the gradient goes to those positions.
+    private func runningExtreme(dim: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
+        let op = largest ? "cummax" : "cummin"
+        let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: Swift.max(rank, 1), op: op) }
+        if rank == 0 { return (clone(), Tensor.zeros([], dtype: .int64, device: device)) }
+        let n = shape[d]
+        let indices: Tensor = noGrad {
+            var sizes = [Int](repeating: 1, count: rank)
+            sizes[d] = n
+            var values = self.float()
+            // Positions as float32 (exact below 2^24), so that `where` runs on every backend.
+            var positions = Tensor.arange(0, Float(n), device: device).reshape(sizes).expand(shape).contiguous()
+            var span = 1
+            while span < n {
+                let earlierValues = values.narrow(d, start: 0, length: n - span)
+                let earlierPositions = positions.narrow(d, start: 0, length: n - span)
+                let later = values.narrow(d, start: span, length: n - span)
+                let laterWins = later.isNaN().maximum(
+                    (1 - earlierValues.isNaN()) * (largest ? later.ge(earlierValues) : later.le(earlierValues)))
+                let head = values.narrow(d, start: 0, length: span), headPositions = positions.narrow(d, start: 0, length: span)
+                values = Tensor.cat([head, `where`(laterWins, later, earlierValues)], dim: d)
+                positions = Tensor.cat([headPositions, `where`(laterWins, positions.narrow(d, start: span, length: n - span),
+                                                               earlierPositions)], dim: d)
+                span *= 2
+            }
+            return positions.long()
+        }
+        return (gather(dim: d, indices: indices), indices)
+    }
 
     /// An inclusive scan: log₂(n) rounds of combining each entry with the one `span` before it.
     private func scan(dim: Int, identity: Float, op: String, _ combine: (Tensor, Tensor) -> Tensor) -> Tensor {

@@ -77,6 +77,28 @@ extension Tensor {
 
     public func permute(_ order: Int...) -> Tensor { permute(order) }
 
+    /// The tensor with dim `source` moved to position `destination`, the others keeping their order,
+    /// like `torch.movedim` (a view).
+    public func movedim(_ source: Int, _ destination: Int) -> Tensor { movedim([source], [destination]) }
+
+    /// Several dims moved at once: `source[i]` goes to `destination[i]`, like `torch.movedim`.
+    public func movedim(_ source: [Int], _ destination: [Int]) -> Tensor {
+        let rank = self.rank
+        let normalize = { (dims: [Int]) in
+            dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "movedim") } }
+        }
+        let from = normalize(source), to = normalize(destination)
+        guard from.count == to.count, Set(from).count == from.count, Set(to).count == to.count else {
+            shapeFailure(ShapeError("movedim: needs as many distinct source dims as distinct destinations, got \(source) "
+                + "and \(destination) (tensor of rank \(rank))"))
+        }
+        var order = [Int](repeating: -1, count: rank)
+        for (f, t) in zip(from, to) { order[t] = f }
+        var rest = (0..<rank).filter { !from.contains($0) }.makeIterator()
+        for i in order.indices where order[i] < 0 { order[i] = rest.next()! }
+        return permute(order)
+    }
+
     /// Swaps two dims (a view).
     public func transpose(_ d0: Int, _ d1: Int) -> Tensor {
         var order = Array(0..<rank)
