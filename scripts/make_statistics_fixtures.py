@@ -90,6 +90,10 @@ def main():
     wide = torch.cat([torch.randn(2, 6) * 40, torch.tensor([[-200.0, -150.0, 0.0, 90.0, 90.0, -300.0],
                                                             [1e-3, 2e-3, -1e-3, 5.0, -80.0, 80.0]])])
     scans["logcumsumexp1"] = graded(lambda t: torch.logcumsumexp(t, dim=1), wide)
+    # Runs of −∞ (log 0) after a finite entry: PyTorch's gradient there is 0.
+    empty = torch.tensor([[1.0, 2.0, -math.inf, 3.0, -math.inf, -math.inf, -math.inf, 4.0],
+                          [0.0, -math.inf, -math.inf, 1.0, 2.0, -math.inf, 5.0, -math.inf]])
+    scans["logcumsumexp_neginf"] = graded(lambda t: torch.logcumsumexp(t, dim=1), empty)
     scans["logcumsumexp0"] = graded(lambda t: torch.logcumsumexp(t, dim=0), wide)
 
     y = torch.randn(3, 4, 5)

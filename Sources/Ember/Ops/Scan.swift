@@ -14,7 +14,15 @@ extension Tensor {
     /// Running log(Σ exp) along `dim`, like `torch.logcumsumexp`: the scan of `logaddexp`, so no
     /// partial sum overflows or underflows to −∞ where the entries differ widely.
     public func logcumsumexp(dim: Int) -> Tensor {
-        scan(dim: dim, identity: -.infinity, op: "logcumsumexp") { $0.logaddexp($1) }
+        guard dtype == .float32 else { fatalError("Ember: logcumsumexp needs a float32 tensor; convert with .float() first") }
+        return scan(dim: dim, identity: -.infinity, op: "logcumsumexp") { a, b in
+            // Where both parts are −∞ (log 0), logaddexp's gradient would be 1/(1 + e^(−∞ + ∞)) = NaN:
+            // those pairs are combined as 0s and the −∞ put back, so the gradient there is 0 as PyTorch's.
+            let empty = noGrad { a.isNegInf() * b.isNegInf() }
+            let zero = Tensor.zeros([], device: a.device)
+            let sum = `where`(empty, zero, a).logaddexp(`where`(empty, zero, b))
+            return `where`(empty, Tensor.full([], -.infinity, device: a.device), sum)
+        }
     }
 
     /// The running maximum along `dim` and the int64 position it came from, like `torch.cummax`:
@@ -27,15 +35,18 @@ extension Tensor {
     /// Positions found by a scan over (value, position) pairs, where the later part of a window wins
     /// if it is NaN, or if neither is NaN and it is at least (at most) the earlier part, as PyTorch's
     /// sequential loop decides; the values are then gathered, so the gradient goes to those positions.
+    /// Values compare in their own dtype (int64 exactly); positions are float32, so that `where`
+    /// runs on every backend, which bounds the dim at 2^24 entries.
     private func runningExtreme(dim: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
         let op = largest ? "cummax" : "cummin"
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: Swift.max(rank, 1), op: op) }
         if rank == 0 { return (clone(), Tensor.zeros([], dtype: .int64, device: device)) }
         let n = shape[d]
+        guard n <= 1 << 24 else { shapeFailure(ShapeError("\(op): dims of more than 2^24 entries are not supported, got \(n)")) }
         let indices: Tensor = noGrad {
             var sizes = [Int](repeating: 1, count: rank)
             sizes[d] = n
-            var values = self.float()
+            var values = self
             // Positions as float32 (exact below 2^24), so that `where` runs on every backend.
             var positions = Tensor.arange(0, Float(n), device: device).reshape(sizes).expand(shape).contiguous()
             var span = 1

@@ -1,7 +1,8 @@
 /// Statistics of a tensor's entries beyond sum, mean and variance, like PyTorch's: sums and means
 /// that skip NaN (`nansum`, `nanmean`), quantiles (`quantile`, `nanquantile`), the k-th smallest
 /// entry (`kthvalue`), the most frequent one (`mode`), both extremes at once (`aminmax`), the
-/// variance or deviation with the mean (`varMean`, `stdMean`) and `countNonzero`.
+/// variance or deviation with the mean (`varMean`, `stdMean`), `countNonzero`, and the covariance
+/// and correlation matrices of variables (`cov`, `corrcoef`).
 /// How `quantile` picks a value between the two entries around its rank, like PyTorch's `interpolation`.
 public enum QuantileInterpolation: Sendable {
     /// lower + (upper − lower)·fraction of the rank.
@@ -17,6 +18,9 @@ extension Tensor {
     /// The sum over `dims` (all of them when empty) counting NaN as 0, like `torch.nansum`; no
     /// gradient flows to the NaN entries.
     public func nansum(dims: [Int] = [], keepdim: Bool = false) -> Tensor {
+        if dtype == .int64 {   // no NaN to skip
+            return dims.isEmpty && !keepdim ? sum() : sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
+        }
         let kept = `where`(noGrad { isNaN() }, Tensor.zeros([], device: device), self)
         return dims.isEmpty && !keepdim ? kept.sum() : kept.sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
     }
@@ -69,7 +73,7 @@ extension Tensor {
         // Rows along the last dim: the reduced dim moved there, or everything flattened.
         let rows = d.map { rank == 0 ? reshape([1]) : movedim($0, -1) } ?? reshape([-1])
         let n = rows.shape[rows.rank - 1]
-        guard n > 0 else { shapeFailure(ShapeError("\(op): cannot take quantiles of an empty dim (shape \(shape))")) }
+        guard n > 0, count > 0 else { shapeFailure(ShapeError("\(op): expects a non-empty tensor, got shape \(shape)")) }
         let sorted = rows.sort(dim: -1).values
         // Ranks in double, as PyTorch computes them from float32 q: 0.1 · 10 is 1.0000000149, so the
         // `higher` of 0.1 over 11 entries is the third (a float32 rank would round to 1.0).
@@ -116,28 +120,38 @@ extension Tensor {
         guard k >= 1 && k <= size else {
             shapeFailure(ShapeError("kthvalue: k (\(k)) must be between 1 and the size of dim \(d) (\(size)) of shape \(shape)"))
         }
-        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
+        if rank == 0 { return (clone(), Tensor.zeros([], dtype: .int64, device: device)) }
         let index = argsort(dim: d).narrow(d, start: k - 1, length: 1).contiguous()
         let values = gather(dim: d, indices: index)
         return keepdim ? (values, index) : (values.squeeze(d), index.squeeze(d))
     }
 
     /// The most frequent entry along `dim` (the smallest of equally frequent ones) and the int64
-    /// position of its last occurrence, like `torch.mode`. Counted on the host.
+    /// position of its last occurrence, like `torch.mode` (whose position among equal entries is
+    /// arbitrary for rows longer than 16). Counted on the host.
     public func mode(dim: Int = -1, keepdim: Bool = false) -> (values: Tensor, indices: Tensor) {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: Swift.max(rank, 1), op: "mode") }
-        if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
+        if rank == 0 { return (clone(), Tensor.zeros([], dtype: .int64, device: device)) }
         let n = shape[d]
         guard n > 0 else { shapeFailure(ShapeError("mode: cannot take the mode of an empty dim (shape \(shape))")) }
         let (sortedValues, order) = noGrad { movedim(d, -1).sort(dim: -1) }
-        let values = sortedValues.toArray(), positions = order.toIntArray()
-        var found = [Int](repeating: 0, count: values.count / n)
+        let positions = order.toIntArray()
+        // Runs of equal entries: int64 compared as integers (as floats, 2^24 + 1 would equal 2^24).
+        let same: (Int, Int) -> Bool
+        if dtype == .int64 {
+            let values = sortedValues.toIntArray()
+            same = { values[$0] == values[$1] }
+        } else {
+            let values = sortedValues.toArray()
+            same = { values[$0] == values[$1] }
+        }
+        var found = [Int](repeating: 0, count: positions.count / n)
         for row in found.indices {
             let base = row * n
             var best = (count: 0, last: 0), start = 0
             while start < n {
                 var end = start + 1, last = positions[base + start]
-                while end < n && values[base + end] == values[base + start] {
+                while end < n && same(base + end, base + start) {
                     last = Swift.max(last, positions[base + end])
                     end += 1
                 }
@@ -175,5 +189,24 @@ extension Tensor {
             let nonzero = ne(0)
             return (dims.isEmpty ? nonzero.sum() : nonzero.sum(dims: dims)).long()
         }
+    }
+
+    /// The covariance matrix of the variables in the rows (observations in the columns), like
+    /// `torch.cov`: Σ (x − x̄)(y − ȳ) / (N − correction). One variable (a 1-D tensor) gives a scalar.
+    public func cov(correction: Int = 1) -> Tensor {
+        guard rank <= 2 else { shapeFailure(ShapeError("cov: expects a tensor with at most 2 dims, got shape \(shape)")) }
+        let variables = rank == 2 ? self : reshape([1, count])
+        let centered = variables - variables.mean(dim: 1, keepdim: true)
+        let products = centered.matmul(centered.t()) / Float(Swift.max(variables.shape[1] - correction, 0))
+        return rank == 2 ? products : products.reshape([])
+    }
+
+    /// The Pearson correlation matrix of the variables in the rows, like `torch.corrcoef`: the
+    /// covariance over the product of deviations, clipped to [−1, 1].
+    public func corrcoef() -> Tensor {
+        let c = cov()
+        guard c.rank == 2 else { return c / c }
+        let deviations = c.diagonal().sqrt()
+        return (c / deviations.unsqueeze(1) / deviations.unsqueeze(0)).clamp(min: -1, max: 1)
     }
 }

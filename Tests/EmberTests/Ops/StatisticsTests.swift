@@ -88,6 +88,22 @@ struct StatisticsTests {
         check(object(scans["cummax0"]), "cummax dim 0") { x in let r = x.cummax(dim: 0); return (r.values, r.indices) }
         check(object(scans["logcumsumexp1"]), "logcumsumexp") { ($0.logcumsumexp(dim: 1), nil) }
         check(object(scans["logcumsumexp0"]), "logcumsumexp dim 0") { ($0.logcumsumexp(dim: 0), nil) }
+        check(object(scans["logcumsumexp_neginf"]), "logcumsumexp of −∞ runs") { ($0.logcumsumexp(dim: 1), nil) }
+    }
+
+    /// int64 entries compare as integers: 2^24 + 1 and 2^24 are one float32, not one int64.
+    @Test func integerEntriesCompareExactly() {
+        let big = 1 << 24
+        let mode = Tensor([big + 1, big + 1, big]).mode()
+        #expect(mode.values.toIntArray() == [big + 1] && mode.indices.toIntArray() == [1])
+        let running = Tensor([big + 1, big, big + 2]).cummax(dim: 0)
+        #expect(running.values.toIntArray() == [big + 1, big + 1, big + 2] && running.indices.toIntArray() == [0, 0, 2])
+        let lowest = Tensor([big + 1, big, big + 2]).cummin(dim: 0)
+        #expect(lowest.values.toIntArray() == [big + 1, big, big] && lowest.indices.toIntArray() == [0, 1, 1])
+        let sum = Tensor([3, 4, 5]).nansum()
+        #expect(sum.dtype == .int64 && sum.toIntArray() == [12])
+        let scalar = Tensor.full([], 2.5)
+        #expect(scalar.movedim(0, 0).toArray() == [2.5] && scalar.movedim(0, -1).shape == [])
     }
 
     @Test func compositesMatchPyTorch() {
