@@ -21,6 +21,20 @@ extension Tensor {
         }
     }
 
+    /// The entries at `indices` of the tensor read as flat (negative ones from the end), in the
+    /// indices' shape, like `torch.take`.
+    public func take(_ indices: Tensor) -> Tensor {
+        let n = count
+        let positions = indices.toIntArray().map { i -> Int in
+            guard i >= -n && i < n else {
+                shapeFailure(ShapeError("take: index \(i) is out of range for a tensor of \(n) entries (shape \(shape))"))
+            }
+            return i < 0 ? i + n : i
+        }
+        return reshape([-1]).indexSelect(dim: 0, indices: Tensor(positions, shape: [positions.count], device: device))
+            .reshape(indices.shape)
+    }
+
     /// `out[i][j] = self[i][indices[i][j]]` along `dim`, like `torch.gather`.
     public func gather(dim: Int, indices: Tensor) -> Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: "gather") }

@@ -1,4 +1,5 @@
-/// Concatenation and stacking.
+/// Concatenation and stacking: `cat`, `stack`, `hstack`, `vstack`, `dstack`, `columnStack` and
+/// `blockDiag`, like PyTorch's.
 extension Tensor {
     /// Joins tensors along an existing dim, like `torch.cat`.
     public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
@@ -41,5 +42,43 @@ extension Tensor {
         }
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: first.rank + 1, op: "stack") }
         return cat(tensors.map { $0.unsqueeze(d) }, dim: d)
+    }
+
+    /// Joined along columns, like `torch.hstack`: 1-D tensors end to end, others along dim 1.
+    public static func hstack(_ tensors: [Tensor]) -> Tensor {
+        let lifted = tensors.map { $0.atleast1d() }
+        return cat(lifted, dim: lifted.first?.rank == 1 ? 0 : 1)
+    }
+
+    /// Joined along rows, like `torch.vstack`: 1-D tensors become rows.
+    public static func vstack(_ tensors: [Tensor]) -> Tensor { cat(tensors.map { $0.atleast2d() }, dim: 0) }
+
+    /// Joined along depth (dim 2), like `torch.dstack`.
+    public static func dstack(_ tensors: [Tensor]) -> Tensor { cat(tensors.map { $0.atleast3d() }, dim: 2) }
+
+    /// Joined as columns, like `torch.column_stack`: 0-D and 1-D tensors become columns.
+    public static func columnStack(_ tensors: [Tensor]) -> Tensor {
+        cat(tensors.map { $0.rank <= 1 ? $0.reshape([$0.count, 1]) : $0 }, dim: 1)
+    }
+
+    /// The matrices on the diagonal of one block matrix, zeros elsewhere, like `torch.block_diag`
+    /// (0-D tensors count as 1×1, 1-D ones as rows).
+    public static func blockDiag(_ tensors: [Tensor]) -> Tensor {
+        guard let first = tensors.first else { return Tensor.zeros([1, 0]) }
+        let blocks = tensors.map { t -> Tensor in
+            guard t.rank <= 2 else {
+                shapeFailure(ShapeError("blockDiag: expects tensors with at most 2 dims, got shape \(t.shape)"))
+            }
+            return t.rank == 2 ? t : t.reshape([1, t.count])
+        }
+        let width = blocks.reduce(0) { $0 + $1.shape[1] }
+        var left = 0
+        let rows = blocks.map { block -> Tensor in
+            let (height, columns) = (block.shape[0], block.shape[1])
+            defer { left += columns }
+            let zeros = { (n: Int) in Tensor.zeros([height, n], dtype: first.dtype, device: first.device) }
+            return cat([zeros(left), block, zeros(width - left - columns)], dim: 1)
+        }
+        return cat(rows, dim: 0)
     }
 }

@@ -126,3 +126,33 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     }
     return x.rank == 2 ? out : out.reshape(Array(x.shape.dropLast()) + [n])
 }
+
+extension Tensor {
+    /// The sum of products over the last `dims` dims of `a` and the first `dims` dims of `b`, like
+    /// `torch.tensordot(a, b, dims)`: [i, j, k] · [j, k, l] with dims 2 gives [i, l].
+    public static func tensordot(_ a: Tensor, _ b: Tensor, dims: Int) -> Tensor {
+        guard dims >= 0, dims <= a.rank, dims <= b.rank else {
+            shapeFailure(ShapeError("tensordot: cannot contract \(dims) dims of shapes \(a.shape) and \(b.shape)"))
+        }
+        return tensordot(a, b, dims: (Array(a.rank - dims..<a.rank), Array(0..<dims)))
+    }
+
+    /// The sum of products over dims `dims.0` of `a` paired with `dims.1` of `b`: the remaining dims of
+    /// a, then those of b. Permuted and reshaped into one matrix product.
+    public static func tensordot(_ a: Tensor, _ b: Tensor, dims: ([Int], [Int])) -> Tensor {
+        let normalize = { (t: Tensor, ds: [Int]) in
+            ds.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: t.rank, op: "tensordot") } }
+        }
+        let (da, db) = (normalize(a, dims.0), normalize(b, dims.1))
+        guard da.count == db.count, Set(da).count == da.count, Set(db).count == db.count,
+              zip(da, db).allSatisfy({ a.shape[$0] == b.shape[$1] }) else {
+            shapeFailure(ShapeError("tensordot: dims \(dims.0) of shape \(a.shape) and \(dims.1) of shape \(b.shape) "
+                + "must be distinct and pair up with equal sizes"))
+        }
+        let freeA = (0..<a.rank).filter { !da.contains($0) }, freeB = (0..<b.rank).filter { !db.contains($0) }
+        let inner = da.reduce(1) { $0 * a.shape[$1] }
+        let left = a.permute(freeA + da).reshape([freeA.reduce(1) { $0 * a.shape[$1] }, inner])
+        let right = b.permute(db + freeB).reshape([inner, freeB.reduce(1) { $0 * b.shape[$1] }])
+        return left.matmul(right).reshape(freeA.map { a.shape[$0] } + freeB.map { b.shape[$0] })
+    }
+}

@@ -1,5 +1,6 @@
-/// Reversing, rotating, tiling, splitting into slices and triangular masking: `flip`, `roll`, `repeat`,
-/// `unbind`, `meshgrid`, `diag`, `tril` and `triu`, like PyTorch's.
+/// Reversing, rotating, tiling, splitting into slices, diagonals and triangular masking: `flip`,
+/// `fliplr`, `flipud`, `rot90`, `roll`, `repeat`, `tile`, `repeatInterleave`, `unbind`, `meshgrid`,
+/// `diag`, `diagEmbed`, `tril` and `triu`, like PyTorch's.
 /// Each is built from differentiable ops (index select, expand, masked fill), so gradients come free.
 /// How `meshgrid` lays out its grids: matrix (`ij`) or Cartesian (`xy`) indexing.
 public enum MeshgridIndexing: Sendable { case ij, xy }
@@ -20,6 +21,34 @@ extension Tensor {
     }
 
     public func flip(_ dims: Int...) -> Tensor { flip(dims) }
+
+    /// Columns reversed (dim 1), like `torch.fliplr`.
+    public func fliplr() -> Tensor {
+        guard rank >= 2 else { shapeFailure(ShapeError("fliplr: needs a tensor with at least 2 dims, got shape \(shape)")) }
+        return flip(1)
+    }
+
+    /// Rows reversed (dim 0), like `torch.flipud`.
+    public func flipud() -> Tensor {
+        guard rank >= 1 else { shapeFailure(ShapeError("flipud: needs a tensor with at least 1 dim, got shape \(shape)")) }
+        return flip(0)
+    }
+
+    /// Rotated by 90° `k` times in the plane of `dims`, from the first dim toward the second, like
+    /// `torch.rot90` (a negative k turns the other way).
+    public func rot90(_ k: Int = 1, dims: [Int] = [0, 1]) -> Tensor {
+        guard dims.count == 2, rank >= 2 else {
+            shapeFailure(ShapeError("rot90: needs two dims of a tensor with at least 2 dims, got dims \(dims) for shape \(shape)"))
+        }
+        let d = dims.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank, op: "rot90") } }
+        guard d[0] != d[1] else { shapeFailure(ShapeError("rot90: the two dims must differ, got \(dims)")) }
+        switch (k % 4 + 4) % 4 {
+        case 1: return flip(d[1]).transpose(d[0], d[1])
+        case 2: return flip(d)
+        case 3: return flip(d[0]).transpose(d[0], d[1])
+        default: return clone()
+        }
+    }
 
     /// The entries shifted by `shifts[i]` along `dims[i]`, those pushed off one end coming back at the
     /// other, like `torch.roll`. Without dims the tensor is rolled as if flattened.
@@ -58,10 +87,7 @@ extension Tensor {
     public func diag(offset: Int = 0) -> Tensor {
         switch rank {
         case 1:
-            let n = shape[0], k = Swift.abs(offset)
-            let square = unsqueeze(0) * Tensor.eye(n, device: device)   // column j holds x[j] on the diagonal
-            // Shift it off the main diagonal with zero rows and columns: right and down, or down and right.
-            return offset >= 0 ? pad(square, [k, 0, 0, k]) : pad(square, [0, k, k, 0])
+            return diagEmbed(offset: offset)
         case 2:
             return diagonal(offset: offset)
         default:
@@ -85,6 +111,45 @@ extension Tensor {
 
     public func `repeat`(_ counts: Int...) -> Tensor { self.repeat(counts) }
 
+    /// This tensor tiled `counts[i]` times along dim i, like `torch.tile`: as `repeat`, except that
+    /// fewer counts than dims are padded with leading 1s (`x.tile([2])` tiles the last dim).
+    public func tile(_ counts: [Int]) -> Tensor {
+        self.repeat([Int](repeating: 1, count: Swift.max(rank - counts.count, 0)) + counts)
+    }
+
+    public func tile(_ counts: Int...) -> Tensor { tile(counts) }
+
+    /// Each entry repeated `repeats` times in place along `dim` (of the flattened tensor when nil), like
+    /// `torch.repeat_interleave`: [a, b] gives [a, a, b, b] where `repeat` gives [a, b, a, b].
+    public func repeatInterleave(_ repeats: Int, dim: Int? = nil) -> Tensor {
+        guard repeats >= 0 else { shapeFailure(ShapeError("repeatInterleave: repeats must be non-negative, got \(repeats)")) }
+        let source = dim == nil ? reshape([-1]) : self
+        let d = checkShape { () throws(ShapeError) in
+            try Shape.normalize(dim: dim ?? 0, rank: source.rank, op: "repeatInterleave")
+        }
+        // [.., s, ..] viewed as [.., s, 1, ..], expanded to [.., s, r, ..], merged to [.., s·r, ..].
+        var expanded = source.shape
+        expanded.insert(repeats, at: d + 1)
+        var merged = source.shape
+        merged[d] *= repeats
+        return source.unsqueeze(d + 1).expand(expanded).reshape(merged)
+    }
+
+    /// Entry i along `dim` repeated `repeats[i]` times, like `torch.repeat_interleave` with a tensor
+    /// of repeats.
+    public func repeatInterleave(_ repeats: [Int], dim: Int? = nil) -> Tensor {
+        let source = dim == nil ? reshape([-1]) : self
+        let d = checkShape { () throws(ShapeError) in
+            try Shape.normalize(dim: dim ?? 0, rank: source.rank, op: "repeatInterleave")
+        }
+        guard repeats.count == source.shape[d], repeats.allSatisfy({ $0 >= 0 }) else {
+            shapeFailure(ShapeError("repeatInterleave: needs one non-negative repeat count per entry of dim \(d) "
+                + "(\(source.shape[d])), got \(repeats)"))
+        }
+        let positions = repeats.enumerated().flatMap { [Int](repeating: $0.offset, count: $0.element) }
+        return source.indexSelect(dim: d, indices: Tensor(positions, shape: [positions.count], device: device))
+    }
+
     /// Coordinate grids from 1-D tensors, like `torch.meshgrid`: with `.ij` indexing (PyTorch's default)
     /// output i varies along dim i; with `.xy` the first two dims are swapped (NumPy's, for images).
     public static func meshgrid(_ tensors: [Tensor], indexing: MeshgridIndexing = .ij) -> [Tensor] {
@@ -100,6 +165,24 @@ extension Tensor {
             viewShape[axis] = t.shape[0]
             return t.reshape(viewShape).expand(sizes)
         }
+    }
+
+    /// Matrices whose diagonal `offset` holds the last dim's entries, the rest zeros, like
+    /// `torch.diag_embed`: [.., n] gives [.., n + |offset|, n + |offset|], the matrices' rows and
+    /// columns at `dim1` and `dim2` of the result.
+    public func diagEmbed(offset: Int = 0, dim1: Int = -2, dim2: Int = -1) -> Tensor {
+        guard rank >= 1 else { shapeFailure(ShapeError("diagEmbed: needs a tensor with at least 1 dim, got shape []")) }
+        let d = [dim1, dim2].map { d in
+            checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank + 1, op: "diagEmbed") }
+        }
+        guard d[0] != d[1] else { shapeFailure(ShapeError("diagEmbed: dim1 and dim2 must differ, got \(dim1) and \(dim2)")) }
+        let n = shape[rank - 1], k = Swift.abs(offset)
+        // Entry j on row j, column j, chosen (not multiplied by an identity: ∞·0 would be NaN).
+        let onDiagonal = Tensor.eye(n, device: device)
+        let square = `where`(onDiagonal, unsqueeze(-1).expand(shape + [n]), Tensor.zeros([], dtype: dtype, device: device))
+        // Shifted off the main diagonal with zero rows and columns: right and down, or down and right.
+        let shifted = k == 0 ? square : offset > 0 ? pad(square, [k, 0, 0, k]) : pad(square, [0, k, k, 0])
+        return shifted.movedim([rank - 1, rank], d)
     }
 
     /// The lower triangle of the last two dims (entries with column − row ≤ `diagonal`), the rest zeros,

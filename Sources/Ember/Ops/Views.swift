@@ -92,6 +92,7 @@ extension Tensor {
             shapeFailure(ShapeError("movedim: needs as many distinct source dims as distinct destinations, got \(source) "
                 + "and \(destination) (tensor of rank \(rank))"))
         }
+        if rank == 0 { return self }   // a scalar's only "dim" is itself
         var order = [Int](repeating: -1, count: rank)
         for (f, t) in zip(from, to) { order[t] = f }
         var rest = (0..<rank).filter { !from.contains($0) }.makeIterator()
@@ -235,6 +236,52 @@ extension Tensor {
             shapeFailure(ShapeError("select: index \(index) is out of range for dim \(dd) of size \(shape[dd]) (shape \(shape))"))
         }
         return slice(dd, start: i, end: i + 1).squeeze(dd)
+    }
+
+    /// Views of consecutive pieces of `sizes[i]` entries along `dim`, like `torch.split` with a list.
+    public func split(sizes: [Int], dim d: Int = 0) -> [Tensor] {
+        let dd = dim(d, "split")
+        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[dd] else {
+            shapeFailure(ShapeError("split: sizes \(sizes) must be non-negative and add up to \(shape[dd]), the size of "
+                + "dim \(dd) of shape \(shape)"))
+        }
+        var start = 0
+        return sizes.map { size in
+            defer { start += size }
+            return narrow(dd, start: start, length: size)
+        }
+    }
+
+    /// `sections` views along `dim` as even as can be, the first ones one longer, like
+    /// `torch.tensor_split` (where `chunk` may give fewer pieces).
+    public func tensorSplit(_ sections: Int, dim d: Int = 0) -> [Tensor] {
+        let dd = dim(d, "tensorSplit")
+        guard sections > 0 else { shapeFailure(ShapeError("tensorSplit: sections must be positive, got \(sections)")) }
+        let (base, extra) = shape[dd].quotientAndRemainder(dividingBy: sections)
+        return split(sizes: (0..<sections).map { base + ($0 < extra ? 1 : 0) }, dim: dd)
+    }
+
+    /// Views cut before each of `indices` along `dim`, like `torch.tensor_split` with indices: [2, 5]
+    /// gives [..<2], [2..<5] and [5...] (indices past the end give empty pieces).
+    public func tensorSplit(indices: [Int], dim d: Int = 0) -> [Tensor] {
+        let dd = dim(d, "tensorSplit")
+        let size = shape[dd]
+        let bounds = [0] + indices.map { Swift.min(Swift.max($0 < 0 ? $0 + size : $0, 0), size) } + [size]
+        return zip(bounds, bounds.dropFirst()).map { narrow(dd, start: $0, length: Swift.max($1 - $0, 0)) }
+    }
+
+    /// At least 1, 2 or 3 dims, like `torch.atleast_1d`, `atleast_2d` and `atleast_3d`: a scalar
+    /// becomes [1], [1, 1] or [1, 1, 1]; a vector [n] becomes [1, n] or [1, n, 1]; a matrix [m, n]
+    /// becomes [m, n, 1]. Views.
+    public func atleast1d() -> Tensor { rank >= 1 ? self : reshape([1]) }
+    public func atleast2d() -> Tensor { rank >= 2 ? self : reshape([1, count]) }
+    public func atleast3d() -> Tensor {
+        switch rank {
+        case 0: return reshape([1, 1, 1])
+        case 1: return reshape([1, count, 1])
+        case 2: return unsqueeze(2)
+        default: return self
+        }
     }
 
     /// `x[i]`: the i-th entry along the first dim.

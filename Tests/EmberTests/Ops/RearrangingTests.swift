@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import Ember
+
+/// Rearranging, joining and combinatorial ops against PyTorch (rearranging.json, from
+/// scripts/make_rearranging_fixtures.py): values, shapes and the gradients of Σ out·w.
+@Suite("Rearranging and joining")
+struct RearrangingTests {
+    let fixture: [String: Any]
+    init() throws { fixture = try loadFixture("rearranging.json") }
+
+    static let ops: [String: ([Tensor]) -> [Tensor]] = [
+        "rot90_1": { [$0[0].rot90()] },
+        "rot90_2": { [$0[0].rot90(2, dims: [1, 2])] },
+        "rot90_-1": { [$0[0].rot90(-1, dims: [2, 0])] },
+        "rot90_4": { [$0[0].rot90(4)] },
+        "fliplr": { [$0[0].fliplr()] },
+        "flipud": { [$0[0].flipud()] },
+        "tile": { [$0[0].tile(2)] },
+        "tile_more": { [$0[0].tile(2, 1, 3)] },
+        "repeat_interleave": { [$0[0].repeatInterleave(2)] },
+        "repeat_interleave_dim": { [$0[0].repeatInterleave(3, dim: 1)] },
+        "repeat_interleave_counts": { [$0[0].repeatInterleave([1, 0, 2], dim: 1)] },
+        "diag_embed": { [$0[0].diagEmbed()] },
+        "diag_embed_offset": { [$0[0].diagEmbed(offset: 1, dim1: 0, dim2: 2)] },
+        "diag_embed_negative": { [$0[0].diagEmbed(offset: -2)] },
+        "diag": { [$0[0].diag(offset: 1)] },
+        "hstack": { [Tensor.hstack($0)] },
+        "hstack_1d": { [Tensor.hstack($0)] },
+        "vstack": { [Tensor.vstack($0)] },
+        "dstack": { [Tensor.dstack($0)] },
+        "column_stack": { [Tensor.columnStack($0)] },
+        "block_diag": { [Tensor.blockDiag($0)] },
+        "split": { $0[0].split(sizes: [1, 3, 0, 1], dim: 1) },
+        "tensor_split": { $0[0].tensorSplit(3, dim: 1) },
+        "tensor_split_indices": { $0[0].tensorSplit(indices: [1, 4, 9, 2]) },
+        "atleast": { [$0[0].atleast1d(), $0[0].atleast2d(), $0[0].atleast3d(), $0[1].atleast2d(), $0[1].atleast3d(),
+                      $0[2].atleast3d()] },
+        "cartesian_prod": { [Tensor.cartesianProd($0)] },
+        "combinations": { [$0[0].combinations()] },
+        "combinations_3": { [$0[0].combinations(r: 3)] },
+        "combinations_replacement": { [$0[0].combinations(r: 2, withReplacement: true)] },
+        "tensordot": { [Tensor.tensordot($0[0], $0[1], dims: 2)] },
+        "tensordot_pairs": { [Tensor.tensordot($0[0], $0[1], dims: ([0, 2], [2, 1]))] },
+        "tensordot_0": { [Tensor.tensordot($0[0], $0[1], dims: 0)] },
+        "take": { [$0[0].take(Tensor([0, -1, 5, 2, 5, 3], shape: [3, 2]))] },
+        "cov": { [$0[0].cov()] },
+        "cov_population": { [$0[0].cov(correction: 0)] },
+        "cov_1d": { [$0[0].cov()] },
+        "corrcoef": { [$0[0].corrcoef()] },
+    ]
+
+    @Test func opsMatchPyTorch() {
+        let cases = object(fixture["cases"])
+        #expect(cases.count == Self.ops.count)
+        for (name, op) in Self.ops.sorted(by: { $0.key < $1.key }) {
+            let c = object(cases[name])
+            let shapes = (c["shapes"] as! [Any]).map { ints($0) }
+            let inputs = zip(c["inputs"] as! [Any], shapes).map { tensor($0, $1, requiresGrad: true) }
+            let outs = op(inputs)
+            let expectedShapes = (c["out_shapes"] as! [Any]).map { ints($0) }
+            #expect(outs.map(\.shape) == expectedShapes, "\(name) shapes")
+            guard outs.map(\.shape) == expectedShapes else { continue }
+            for (i, (out, expected)) in zip(outs, c["outs"] as! [Any]).enumerated() {
+                expectClose(out.toArray(), floats(expected), atol: 1e-5, rtol: 1e-5, "\(name) output \(i)")
+            }
+            let ws = zip(c["ws"] as! [Any], expectedShapes).map { tensor($0, $1) }
+            zip(outs, ws).map { ($0 * $1).sum() }.reduce(Tensor.zeros([]), +).backward()
+            for (i, (x, expected)) in zip(inputs, c["grads"] as! [Any]).enumerated() {
+                expectClose(x.grad?.toArray() ?? Array(repeating: 0, count: x.count), floats(expected), atol: 1e-5,
+                            rtol: 1e-5, "\(name) gradient \(i)")
+            }
+        }
+    }
+
+    @Test func triangleIndicesMatchPyTorch() {
+        let indices = object(fixture["indices"])
+        for (r, c, o) in [(3, 3, 0), (4, 3, 1), (3, 5, -1), (2, 4, 3), (3, 2, -5), (0, 3, 0)] {
+            for (name, made) in [("tril", Tensor.trilIndices(r, c, offset: o)), ("triu", Tensor.triuIndices(r, c, offset: o))] {
+                let expected = indices["\(name)_\(r)_\(c)_\(o)"] as! [[Int]]
+                #expect(made.dtype == .int64 && made.shape == [2, expected[0].count], "\(name) \(r) \(c) \(o)")
+                #expect(made.toIntArray() == expected.flatMap { $0 }, "\(name) \(r) \(c) \(o)")
+            }
+        }
+    }
+
+    /// A diagonal of infinities stays off the other entries (a product with an identity would put
+    /// ∞·0 = NaN there), and int64 entries embed as int64.
+    @Test func diagEmbedPicksEntries() {
+        let x = Tensor([.infinity, 2], shape: [2])
+        #expect(x.diagEmbed().toArray() == [.infinity, 0, 0, 2])
+        #expect(x.diag(offset: -1).toArray() == [0, 0, 0, .infinity, 0, 0, 0, 2, 0])
+        let ints = Tensor([3, 4] as [Int]).diagEmbed()
+        #expect(ints.dtype == .int64 && ints.toIntArray() == [3, 0, 0, 4])
+    }
+
+    @Test func badArgumentsStopWithMessagesNamingShapes() async {
+        let split = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 5]).split(sizes: [2, 2], dim: 1)
+        }
+        #expect(stderr(split).contains("split: sizes [2, 2] must be non-negative and add up to 5, the size of dim 1 of shape [2, 5]"))
+        let take = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).take(Tensor([6] as [Int]))
+        }
+        #expect(stderr(take).contains("take: index 6 is out of range for a tensor of 6 entries (shape [2, 3])"))
+        let dot = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.tensordot(Tensor.zeros([2, 3]), Tensor.zeros([4, 2]), dims: 1)
+        }
+        #expect(stderr(dot).contains("tensordot: dims [1] of shape [2, 3] and [0] of shape [4, 2] must be distinct and pair up"))
+        let counts = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).repeatInterleave([1, 2], dim: 1)
+        }
+        #expect(stderr(counts).contains("repeatInterleave: needs one non-negative repeat count per entry of dim 1 (3), got [1, 2]"))
+        let rotate = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).rot90(1, dims: [1, -1])
+        }
+        #expect(stderr(rotate).contains("rot90: the two dims must differ, got [1, -1]"))
+    }
+}
