@@ -65,6 +65,10 @@ def main():
         "combinations": case(lambda x: torch.combinations(x), (4,)),
         "combinations_3": case(lambda x: torch.combinations(x, r=3), (5,)),
         "combinations_replacement": case(lambda x: torch.combinations(x, r=2, with_replacement=True), (3,)),
+        "combinations_none": case(lambda x: torch.combinations(x, r=5), (3,)),
+        "combinations_replacement_5": case(lambda x: torch.combinations(x, r=5, with_replacement=True), (3,)),
+        "repeat_interleave_one_count": case(lambda x: torch.repeat_interleave(x, torch.tensor([2]), dim=0), (2, 3)),
+        "diag_embed_int_offset": case(lambda x: torch.diag_embed(x, offset=-1, dim1=2, dim2=0), (2, 3)),
         "tensordot": case(lambda a, b: torch.tensordot(a, b, dims=2), (2, 3, 4), (3, 4, 5)),
         "tensordot_pairs": case(lambda a, b: torch.tensordot(a, b, dims=([0, 2], [2, 1])), (3, 2, 4), (5, 4, 3)),
         "tensordot_0": case(lambda a, b: torch.tensordot(a, b, dims=0), (2,), (3,)),
@@ -73,6 +77,8 @@ def main():
         "cov_population": case(lambda x: torch.cov(x, correction=0), (2, 5)),
         "cov_1d": case(lambda x: torch.cov(x), (7,)),
         "corrcoef": case(lambda x: torch.corrcoef(x), (4, 9)),
+        "cov_one_variable": case(lambda x: torch.cov(x), (1, 5)),
+        "corrcoef_one_variable": case(lambda x: torch.corrcoef(x), (1, 5)),
     }
     indices = {f"{name}_{r}_{c}_{o}": fn(r, c, o).tolist()
                for name, fn in [("tril", torch.tril_indices), ("triu", torch.triu_indices)]

@@ -22,7 +22,8 @@ extension Tensor {
         var current: [Int] = []
         func extend(from first: Int) {
             if current.count == r { rows += current; return }
-            guard first < n else { return }
+            // Enough entries left to finish? (Without this the search visits ~2ⁿ dead ends.)
+            guard first < n, withReplacement || n - first >= r - current.count else { return }
             for i in first..<n {
                 current.append(i)
                 extend(from: withReplacement ? i : i + 1)
@@ -31,7 +32,7 @@ extension Tensor {
         }
         if r > 0 { extend(from: 0) }
         let picked = indexSelect(dim: 0, indices: Tensor(rows, shape: [rows.count], device: device))
-        return picked.reshape([r == 0 ? 0 : rows.count / r, r])
+        return r == 0 ? picked : picked.reshape([rows.count / r, r])   // r = 0 gives an empty vector, as PyTorch's
     }
 
     /// The int64 [2, N] row and column coordinates of the entries on or below diagonal `offset` of a

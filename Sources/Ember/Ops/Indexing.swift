@@ -24,6 +24,7 @@ extension Tensor {
     /// The entries at `indices` of the tensor read as flat (negative ones from the end), in the
     /// indices' shape, like `torch.take`.
     public func take(_ indices: Tensor) -> Tensor {
+        guard indices.dtype == .int64 else { shapeFailure(ShapeError("take: expects int64 indices, got \(indices.dtype)")) }
         let n = count
         let positions = indices.toIntArray().map { i -> Int in
             guard i >= -n && i < n else {

@@ -46,37 +46,47 @@ extension Tensor {
 
     /// Joined along columns, like `torch.hstack`: 1-D tensors end to end, others along dim 1.
     public static func hstack(_ tensors: [Tensor]) -> Tensor {
+        guard !tensors.isEmpty else { shapeFailure(ShapeError("hstack: expects a non-empty list of tensors")) }
         let lifted = tensors.map { $0.atleast1d() }
         return cat(lifted, dim: lifted.first?.rank == 1 ? 0 : 1)
     }
 
     /// Joined along rows, like `torch.vstack`: 1-D tensors become rows.
-    public static func vstack(_ tensors: [Tensor]) -> Tensor { cat(tensors.map { $0.atleast2d() }, dim: 0) }
+    public static func vstack(_ tensors: [Tensor]) -> Tensor {
+        guard !tensors.isEmpty else { shapeFailure(ShapeError("vstack: expects a non-empty list of tensors")) }
+        return cat(tensors.map { $0.atleast2d() }, dim: 0)
+    }
 
     /// Joined along depth (dim 2), like `torch.dstack`.
-    public static func dstack(_ tensors: [Tensor]) -> Tensor { cat(tensors.map { $0.atleast3d() }, dim: 2) }
+    public static func dstack(_ tensors: [Tensor]) -> Tensor {
+        guard !tensors.isEmpty else { shapeFailure(ShapeError("dstack: expects a non-empty list of tensors")) }
+        return cat(tensors.map { $0.atleast3d() }, dim: 2)
+    }
 
     /// Joined as columns, like `torch.column_stack`: 0-D and 1-D tensors become columns.
     public static func columnStack(_ tensors: [Tensor]) -> Tensor {
-        cat(tensors.map { $0.rank <= 1 ? $0.reshape([$0.count, 1]) : $0 }, dim: 1)
+        guard !tensors.isEmpty else { shapeFailure(ShapeError("columnStack: expects a non-empty list of tensors")) }
+        return cat(tensors.map { $0.rank <= 1 ? $0.reshape([$0.count, 1]) : $0 }, dim: 1)
     }
 
     /// The matrices on the diagonal of one block matrix, zeros elsewhere, like `torch.block_diag`
-    /// (0-D tensors count as 1×1, 1-D ones as rows).
+    /// (0-D tensors count as 1×1, 1-D ones as rows). Mixed int64 and float32 blocks give float32.
     public static func blockDiag(_ tensors: [Tensor]) -> Tensor {
         guard let first = tensors.first else { return Tensor.zeros([1, 0]) }
+        let dtype: DType = tensors.contains { $0.dtype == .float32 } ? .float32 : first.dtype
         let blocks = tensors.map { t -> Tensor in
             guard t.rank <= 2 else {
                 shapeFailure(ShapeError("blockDiag: expects tensors with at most 2 dims, got shape \(t.shape)"))
             }
-            return t.rank == 2 ? t : t.reshape([1, t.count])
+            let block = t.dtype == dtype ? t : t.to(dtype)
+            return block.rank == 2 ? block : block.reshape([1, block.count])
         }
         let width = blocks.reduce(0) { $0 + $1.shape[1] }
         var left = 0
         let rows = blocks.map { block -> Tensor in
             let (height, columns) = (block.shape[0], block.shape[1])
             defer { left += columns }
-            let zeros = { (n: Int) in Tensor.zeros([height, n], dtype: first.dtype, device: first.device) }
+            let zeros = { (n: Int) in Tensor.zeros([height, n], dtype: dtype, device: first.device) }
             return cat([zeros(left), block, zeros(width - left - columns)], dim: 1)
         }
         return cat(rows, dim: 0)

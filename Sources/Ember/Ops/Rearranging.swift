@@ -123,6 +123,7 @@ extension Tensor {
     /// `torch.repeat_interleave`: [a, b] gives [a, a, b, b] where `repeat` gives [a, b, a, b].
     public func repeatInterleave(_ repeats: Int, dim: Int? = nil) -> Tensor {
         guard repeats >= 0 else { shapeFailure(ShapeError("repeatInterleave: repeats must be non-negative, got \(repeats)")) }
+        checkHasDim(dim)
         let source = dim == nil ? reshape([-1]) : self
         let d = checkShape { () throws(ShapeError) in
             try Shape.normalize(dim: dim ?? 0, rank: source.rank, op: "repeatInterleave")
@@ -138,6 +139,8 @@ extension Tensor {
     /// Entry i along `dim` repeated `repeats[i]` times, like `torch.repeat_interleave` with a tensor
     /// of repeats.
     public func repeatInterleave(_ repeats: [Int], dim: Int? = nil) -> Tensor {
+        if repeats.count == 1 { return repeatInterleave(repeats[0], dim: dim) }   // one count for all, as PyTorch broadcasts
+        checkHasDim(dim)
         let source = dim == nil ? reshape([-1]) : self
         let d = checkShape { () throws(ShapeError) in
             try Shape.normalize(dim: dim ?? 0, rank: source.rank, op: "repeatInterleave")
@@ -148,6 +151,12 @@ extension Tensor {
         }
         let positions = repeats.enumerated().flatMap { [Int](repeating: $0.offset, count: $0.element) }
         return source.indexSelect(dim: d, indices: Tensor(positions, shape: [positions.count], device: device))
+    }
+
+    private func checkHasDim(_ dim: Int?) {
+        guard dim == nil || rank > 0 else {
+            shapeFailure(ShapeError("repeatInterleave: a scalar has no dim \(dim!); leave dim nil to repeat it as a vector"))
+        }
     }
 
     /// Coordinate grids from 1-D tensors, like `torch.meshgrid`: with `.ij` indexing (PyTorch's default)
@@ -176,13 +185,20 @@ extension Tensor {
             checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: rank + 1, op: "diagEmbed") }
         }
         guard d[0] != d[1] else { shapeFailure(ShapeError("diagEmbed: dim1 and dim2 must differ, got \(dim1) and \(dim2)")) }
-        let n = shape[rank - 1], k = Swift.abs(offset)
-        // Entry j on row j, column j, chosen (not multiplied by an identity: ∞·0 would be NaN).
-        let onDiagonal = Tensor.eye(n, device: device)
-        let square = `where`(onDiagonal, unsqueeze(-1).expand(shape + [n]), Tensor.zeros([], dtype: dtype, device: device))
-        // Shifted off the main diagonal with zero rows and columns: right and down, or down and right.
-        let shifted = k == 0 ? square : offset > 0 ? pad(square, [k, 0, 0, k]) : pad(square, [0, k, k, 0])
-        return shifted.movedim([rank - 1, rank], d)
+        let n = shape[rank - 1], k = Swift.abs(offset), batch = Array(shape.dropLast())
+        let zeros = { (extra: [Int]) in Tensor.zeros(batch + extra, dtype: self.dtype, device: self.device) }
+        // Each entry followed by n zeros, [.., n, n + 1], read flat: its first n² entries put entry j at
+        // j·(n + 1), on the diagonal. Joins and views only, so ∞ stays off the zeros (a product with
+        // an identity would put ∞·0 = NaN there) and any dtype works on any device.
+        let spaced = Tensor.cat([unsqueeze(-1), zeros([n, n])], dim: -1).reshape(batch + [n * (n + 1)])
+        var square = spaced.narrow(rank - 1, start: 0, length: n * n).reshape(batch + [n, n])
+        if k > 0 {
+            // Off the main diagonal: k zero columns before and k zero rows after (or the other way round).
+            let columns = zeros([n, k]), rows = zeros([k, n + k])
+            square = offset > 0 ? Tensor.cat([Tensor.cat([columns, square], dim: -1), rows], dim: -2)
+                : Tensor.cat([rows, Tensor.cat([square, columns], dim: -1)], dim: -2)
+        }
+        return square.movedim([rank - 1, rank], d)
     }
 
     /// The lower triangle of the last two dims (entries with column − row ≤ `diagonal`), the rest zeros,

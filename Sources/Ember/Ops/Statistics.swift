@@ -198,7 +198,7 @@ extension Tensor {
         let variables = rank == 2 ? self : reshape([1, count])
         let centered = variables - variables.mean(dim: 1, keepdim: true)
         let products = centered.matmul(centered.t()) / Float(Swift.max(variables.shape[1] - correction, 0))
-        return rank == 2 ? products : products.reshape([])
+        return variables.shape[0] == 1 ? products.reshape([]) : products   // one variable: a scalar, as PyTorch's
     }
 
     /// The Pearson correlation matrix of the variables in the rows, like `torch.corrcoef`: the

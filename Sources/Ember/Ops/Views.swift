@@ -240,6 +240,7 @@ extension Tensor {
 
     /// Views of consecutive pieces of `sizes[i]` entries along `dim`, like `torch.split` with a list.
     public func split(sizes: [Int], dim d: Int = 0) -> [Tensor] {
+        guard rank >= 1 else { shapeFailure(ShapeError("split: expects a tensor with at least 1 dim, got shape []")) }
         let dd = dim(d, "split")
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[dd] else {
             shapeFailure(ShapeError("split: sizes \(sizes) must be non-negative and add up to \(shape[dd]), the size of "
@@ -255,6 +256,7 @@ extension Tensor {
     /// `sections` views along `dim` as even as can be, the first ones one longer, like
     /// `torch.tensor_split` (where `chunk` may give fewer pieces).
     public func tensorSplit(_ sections: Int, dim d: Int = 0) -> [Tensor] {
+        guard rank >= 1 else { shapeFailure(ShapeError("tensorSplit: expects a tensor with at least 1 dim, got shape []")) }
         let dd = dim(d, "tensorSplit")
         guard sections > 0 else { shapeFailure(ShapeError("tensorSplit: sections must be positive, got \(sections)")) }
         let (base, extra) = shape[dd].quotientAndRemainder(dividingBy: sections)
@@ -264,6 +266,7 @@ extension Tensor {
     /// Views cut before each of `indices` along `dim`, like `torch.tensor_split` with indices: [2, 5]
     /// gives [..<2], [2..<5] and [5...] (indices past the end give empty pieces).
     public func tensorSplit(indices: [Int], dim d: Int = 0) -> [Tensor] {
+        guard rank >= 1 else { shapeFailure(ShapeError("tensorSplit: expects a tensor with at least 1 dim, got shape []")) }
         let dd = dim(d, "tensorSplit")
         let size = shape[dd]
         let bounds = [0] + indices.map { Swift.min(Swift.max($0 < 0 ? $0 + size : $0, 0), size) } + [size]
@@ -274,11 +277,11 @@ extension Tensor {
     /// becomes [1], [1, 1] or [1, 1, 1]; a vector [n] becomes [1, n] or [1, n, 1]; a matrix [m, n]
     /// becomes [m, n, 1]. Views.
     public func atleast1d() -> Tensor { rank >= 1 ? self : reshape([1]) }
-    public func atleast2d() -> Tensor { rank >= 2 ? self : reshape([1, count]) }
+    public func atleast2d() -> Tensor { rank >= 2 ? self : atleast1d().unsqueeze(0) }
     public func atleast3d() -> Tensor {
         switch rank {
         case 0: return reshape([1, 1, 1])
-        case 1: return reshape([1, count, 1])
+        case 1: return unsqueeze(0).unsqueeze(2)
         case 2: return unsqueeze(2)
         default: return self
         }

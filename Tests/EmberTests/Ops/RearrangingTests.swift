@@ -40,6 +40,10 @@ struct RearrangingTests {
         "combinations": { [$0[0].combinations()] },
         "combinations_3": { [$0[0].combinations(r: 3)] },
         "combinations_replacement": { [$0[0].combinations(r: 2, withReplacement: true)] },
+        "combinations_none": { [$0[0].combinations(r: 5)] },
+        "combinations_replacement_5": { [$0[0].combinations(r: 5, withReplacement: true)] },
+        "repeat_interleave_one_count": { [$0[0].repeatInterleave([2], dim: 0)] },
+        "diag_embed_int_offset": { [$0[0].diagEmbed(offset: -1, dim1: 2, dim2: 0)] },
         "tensordot": { [Tensor.tensordot($0[0], $0[1], dims: 2)] },
         "tensordot_pairs": { [Tensor.tensordot($0[0], $0[1], dims: ([0, 2], [2, 1]))] },
         "tensordot_0": { [Tensor.tensordot($0[0], $0[1], dims: 0)] },
@@ -48,6 +52,8 @@ struct RearrangingTests {
         "cov_population": { [$0[0].cov(correction: 0)] },
         "cov_1d": { [$0[0].cov()] },
         "corrcoef": { [$0[0].corrcoef()] },
+        "cov_one_variable": { [$0[0].cov()] },
+        "corrcoef_one_variable": { [$0[0].corrcoef()] },
     ]
 
     @Test func opsMatchPyTorch() {
@@ -90,8 +96,21 @@ struct RearrangingTests {
         let x = Tensor([.infinity, 2], shape: [2])
         #expect(x.diagEmbed().toArray() == [.infinity, 0, 0, 2])
         #expect(x.diag(offset: -1).toArray() == [0, 0, 0, .infinity, 0, 0, 0, 2, 0])
-        let ints = Tensor([3, 4] as [Int]).diagEmbed()
-        #expect(ints.dtype == .int64 && ints.toIntArray() == [3, 0, 0, 4])
+        let ints = Tensor([3, 4] as [Int]).diagEmbed(offset: 1)
+        #expect(ints.dtype == .int64 && ints.toIntArray() == [0, 3, 0, 0, 0, 4, 0, 0, 0])
+        #expect(Tensor.zeros([2, 0]).diagEmbed().shape == [2, 0, 0])
+    }
+
+    /// Edge cases PyTorch answers without an error: r = 0 combinations (an empty vector), blocks of
+    /// int64 and float32 (float32), and a scalar split at dim 0 refused with a message.
+    @Test func edgeCasesFollowPyTorch() {
+        #expect(Tensor([1, 2, 3] as [Float]).combinations(r: 0).shape == [0])
+        let blocks = Tensor.blockDiag([Tensor([1, 2], shape: [1, 2]).long(), Tensor([0.5], shape: [1, 1])])
+        #expect(blocks.dtype == .float32 && blocks.toArray() == [1, 2, 0, 0, 0, 0.5])
+        #expect(Tensor.blockDiag([Tensor([1, 2], shape: [1, 2]).long()]).dtype == .int64)
+        let column = Tensor([1, 2, 3] as [Float]).atleast2d()
+        #expect(column.shape == [1, 3] && Tensor([1, 2, 3] as [Float]).atleast3d().shape == [1, 3, 1])
+        #expect(Tensor.full([], 4).repeatInterleave(3).toArray() == [4, 4, 4])
     }
 
     @Test func badArgumentsStopWithMessagesNamingShapes() async {
@@ -111,6 +130,18 @@ struct RearrangingTests {
             _ = Tensor.zeros([2, 3]).repeatInterleave([1, 2], dim: 1)
         }
         #expect(stderr(counts).contains("repeatInterleave: needs one non-negative repeat count per entry of dim 1 (3), got [1, 2]"))
+        let scalar = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.full([], 1).tensorSplit(2)
+        }
+        #expect(stderr(scalar).contains("tensorSplit: expects a tensor with at least 1 dim, got shape []"))
+        let scalarDim = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.full([], 1).repeatInterleave(2, dim: 0)
+        }
+        #expect(stderr(scalarDim).contains("repeatInterleave: a scalar has no dim 0; leave dim nil to repeat it as a vector"))
+        let floatIndices = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).take(Tensor([1, 2] as [Float]))
+        }
+        #expect(stderr(floatIndices).contains("take: expects int64 indices, got float32"))
         let rotate = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).rot90(1, dims: [1, -1])
         }
