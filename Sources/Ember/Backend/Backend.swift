@@ -217,6 +217,8 @@ public enum UnaryOp: Equatable, Sendable {
     case asin, acos, sinh, cosh, asinh, acosh, atanh
     /// Logarithms and powers in bases 2 and 10.
     case log2, log10, exp2
+    /// log |Γ(x)|, its derivative ψ(x), and ψ's n-th derivative (n ≥ 1).
+    case lgamma, digamma, polygamma(Int)
     /// Rounding to integers: half to even (like torch.round), down, up, toward zero.
     case round, floor, ceil, trunc
     case addScalar(Float), mulScalar(Float), powScalar(Float), rsubScalar(Float), rdivScalar(Float)

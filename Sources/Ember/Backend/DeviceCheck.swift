@@ -86,6 +86,10 @@ public enum DeviceCheck {
             return [unit.asin(), unit.acos(), x[0].sinh(), x[0].cosh(), x[0].asinh(), (p + 1).acosh(), unit.atanh(),
                     p.log2(), p.log10(), x[0].exp2()]
         },
+        differentiable("gamma functions", [[5, 6]]) { x in
+            let p = x[0].abs() + 0.5
+            return [p.lgamma(), p.digamma(), p.polygamma(1), p.polygamma(2), (x[0] - 0.3).lgamma()]
+        },
         differentiable("two-argument math", [[4, 5], [5]]) { x in
             let divisor = x[1].abs() + 0.3
             return [x[0].atan2(x[1]), x[0].hypot(x[1]), x[0].copysign(x[1]), (x[0] * 4).fmod(divisor),

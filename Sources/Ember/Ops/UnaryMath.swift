@@ -103,6 +103,18 @@ extension Tensor {
     public func exp2() -> Tensor {
         unaryOp(.exp2, name: "exp2", savesOutput: true) { g, _, y in g * y! * 0.6931471805599453 }
     }
+    /// log |Γ(x)|, like `torch.lgamma`: log n! = lgamma(n + 1) without overflow.
+    public func lgamma() -> Tensor { unaryOp(.lgamma, name: "lgamma", savesInput: true) { g, x, _ in g * x!.digamma() } }
+    /// ψ(x) = d/dx log Γ(x), like `torch.digamma`.
+    public func digamma() -> Tensor {
+        unaryOp(.digamma, name: "digamma", savesInput: true) { g, x, _ in g * x!.polygamma(1) }
+    }
+    /// ψ⁽ⁿ⁾(x), the n-th derivative of digamma, like `torch.polygamma(n, x)` (n = 0 is digamma).
+    public func polygamma(_ n: Int) -> Tensor {
+        guard n >= 0 else { shapeFailure(ShapeError("polygamma: n must be non-negative, got \(n)")) }
+        if n == 0 { return digamma() }
+        return unaryOp(.polygamma(n), name: "polygamma", savesInput: true) { g, x, _ in g * x!.polygamma(n + 1) }
+    }
     /// log(1 + x), accurate for small x.
     public func log1p() -> Tensor { unaryOp(.log1p, name: "log1p", savesInput: true) { g, x, _ in g / (x! + 1) } }
     /// exp(x) − 1, accurate for small x.

@@ -33,6 +33,9 @@ struct ElementwiseMathTests {
         ("atanh", { $0.atanh() }, 2, 0), ("log2", { $0.log2() }, 1, 0), ("log10", { $0.log10() }, 1, 0),
         ("exp2", { $0.exp2() }, 1, 0), ("frac", { $0.frac() }, 0, 0), ("logit", { $0.logit() }, 3, 2e-7),
         ("logit_eps", { $0.logit(eps: 0.1) }, 3, 2e-7), ("sinc", { $0.sinc() }, 4, 2e-7),
+        ("lgamma", { $0.lgamma() }, 2, 1e-6), ("digamma", { $0.digamma() }, 8, 1e-6),
+        // PyTorch's float32 polygamma loses digits near its poles; Ember's is computed in double.
+        ("polygamma1", { $0.polygamma(1) }, 64, 0), ("polygamma3", { $0.polygamma(3) }, 64, 0),
         ("deg2rad", { $0.deg2rad() }, 0, 0), ("rad2deg", { $0.rad2deg() }, 0, 0), ("nan_to_num", { $0.nanToNum() }, 0, 0),
         ("nan_to_num_values", { $0.nanToNum(nan: 1.5, posinf: 9, neginf: -8) }, 0, 0),
     ]
@@ -161,6 +164,16 @@ struct ElementwiseMathTests {
             expectUlps(a.grad!.toArray(), floats(c["grad_a"]), 2, "\(name) gradient of a")
             expectUlps(b.grad!.toArray(), floats(c["grad_b"]), 2, "\(name) gradient of b")
         }
+    }
+
+    /// Where PyTorch's float32 series break down, Ember's double ones give the limits: ψ⁽ⁿ⁾(∞) = 0,
+    /// trigamma(1e-30) = 1e60 (∞ in float32), lgamma at the poles ∞.
+    @Test func gammaFunctionsAtTheirLimits() {
+        let x = Tensor([.infinity, 1e-30, 0, -3], shape: [4])
+        #expect(x.polygamma(1).toArray() == [0, .infinity, .infinity, .infinity])
+        #expect(Tensor([.infinity], shape: [1]).polygamma(3).toArray() == [0])
+        #expect(x.lgamma().toArray() == [.infinity, Float(69.07755), .infinity, .infinity])
+        #expect(x.digamma().toArray()[0] == .infinity && x.digamma().toArray()[3].isNaN)
     }
 
     @Test func floatTestsMatchPyTorch() {

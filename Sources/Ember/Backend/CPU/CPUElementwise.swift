@@ -104,6 +104,9 @@ extension CPUBackend {
         case .log2: map { _log2f($0) }
         case .log10: map { _log10f($0) }
         case .exp2: map { _exp2f($0) }
+        case .lgamma: map { logGamma($0) }
+        case .digamma: map { Float(digamma(Double($0))) }
+        case .polygamma(let n): map { Float(polygamma(n, Double($0))) }
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu: preconditionFailure("computed above")
         }
     }
@@ -372,7 +375,7 @@ private extension UnaryOp {
     var callsMathFunction: Bool {
         switch self {
         case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .softplus, .silu, .elu, .tan, .atan, .erf, .erfinv, .log1p,
-             .expm1, .asin, .acos, .sinh, .cosh, .asinh, .acosh, .atanh, .log2, .log10, .exp2:
+             .expm1, .asin, .acos, .sinh, .cosh, .asinh, .acosh, .atanh, .log2, .log10, .exp2, .lgamma, .digamma, .polygamma:
             return true
         default: return false
         }

@@ -35,6 +35,69 @@ __device__ void reportError(i64* err, i64 kind, i64 value, i64 bound) {
 
 #define GRID_LOOP(i, n) for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < (n); i += (i64)blockDim.x * gridDim.x)
 
+/// ψ(x) and ψ⁽ⁿ⁾(x) as the CPU computes them (GammaFunctions.swift): Cephes' algorithms in double.
+__device__ double digammaOf(double x) {
+    if (x == 0.0) return copysign(__longlong_as_double(0x7ff0000000000000ll), -x);
+    double result = 0.0;
+    if (x < 0.0) {
+        if (x == trunc(x)) return __longlong_as_double(0x7ff8000000000000ll);
+        result = -3.14159265358979323846 / tan(3.14159265358979323846 * (x - trunc(x)));
+        x = 1.0 - x;
+    }
+    while (x < 10.0) { result -= 1.0 / x; x += 1.0; }
+    if (x == 10.0) return result + 2.25175258906672110764;
+    double series = 0.0;
+    if (x < 1e17) {
+        const double c[7] = {8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3,
+                             -4.16666666666666666667e-3, 3.96825396825396825397e-3, -8.33333333333333333333e-3,
+                             8.33333333333333333333e-2};
+        double z = 1.0 / (x * x), p = 0.0;
+        for (int i = 0; i < 7; ++i) p = p * z + c[i];
+        series = z * p;
+    }
+    return result + log(x) - 0.5 / x - series;
+}
+
+__device__ double hurwitzZeta(double s, double q) {
+    const double eps = 1.11022302462515654042e-16;
+    const double inf = __longlong_as_double(0x7ff0000000000000ll), nan = __longlong_as_double(0x7ff8000000000000ll);
+    if (s == 1.0) return inf;
+    if (s < 1.0) return nan;
+    if (q == inf) return 0.0;
+    if (q <= 0.0) {
+        if (q == floor(q)) return inf;
+        if (s != floor(s)) return nan;
+    }
+    double sum = pow(q, -s), a = q, term = 0.0;
+    int i = 0;
+    while (i < 9 || a <= 9.0) {
+        i += 1; a += 1.0;
+        term = pow(a, -s);
+        sum += term;
+        if (fabs(term) < eps * fabs(sum)) return sum;
+    }
+    double w = a;
+    sum += term * w / (s - 1.0) - 0.5 * term;
+    const double d[12] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                          -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                          1.8152105401943546773e17, -7.1661652561756670113e18};
+    double factor = 1.0, k = 0.0;
+    for (int j = 0; j < 12; ++j) {
+        factor *= s + k; term /= w;
+        double t = factor * term / d[j];
+        sum += t;
+        if (fabs(t / sum) < eps) return sum;
+        k += 1.0; factor *= s + k; term /= w; k += 1.0;
+    }
+    return sum;
+}
+
+__device__ double polygammaOf(int n, double x) {
+    double factorial = 1.0;
+    for (int i = 2; i <= n; ++i) factorial *= i;
+    return (n % 2 == 0 ? -1.0 : 1.0) * factorial * hurwitzZeta(n + 1.0, x);
+}
+
 __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     switch (op) {
     case 0: return -x;
@@ -83,6 +146,9 @@ __device__ __forceinline__ float unaryOp(int op, float x, float p1, float p2) {
     case 43: return log2f(x);
     case 44: return log10f(x);
     case 45: return exp2f(x);
+    case 46: return lgammaf(x);
+    case 47: return (float)digammaOf((double)x);
+    case 48: return (float)polygammaOf((int)p1, (double)x);
     }
     return 0.0f;
 }

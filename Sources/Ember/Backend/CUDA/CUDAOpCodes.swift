@@ -49,6 +49,9 @@ extension UnaryOp {
         case .log2: return (43, 0, 0)
         case .log10: return (44, 0, 0)
         case .exp2: return (45, 0, 0)
+        case .lgamma: return (46, 0, 0)
+        case .digamma: return (47, 0, 0)
+        case .polygamma(let n): return (48, Float(n), 0)
         }
     }
 }
