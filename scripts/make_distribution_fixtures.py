@@ -1,5 +1,6 @@
 """Generates the PyTorch reference fixtures for Ember's distributions: log_prob, entropy, cdf, mean,
-variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, with
+variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, and
+log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta and Poisson, with
 gradients with respect to the parameters.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
@@ -11,15 +12,17 @@ import math
 import os
 
 import torch
-from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, Uniform, kl_divergence
+from torch.distributions import (Bernoulli, Beta, Categorical, Exponential, Gamma, Laplace, MultivariateNormal,
+                                 Normal, Poisson, Uniform, kl_divergence)
 
 torch.manual_seed(8642)
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "distributions.json")
 
 
 def L(t):
-    """Values for JSON, infinities as "inf"/"-inf"."""
-    return [("inf" if v > 0 else "-inf") if math.isinf(v) else round(float(v), 8) for v in t.detach().reshape(-1).tolist()]
+    """Values for JSON, infinities as "inf"/"-inf" and NaN as "nan"."""
+    return ["nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else round(float(v), 8)
+            for v in t.detach().reshape(-1).tolist()]
 
 
 def leaf(t):
@@ -102,6 +105,32 @@ kw, kg = grads(kl, [loc, cov, loc2, cov2])
 fixture["mvn"] = dict(loc=L(loc), cov=L(cov), x=L(x), log_prob=L(lp), w=w, grad_loc=gl, grad_cov=gc,
                       entropy=L(mvn.entropy()), variance=L(mvn.variance), loc2=L(loc2), cov2=L(cov2), kl=L(kl),
                       kl_w=kw, kl_grads=kg)
+
+# Exponential, Laplace, Gamma, Beta and Poisson (drawn after the others, so their values stay put):
+# log_prob with parameter gradients, entropy, mean, variance and, where defined, cdf.
+def scored(name, dist_fn, params, x, extra=()):
+    dist = dist_fn(*params)
+    lp = dist.log_prob(x)
+    w, gs = grads(lp, list(params))
+    case = dict(params=[L(p) for p in params], x=L(x), log_prob=L(lp), w=w, grads=gs, mean=L(dist.mean),
+                variance=L(dist.variance))
+    if name != "poisson":
+        ent = dist.entropy()
+        ew, egs = grads(ent, list(params))
+        case.update(entropy=L(ent), entropy_w=ew, entropy_grads=egs)
+    for e in extra:
+        case[e] = L(getattr(dist, e)(x))
+    fixture[name] = case
+
+
+scored("exponential", Exponential, [leaf(torch.rand(3) * 2 + 0.2)], torch.rand(2, 3).double() * 3, ("cdf",))
+scored("laplace", Laplace, [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3)], torch.randn(2, 3).double() * 2, ("cdf",))
+scored("gamma", Gamma, [leaf(torch.tensor([0.5, 1.0, 2.5, 7.0])), leaf(torch.rand(4) * 2 + 0.3)],
+       torch.cat([torch.rand(2, 4) * 4, torch.tensor([[0.0, 0.0, 1e-3, 20.0]])]).double())
+scored("beta", Beta, [leaf(torch.tensor([0.5, 1.0, 2.0, 5.0])), leaf(torch.tensor([3.0, 1.0, 0.7, 5.0]))],
+       torch.cat([torch.rand(2, 4) * 0.98 + 0.01, torch.tensor([[0.5, 0.0, 0.999, 0.25]])]).double())
+scored("poisson", Poisson, [leaf(torch.tensor([0.5, 3.0, 12.0, 0.0]))],
+       torch.tensor([[0.0, 2.0, 11.0, 0.0], [4.0, 0.0, 30.0, 0.0]]).double())
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -166,6 +166,76 @@ struct DistributionTests {
         #expect(rLoc.grad!.toArray().allSatisfy { $0 == 5 } && rCov.grad!.abs().sum().item() > 0)
     }
 
+    /// Exponential, Laplace, Gamma, Beta and Poisson: log_prob with its parameter gradients, entropy
+    /// with its gradients, mean, variance and cdf against torch.distributions, edge values included
+    /// (x = 0 with α < 1 and α = 1, x = 0 under a rate of 0).
+    @Test func moreDistributionsMatchPyTorch() {
+        let makers: [(String, [Int], ([Tensor]) -> any Distribution)] = [
+            ("exponential", [3], { Exponential(rate: $0[0]) }),
+            ("laplace", [3], { Laplace(loc: $0[0], scale: $0[1]) }),
+            ("gamma", [4], { Gamma(concentration: $0[0], rate: $0[1]) }),
+            ("beta", [4], { Beta(concentration1: $0[0], concentration0: $0[1]) }),
+            ("poisson", [4], { Poisson(rate: $0[0]) }),
+        ]
+        for (name, shape, make) in makers {
+            let c = object(fixture[name])
+            let fresh = { (c["params"] as! [Any]).map { tensor($0, shape, requiresGrad: true) } }
+            let parameters = fresh()
+            let distribution = make(parameters)
+            let x = tensor(c["x"], [floats(c["x"]).count / shape[0], shape[0]])
+            let logProb = distribution.logProb(x)
+            close(logProb, c["log_prob"], "\(name) log_prob")
+            backward(logProb, c["w"])
+            for (i, p) in parameters.enumerated() {
+                close(p.grad ?? Tensor.zeros(p.shape), (c["grads"] as! [Any])[i], "\(name) log_prob gradient \(i)")
+            }
+            close(distribution.mean, c["mean"], "\(name) mean")
+            close(distribution.variance, c["variance"], "\(name) variance")
+            if c["entropy"] != nil {
+                let again = fresh()
+                let entropy = make(again).entropy()
+                close(entropy, c["entropy"], "\(name) entropy")
+                backward(entropy, c["entropy_w"])
+                for (i, p) in again.enumerated() {
+                    close(p.grad ?? Tensor.zeros(p.shape), (c["entropy_grads"] as! [Any])[i], "\(name) entropy gradient \(i)")
+                }
+            }
+            if c["cdf"] != nil {
+                let cdf = (distribution as? Exponential)?.cdf(x) ?? (distribution as! Laplace).cdf(x)
+                close(cdf, c["cdf"], "\(name) cdf")
+            }
+        }
+    }
+
+    /// 40,000 draws of each have the distribution's mean and variance (within 4 standard errors),
+    /// over shape parameters on both sides of the samplers' branches (α < 1, rates below and above 10).
+    @Test func moreSamplesHaveTheirMoments() {
+        let generator = RandomGenerator(seed: 99)
+        let distributions: [any Distribution] = [
+            Exponential(rate: Tensor([0.5, 4] as [Float])),
+            Laplace(loc: Tensor([1, -2] as [Float]), scale: Tensor([0.5, 2] as [Float])),
+            Gamma(concentration: Tensor([0.3, 1, 4.5] as [Float]), rate: Tensor([1, 2, 0.5] as [Float])),
+            Beta(concentration1: Tensor([0.5, 2] as [Float]), concentration0: Tensor([0.5, 5] as [Float])),
+            Poisson(rate: Tensor([0.7, 6, 40, 900] as [Float])),
+        ]
+        let n = 40_000
+        for d in distributions {
+            let draws = d.sample([n], generator: generator)
+            #expect(draws.shape == [n] + d.batchShape)
+            let mean = draws.mean(dim: 0).toArray(), variance = draws.variance(dim: 0).toArray()
+            for (i, (m, v)) in zip(d.mean.toArray(), d.variance.toArray()).enumerated() {
+                let standardError = (v / Float(n)).squareRoot()
+                #expect(Swift.abs(mean[i] - m) < 4 * standardError, "\(type(of: d)) mean \(i): \(mean[i]) vs \(m)")
+                #expect(Swift.abs(variance[i] - v) < 0.05 * v, "\(type(of: d)) variance \(i): \(variance[i]) vs \(v)")
+            }
+        }
+        let counts = Poisson(rate: Tensor([3] as [Float])).sample([1000], generator: generator).toArray()
+        #expect(counts.allSatisfy { $0 >= 0 && $0 == $0.rounded() })
+        let rate = Tensor([2] as [Float], requiresGrad: true)
+        Exponential(rate: rate).rsample([10], generator: generator).sum().backward()
+        #expect(rate.grad != nil && rate.grad!.item() < 0)   // larger rates, shorter waits
+    }
+
     @Test func mismatchedParametersStopWithBothShapes() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Normal(loc: Tensor.zeros([3]), scale: Tensor.ones([2]))

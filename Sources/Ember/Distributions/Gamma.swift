@@ -1,0 +1,62 @@
+import Foundation
+
+/// The gamma distribution with shape α (`concentration`) and rate β, like
+/// `torch.distributions.Gamma`: density βᵅ xᵅ⁻¹ e^(−βx) / Γ(α), mean α/β.
+/// Samples are drawn on the host (Marsaglia and Tsang's method) and carry no gradient: PyTorch's
+/// `rsample` differentiates through the sampler implicitly, which Ember does not.
+public struct Gamma: Distribution {
+    public let concentration: Tensor
+    public let rate: Tensor
+
+    /// A batch of gamma distributions with positive `concentration` and `rate`, broadcast together.
+    public init(concentration: Tensor, rate: Tensor) {
+        let parameters = broadcastParameters([concentration, rate], "Gamma")
+        (self.concentration, self.rate) = (parameters[0], parameters[1])
+    }
+
+    public init(concentration: Float, rate: Float) { self.init(concentration: Tensor(concentration), rate: Tensor(rate)) }
+
+    public var batchShape: [Int] { concentration.shape }
+    public var eventShape: [Int] { [] }
+    public var mean: Tensor { concentration / rate }
+    public var variance: Tensor { concentration / rate.square() }
+
+    public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        let shape = sampleShape + batchShape
+        let alphas = noGrad { concentration.detach().expand(shape).contiguous().toArray() }
+        let draws = alphas.map { standardGamma($0, generator) }
+        return noGrad { Tensor(draws, shape: shape).to(rate.device) / rate.detach() }
+    }
+
+    /// α log β + (α − 1) log x − βx − log Γ(α) (xlogy, so x = 0 with α = 1 scores log β).
+    public func logProb(_ value: Tensor) -> Tensor {
+        concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
+    }
+
+    public func entropy() -> Tensor {
+        concentration - rate.log() + concentration.lgamma() + (1 - concentration) * concentration.digamma()
+    }
+}
+
+/// A draw from Gamma(α, 1): Marsaglia and Tsang's squeeze for α ≥ 1 ("A simple method for generating
+/// gamma variables", 2000), and for α < 1 a draw at α + 1 times u^(1/α).
+func standardGamma(_ alpha: Float, _ generator: RandomGenerator) -> Float {
+    guard alpha > 0 else { return alpha == 0 ? 0 : .nan }
+    if alpha < 1 {
+        let u = Double(generator.nextFloat())
+        return Float(Double(standardGamma(alpha + 1, generator)) * Foundation.pow(u, 1 / Double(alpha)))
+    }
+    let d = Double(alpha) - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+    while true {
+        var x: Double, v: Double
+        repeat {
+            x = Double(generator.nextNormal())
+            v = 1 + c * x
+        } while v <= 0
+        v = v * v * v
+        let u = Double(generator.nextFloat())
+        if u < 1 - 0.0331 * x * x * x * x || Foundation.log(u) < 0.5 * x * x + d * (1 - v + Foundation.log(v)) {
+            return Float(d * v)
+        }
+    }
+}
