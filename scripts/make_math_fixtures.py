@@ -68,9 +68,8 @@ TESTS = {"isnan": torch.isnan, "isinf": torch.isinf, "isposinf": torch.isposinf,
          "isfinite": torch.isfinite}
 
 
-# PyTorch's float32 polygamma underflows at tiny and infinite inputs (trigamma(1e-30) comes out
-# 1.3e15, not ∞; polygamma(3, ∞) NaN, not 0); Ember's, in double, does not, so those edges are
-# left out for it.
+# PyTorch's float32 polygamma is finite at the poles (trigamma(−1) comes out 1.3e15, not ∞) and NaN
+# at ∞ for n ≥ 2 (not 0); Ember's, in double, gives the limits, so those edges are left out for it.
 POLYGAMMA_EDGES = [1.0, -0.5, 0.5, 1.5, -2.5, 3.0, 100.0, 1e4, float("nan")]
 
 

@@ -27,12 +27,15 @@ public struct Beta: Distribution {
         let ones = Tensor.ones([], device: concentration1.device)
         let x = Gamma(concentration: concentration1.detach(), rate: ones).sample(sampleShape, generator: generator)
         let y = Gamma(concentration: concentration0.detach(), rate: ones).sample(sampleShape, generator: generator)
-        return noGrad { x / (x + y) }
+        // Inside [tiny, 1 − ε] as PyTorch keeps them: two tiny gammas would give 0/0 (NaN), and an
+        // exact 0 or 1 an infinite log density.
+        return noGrad { (x / (x + y)).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne) }
     }
 
-    /// (α − 1) log x + (β − 1) log(1 − x) − log B(α, β).
+    /// (α − 1) log x + (β − 1) log(1 − x) − log B(α, β); −∞ outside [0, 1].
     public func logProb(_ value: Tensor) -> Tensor {
-        (concentration1 - 1).xlogy(value) + (concentration0 - 1).xlogy(1 - value) - logBeta()
+        let density = (concentration1 - 1).xlogy(value) + (concentration0 - 1).xlogy(1 - value) - logBeta()
+        return outsideSupport(density, noGrad { value.lt(0) + value.gt(1) })
     }
 
     public func entropy() -> Tensor {

@@ -50,6 +50,12 @@ extension ReparameterizedDistribution {
 /// log √(2π), the normal density's constant.
 let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
 
+/// `logProb` with −∞ where `outside` is 1: a value the distribution never takes. (PyTorch's validation
+/// raises there instead; a score of −∞ keeps a batch going and is what the density says.)
+func outsideSupport(_ logProb: Tensor, _ outside: Tensor) -> Tensor {
+    logProb.maskedFill(outside, -.infinity)
+}
+
 /// Broadcasts distribution parameters to one shape (each expanded, a view), naming the distribution
 /// when they do not broadcast.
 func broadcastParameters(_ parameters: [Tensor], _ distribution: String) -> [Tensor] {

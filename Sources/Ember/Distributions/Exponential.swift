@@ -18,8 +18,8 @@ public struct Exponential: ReparameterizedDistribution {
         return -(-u).log1p() / rate
     }
 
-    /// log λ − λx.
-    public func logProb(_ value: Tensor) -> Tensor { rate.log() - rate * value }
+    /// log λ − λx; −∞ below 0.
+    public func logProb(_ value: Tensor) -> Tensor { outsideSupport(rate.log() - rate * value, noGrad { value.lt(0) }) }
 
     public func entropy() -> Tensor { 1 - rate.log() }
 

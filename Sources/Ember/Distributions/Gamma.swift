@@ -24,13 +24,16 @@ public struct Gamma: Distribution {
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
         let shape = sampleShape + batchShape
         let alphas = noGrad { concentration.detach().expand(shape).contiguous().toArray() }
-        let draws = alphas.map { standardGamma($0, generator) }
+        // At least the smallest normal float, as PyTorch clamps: for α ≪ 1 most draws would otherwise
+        // underflow to 0 (a third of them at α = 0.01), where the log density is infinite.
+        let draws = alphas.map { Swift.max(standardGamma($0, generator), Float.leastNormalMagnitude) }
         return noGrad { Tensor(draws, shape: shape).to(rate.device) / rate.detach() }
     }
 
-    /// α log β + (α − 1) log x − βx − log Γ(α) (xlogy, so x = 0 with α = 1 scores log β).
+    /// α log β + (α − 1) log x − βx − log Γ(α) (xlogy, so x = 0 with α = 1 scores log β); −∞ below 0.
     public func logProb(_ value: Tensor) -> Tensor {
-        concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
+        let density = concentration.xlogy(rate) + (concentration - 1).xlogy(value) - rate * value - concentration.lgamma()
+        return outsideSupport(density, noGrad { value.lt(0) })
     }
 
     public func entropy() -> Tensor {

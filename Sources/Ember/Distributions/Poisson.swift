@@ -20,8 +20,10 @@ public struct Poisson: Distribution {
         return Tensor(rates.map { poissonCount($0, generator) }, shape: shape).to(rate.device)
     }
 
-    /// k log λ − λ − log k! (xlogy, so a rate of 0 scores the count 0 as log 1).
-    public func logProb(_ value: Tensor) -> Tensor { value.xlogy(rate) - rate - (value + 1).lgamma() }
+    /// k log λ − λ − log k! (xlogy, so a rate of 0 scores the count 0 as log 1); −∞ for negative counts.
+    public func logProb(_ value: Tensor) -> Tensor {
+        outsideSupport(value.xlogy(rate) - rate - (value + 1).lgamma(), noGrad { value.lt(0) })
+    }
 
     /// PyTorch defines no closed form either; Ember stops with a message rather than guess.
     public func entropy() -> Tensor {

@@ -229,11 +229,27 @@ struct DistributionTests {
                 #expect(Swift.abs(variance[i] - v) < 0.05 * v, "\(type(of: d)) variance \(i): \(variance[i]) vs \(v)")
             }
         }
+        // Shapes far below 1: draws stay positive (PyTorch clamps to the smallest normal float), so a
+        // beta draw is never 0/0 and never exactly 0 or 1.
+        let tiny = Gamma(concentration: 0.01, rate: 1).sample([4000], generator: generator).toArray()
+        #expect(tiny.allSatisfy { $0 >= Float.leastNormalMagnitude })
+        let ratios = Beta(concentration1: 0.01, concentration0: 0.01).sample([4000], generator: generator).toArray()
+        #expect(ratios.allSatisfy { $0 > 0 && $0 < 1 })
         let counts = Poisson(rate: Tensor([3] as [Float])).sample([1000], generator: generator).toArray()
         #expect(counts.allSatisfy { $0 >= 0 && $0 == $0.rounded() })
         let rate = Tensor([2] as [Float], requiresGrad: true)
         Exponential(rate: rate).rsample([10], generator: generator).sum().backward()
         #expect(rate.grad != nil && rate.grad!.item() < 0)   // larger rates, shorter waits
+    }
+
+    /// Values the distribution never takes score −∞ (PyTorch's validation raises there).
+    @Test func valuesOutsideTheSupportScoreMinusInfinity() {
+        let below = Tensor([-1] as [Float])
+        #expect(Exponential(rate: 2).logProb(below).item() == -.infinity)
+        #expect(Gamma(concentration: 1, rate: 1).logProb(below).item() == -.infinity)
+        #expect(Poisson(rate: 3).logProb(below).item() == -.infinity)
+        #expect(Beta(concentration1: 2, concentration0: 2).logProb(Tensor([-0.5, 1.5] as [Float])).toArray()
+            == [-.infinity, -.infinity])
     }
 
     @Test func mismatchedParametersStopWithBothShapes() async {

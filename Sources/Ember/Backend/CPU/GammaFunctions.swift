@@ -72,8 +72,14 @@ func hurwitzZeta(_ s: Double, _ q: Double) -> Double {
     return sum
 }
 
-/// ψ⁽ⁿ⁾(x) for n ≥ 1: (−1)ⁿ⁺¹ n! ζ(n + 1, x), like `torch.polygamma`.
+/// ψ⁽ⁿ⁾(x) for n ≥ 1: (−1)ⁿ⁺¹ n! ζ(n + 1, x), like `torch.polygamma`. Trigamma at negative x by
+/// reflection, ψ′(x) = π²/sin²(πx) − ψ′(1 − x): ζ's series would step from x up to 9 one by one
+/// (a million steps at x = −10⁶, and digamma's gradient is trigamma).
 func polygamma(_ n: Int, _ x: Double) -> Double {
+    if n == 1 && x < 0 && x != x.rounded(.down) {
+        let s = Foundation.sin(Double.pi * (x - x.rounded(.down)))
+        return Double.pi * Double.pi / (s * s) - hurwitzZeta(2, 1 - x)
+    }
     let factorial = (1...Swift.max(n, 1)).reduce(1.0) { $0 * Double($1) }
     return (n % 2 == 0 ? -1.0 : 1.0) * factorial * hurwitzZeta(Double(n + 1), x)
 }

@@ -93,6 +93,10 @@ __device__ double hurwitzZeta(double s, double q) {
 }
 
 __device__ double polygammaOf(int n, double x) {
+    if (n == 1 && x < 0.0 && x != floor(x)) {   // trigamma by reflection, as on the CPU
+        double s = sin(3.14159265358979323846 * (x - floor(x)));
+        return 3.14159265358979323846 * 3.14159265358979323846 / (s * s) - hurwitzZeta(2.0, 1.0 - x);
+    }
     double factorial = 1.0;
     for (int i = 2; i <= n; ++i) factorial *= i;
     return (n % 2 == 0 ? -1.0 : 1.0) * factorial * hurwitzZeta(n + 1.0, x);
