@@ -207,7 +207,7 @@ struct DistributionTests {
         }
     }
 
-    /// 40,000 draws of each have the distribution's mean and variance (within 4 standard errors),
+    /// 40,000 draws of each have the distribution's mean (within 4 standard errors) and variance,
     /// over shape parameters on both sides of the samplers' branches (α < 1, rates below and above 10).
     @Test func moreSamplesHaveTheirMoments() {
         let generator = RandomGenerator(seed: 99)
@@ -226,7 +226,9 @@ struct DistributionTests {
             for (i, (m, v)) in zip(d.mean.toArray(), d.variance.toArray()).enumerated() {
                 let standardError = (v / Float(n)).squareRoot()
                 #expect(Swift.abs(mean[i] - m) < 4 * standardError, "\(type(of: d)) mean \(i): \(mean[i]) vs \(m)")
-                #expect(Swift.abs(variance[i] - v) < 0.05 * v, "\(type(of: d)) variance \(i): \(variance[i]) vs \(v)")
+                // The sample variance's error grows with the kurtosis: Gamma(0.3)'s excess kurtosis is 20,
+                // so its standard error is 2.3 % at this n; 12 % is 5 of them.
+                #expect(Swift.abs(variance[i] - v) < 0.12 * v, "\(type(of: d)) variance \(i): \(variance[i]) vs \(v)")
             }
         }
         // Shapes far below 1: draws stay positive (PyTorch clamps to the smallest normal float), so a
