@@ -18,20 +18,20 @@ extension Tensor {
     /// The sum over `dims` (all of them when empty) counting NaN as 0, like `torch.nansum`; no
     /// gradient flows to the NaN entries.
     public func nansum(dims: [Int] = [], keepdim: Bool = false) -> Tensor {
-        if dtype == .int64 {   // no NaN to skip
-            return dims.isEmpty && !keepdim ? sum() : sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
-        }
-        let kept = `where`(noGrad { isNaN() }, Tensor.zeros([], device: device), self)
-        return dims.isEmpty && !keepdim ? kept.sum() : kept.sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
+        if dtype == .int64 { return sum(over: dims, keepdim: keepdim) }   // no NaN to skip
+        return `where`(noGrad { isNaN() }, Tensor.zeros([], device: device), self).sum(over: dims, keepdim: keepdim)
     }
 
     /// The mean over `dims` (all of them when empty) of the entries that are not NaN, like
     /// `torch.nanmean`: NaN where every entry is NaN.
     public func nanmean(dims: [Int] = [], keepdim: Bool = false) -> Tensor {
         let present = noGrad { 1 - isNaN() }
-        let counts = dims.isEmpty && !keepdim ? present.sum()
-            : present.sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
-        return nansum(dims: dims, keepdim: keepdim) / counts
+        return nansum(dims: dims, keepdim: keepdim) / present.sum(over: dims, keepdim: keepdim)
+    }
+
+    /// The sum over `dims`, all of them when empty (as `amax` and the nan-reductions read dims).
+    private func sum(over dims: [Int], keepdim: Bool) -> Tensor {
+        dims.isEmpty && !keepdim ? sum() : sum(dims: dims.isEmpty ? Array(0..<rank) : dims, keepdim: keepdim)
     }
 
     /// The `q`-quantile of the entries along `dim` (of all entries when nil), like `torch.quantile`:
