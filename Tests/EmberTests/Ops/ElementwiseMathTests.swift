@@ -108,6 +108,16 @@ struct ElementwiseMathTests {
         }
     }
 
+    /// The scalar and rounding-mode spellings give what the tensor forms give.
+    @Test func scalarOperandsAndRoundingModes() {
+        let a = Tensor([-7, 7.5, -0.5], shape: [3]), b = Tensor([2, -2, 2], shape: [3])
+        #expect(a.div(b, roundingMode: .floor).toArray() == a.floorDivide(b).toArray())
+        #expect(a.div(b, roundingMode: .floor).toArray() == [-4, -4, -1])
+        #expect(a.floorDivide(2).toArray() == [-4, 3, -1])
+        #expect(a.copysign(-1).toArray() == [-7, -7.5, -0.5])
+        #expect(a.fmod(2).toArray() == [-1, 1.5, -0.5] && a.remainder(2).toArray() == [1, 1.5, 1.5])
+    }
+
     /// Int64.min by −1 wraps (PyTorch's results) instead of trapping, and a zero divisor gives 0.
     @Test func integerDivisionByMinusOneAndZero() {
         let c = object(object(fixture["binary"])["int64_overflow"])

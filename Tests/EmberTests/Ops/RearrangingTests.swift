@@ -113,6 +113,49 @@ struct RearrangingTests {
         #expect(Tensor.full([], 4).repeatInterleave(3).toArray() == [4, 4, 4])
     }
 
+    @Test func wrongRanksAndListsStopWithMessages() async {
+        let lr = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([3]).fliplr()
+        }
+        #expect(stderr(lr).contains("fliplr: needs a tensor with at least 2 dims, got shape [3]"))
+        let ud = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.full([], 1).flipud()
+        }
+        #expect(stderr(ud).contains("flipud: needs a tensor with at least 1 dim, got shape []"))
+        let rot = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).rot90(1, dims: [0])
+        }
+        #expect(stderr(rot).contains("rot90: needs two dims of a tensor with at least 2 dims, got dims [0] for shape [2, 3]"))
+        let embed = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).diagEmbed(dim1: 1, dim2: -2)
+        }
+        #expect(stderr(embed).contains("diagEmbed: dim1 and dim2 must differ, got 1 and -2"))
+        let block = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.blockDiag([Tensor.zeros([1, 2, 3])])
+        }
+        #expect(stderr(block).contains("blockDiag: expects tensors with at most 2 dims, got shape [1, 2, 3]"))
+        let stack = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.hstack([])
+        }
+        #expect(stderr(stack).contains("hstack: expects a non-empty list of tensors"))
+        let product = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.cartesianProd([Tensor.zeros([2, 2])])
+        }
+        #expect(stderr(product).contains("cartesianProd: expects one or more 1-D tensors, got shapes [[2, 2]]"))
+        let combos = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([3]).combinations(r: -1)
+        }
+        #expect(stderr(combos).contains("combinations: r must be non-negative, got -1"))
+        let triangle = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.trilIndices(-1, 3)
+        }
+        #expect(stderr(triangle).contains("triangle indices: rows and columns must be non-negative, got -1 and 3"))
+        let sections = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([4]).tensorSplit(0)
+        }
+        #expect(stderr(sections).contains("tensorSplit: sections must be positive, got 0"))
+    }
+
     @Test func badArgumentsStopWithMessagesNamingShapes() async {
         let split = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 5]).split(sizes: [2, 2], dim: 1)

@@ -141,6 +141,29 @@ struct StatisticsTests {
         expectClose(leaf.grad!.toArray(), numericalGradient(of: f, at: base), atol: 2e-3, rtol: 1e-2, "logcumsumexp gradient")
     }
 
+    @Test func emptyAndWrongInputsStopWithAMessage() async {
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([0, 3]).quantile(0.5, dim: 1)
+        }
+        #expect(stderr(empty).contains("quantile: expects a non-empty tensor, got shape [0, 3]"))
+        let mode = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 0]).mode(dim: 1)
+        }
+        #expect(stderr(mode).contains("mode: cannot take the mode of an empty dim (shape [2, 0])"))
+        let cov = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 2, 2]).cov()
+        }
+        #expect(stderr(cov).contains("cov: expects a tensor with at most 2 dims, got shape [2, 2, 2]"))
+        let ints = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2] as [Int]).logcumsumexp(dim: 0)
+        }
+        #expect(stderr(ints).contains("logcumsumexp needs a float32 tensor; convert with .float() first"))
+        let order = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2] as [Float]).polygamma(-1)
+        }
+        #expect(stderr(order).contains("polygamma: n must be non-negative, got -1"))
+    }
+
     @Test func badArgumentsStopWithAMessage() async {
         let q = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor([1, 2, 3] as [Float]).quantile(1.5)
