@@ -26,7 +26,7 @@ extension Tensor {
 
     /// Sum of all elements (a scalar).
     public func sum() -> Tensor {
-        if dtype == .int64 { return noGrad { to(.float32).sum().to(.int64) } }
+        if dtype == .int64 { return reshape([-1]).int64Sum(dim: 0).reshape([]) }
         let source = isContiguous ? self : noGrad { contiguous() }
         let out = Tensor.result(backend.reduce(.sum, source.view, outer: 1, size: count, inner: 1), shape: [])
         let inputShape = shape
@@ -35,9 +35,12 @@ extension Tensor {
 
     /// Sum over `dims`.
     public func sum(dims: [Int], keepdim: Bool = false) -> Tensor {
-        // The kernels read float32; int64 sums go through float32 (exact below 2^24) and back, like torch's dtype.
-        if dtype == .int64 { return noGrad { to(.float32).sum(dims: dims, keepdim: keepdim).to(.int64) } }
         let dims = normalizedDims(dims, "sum")
+        if dtype == .int64 {
+            var out = self
+            for d in dims { out = out.int64Sum(dim: d) }
+            return keepdim ? out : out.squeezing(dims)
+        }
         var out = self.detach()   // a tensor of its own even when no dim is reduced (a scalar): the node goes on it
         noGrad { for d in dims { out = out.reduceDim(.sum, d) } }
         let kept = out.shape
@@ -47,6 +50,17 @@ extension Tensor {
     }
 
     public func sum(dim: Int, keepdim: Bool = false) -> Tensor { sum(dims: [dim], keepdim: keepdim) }
+
+    /// An int64 sum along `d` (kept as size 1), exact: the backends' reduction kernels read float32,
+    /// which holds integers exactly only up to 2^24, so int64 adds pairwise in its own dtype instead.
+    private func int64Sum(dim d: Int) -> Tensor {
+        guard shape[d] > 0 else {
+            var zeroShape = shape
+            zeroShape[d] = 1
+            return Tensor.zeros(zeroShape, dtype: .int64, device: device)
+        }
+        return pairwiseFold(dim: d, +)
+    }
 
     /// Mean of all elements.
     public func mean() -> Tensor { sum() * (1 / Float(Swift.max(count, 1))) }
@@ -112,12 +126,15 @@ extension Tensor {
     private func extremum(_ op: ReduceOp, dim: Int, keepdim: Bool) -> (values: Tensor, indices: Tensor) {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: rank, op: op == .max ? "max" : "min") }
         if rank == 0 { return (self, Tensor.zeros([], dtype: .int64, device: device)) }
-        if dtype == .int64 {
-            let (v, i) = noGrad { to(.float32).extremum(op, dim: dim, keepdim: keepdim) }
-            return (v.to(.int64), i)
-        }
         guard shape[d] > 0 else {
             shapeFailure(ShapeError("\(op): cannot reduce dim \(d) of size 0 (shape \(shape))"))
+        }
+        if dtype == .int64 {
+            // Exact in int64 (the kernels read float32): the extreme by pairwise maximum or minimum, and
+            // its first position as the first 1 of the float32 mask of entries equal to it.
+            let kept = pairwiseFold(dim: d, op == .max ? { $0.maximum($1) } : { $0.minimum($1) })
+            let indices = eq(kept).argmax(dim: d, keepdim: keepdim)
+            return (keepdim ? kept : kept.squeeze(d), indices)
         }
         let source = isContiguous ? self : noGrad { contiguous() }
         let (outer, size, inner) = source.splitAround(d)

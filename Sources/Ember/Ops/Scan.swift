@@ -90,18 +90,26 @@ extension Tensor {
     public func prod(dim: Int, keepdim: Bool = false) -> Tensor {
         let d = checkShape { () throws(ShapeError) in try Shape.normalize(dim: dim, rank: Swift.max(rank, 1), op: "prod") }
         if rank == 0 { return clone() }
-        var out = self
-        while out.shape[d] > 1 {
-            let n = out.shape[d], half = n / 2
-            let paired = out.narrow(d, start: 0, length: half) * out.narrow(d, start: half, length: half)
-            out = n % 2 == 0 ? paired : Tensor.cat([paired, out.narrow(d, start: n - 1, length: 1)], dim: d)
-        }
+        var out = pairwiseFold(dim: d, *)
         if shape[d] == 0 {   // an empty product is 1
             var oneShape = shape
             oneShape[d] = 1
             out = Tensor.ones(oneShape, dtype: dtype, device: device)
         }
         return keepdim ? out : out.squeeze(d)
+    }
+
+    /// Dim `d` combined pairwise until one entry is left (kept as a dim of size 1; an empty dim
+    /// stays empty): halves combined by `combine`, log₂(n) element-wise ops, n − 1 combinations in
+    /// all, each differentiable and exact in the operands' own dtype.
+    func pairwiseFold(dim d: Int, _ combine: (Tensor, Tensor) -> Tensor) -> Tensor {
+        var out = self
+        while out.shape[d] > 1 {
+            let n = out.shape[d], half = n / 2
+            let paired = combine(out.narrow(d, start: 0, length: half), out.narrow(d, start: half, length: half))
+            out = n % 2 == 0 ? paired : Tensor.cat([paired, out.narrow(d, start: n - 1, length: 1)], dim: d)
+        }
+        return out
     }
 
     /// The product of all entries.

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Ember
 
-/// What the op fixtures do not reach: ties in amax/amin, all/any, unbind, meshgrid, int64 cumsum.
+/// What the op fixtures do not reach: ties in amax/amin, all/any, unbind, meshgrid, int64 cumsum,
+/// int64 reductions past 2^24.
 @Suite struct GridAndReductionTests {
     @Test func tiedExtremaShareTheGradient() {
         let x = Tensor([3, 1, 3, 2, 2, 0] as [Float], shape: [2, 3], requiresGrad: true)
@@ -61,6 +62,29 @@ import Testing
         let m = Tensor.zeros([3, 3])
         m.diagonal().fill_(1)
         #expect(m.toArray() == Tensor.eye(3).toArray())
+    }
+
+    /// int64 sums and extremes stay in int64: through float32, 2^24 + 1 would read as 2^24 and
+    /// 2^40 + 3 as 2^40.
+    @Test func integerReductionsAreExact() {
+        let big = 1 << 40, x = Tensor([big + 3, 1, big + 1, -5, 7, big + 3], shape: [2, 3])
+        #expect(x.sum().dtype == .int64 && x.sum().toIntArray() == [3 * big + 10])
+        #expect(x.sum(dims: [0]).toIntArray() == [big - 2, 8, 2 * big + 4])
+        #expect(x.sum(dim: 1, keepdim: true).shape == [2, 1] && x.sum(dim: 1).toIntArray() == [2 * big + 5, big + 5])
+        #expect(x.sum(dims: [0, 1]).toIntArray() == [3 * big + 10])
+        #expect(Tensor([16_777_217, 16_777_217, 16_777_217]).sum().toIntArray() == [50_331_651])
+        let rowMax = x.max(dim: 1)
+        #expect(rowMax.values.toIntArray() == [big + 3, big + 3] && rowMax.indices.toIntArray() == [0, 2])
+        let columnMin = x.min(dim: 0, keepdim: true)
+        #expect(columnMin.values.shape == [1, 3] && columnMin.values.toIntArray() == [-5, 1, big + 1])
+        #expect(columnMin.indices.toIntArray() == [1, 0, 0])
+        // Ties take the first position; odd lengths carry the last entry through the halving.
+        let odd = Tensor([2, big + 1, big, big + 1, 0])
+        #expect(odd.argmax().toIntArray() == [1] && odd.argmin().toIntArray() == [4] && odd.max().toIntArray() == [big + 1])
+        #expect(x.amax(dims: [0, 1]).toIntArray() == [big + 3] && x.amin(dims: [1]).toIntArray() == [1, -5])
+        #expect(x.countNonzero().toIntArray() == [6] && x.nansum(dims: [1]).toIntArray() == [2 * big + 5, big + 5])
+        // An empty dim sums to 0, as in PyTorch.
+        #expect(Tensor.zeros([2, 0], dtype: .int64).sum(dim: 1).toIntArray() == [0, 0])
     }
 
     /// The sum of a scalar, which reduces no dim, is recorded on a tensor of its own: the input keeps
