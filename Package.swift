@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "mnist-mlp", dependencies: ["Ember"], path: "Examples/mnist-mlp"),
         .executableTarget(name: "mnist-mlp3", dependencies: ["Ember"], path: "Examples/mnist-mlp3"),
         .executableTarget(name: "mnist-regularized", dependencies: ["Ember"], path: "Examples/mnist-regularized"),
+        .executableTarget(name: "mnist-prune", dependencies: ["Ember"], path: "Examples/mnist-prune"),
         .executableTarget(name: "mnist-autoencoder", dependencies: ["Ember"], path: "Examples/mnist-autoencoder"),
         .executableTarget(name: "sum-regression", dependencies: ["Ember"], path: "Examples/sum-regression"),
         .executableTarget(name: "pinn-oscillator", dependencies: ["Ember"], path: "Examples/pinn-oscillator"),

@@ -28,7 +28,8 @@ public struct Buffer {
 /// Property names become PyTorch-style keys: camelCase is written in snake_case, so `runningMean`
 /// is `running_mean` and a PyTorch checkpoint's keys (`fc1.weight`, `net.0.bias`,
 /// `layers.2.running_mean`) match the Swift model's. A module can override `namedChildren()`
-/// (as `Sequential` does, to number its layers) or the `direct...` methods to change this.
+/// (as `Sequential` does, to number its layers) or the `direct...` methods to change this (pruned
+/// tensors' `_orig` and `_mask` are listed whatever they return).
 ///
 /// Writing your own layer:
 ///
@@ -56,6 +57,10 @@ open class Module: CustomStringConvertible {
     /// The parametrized tensors' originals, by tensor name (`Parametrize.register`); the child
     /// "parametrizations", as in PyTorch's state dicts.
     var parametrizations: ModuleDict?
+
+    /// The pruned tensors (`Prune`), in the order they were first pruned: each one's original and
+    /// mask are this module's `<name>_orig` parameter and `<name>_mask` buffer, as in PyTorch.
+    var prunedTensors: [PrunedTensor] = []
 
     public init() {}
 
@@ -149,6 +154,17 @@ open class Module: CustomStringConvertible {
 
     public func children() -> [Module] { namedChildren().map(\.1) }
 
+    /// `directParameters()` and the originals of pruned tensors (`<name>_orig`), which a class's own
+    /// `directParameters` cannot leave out.
+    func registeredParameters() -> [(String, Tensor)] {
+        directParameters() + prunedTensors.filter { $0.original.isParameterCandidate }.map { ($0.name + "_orig", $0.original) }
+    }
+
+    /// `directBuffers()` and the masks of pruned tensors (`<name>_mask`).
+    func registeredBuffers() -> [(String, Tensor)] {
+        directBuffers() + prunedTensors.map { ($0.name + "_mask", $0.mask) }
+    }
+
     /// `namedChildren()` and, when a tensor is parametrized, the "parametrizations" container.
     func registeredChildren() -> [(String, Module)] {
         namedChildren() + (parametrizations.map { [("parametrizations", $0)] } ?? [])
@@ -180,7 +196,7 @@ open class Module: CustomStringConvertible {
         var seen = Set<ObjectIdentifier>()
         var out: [(String, Tensor)] = []
         for (prefix, module) in namedModules() {
-            for (name, t) in module.directParameters() where seen.insert(ObjectIdentifier(t)).inserted {
+            for (name, t) in module.registeredParameters() where seen.insert(ObjectIdentifier(t)).inserted {
                 out.append((prefix.isEmpty ? name : "\(prefix).\(name)", t))
             }
         }
@@ -193,7 +209,7 @@ open class Module: CustomStringConvertible {
     /// Every buffer with its dotted name (`bn.running_mean`).
     public func namedBuffers() -> [(String, Tensor)] {
         namedModules().flatMap { prefix, module in
-            module.directBuffers().map { (prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)", $0.1) }
+            module.registeredBuffers().map { (prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)", $0.1) }
         }
     }
 
@@ -240,6 +256,8 @@ open class Module: CustomStringConvertible {
     /// mode, parameter and buffer values, frozen parameters frozen (the `copy()` of layers that
     /// containers clone).
     func copyingState(of source: Module) -> Self {
+        precondition(!Prune.isPruned(source), "Ember: \(source.typeName) has pruned tensors and cannot be copied (nor can "
+            + "it in PyTorch): prune the copies after building the container that copies it")
         to(source.parameters().first?.device ?? .cpu).train(source.isTraining)
         noGrad {
             for (target, value) in zip(parameters() + buffers(), source.parameters() + source.buffers()) { target.copy_(value) }

@@ -23,6 +23,8 @@ public enum Parametrize {
         precondition(container[name] == nil, "Ember: Parametrize.register: \(name) of \(module.typeName) is already "
             + "parametrized (one parametrization per tensor); remove it first")
         let current = module[keyPath: tensor]
+        precondition(!module.prunedTensors.contains { $0.keyPath == tensor || $0.value === current },
+                     "Ember: Parametrize.register: \(name) of \(module.typeName) is pruned; Prune.remove it first")
         let originals = parametrization.rightInverse(current.detach()).map { $0.detach().contiguous().clone().keepingGrad(of: current) }
         let list = ParametrizationList(originals: originals, parametrization) { module, value in
             (module as! M)[keyPath: tensor] = value
@@ -65,11 +67,12 @@ public enum Parametrize {
 }
 
 extension Module {
-    /// Recomputes this module's parametrized tensors from their originals (see `Parametrize`); the
-    /// layers' own calls do it, so only a layer with a call of its own needs to. With `updatingState`
-    /// false the parametrizations run as in evaluation (spectral norm's power iteration does not
-    /// advance), as after loading a state dict or moving to a device.
+    /// Recomputes this module's parametrized and pruned tensors from their originals (see `Parametrize`
+    /// and `Prune`); the layers' own calls do it, so only a layer with a call of its own needs to. With
+    /// `updatingState` false the parametrizations run as in evaluation (spectral norm's power iteration
+    /// does not advance), as after loading a state dict or moving to a device.
     public func refreshParametrizations(updatingState: Bool = true) {
+        for pruned in prunedTensors { pruned.apply(to: self) }
         guard let container = parametrizations else { return }
         let mode = container.isTraining
         if !updatingState { container.train(false) }

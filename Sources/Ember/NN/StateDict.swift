@@ -28,7 +28,24 @@ public struct StateDictError: Error, CustomStringConvertible, Equatable {
             lines.append("\tsize mismatch for \(m.key): copying a param with shape \(m.checkpointShape) from checkpoint, "
                 + "the shape in current model is \(m.modelShape).")
         }
+        if let hint = pruningHint { lines.append("\t" + hint) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Where one side is pruned and the other not (`w_orig` and `w_mask` against `w`), what to do.
+    private var pruningHint: String? {
+        func pruned(_ keys: [String], _ others: [String]) -> String? {
+            keys.first { $0.hasSuffix("_orig") && others.contains(String($0.dropLast(5))) }.map { String($0.dropLast(5)) }
+        }
+        if let key = pruned(unexpectedKeys, missingKeys) {
+            return "The checkpoint's \(key) is pruned (\(key)_orig and \(key)_mask): prune the model's tensor the same way "
+                + "first (Prune.identity will do), or save the checkpoint after Prune.remove."
+        }
+        if let key = pruned(missingKeys, unexpectedKeys) {
+            return "The model's \(key) is pruned (\(key)_orig and \(key)_mask) and the checkpoint's is not: load it "
+                + "before pruning, or after Prune.remove."
+        }
+        return nil
     }
 }
 
@@ -43,7 +60,7 @@ extension Module {
     /// Shared tensors appear under every name, as in PyTorch.
     public func namedStateEntries() -> [(String, Tensor)] {
         walkModules(prefix: "", ancestors: []).flatMap { prefix, module in
-            (module.directParameters() + module.directBuffers()).map {
+            (module.registeredParameters() + module.registeredBuffers()).map {
                 (prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)", $0.1)
             }
         }
