@@ -319,15 +319,26 @@ struct OptimizerTests {
             w.grad = tensor(clip["grad_w"], [3, 2])
             b.grad = tensor(clip["grad_b"], [2])
             let total = clipGradNorm([w, b], maxNorm: 1.5, normType: normType)
-            #expect(abs(total - Float(expected["total"] as! Double)) < 1e-4, "\(key) total norm")
+            #expect(total.shape == [] && abs(total.item() - Float(expected["total"] as! Double)) < 1e-4, "\(key) total norm")
             expectClose(w.grad!.toArray(), floats(expected["grad_w"]), "\(key) grad w")
             expectClose(b.grad!.toArray(), floats(expected["grad_b"]), "\(key) grad b")
+            // The same in two halves: the norm, then the scaling.
+            w.grad = tensor(clip["grad_w"], [3, 2])
+            b.grad = tensor(clip["grad_b"], [2])
+            let norm = getTotalNorm([w.grad!, b.grad!], normType: normType)
+            #expect(abs(norm.item() - total.item()) < 1e-6)
+            clipGradsWithNorm([w, b], maxNorm: 1.5, totalNorm: norm)
+            expectClose(w.grad!.toArray(), floats(expected["grad_w"]), "\(key) grad w in two halves")
         }
         // Below the limit: unchanged.
         let p = Tensor.zeros([2], requiresGrad: true)
         p.grad = Tensor([0.3, 0.4])
-        #expect(abs(clipGradNorm([p], maxNorm: 1) - 0.5) < 1e-6)
+        #expect(abs(clipGradNorm([p], maxNorm: 1).item() - 0.5) < 1e-6)
         #expect(p.grad!.toArray() == [0.3, 0.4])
+        // A non-finite gradient shows in the norm and carries into the gradients, as in PyTorch.
+        p.grad = Tensor([Float.nan, 1])
+        #expect(clipGradNorm([p], maxNorm: 1).isFinite().item() == 0 && p.grad!.toArray().allSatisfy(\.isNaN))
+        #expect(getTotalNorm([]).item() == 0 && clipGradNorm([Tensor.zeros([2], requiresGrad: true)], maxNorm: 1).item() == 0)
 
         let w = Tensor.zeros([3, 2], requiresGrad: true), b = Tensor.zeros([2], requiresGrad: true)
         w.grad = tensor(clip["grad_w"], [3, 2])
