@@ -366,6 +366,13 @@ sched["sequential"] = lrs(lambda o: S.SequentialLR(o, [S.LinearLR(o, start_facto
 sched["sequential3"] = lrs(lambda o: S.SequentialLR(o, [S.ConstantLR(o, factor=0.5, total_iters=2),
                                                         S.ExponentialLR(o, gamma=0.8), S.StepLR(o, step_size=2)],
                                                     milestones=[2, 5]), 10)
+sched["chained"] = lrs(lambda o: S.ChainedScheduler([S.ConstantLR(o, factor=0.1, total_iters=2),
+                                                     S.ExponentialLR(o, gamma=0.9)], optimizer=o), 8)
+sched["chained_step_linear"] = lrs(lambda o: S.ChainedScheduler([S.StepLR(o, step_size=3, gamma=0.5),
+                                                                 S.LinearLR(o, start_factor=0.25, total_iters=4)]), 8)
+# Within the cosine's first T_max epochs; past them PyTorch's recursive form loses the other factors.
+sched["chained_multistep_cosine"] = lrs(lambda o: S.ChainedScheduler([S.MultiStepLR(o, milestones=[2, 5], gamma=0.1),
+                                                                      S.CosineAnnealingLR(o, T_max=6)]), 6)
 
 
 def cycling(scheduler, opt_make, epochs, **kw):

@@ -36,6 +36,11 @@ struct SchedulerTests {
                                                                CosineAnnealingLR(o, tMax: 6, etaMin: 0.005)], milestones: [4]) }),
             ("sequential3", { o in SequentialLR(o, schedulers: [ConstantLR(o, factor: 0.5, totalIters: 2), ExponentialLR(o, gamma: 0.8),
                                                                 StepLR(o, stepSize: 2)], milestones: [2, 5]) }),
+            ("chained", { o in ChainedScheduler(o, schedulers: [ConstantLR(o, factor: 0.1, totalIters: 2), ExponentialLR(o, gamma: 0.9)]) }),
+            ("chained_step_linear", { o in ChainedScheduler(o, schedulers: [StepLR(o, stepSize: 3, gamma: 0.5),
+                                                                            LinearLR(o, startFactor: 0.25, totalIters: 4)]) }),
+            ("chained_multistep_cosine", { o in ChainedScheduler(o, schedulers: [MultiStepLR(o, milestones: [2, 5], gamma: 0.1),
+                                                                                 CosineAnnealingLR(o, tMax: 6)]) }),
         ]
         for (name, make) in cases {
             let expected = floats(fixture[name])
