@@ -1,6 +1,7 @@
 """Generates the PyTorch reference fixtures for Ember's distributions: log_prob, entropy, cdf, mean,
 variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, and
-log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta and Poisson, with
+log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta, Poisson, LogNormal,
+StudentT, Geometric, Binomial and Dirichlet, and kl_divergence within each of those families, with
 gradients with respect to the parameters.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
@@ -12,8 +13,9 @@ import math
 import os
 
 import torch
-from torch.distributions import (Bernoulli, Beta, Categorical, Exponential, Gamma, Laplace, MultivariateNormal,
-                                 Normal, Poisson, Uniform, kl_divergence)
+from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Dirichlet, Exponential, Gamma, Geometric,
+                                 Laplace, LogNormal, MultivariateNormal, Normal, Poisson, StudentT, Uniform,
+                                 kl_divergence)
 
 torch.manual_seed(8642)
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "distributions.json")
@@ -131,6 +133,52 @@ scored("beta", Beta, [leaf(torch.tensor([0.5, 1.0, 2.0, 5.0])), leaf(torch.tenso
        torch.cat([torch.rand(2, 4) * 0.98 + 0.01, torch.tensor([[0.5, 0.0, 0.999, 0.25]])]).double())
 scored("poisson", Poisson, [leaf(torch.tensor([0.5, 3.0, 12.0, 0.0]))],
        torch.tensor([[0.0, 2.0, 11.0, 0.0], [4.0, 0.0, 30.0, 0.0]]).double())
+
+# LogNormal, StudentT, Geometric and Binomial scored the same way (drawn after the ones above, so those
+# stay put); Dirichlet over an event dim; each family's KL divergence with gradients in both arguments.
+scored("lognormal", lambda m, s: LogNormal(m, s, validate_args=False), [leaf(torch.randn(3) * 0.5), leaf(torch.rand(3) + 0.3)],
+       torch.cat([torch.rand(2, 3) * 4 + 0.05, torch.tensor([[1e-3, 50.0, 1.0]])]).double(), ("cdf",))
+scored("student_t", StudentT, [leaf(torch.tensor([0.8, 1.5, 3.0, 30.0])), leaf(torch.randn(4)), leaf(torch.rand(4) + 0.5)],
+       torch.randn(2, 4).double() * 3)
+scored("geometric", lambda p: Geometric(probs=p), [leaf(torch.tensor([0.2, 0.5, 0.9, 0.7]))],
+       torch.tensor([[0.0, 3.0, 1.0, 0.0], [7.0, 0.0, 2.0, 11.0]]).double())
+scored("binomial", lambda p: Binomial(total_count=10, probs=p), [leaf(torch.tensor([0.3, 0.5, 0.9, 0.05]))],
+       torch.tensor([[0.0, 3.0, 10.0, 2.0], [5.0, 10.0, 9.0, 0.0]]).double())
+counts = torch.tensor([5.0, 10.0, 1.0, 20.0], dtype=torch.float64)
+mixed_p = torch.tensor([0.3, 0.5, 0.9, 0.05], dtype=torch.float64)
+fixture["binomial_mixed"] = dict(total_count=L(counts), probs=L(mixed_p),
+                                 entropy=[L(Binomial(total_count=int(n), probs=p).entropy())[0] for n, p in zip(counts, mixed_p)])
+
+alpha = leaf(torch.tensor([[0.5, 1.0, 2.0], [3.0, 1.5, 4.0]]))
+x = torch.distributions.Dirichlet(torch.ones(3)).sample((2, 2)).double()
+x[0, 0] = torch.tensor([0.0, 0.25, 0.75], dtype=torch.float64)   # a zero entry where α = 1 scores finitely
+dirichlet = Dirichlet(alpha)
+lp = dirichlet.log_prob(x)
+w, (g,) = grads(lp, [alpha])
+ent = dirichlet.entropy()
+ew, (eg,) = grads(ent, [alpha])
+fixture["dirichlet"] = dict(alpha=L(alpha), x=L(x), log_prob=L(lp), w=w, grad=g, mean=L(dirichlet.mean),
+                            variance=L(dirichlet.variance), entropy=L(ent), entropy_w=ew, entropy_grad=eg)
+
+
+def kl_case(name, make, p_params, q_params, shape):
+    params = p_params + q_params
+    kl = kl_divergence(make(*p_params), make(*q_params))
+    w, gs = grads(kl, params)
+    fixture["kl_" + name] = dict(shape=shape, params=[L(p) for p in params], kl=L(kl), w=w, grads=gs)
+
+
+pos = lambda: leaf(torch.rand(4) * 2 + 0.3)
+kl_case("exponential", Exponential, [pos()], [pos()], [4])
+kl_case("laplace", Laplace, [leaf(torch.randn(4)), pos()], [leaf(torch.randn(4)), pos()], [4])
+kl_case("lognormal", LogNormal, [leaf(torch.randn(4)), pos()], [leaf(torch.randn(4)), pos()], [4])
+kl_case("gamma", Gamma, [pos(), pos()], [pos(), pos()], [4])
+kl_case("beta", Beta, [pos(), pos()], [pos(), pos()], [4])
+kl_case("dirichlet", Dirichlet, [leaf(torch.rand(2, 3) * 3 + 0.2)], [leaf(torch.rand(2, 3) * 3 + 0.2)], [2, 3])
+kl_case("poisson", Poisson, [pos()], [pos()], [4])
+kl_case("geometric", lambda p: Geometric(probs=p), [leaf(torch.rand(4) * 0.8 + 0.1)], [leaf(torch.rand(4) * 0.8 + 0.1)], [4])
+kl_case("binomial", lambda p: Binomial(total_count=8, probs=p), [leaf(torch.rand(4) * 0.8 + 0.1)],
+        [leaf(torch.rand(4) * 0.8 + 0.1)], [4])
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -10,8 +10,7 @@ public struct Bernoulli: Distribution {
     /// From the probability `probs` of a 1, in [0, 1].
     public init(probs: Tensor) {
         self.probs = probs
-        let p = probs.clamp(min: Float.ulpOfOne, max: 1 - Float.ulpOfOne)
-        logits = p.log() - (-p).log1p()
+        logits = logitsOfProbabilities(probs)
     }
 
     /// From log-odds.

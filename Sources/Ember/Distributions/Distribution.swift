@@ -50,6 +50,13 @@ extension ReparameterizedDistribution {
 /// log √(2π), the normal density's constant.
 let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
 
+/// log(p / (1 − p)) with p clamped to [ε, 1 − ε] first, as PyTorch's `probs_to_logits`, so that
+/// p = 0 or 1 gives finite logits.
+func logitsOfProbabilities(_ probs: Tensor) -> Tensor {
+    let p = probs.clamp(min: Float.ulpOfOne, max: 1 - Float.ulpOfOne)
+    return p.log() - (-p).log1p()
+}
+
 /// `logProb` with −∞ where `outside` is 1: a value the distribution never takes. (PyTorch's validation
 /// raises there instead; a score of −∞ keeps a batch going and is what the density says.)
 func outsideSupport(_ logProb: Tensor, _ outside: Tensor) -> Tensor {

@@ -42,3 +42,57 @@ public func klDivergence(_ p: MultivariateNormal, _ q: MultivariateNormal) -> Te
     let trace = (m * m).sum(dims: [-2, -1])
     return (trace + (shift * shift).sum(dims: [-1]) - Float(d)) * 0.5 + q.halfLogDeterminant - p.halfLogDeterminant
 }
+
+public func klDivergence(_ p: Exponential, _ q: Exponential) -> Tensor {
+    // log(λp/λq) + λq/λp − 1.
+    let ratio = q.rate / p.rate
+    return ratio - ratio.log() - 1
+}
+
+public func klDivergence(_ p: Laplace, _ q: Laplace) -> Tensor {
+    let ratio = p.scale / q.scale
+    let distance = (p.loc - q.loc).abs()
+    return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+}
+
+public func klDivergence(_ p: LogNormal, _ q: LogNormal) -> Tensor {
+    // exp is one-to-one: the divergence of the logs' normals.
+    klDivergence(p.base, q.base)
+}
+
+public func klDivergence(_ p: Gamma, _ q: Gamma) -> Tensor {
+    let (a, b, c, d) = (p.concentration, p.rate, q.concentration, q.rate)
+    return c * (b / d).log() + c.lgamma() - a.lgamma() + (a - c) * a.digamma() + (d - b) * (a / b)
+}
+
+public func klDivergence(_ p: Beta, _ q: Beta) -> Tensor {
+    let (a1, b1, a2, b2) = (p.concentration1, p.concentration0, q.concentration1, q.concentration0)
+    let (sum1, sum2) = (a1 + b1, a2 + b2)
+    return a2.lgamma() + b2.lgamma() + sum1.lgamma() - a1.lgamma() - b1.lgamma() - sum2.lgamma()
+        + (a1 - a2) * a1.digamma() + (b1 - b2) * b1.digamma() + (sum2 - sum1) * sum1.digamma()
+}
+
+public func klDivergence(_ p: Dirichlet, _ q: Dirichlet) -> Tensor {
+    let (a, b) = (p.concentration, q.concentration)
+    let sumA = a.sum(dims: [-1])
+    return sumA.lgamma() - b.sum(dims: [-1]).lgamma() - (a.lgamma() - b.lgamma()).sum(dims: [-1])
+        + ((a - b) * (a.digamma() - sumA.digamma().unsqueeze(-1))).sum(dims: [-1])
+}
+
+public func klDivergence(_ p: Poisson, _ q: Poisson) -> Tensor {
+    // λp log(λp/λq) − (λp − λq), with 0·log 0 = 0 (a rate of 0 in p diverges by λq).
+    p.rate.xlogy(p.rate) - p.rate.xlogy(q.rate) - (p.rate - q.rate)
+}
+
+public func klDivergence(_ p: Geometric, _ q: Geometric) -> Tensor {
+    -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+}
+
+/// Between binomials of the same number of trials (PyTorch refuses fewer in p; more in p is +∞).
+public func klDivergence(_ p: Binomial, _ q: Binomial) -> Tensor {
+    let counts = noGrad { (p.totalCount.detach(), q.totalCount.detach()) }
+    precondition(noGrad { counts.0.lt(counts.1).amax().item() } == 0, "Ember: klDivergence: a binomial p with fewer "
+        + "trials than q has no closed form (PyTorch raises NotImplementedError too)")
+    let kl = p.totalCount * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return kl.maskedFill(noGrad { counts.0.gt(counts.1) }, .infinity)
+}
