@@ -1,7 +1,9 @@
 import Foundation
 
 /// The binomial distribution: successes in `totalCount` independent trials of probability p, like
-/// `torch.distributions.Binomial`. Samples are float32 counts drawn on the host, without gradient.
+/// `torch.distributions.Binomial`. Samples are float32 counts drawn on the host, without gradient
+/// (exact up to 2^24). Like PyTorch's float32, `logProb` loses digits past about 10⁵ trials: log C(n, k)
+/// is a difference of large log-gammas.
 public struct Binomial: Distribution {
     /// The number of trials n of each distribution (a float32 tensor of whole numbers).
     public let totalCount: Tensor
@@ -39,7 +41,7 @@ public struct Binomial: Distribution {
         let (counts, ps) = noGrad {
             (totalCount.detach().expand(shape).contiguous().toArray(), probs.detach().expand(shape).contiguous().toArray())
         }
-        let draws = zip(counts, ps).map { binomialCount(Int($0.0), Double($0.1), generator) }
+        let draws = zip(counts, ps).map { $0.0.isFinite ? binomialCount(Int($0.0), Double($0.1), generator) : Float.nan }
         return Tensor(draws, shape: shape).to(probs.device)
     }
 
@@ -51,9 +53,12 @@ public struct Binomial: Distribution {
     }
 
     /// −Σₖ P(k) log P(k) over k = 0 … n, as PyTorch's sum over the support (which it allows only for
-    /// one n across the batch; here each distribution sums over its own).
+    /// one n across the batch; here each distribution sums over its own). It holds (largest n + 1) ×
+    /// batch terms.
     public func entropy() -> Tensor {
-        let largest = Int(noGrad { totalCount.detach().max().item() })
+        let largestCount = noGrad { totalCount.detach().max().item() }
+        precondition(largestCount.isFinite, "Ember: Binomial.entropy: trial counts must be finite, got \(largestCount)")
+        let largest = Int(largestCount)
         let ks = Tensor((0...Swift.max(largest, 0)).map(Float.init), shape: [largest + 1] + batchShape.map { _ in 1 })
             .to(probs.device)
         // Past a distribution's n the terms are 0: k is held at n there (so that nothing infinite
@@ -81,6 +86,7 @@ func binomialCount(_ n: Int, _ p: Double, _ generator: RandomGenerator) -> Float
             (trials, probability, successes) = (b - 1, (probability - median) / (1 - median), successes + a)
         }
     }
-    for _ in 0..<trials where Double(generator.nextFloat()) < probability { successes += 1 }
+    // 53-bit uniforms: a float's 24 bits would round a tiny p up to 2^−24 (60 times too many successes at 10⁻⁹).
+    for _ in 0..<trials where Double(generator.nextUInt64() >> 11) * 0x1p-53 < probability { successes += 1 }
     return Float(successes)
 }

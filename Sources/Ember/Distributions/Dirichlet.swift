@@ -32,6 +32,9 @@ public struct Dirichlet: Distribution {
     /// Σ (αᵢ − 1) log xᵢ + log Γ(Σα) − Σ log Γ(αᵢ) (xlogy, so xᵢ = 0 with αᵢ = 1 counts 0); −∞ where an
     /// entry is negative.
     public func logProb(_ value: Tensor) -> Tensor {
+        guard value.rank >= 1, value.shape[value.rank - 1] == eventShape[0] else {
+            shapeFailure(ShapeError("Dirichlet.logProb: expected vectors [..., \(eventShape[0])], got shape \(value.shape)"))
+        }
         let density = (concentration - 1).xlogy(value).sum(dims: [-1]) + concentration.sum(dims: [-1]).lgamma()
             - concentration.lgamma().sum(dims: [-1])
         return outsideSupport(density, noGrad { value.lt(0).amax(dims: [-1]) })

@@ -33,10 +33,12 @@ public struct Geometric: Distribution {
         }
     }
 
-    /// k·log(1 − p) + log p, with 0·log 0 taken as 0 (so p = 1 scores k = 0 as log 1); −∞ for k < 0.
+    /// k·log1p(−p) + log p (log1p keeps small p exact), with p = 1 scoring k = 0 as log 1 and a
+    /// gradient of 1 there, as PyTorch's; −∞ for k < 0.
     public func logProb(_ value: Tensor) -> Tensor {
-        let failures = value.xlogy(1 - probs)
-        return outsideSupport(failures + probs.log(), noGrad { value.lt(0) })
+        let sure = noGrad { probs.eq(1) * value.eq(0) }
+        let safe = `where`(sure, Tensor.zeros([], device: probs.device), probs)
+        return outsideSupport(value * (-safe).log1p() + probs.log(), noGrad { value.lt(0) })
     }
 
     /// The Bernoulli entropy of one trial over p.

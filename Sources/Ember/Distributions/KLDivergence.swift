@@ -80,7 +80,8 @@ public func klDivergence(_ p: Dirichlet, _ q: Dirichlet) -> Tensor {
 }
 
 public func klDivergence(_ p: Poisson, _ q: Poisson) -> Tensor {
-    // λp log(λp/λq) − (λp − λq), with 0·log 0 = 0 (a rate of 0 in p diverges by λq).
+    // λp log(λp/λq) − (λp − λq), with 0·log 0 = 0: a rate of 0 in p diverges by λq (PyTorch's gives NaN).
+    // The gradient in λp there is NaN, as the derivative log(λp/λq) is −∞.
     p.rate.xlogy(p.rate) - p.rate.xlogy(q.rate) - (p.rate - q.rate)
 }
 
@@ -93,6 +94,8 @@ public func klDivergence(_ p: Binomial, _ q: Binomial) -> Tensor {
     let counts = noGrad { (p.totalCount.detach(), q.totalCount.detach()) }
     precondition(noGrad { counts.0.lt(counts.1).amax().item() } == 0, "Ember: klDivergence: a binomial p with fewer "
         + "trials than q has no closed form (PyTorch raises NotImplementedError too)")
-    let kl = p.totalCount * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    // n times the Bernoulli divergence, whose sure outcomes (p or q of 0 or 1) score as they should
+    // (PyTorch's formula gives −∞ or NaN there).
+    let kl = p.totalCount * klDivergence(Bernoulli(probs: p.probs), Bernoulli(probs: q.probs))
     return kl.maskedFill(noGrad { counts.0.gt(counts.1) }, .infinity)
 }

@@ -28,8 +28,10 @@ public struct StudentT: Distribution {
 
     /// scale²·df/(df − 2) where df > 2, ∞ where 1 < df ≤ 2, NaN where df ≤ 1.
     public var variance: Tensor {
-        let finite = scale.square() * df / (df - 2)
         let (above2, above1) = noGrad { (df.gt(2), df.gt(1)) }
+        // df held at 3 where the variance is not finite, so that no ∞ (at df = 2) reaches the gradient.
+        let safeDf = `where`(above2, df, Tensor.full([], 3, device: df.device))
+        let finite = scale.square() * safeDf / (safeDf - 2)
         let infinite = `where`(above1, Tensor.full([], .infinity, device: df.device), Tensor.full([], .nan, device: df.device))
         return `where`(above2, finite, infinite)
     }

@@ -272,6 +272,77 @@ struct DistributionTests {
         #expect(more.toArray()[0] == .infinity && Swift.abs(more.toArray()[1]) < 1e-6)
     }
 
+    /// Where the formulas meet 0·∞ or lose digits: no NaN gradient, values to float precision, and
+    /// the logits spellings agree with the probabilities'.
+    @Test func edgesKeepTheirValuesAndGradients() {
+        // Geometric: p = 1 scores k = 0 as log 1 with gradient 1 (PyTorch's); a tiny p keeps its digits.
+        let sure = Tensor([1] as [Float], requiresGrad: true)
+        let logProb = Geometric(probs: sure).logProb(Tensor([0] as [Float]))
+        logProb.sum().backward()
+        #expect(logProb.item() == 0 && sure.grad!.item() == 1)
+        for p in [1e-4, 1e-5, 1e-7] {
+            let k = 1 / p
+            let expected = Float(Foundation.log(p) + k * Foundation.log1p(-p))
+            let actual = Geometric(probs: Float(p)).logProb(Tensor([Float(k)])).item()
+            #expect(Swift.abs(actual - expected) < 2e-6 * Swift.abs(expected), "geometric p = \(p): \(actual) vs \(expected)")
+        }
+        let logits = Tensor([-1.5, 0.3, 2] as [Float])
+        let counts = Tensor([0, 2, 5] as [Float])
+        expectClose(Geometric(logits: logits).logProb(counts).toArray(), Geometric(probs: logits.sigmoid()).logProb(counts).toArray())
+        expectClose(Binomial(totalCount: 6, logits: logits).logProb(counts).toArray(),
+                    Binomial(totalCount: 6, probs: logits.sigmoid()).logProb(counts).toArray(), atol: 1e-4)
+
+        // StudentT: df = 2 has an infinite variance and finite gradients.
+        let df = Tensor([2, 4] as [Float], requiresGrad: true), scale = Tensor([1, 1] as [Float], requiresGrad: true)
+        let variance = StudentT(df: df, loc: Tensor.zeros([2]), scale: scale).variance
+        #expect(variance.toArray() == [.infinity, 2])
+        (variance * Tensor([0, 1] as [Float])).sum().backward()
+        #expect(df.grad!.toArray() == [0, -0.5] && scale.grad!.toArray() == [0, 4])
+
+        // Binomial KL with sure outcomes: Bin(8, 1) ‖ Bin(8, ½) is 8·log 2; the reverse +∞.
+        let half = Binomial(totalCount: 8, probs: Tensor([0.5] as [Float]))
+        let certain = Binomial(totalCount: 8, probs: Tensor([1] as [Float]))
+        #expect(Swift.abs(klDivergence(certain, half).item() - 8 * Float(M_LN2)) < 1e-5)
+        #expect(klDivergence(half, certain).item() == .infinity)
+        // Poisson KL from a rate of 0 is q's rate (PyTorch's is NaN).
+        #expect(klDivergence(Poisson(rate: Tensor([0] as [Float])), Poisson(rate: Tensor([2.5] as [Float]))).item() == 2.5)
+    }
+
+    /// Binomial draws against the exact probabilities (χ² over the outcomes with 5 or more expected),
+    /// just above the 40 trials counted one by one, far above, and at tiny p.
+    @Test func binomialDrawsFollowTheirProbabilities() {
+        let generator = RandomGenerator(seed: 7)
+        let n = 20_000
+        for (trials, p) in [(41, 0.03), (41, 0.97), (1000, 0.5), (1000, 0.002), (12, 0.4)] {
+            let draws = Binomial(totalCount: trials, probs: Tensor([Float(p)])).sample([n], generator: generator).toArray()
+            var observed = [Int](repeating: 0, count: trials + 1)
+            for d in draws { observed[Int(d)] += 1 }
+            var chi2 = 0.0, cells = 0, tail = (expected: 0.0, observed: 0)
+            for k in 0...trials {
+                let logP = lgamma(Double(trials + 1)) - lgamma(Double(k + 1)) - lgamma(Double(trials - k + 1))
+                    + Double(k) * Foundation.log(p) + Double(trials - k) * Foundation.log1p(-p)
+                let expected = Foundation.exp(logP) * Double(n)
+                if expected >= 5 {
+                    chi2 += Foundation.pow(Double(observed[k]) - expected, 2) / expected
+                    cells += 1
+                } else {
+                    tail.expected += expected
+                    tail.observed += observed[k]
+                }
+            }
+            if tail.expected >= 5 { chi2 += Foundation.pow(Double(tail.observed) - tail.expected, 2) / tail.expected; cells += 1 }
+            // χ² with cells − 1 degrees of freedom: its mean plus five standard deviations.
+            let dof = Double(cells - 1)
+            #expect(chi2 < dof + 5 * (2 * dof).squareRoot(), "Binomial(\(trials), \(p)): χ² \(chi2) over \(cells) cells")
+        }
+        let rare = Binomial(totalCount: 10, probs: Tensor([1e-9] as [Float])).sample([100_000], generator: generator)
+        #expect(rare.sum().item() <= 2)   // 10⁻³ successes expected; 24-bit uniforms gave about 60
+        // StudentT with df ≤ 2 (no variance): a Cauchy's draws fall within one scale of the centre half the time.
+        let cauchy = StudentT(df: 1, loc: 3, scale: 2).sample([40_000], generator: generator)
+        let inside = ((cauchy - 3).abs() - 2).lt(0).mean().item()
+        #expect(Swift.abs(inside - 0.5) < 0.01)
+    }
+
     /// 40,000 draws of each have the distribution's mean (within 4 standard errors) and variance,
     /// over shape parameters on both sides of the samplers' branches (α < 1, rates below and above 10).
     @Test func moreSamplesHaveTheirMoments() {
@@ -361,5 +432,9 @@ struct DistributionTests {
             _ = Dirichlet(concentration: Tensor(2))
         }
         #expect(stderr(scalar).contains("Dirichlet: expected concentrations [..., K] with K ≥ 1, got shape []"))
+        let event = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Dirichlet(concentration: Tensor.ones([2, 3])).logProb(Tensor.ones([2, 1]))
+        }
+        #expect(stderr(event).contains("Dirichlet.logProb: expected vectors [..., 3], got shape [2, 1]"))
     }
 }
