@@ -39,7 +39,7 @@ let stopper = EarlyStopping(patience: 3, minDelta: 1e-4)
 let ema = try AveragedModel(model, copy: RegularizedMLP(), averaging: .exponential(decay: 0.999), useBuffers: true)
 
 /// Mean loss and accuracy (%) of `model` in eval mode: dropout off, batch norm on its running statistics.
-func evaluate<D>(_ model: Module, _ loader: DataLoader<D>) -> (loss: Float, accuracy: Float) {
+func evaluate<D>(_ model: Module, _ loader: DataLoader<D, (Tensor, Tensor)>) -> (loss: Float, accuracy: Float) {
     model.eval()
     var lossSum: Float = 0, correct = 0, total = 0
     noGrad {

@@ -1,24 +1,53 @@
-/// Stacks per-sample inputs and class labels into batch tensors: inputs [B, ...] and int64 labels [B].
-/// Works on raw memory (no autograd, no global state), so it is safe on the loader's background thread.
+/// Stacks samples into batches, like PyTorch's `default_collate`. Each works on raw memory (no
+/// autograd, no global state), so it is safe on the loader's background thread.
+
+/// Per-sample inputs and class labels as batch tensors: inputs [B, ...] and int64 labels [B].
 public func collate(_ samples: [(Tensor, Int)]) -> (Tensor, Tensor) {
+    let labels = Tensor(uninitializedShape: [samples.count], dtype: .int64)
+    let destination = labels.storage.int64s()
+    for (row, sample) in samples.enumerated() { destination[row] = Int64(sample.1) }
+    return (stackSamples(samples.map(\.0), "input"), labels)
+}
+
+/// (Input, target) pairs as two batch tensors [B, ...] (targets of any shape and dtype).
+public func collate(_ samples: [(Tensor, Tensor)]) -> (Tensor, Tensor) {
+    (stackSamples(samples.map(\.0), "input"), stackSamples(samples.map(\.1), "target"))
+}
+
+/// Tensors as one batch [B, ...].
+public func collate(_ samples: [Tensor]) -> Tensor { stackSamples(samples, "sample") }
+
+/// Dictionaries of tensors as one dictionary of batches, key by key (every sample has the same keys).
+public func collate(_ samples: [[String: Tensor]]) -> [String: Tensor] {
     precondition(!samples.isEmpty, "Ember: cannot collate an empty batch")
-    let first = samples[0].0
-    let shape = first.shape
-    let rowSize = first.count
-    let item = first.dtype.itemSize
-    let x = Tensor(uninitializedShape: [samples.count] + shape, dtype: first.dtype)
-    let y = Tensor(uninitializedShape: [samples.count], dtype: .int64)
-    let labels = y.storage.int64s()
-    for (row, (input, label)) in samples.enumerated() {
-        precondition(input.shape == shape && input.dtype == first.dtype,
-                     "Ember: samples in a batch must share shape and dtype; sample \(row) is \(input.shape) \(input.dtype), the first is \(shape) \(first.dtype)")
-        let destination = x.storage.pointer + row * rowSize * item
-        if input.isContiguous {
-            destination.copyMemory(from: input.storage.pointer + input.offset * item, byteCount: rowSize * item)
-        } else {
-            input.rawFloatValues().withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: rowSize * item) }
-        }
-        labels[row] = Int64(label)
+    let keys = Set(samples[0].keys)
+    for (row, sample) in samples.enumerated() where Set(sample.keys) != keys {
+        preconditionFailure("Ember: samples in a batch must have the same keys; sample \(row) has \(sample.keys.sorted()), "
+            + "the first \(keys.sorted())")
     }
-    return (x, y)
+    var out: [String: Tensor] = [:]
+    for key in keys { out[key] = stackSamples(samples.map { $0[key]! }, "\"\(key)\"") }
+    return out
+}
+
+/// The tensors stacked along a new first dim; they must share shape and dtype (`what` names them in
+/// the message when they do not).
+func stackSamples(_ tensors: [Tensor], _ what: String) -> Tensor {
+    precondition(!tensors.isEmpty, "Ember: cannot collate an empty batch")
+    let first = tensors[0]
+    let (shape, rowSize, item) = (first.shape, first.count, first.dtype.itemSize)
+    let out = Tensor(uninitializedShape: [tensors.count] + shape, dtype: first.dtype)
+    for (row, t) in tensors.enumerated() {
+        precondition(t.shape == shape && t.dtype == first.dtype && t.device == .cpu, "Ember: samples in a batch must share "
+            + "shape and dtype (on the CPU); \(what) \(row) is \(t.shape) \(t.dtype) on \(t.device), the first is \(shape) \(first.dtype)")
+        let destination = out.storage.pointer + row * rowSize * item
+        if t.isContiguous {
+            destination.copyMemory(from: t.storage.pointer + t.offset * item, byteCount: rowSize * item)
+        } else if t.dtype == .int64 {
+            t.toIntArray().map(Int64.init).withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: rowSize * item) }
+        } else {
+            t.toArray().withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: rowSize * item) }
+        }
+    }
+    return out
 }

@@ -16,9 +16,12 @@ import Dispatch
 /// A `Sampler` sets any other order: `DataLoader(train, batchSize: 64, sampler: WeightedRandomSampler(...))`;
 /// a `BatchSampling` sets the batches themselves: `DataLoader(train, batchSampler: myBuckets)`.
 ///
-/// Datasets that conform to `BatchGathering` build each batch in one go; others are indexed sample by
-/// sample and stacked with `collate`.
-public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, Int) {
+/// Samples of any type batch, as with PyTorch's `default_collate`: (input, class) pairs into inputs
+/// [B, ...] and int64 labels [B]; (input, target) tensor pairs into two stacked tensors (regression,
+/// segmentation masks, sequence pairs); single tensors into one; dictionaries of tensors key by key.
+/// Anything else takes a `collate` function of your own. Datasets that conform to `BatchGathering`
+/// build each batch of pairs in one go; others are indexed sample by sample and collated.
+public final class DataLoader<D: Dataset, Batch>: Sequence {
     public let dataset: D
     /// The batches of each epoch.
     public let batchSampler: BatchSampling
@@ -27,32 +30,33 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
     public let prefetch: Bool
     /// Epochs started so far (each `makeIterator()` starts one).
     public private(set) var epoch = 0
+    /// Builds one batch from the samples at some indices (on the prefetching thread).
+    let assemble: (D, [Int]) -> Batch
 
-    /// Visits the samples in order, or with `shuffle` in a new random order each epoch drawn from a
-    /// generator seeded with `seed`.
-    public convenience init(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
-                            prefetch: Bool = true) {
-        let sampler: Sampler = shuffle ? RandomSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count)
-        self.init(dataset, batchSampler: BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast), prefetch: prefetch,
-                  shuffle: shuffle)
+    /// Batches `collate` makes of the samples: `batchSize` of them in order, or with `shuffle` in a new
+    /// random order each epoch drawn from a generator seeded with `seed`; or in the order `sampler`
+    /// gives; or the batches `batchSampler` gives (as PyTorch's, these options exclude each other).
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true,
+                            collate: @escaping ([D.Element]) -> Batch) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch) { dataset, indices in collate(indices.map { dataset[$0] }) }
     }
 
-    /// Visits the samples in the order `sampler` gives each epoch.
-    public convenience init(_ dataset: D, batchSize: Int, sampler: Sampler, dropLast: Bool = false, prefetch: Bool = true) {
-        self.init(dataset, batchSampler: BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast), prefetch: prefetch,
-                  shuffle: false)
-    }
-
-    /// Loads the batches `batchSampler` gives each epoch, like `DataLoader(dataset, batch_sampler=...)`.
-    public convenience init(_ dataset: D, batchSampler: BatchSampling, prefetch: Bool = true) {
-        self.init(dataset, batchSampler: batchSampler, prefetch: prefetch, shuffle: false)
-    }
-
-    private init(_ dataset: D, batchSampler: BatchSampling, prefetch: Bool, shuffle: Bool) {
+    init(_ dataset: D, batchSize: Int, shuffle: Bool, seed: UInt64, sampler: Sampler?, batchSampler: BatchSampling?,
+         dropLast: Bool, prefetch: Bool, assemble: @escaping (D, [Int]) -> Batch) {
+        precondition(!(shuffle && (sampler != nil || batchSampler != nil)),
+                     "Ember: DataLoader: shuffle cannot go with a sampler or a batch sampler (the sampler sets the order)")
+        precondition(!(sampler != nil && batchSampler != nil),
+                     "Ember: DataLoader: give a sampler or a batch sampler, not both")
+        precondition(batchSampler == nil || (batchSize == 1 && !dropLast),
+                     "Ember: DataLoader: a batch sampler sets the batches; leave batchSize and dropLast at their defaults")
+        let order: Sampler = sampler ?? (shuffle ? RandomSampler(count: dataset.count, seed: seed) : SequentialSampler(count: dataset.count))
         self.dataset = dataset
-        self.batchSampler = batchSampler
+        self.batchSampler = batchSampler ?? BatchSampler(order, batchSize: batchSize, dropLast: dropLast)
         self.shuffle = shuffle
         self.prefetch = prefetch
+        self.assemble = assemble
     }
 
     /// The samples per batch; nil for a custom batch sampler (as PyTorch's `batch_size` is None then).
@@ -78,15 +82,7 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
     }
 
     public func makeIterator() -> Iterator {
-        Iterator(dataset: dataset, batches: nextEpochBatches(), prefetch: prefetch)
-    }
-
-    /// Assembles one batch.
-    static func load(_ dataset: D, _ indices: [Int]) -> (Tensor, Tensor) {
-        if let gathering = dataset as? BatchGathering {
-            return gathering.batch(at: indices)
-        }
-        return collate(indices.map { dataset[$0] })
+        Iterator(dataset: dataset, batches: nextEpochBatches(), prefetch: prefetch, assemble: assemble)
     }
 
     public final class Iterator: IteratorProtocol {
@@ -95,44 +91,92 @@ public final class DataLoader<D: Dataset>: Sequence where D.Element == (Tensor, 
         public let batches: [[Int]]
         private var nextIndex = 0
         private let prefetch: Bool
+        private let assemble: (D, [Int]) -> Batch
         private let queue = DispatchQueue(label: "ember.dataloader.prefetch")
         private var pending: DispatchWorkItem?
         /// Where the background work leaves the next batch (owned by the work item, not by `self`,
         /// so an iterator dropped mid-epoch can go away while the last prefetch finishes).
-        private final class Slot { var batch: (Tensor, Tensor)? }
+        private final class Slot { var batch: Batch? }
         private var slot = Slot()
 
-        init(dataset: D, batches: [[Int]], prefetch: Bool) {
+        init(dataset: D, batches: [[Int]], prefetch: Bool, assemble: @escaping (D, [Int]) -> Batch) {
             self.dataset = dataset
             self.batches = batches
             self.prefetch = prefetch
+            self.assemble = assemble
         }
 
         deinit { pending?.wait() }
 
-        public func next() -> (Tensor, Tensor)? {
+        public func next() -> Batch? {
             guard nextIndex < batches.count else { return nil }
-            let result: (Tensor, Tensor)
+            let result: Batch
             if let pending {
                 pending.wait()
                 result = slot.batch!
                 slot.batch = nil
                 self.pending = nil
             } else {
-                result = DataLoader.load(dataset, batches[nextIndex])
+                result = assemble(dataset, batches[nextIndex])
             }
             nextIndex += 1
             if prefetch && nextIndex < batches.count {
                 let indices = batches[nextIndex]
-                let dataset = self.dataset
+                let (dataset, assemble) = (self.dataset, self.assemble)
                 let slot = self.slot
                 let work = DispatchWorkItem {
-                    slot.batch = Parallel.onCallingThread { DataLoader.load(dataset, indices) }
+                    slot.batch = Parallel.onCallingThread { assemble(dataset, indices) }
                 }
                 pending = work
                 queue.async(execute: work)
             }
             return result
         }
+    }
+}
+
+extension DataLoader where Batch == (Tensor, Tensor) {
+    /// (Input, class) pairs, batched into inputs [B, ...] and int64 labels [B].
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true)
+    where D.Element == (Tensor, Int) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch) { dataset, indices in
+            (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
+        }
+    }
+
+    /// (Input, target) tensor pairs, batched into inputs [B, ...] and targets [B, ...].
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true)
+    where D.Element == (Tensor, Tensor) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch) { dataset, indices in
+            (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
+        }
+    }
+
+    /// All the samples as one batch, the way `DeviceDataLoader` uploads a dataset.
+    static func whole(_ dataset: D) -> (Tensor, Tensor) where D.Element == (Tensor, Int) {
+        let indices = Array(0..<dataset.count)
+        return (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
+    }
+}
+
+extension DataLoader where D.Element == Tensor, Batch == Tensor {
+    /// Single tensors (unlabelled images, token sequences), stacked into [B, ...].
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch, collate: collate)
+    }
+}
+
+extension DataLoader where D.Element == [String: Tensor], Batch == [String: Tensor] {
+    /// Dictionaries of tensors (`["input_ids": ..., "attention_mask": ...]`), stacked key by key.
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch, collate: collate)
     }
 }

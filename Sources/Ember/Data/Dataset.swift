@@ -17,40 +17,85 @@ public protocol BatchGathering {
     func batch(at indices: [Int]) -> (Tensor, Tensor)
 }
 
-/// Inputs and labels held in two tensors, split along the first dimension, like `TensorDataset`.
-public struct TensorDataset: Dataset, BatchGathering {
-    public let inputs: Tensor
-    public let labels: Tensor
+/// What a `TensorDataset` gives as each sample's target: a class (`Int`, from int64 labels [N]) or a
+/// tensor (a row of targets [N, ...] of any dtype and shape).
+public protocol TensorDatasetTarget {
+    /// The target of a one-sample batch of targets [1, ...].
+    static func single(_ batch: Tensor) -> Self
+}
 
-    public init(inputs: Tensor, labels: Tensor) {
-        precondition(inputs.rank >= 1 && labels.rank == 1 && inputs.shape[0] == labels.shape[0],
-                     "Ember: TensorDataset needs inputs [N, ...] and labels [N]; got \(inputs.shape) and \(labels.shape)")
+extension Int: TensorDatasetTarget {
+    public static func single(_ batch: Tensor) -> Int { Int(batch.storage.int64s()[batch.offset]) }
+}
+
+extension Tensor: TensorDatasetTarget {
+    public static func single(_ batch: Tensor) -> Tensor { batch.droppingFirstDim() }
+}
+
+/// Inputs and targets held in two tensors, split along the first dimension, like `TensorDataset`:
+/// `TensorDataset(inputs: x, labels: classes)` gives (input, class) samples; `TensorDataset(inputs: x,
+/// targets: y)` (input, target tensor) ones, for regression or any other target.
+public struct TensorDataset<Target: TensorDatasetTarget>: Dataset, BatchGathering {
+    public let inputs: Tensor
+    /// The targets [N, ...] (int64 class labels [N] for `Int` targets).
+    public let targets: Tensor
+    /// The targets, by their name for classes.
+    public var labels: Tensor { targets }
+
+    fileprivate init(checked inputs: Tensor, _ targets: Tensor) {
         self.inputs = inputs.contiguous()
-        self.labels = labels.dtype == .int64 ? labels.contiguous() : Tensor(labels.toIntArray(), shape: labels.shape)
+        self.targets = targets.contiguous()
     }
 
-    public var count: Int { labels.shape[0] }
+    public var count: Int { targets.shape[0] }
 
-    public subscript(index: Int) -> (Tensor, Int) {
+    public subscript(index: Int) -> (Tensor, Target) {
         let (x, y) = batch(at: [index])
-        return (Tensor(storage: x.storage, shape: Array(inputs.shape.dropFirst()), strides: Shape.contiguousStrides(Array(inputs.shape.dropFirst())), dtype: x.dtype),
-                Int(y.storage.int64s()[0]))
+        return (x.droppingFirstDim(), Target.single(y))
     }
 
     public func batch(at indices: [Int]) -> (Tensor, Tensor) {
-        let rowShape = Array(inputs.shape.dropFirst())
-        let rowSize = Shape.count(rowShape)
-        let x = Tensor(uninitializedShape: [indices.count] + rowShape, dtype: inputs.dtype)
-        let y = Tensor(uninitializedShape: [indices.count], dtype: .int64)
-        let item = inputs.dtype.itemSize
-        let src = inputs.storage.pointer + inputs.offset * item
-        let labelSrc = labels.storage.int64s() + labels.offset
-        let labelDst = y.storage.int64s()
-        for (row, index) in indices.enumerated() {
+        for index in indices {
             precondition(index >= 0 && index < count, "Ember: TensorDataset index \(index) is out of range 0..<\(count)")
-            (x.storage.pointer + row * rowSize * item).copyMemory(from: src + index * rowSize * item, byteCount: rowSize * item)
-            labelDst[row] = labelSrc[index]
         }
-        return (x, y)
+        return (inputs.gatheringRows(indices), targets.gatheringRows(indices))
+    }
+}
+
+extension TensorDataset where Target == Int {
+    /// Inputs [N, ...] and class labels [N] (int64, or float32 whole numbers, converted).
+    public init(inputs: Tensor, labels: Tensor) {
+        precondition(inputs.rank >= 1 && labels.rank == 1 && inputs.shape[0] == labels.shape[0],
+                     "Ember: TensorDataset needs inputs [N, ...] and labels [N]; got \(inputs.shape) and \(labels.shape)")
+        self.init(checked: inputs, labels.dtype == .int64 ? labels : Tensor(labels.toIntArray(), shape: labels.shape))
+    }
+}
+
+extension TensorDataset where Target == Tensor {
+    /// Inputs [N, ...] and targets [N, ...] of any dtype.
+    public init(inputs: Tensor, targets: Tensor) {
+        precondition(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+                     "Ember: TensorDataset needs inputs [N, ...] and targets [N, ...]; got \(inputs.shape) and \(targets.shape)")
+        self.init(checked: inputs, targets)
+    }
+}
+
+extension Tensor {
+    /// A view of this [1, ...] tensor without its first dim.
+    fileprivate func droppingFirstDim() -> Tensor {
+        let rest = Array(shape.dropFirst())
+        return Tensor(storage: storage, shape: rest, strides: Shape.contiguousStrides(rest), dtype: dtype)
+    }
+
+    /// The rows at `indices` of this contiguous CPU tensor, copied on raw memory (safe on a loader's thread).
+    fileprivate func gatheringRows(_ indices: [Int]) -> Tensor {
+        let rowShape = Array(shape.dropFirst())
+        let rowBytes = Shape.count(rowShape) * dtype.itemSize
+        let out = Tensor(uninitializedShape: [indices.count] + rowShape, dtype: dtype)
+        let source = storage.pointer + offset * dtype.itemSize
+        for (row, index) in indices.enumerated() {
+            (out.storage.pointer + row * rowBytes).copyMemory(from: source + index * rowBytes, byteCount: rowBytes)
+        }
+        return out
     }
 }

@@ -16,7 +16,7 @@ public final class DeviceDataLoader: Sequence {
     public init<D: Dataset>(_ dataset: D, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
                             device: Device) where D.Element == (Tensor, Int) {
         precondition(batchSize > 0, "Ember: DeviceDataLoader batchSize must be positive, got \(batchSize)")
-        let (x, y) = DataLoader<D>.load(dataset, Array(0..<dataset.count))
+        let (x, y) = DataLoader<D, (Tensor, Tensor)>.whole(dataset)
         inputs = x.to(device)
         labels = y.to(device)
         self.batchSize = batchSize

@@ -4,7 +4,7 @@ import Testing
 @Suite("ConcatDataset")
 struct ConcatDatasetTests {
     /// Rows [offset + i] with label offset + i.
-    static func rows(_ count: Int, from offset: Int) -> TensorDataset {
+    static func rows(_ count: Int, from offset: Int) -> TensorDataset<Int> {
         TensorDataset(inputs: Tensor((0..<count).map { Float(offset + $0) }, shape: [count, 1]),
                       labels: Tensor((0..<count).map { offset + $0 }, shape: [count]))
     }
@@ -36,7 +36,7 @@ struct ConcatDatasetTests {
         }
         #expect(stderr(r).contains("ConcatDataset index 4 is out of range 0..<4"))
         let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = ConcatDataset([TensorDataset]())
+            _ = ConcatDataset([TensorDataset<Int>]())
         }
         #expect(stderr(empty).contains("ConcatDataset needs at least one dataset"))
     }

@@ -10,7 +10,7 @@ struct CountingDataset: Dataset {
 
 @Suite("DataLoader")
 struct DataLoaderTests {
-    func epoch<D>(_ loader: DataLoader<D>) -> (ids: [[Int]], labels: [[Int]], shapes: [[Int]]) {
+    func epoch<D>(_ loader: DataLoader<D, (Tensor, Tensor)>) -> (ids: [[Int]], labels: [[Int]], shapes: [[Int]]) {
         var ids: [[Int]] = [], labels: [[Int]] = [], shapes: [[Int]] = []
         for (x, y) in loader {
             ids.append(x.toArray().enumerated().filter { $0.offset % 2 == 0 }.map { Int($0.element) })
