@@ -1,5 +1,6 @@
-/// Stacks samples into batches, like PyTorch's `default_collate`. Each works on raw memory (no
-/// autograd, no global state), so it is safe on the loader's background thread.
+/// Stacks samples into batches, like PyTorch's `default_collate`. Each copies CPU memory (samples
+/// that are not contiguous are made so first, outside the graph), so it is safe on the loader's
+/// background thread.
 
 /// Per-sample inputs and class labels as batch tensors: inputs [B, ...] and int64 labels [B].
 public func collate(_ samples: [(Tensor, Int)]) -> (Tensor, Tensor) {

@@ -49,9 +49,8 @@ extension ConcatDataset: BatchGathering where Base: BatchGathering {
         let order = parts.flatMap { positions[$0] }
         var rowOf = [Int](repeating: 0, count: order.count)
         for (row, position) in order.enumerated() { rowOf[position] = row }
-        let inputs = Tensor.cat(gathered.map(\.0), dim: 0)
-        let labels = gathered.flatMap { $0.1.toIntArray() }
-        return (inputs.indexSelect(dim: 0, indices: Tensor(rowOf, shape: [rowOf.count], device: inputs.device)),
-                Tensor(rowOf.map { labels[$0] }, shape: [rowOf.count]))
+        let (inputs, targets) = (Tensor.cat(gathered.map(\.0), dim: 0), Tensor.cat(gathered.map(\.1), dim: 0))
+        let rows = Tensor(rowOf, shape: [rowOf.count], device: inputs.device)
+        return (inputs.indexSelect(dim: 0, indices: rows), targets.indexSelect(dim: 0, indices: rows.to(targets.device)))
     }
 }

@@ -36,6 +36,9 @@ public final class DataLoader<D: Dataset, Batch>: Sequence {
     /// Batches `collate` makes of the samples: `batchSize` of them in order, or with `shuffle` in a new
     /// random order each epoch drawn from a generator seeded with `seed`; or in the order `sampler`
     /// gives; or the batches `batchSampler` gives (as PyTorch's, these options exclude each other).
+    /// With `prefetch`, `collate` runs on the loader's background thread while the loop body runs:
+    /// keep it to CPU work, and draw random numbers from a generator of its own (or turn `prefetch`
+    /// off), so that runs stay reproducible.
     public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
                             batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true,
                             collate: @escaping ([D.Element]) -> Batch) {

@@ -10,10 +10,11 @@ public protocol Dataset {
     subscript(index: Int) -> Element { get }
 }
 
-/// A dataset that can assemble a whole batch at once, without a tensor per sample.
+/// A dataset of pairs that can assemble a whole batch at once, without a tensor per sample.
 /// `DataLoader` uses this fast path when a dataset offers it.
 public protocol BatchGathering {
-    /// Inputs [B, ...] (float32) and labels [B] (int64) for the samples at `indices`, in that order.
+    /// Inputs [B, ...] and targets (int64 labels [B] for classes, or [B, ...]) for the samples at
+    /// `indices`, in that order.
     func batch(at indices: [Int]) -> (Tensor, Tensor)
 }
 
@@ -25,11 +26,14 @@ public protocol TensorDatasetTarget {
 }
 
 extension Int: TensorDatasetTarget {
-    public static func single(_ batch: Tensor) -> Int { Int(batch.storage.int64s()[batch.offset]) }
+    public static func single(_ batch: Tensor) -> Int {
+        precondition(batch.dtype == .int64 && batch.count == 1, "Ember: a class target comes from one int64 label, got \(batch.dtype) \(batch.shape)")
+        return batch.toIntArray()[0]
+    }
 }
 
 extension Tensor: TensorDatasetTarget {
-    public static func single(_ batch: Tensor) -> Tensor { batch.droppingFirstDim() }
+    public static func single(_ batch: Tensor) -> Tensor { batch.squeeze(0) }
 }
 
 /// Inputs and targets held in two tensors, split along the first dimension, like `TensorDataset`:
@@ -39,10 +43,9 @@ public struct TensorDataset<Target: TensorDatasetTarget>: Dataset, BatchGatherin
     public let inputs: Tensor
     /// The targets [N, ...] (int64 class labels [N] for `Int` targets).
     public let targets: Tensor
-    /// The targets, by their name for classes.
-    public var labels: Tensor { targets }
-
     fileprivate init(checked inputs: Tensor, _ targets: Tensor) {
+        precondition(inputs.device == .cpu && targets.device == .cpu, "Ember: TensorDataset holds CPU tensors (its batches are "
+            + "gathered on the host); got \(inputs.device) and \(targets.device). DeviceDataLoader keeps a dataset on a GPU")
         self.inputs = inputs.contiguous()
         self.targets = targets.contiguous()
     }
@@ -63,6 +66,9 @@ public struct TensorDataset<Target: TensorDatasetTarget>: Dataset, BatchGatherin
 }
 
 extension TensorDataset where Target == Int {
+    /// The class labels [N] (int64).
+    public var labels: Tensor { targets }
+
     /// Inputs [N, ...] and class labels [N] (int64, or float32 whole numbers, converted).
     public init(inputs: Tensor, labels: Tensor) {
         precondition(inputs.rank >= 1 && labels.rank == 1 && inputs.shape[0] == labels.shape[0],

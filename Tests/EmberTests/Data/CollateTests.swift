@@ -99,6 +99,45 @@ struct CollateTests {
         #expect(Array(reversed) == [[3, 2, 1]])
     }
 
+    /// Target tensors through ConcatDataset batches that span its parts (gathered part by part and
+    /// put back in order), and through Subset; int64 and 1-D targets; samples that are views.
+    @Test func targetTensorsThroughConcatenationsAndViews() {
+        func part(_ offset: Int, _ n: Int) -> TensorDataset<Tensor> {
+            let values: [Float] = (offset..<offset + n).map(Float.init)
+            let pairs: [Float] = values.flatMap { v -> [Float] in [v / 2, -v] }
+            return TensorDataset(inputs: Tensor(values, shape: [n, 1]), targets: Tensor(pairs, shape: [n, 2]))
+        }
+        let joined = ConcatDataset([part(0, 3), part(3, 4)])
+        let (inputs, targets) = joined.batch(at: [5, 1, 3, 0, 6])
+        #expect(inputs.toArray() == [5, 1, 3, 0, 6] && targets.shape == [5, 2])
+        #expect(targets.toArray() == [2.5, -5, 0.5, -1, 1.5, -3, 0, 0, 3, -6])
+        for (x, y) in DataLoader(Subset(joined, indices: [6, 2, 4]), batchSize: 3) {
+            #expect(x.toArray() == [6, 2, 4] && y.toArray() == [3, -6, 1, -2, 2, -4])
+        }
+        let counts = TensorDataset(inputs: Tensor.zeros([4, 2]), targets: Tensor([7, 8, 9, 10], shape: [4]))
+        let (_, target) = counts[2]
+        #expect(target.shape == [] && target.dtype == .int64 && target.toIntArray() == [9])
+        let batch = Array(DataLoader(counts, batchSize: 4))[0].1
+        #expect(batch.dtype == .int64 && batch.toIntArray() == [7, 8, 9, 10])
+        // Transposed samples (strided views), float32 and int64, stack as their values.
+        let grid = Tensor((0..<6).map(Float.init), shape: [2, 3])
+        #expect(collate([grid.t(), grid.t() + 10]).toArray() == [0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15])
+        let ids = Tensor([1, 2, 3, 4], shape: [2, 2])
+        #expect(collate([ids.t(), ids]).toIntArray() == [1, 3, 2, 4, 1, 2, 3, 4])
+    }
+
+    /// A collate function of one's own gives the same batches whether or not it runs ahead on the
+    /// loader's thread.
+    @Test func prefetchingChangesNothing() {
+        func batches(_ prefetch: Bool) -> [[Float]] {
+            let loader = DataLoader(SequenceDataset(count: 9), batchSize: 2, shuffle: true, seed: 4, prefetch: prefetch) {
+                padSequence($0.map { $0.to(.float32) }, batchFirst: true, paddingValue: -1)
+            }
+            return Array(loader).map { $0.toArray() }
+        }
+        #expect(batches(true) == batches(false))
+    }
+
     @Test func conflictingOptionsAndMismatchedSamplesStop() async {
         let both = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = DataLoader(SegmentationDataset(count: 4), batchSize: 2, shuffle: true, sampler: SequentialSampler(count: 4))
