@@ -88,6 +88,9 @@ extension Module {
     @discardableResult
     public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws -> LoadStateDictResult {
         let stateDict = renamingLegacyWeightNormKeys(stateDict)
+        for (prefix, module) in namedModules() {   // lazy layers take their sizes from the state dict
+            (module as? LazyModule)?.materialize(from: stateDict, prefix: prefix.isEmpty ? "" : prefix + ".")
+        }
         let entries = namedStateEntries()
         let ownKeys = Set(entries.map(\.0))
         let missing = entries.map(\.0).filter { stateDict[$0] == nil }
