@@ -138,16 +138,21 @@ extension Tensor {
     }
 
     /// The sum of products over dims `dims.0` of `a` paired with `dims.1` of `b`: the remaining dims of
-    /// a, then those of b. Permuted and reshaped into one matrix product.
+    /// a, then those of b. Permuted and reshaped into one matrix product. A paired dim of size 1
+    /// broadcasts, as in PyTorch: the other side is summed over its dim first.
     public static func tensordot(_ a: Tensor, _ b: Tensor, dims: ([Int], [Int])) -> Tensor {
         let normalize = { (t: Tensor, ds: [Int]) in
             ds.map { d in checkShape { () throws(ShapeError) in try Shape.normalize(dim: d, rank: t.rank, op: "tensordot") } }
         }
         let (da, db) = (normalize(a, dims.0), normalize(b, dims.1))
         guard da.count == db.count, Set(da).count == da.count, Set(db).count == db.count,
-              zip(da, db).allSatisfy({ a.shape[$0] == b.shape[$1] }) else {
+              zip(da, db).allSatisfy({ a.shape[$0] == b.shape[$1] || a.shape[$0] == 1 || b.shape[$1] == 1 }) else {
             shapeFailure(ShapeError("tensordot: dims \(dims.0) of shape \(a.shape) and \(dims.1) of shape \(b.shape) "
-                + "must be distinct and pair up with equal sizes"))
+                + "must be distinct and pair up with equal sizes (or 1)"))
+        }
+        var (a, b) = (a, b)
+        for (i, j) in zip(da, db) where a.shape[i] != b.shape[j] {
+            if a.shape[i] == 1 { b = b.sum(dim: j, keepdim: true) } else { a = a.sum(dim: i, keepdim: true) }
         }
         let freeA = (0..<a.rank).filter { !da.contains($0) }, freeB = (0..<b.rank).filter { !db.contains($0) }
         let inner = da.reduce(1) { $0 * a.shape[$1] }

@@ -113,6 +113,22 @@ struct RearrangingTests {
         #expect(Tensor.full([], 4).repeatInterleave(3).toArray() == [4, 4, 4])
     }
 
+    /// A contracted dim of size 1 against one of 4 broadcasts, as PyTorch's: out[i, k, m] =
+    /// a[i, 0, k]·Σₗ b[l, m] = a[i, 0, k]·(30 + 4m); the gradient of b is a's sum for every l.
+    @Test func tensordotBroadcastsSizeOneDims() {
+        let a = Tensor((0..<6).map(Float.init), shape: [3, 1, 2], requiresGrad: true)
+        let b = Tensor((0..<20).map(Float.init), shape: [4, 5], requiresGrad: true)
+        let out = Tensor.tensordot(a, b, dims: ([1], [0]))
+        #expect(out.shape == [3, 2, 5])
+        var expected: [Float] = []
+        for i in 0..<3 { for k in 0..<2 { for m in 0..<5 { expected.append(Float(2 * i + k) * Float(30 + 4 * m)) } } }
+        #expect(out.toArray() == expected)
+        out.sum().backward()
+        #expect(b.grad!.toArray() == Array(repeating: 15, count: 20))
+        #expect(a.grad!.toArray() == Array(repeating: 190, count: 6))
+        #expect(Tensor.tensordot(b.detach()[0..<1], a.detach(), dims: ([0], [1])).shape == [5, 3, 2])
+    }
+
     @Test func wrongRanksAndListsStopWithMessages() async {
         let lr = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([3]).fliplr()
