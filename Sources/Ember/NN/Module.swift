@@ -72,12 +72,15 @@ open class Module: CustomStringConvertible {
     /// Hooks run around `forward` by `callAsFunction` (`registerForwardPreHook`, `registerForwardHook`).
     var forwardPreHooks: [(id: Int, body: (Module, Tensor) -> Tensor?)] = []
     var forwardHooks: [(id: Int, body: (Module, Tensor, Tensor) -> Tensor?)] = []
+    /// Hooks run in backward (`registerFullBackwardHook`, `registerFullBackwardPreHook`).
+    var backwardHooks: [(id: Int, body: (Module, Tensor?, Tensor) -> Tensor?)] = []
+    var backwardPreHooks: [(id: Int, body: (Module, Tensor) -> Tensor?)] = []
 
     /// Runs `forward(_:)`: `model(x)`, with the module's forward hooks around it (and its parametrized
     /// tensors recomputed first).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         refreshParametrizations()
-        if forwardPreHooks.isEmpty && forwardHooks.isEmpty { return forward(x) }
+        if forwardPreHooks.isEmpty && forwardHooks.isEmpty && backwardHooks.isEmpty && backwardPreHooks.isEmpty { return forward(x) }
         return forwardWithHooks(x)
     }
 
