@@ -7,13 +7,15 @@
 ///
 /// Until the first call it has no weight or bias (PyTorch's are uninitialized parameters then), so
 /// run one batch through the model before making the optimizer. Loading a state dict creates them
-/// from its shapes. They are drawn as `Linear(inFeatures, outFeatures)` would draw them at that
-/// moment, on the input's device.
+/// from its shapes (on the device `to(_:)` named). They are drawn as `Linear(inFeatures, outFeatures)`
+/// would draw them at that moment, on the input's device.
 open class LazyLinear: Module {
     public let outFeatures: Int
     public let hasBias: Bool
     /// The input size, once known.
     public private(set) var inFeatures: Int?
+    /// Where `to(_:)` put the layer before it had weights: a state dict loads them there.
+    var pendingDevice: Device = .cpu
     /// [outFeatures, inFeatures], once known.
     public var weight: Tensor?
     /// [outFeatures], once known (nil without bias).
@@ -52,16 +54,29 @@ open class LazyLinear: Module {
 }
 
 extension LazyLinear: LazyModule {
-    func materialize(from stateDict: [String: Tensor], prefix: String) {
-        guard weight == nil, let saved = stateDict[prefix + "weight"], saved.rank == 2 else { return }
-        materialize(inFeatures: saved.shape[1])
+    func materialize(from stateDict: [String: Tensor], prefix: String) -> Bool {
+        guard weight == nil, let saved = stateDict[prefix + "weight"], saved.rank == 2 else { return false }
+        materialize(inFeatures: saved.shape[1], device: pendingDevice)
+        return true
     }
+
+    func dematerialize() {
+        (inFeatures, weight, bias) = (nil, nil, nil)
+    }
+
+    var pendingKeys: [String] { weight == nil ? (hasBias ? ["weight", "bias"] : ["weight"]) : [] }
 }
 
 /// A module whose parameters are created from the first input; `loadStateDict` creates them from the
-/// state dict's shapes first.
+/// state dict's shapes first (and takes them back if the load fails).
 protocol LazyModule: Module {
+    /// Where `to(_:)` put the module before it had parameters.
+    var pendingDevice: Device { get set }
     /// Creates the parameters from `stateDict`'s entries under `prefix` ("fc." or ""), if there are any
-    /// and they are not created yet.
-    func materialize(from stateDict: [String: Tensor], prefix: String)
+    /// and they are not created yet; whether it did.
+    func materialize(from stateDict: [String: Tensor], prefix: String) -> Bool
+    /// Forgets parameters `materialize(from:prefix:)` created.
+    func dematerialize()
+    /// The state-dict names its parameters will have, while it has none.
+    var pendingKeys: [String] { get }
 }

@@ -225,6 +225,7 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public func to(_ device: Device) -> Self {
         for t in parameters() + buffers() { t.moveData(to: device) }
+        for module in modules() { (module as? LazyModule)?.pendingDevice = device }
         refreshAllParametrizations()
         return self
     }

@@ -8,7 +8,8 @@
 ///     let weight = model.getParameter("fc1.weight")
 extension Module {
     /// Calls `fn` on every submodule, children before their parents and this module last (PyTorch's
-    /// order), each once; returns this module.
+    /// order); returns this module. A module shared by two parents is visited once (PyTorch's visits
+    /// it under each).
     @discardableResult
     public func apply(_ fn: (Module) -> Void) -> Self {
         var seen = Set<ObjectIdentifier>()
@@ -21,15 +22,10 @@ extension Module {
         return self
     }
 
-    /// The submodule at a dotted path ("" for this module), or nil where there is none.
+    /// The submodule at a dotted path ("" for this module), or nil where there is none. Paths are the
+    /// state dict's, so a child from an array is "layers.0".
     public func submodule(_ path: String) -> Module? {
-        guard !path.isEmpty else { return self }
-        var module: Module = self
-        for name in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard let child = module.registeredChildren().first(where: { $0.0 == name })?.1 else { return nil }
-            module = child
-        }
-        return module
+        walkModules(prefix: "", ancestors: []).first { $0.0 == path }?.1
     }
 
     /// The submodule at a dotted path, like `get_submodule`; a path that leads nowhere stops with a
@@ -41,40 +37,39 @@ extension Module {
 
     /// The parameter at a dotted path ("fc1.weight"), like `get_parameter`.
     public func getParameter(_ path: String) -> Tensor {
-        let (owner, name) = split(path, kind: "parameter")
-        guard let tensor = owner.registeredParameters().first(where: { $0.0 == name })?.1 else { missing(path, kind: "parameter") }
+        guard let tensor = member(path, { $0.registeredParameters() }) else { missing(path, kind: "parameter") }
         return tensor
     }
 
     /// The buffer at a dotted path ("bn.running_mean"), like `get_buffer`.
     public func getBuffer(_ path: String) -> Tensor {
-        let (owner, name) = split(path, kind: "buffer")
-        guard let tensor = owner.registeredBuffers().first(where: { $0.0 == name })?.1 else { missing(path, kind: "buffer") }
+        guard let tensor = member(path, { $0.registeredBuffers() }) else { missing(path, kind: "buffer") }
         return tensor
     }
 
-    /// The module holding the last component of `path`, and that component.
-    private func split(_ path: String, kind: String) -> (Module, String) {
-        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let prefix = parts.dropLast().joined(separator: ".")
-        guard let owner = submodule(prefix) else { missing(path, kind: kind) }
-        return (owner, parts.last!)
+    /// The tensor `members` of some module lists under `path` (its prefix, then the member's name).
+    private func member(_ path: String, _ members: (Module) -> [(String, Tensor)]) -> Tensor? {
+        for (prefix, module) in walkModules(prefix: "", ancestors: []) {
+            let local: Substring
+            if prefix.isEmpty { local = path[...] } else if path.hasPrefix(prefix + ".") { local = path.dropFirst(prefix.count + 1) } else { continue }
+            if let found = members(module).first(where: { $0.0 == local }) { return found.1 }
+        }
+        return nil
     }
 
+    /// Stops, naming the longest part of `path` that leads to a module and what that module holds.
     private func missing(_ path: String, kind: String) -> Never {
-        var module: Module = self, walked: [String] = []
-        for name in path.split(separator: ".", omittingEmptySubsequences: false).map(String.init) {
-            guard let child = module.registeredChildren().first(where: { $0.0 == name })?.1 else {
-                let owner = walked.isEmpty ? typeName : "\(walked.joined(separator: ".")) (\(module.typeName))"
-                let members = kind == "parameter" ? module.registeredParameters().map(\.0)
-                    : kind == "buffer" ? module.registeredBuffers().map(\.0) : []
-                let offered = (module.registeredChildren().map(\.0) + members).map { "\"\($0)\"" }.joined(separator: ", ")
-                preconditionFailure("Ember: \(typeName) has no \(kind) \"\(path)\": \(owner) has no \"\(name)\" (it has "
-                    + "\(offered.isEmpty ? "nothing by that path" : offered))")
-            }
-            module = child
-            walked.append(name)
+        let modules = walkModules(prefix: "", ancestors: [])
+        if modules.contains(where: { $0.0 == path }) {
+            preconditionFailure("Ember: \(typeName) has no \(kind) \"\(path)\": it names a submodule, \(submodule(path)!.typeName)")
         }
-        preconditionFailure("Ember: \(typeName) has no \(kind) \"\(path)\": it names a submodule, \(module.typeName)")
+        let (prefix, owner) = modules.filter { $0.0.isEmpty || path.hasPrefix($0.0 + ".") }.max { $0.0.count < $1.0.count }!
+        let members = kind == "parameter" ? owner.registeredParameters().map(\.0)
+            : kind == "buffer" ? owner.registeredBuffers().map(\.0) : []
+        let offered = (owner.registeredChildren().map(\.0) + members).map { "\"\($0)\"" }.joined(separator: ", ")
+        let rest = prefix.isEmpty ? path : String(path.dropFirst(prefix.count + 1))
+        let where_ = prefix.isEmpty ? typeName : "\(prefix) (\(owner.typeName))"
+        preconditionFailure("Ember: \(typeName) has no \(kind) \"\(path)\": \(where_) has no \"\(rest)\" (it has "
+            + "\(offered.isEmpty ? "nothing by that path" : offered))")
     }
 }

@@ -31,7 +31,10 @@ extension Module {
     /// Runs `hook(module, gradInput, gradOutput)` in backward once the gradient with respect to the
     /// module's input is known, like PyTorch's `register_full_backward_hook` (Grad-CAM, gradient
     /// statistics); `gradInput` is nil when the input does not require grad (the hook then runs
-    /// with the output's gradient). A returned tensor replaces the input's gradient.
+    /// with the output's gradient). A returned tensor replaces the input's gradient. As in PyTorch,
+    /// a call runs the hooks registered when it was made. Like forward hooks, they run for calls
+    /// with one tensor, `module(x)`; layers called with more arguments (attention, recurrent layers,
+    /// encoder layers with masks) do not run them.
     @discardableResult
     public func registerFullBackwardHook(_ hook: @escaping (Module, Tensor?, Tensor) -> Tensor?) -> RemovableHandle {
         let id = RemovableHandle.makeID()
@@ -49,34 +52,43 @@ extension Module {
     }
 
     func forwardWithHooks(_ x: Tensor) -> Tensor {
-        guard GradMode.isEnabled, !(backwardHooks.isEmpty && backwardPreHooks.isEmpty) else { return forwardWithForwardHooks(x) }
-        // Identity ops around the call: the output's sees the output's gradient first (pre-hooks),
-        // the input's the input's gradient after the module's backward (hooks).
-        final class Exchange { var gradOutput: Tensor? }
-        let exchange = Exchange()
-        let inputTracked = x.requiresGrad
-        let input = !inputTracked ? x : x.detach().recording("BackwardHookFunctionBackward", inputs: [x]) { [self] g in
-            var gradInput = g
-            let gradOutput = exchange.gradOutput ?? Tensor.zeros([], device: g.device)
-            for hook in backwardHooks { gradInput = hook.body(self, gradInput, gradOutput) ?? gradInput }
-            return [gradInput]
-        }
-        let output = forwardWithForwardHooks(input)
-        guard output.requiresGrad else { return output }
-        return output.detach().recording("BackwardHookFunctionBackward", inputs: [output]) { [self] g in
-            var gradOutput = g
-            for hook in backwardPreHooks { gradOutput = hook.body(self, gradOutput) ?? gradOutput }
-            exchange.gradOutput = gradOutput
-            if !inputTracked { for hook in backwardHooks { _ = hook.body(self, nil, gradOutput) } }
-            return [gradOutput]
-        }
-    }
-
-    private func forwardWithForwardHooks(_ x: Tensor) -> Tensor {
         var input = x
         for hook in forwardPreHooks { input = hook.body(self, input) ?? input }
+        let (hooks, preHooks) = (backwardHooks, backwardPreHooks)
+        let tracking = GradMode.isEnabled && !(hooks.isEmpty && preHooks.isEmpty)
+        // Identity ops around the call: the output's sees the output's gradient first (pre-hooks),
+        // the input's the input's gradient after the module's backward (hooks). The output's
+        // gradient is handed over once: a later pass that reaches only the input (double backward
+        // through saved tensors) runs no hooks, as in PyTorch. The module is held weakly, so a
+        // graph kept alive does not keep it.
+        final class Exchange { var gradOutput: Tensor? }
+        let exchange = Exchange()
+        let inputTracked = tracking && input.requiresGrad
+        if inputTracked {
+            input = input.detach().recording("BackwardHookFunctionBackward", inputs: [input]) { [weak self] g in
+                guard let self, let gradOutput = exchange.gradOutput else { return [g] }
+                exchange.gradOutput = nil
+                var gradInput = g
+                for hook in hooks { gradInput = hook.body(self, gradInput, gradOutput) ?? gradInput }
+                return [gradInput]
+            }
+        }
         var output = forward(input)
         for hook in forwardHooks { output = hook.body(self, input, output) ?? output }
-        return output
+        guard tracking, output.requiresGrad else { return output }
+        return output.detach().recording("BackwardHookFunctionBackward", inputs: [output]) { [weak self] g in
+            guard let self else { return [g] }
+            var gradOutput = g
+            for hook in preHooks { gradOutput = hook.body(self, gradOutput) ?? gradOutput }
+            if inputTracked {
+                exchange.gradOutput = gradOutput
+            } else {
+                for hook in hooks {
+                    precondition(hook.body(self, nil, gradOutput) == nil, "Ember: a full backward hook of \(typeName) "
+                        + "returned an input gradient, but the input does not require grad: there is none to replace")
+                }
+            }
+            return [gradOutput]
+        }
     }
 }

@@ -88,12 +88,27 @@ extension Module {
     @discardableResult
     public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true) throws -> LoadStateDictResult {
         let stateDict = renamingLegacyWeightNormKeys(stateDict)
-        for (prefix, module) in namedModules() {   // lazy layers take their sizes from the state dict
-            (module as? LazyModule)?.materialize(from: stateDict, prefix: prefix.isEmpty ? "" : prefix + ".")
+        // Lazy layers take their sizes from the state dict (and give them back if the load fails); one
+        // left without its keys misses them.
+        var materialized: [LazyModule] = [], pending: [String] = []
+        for (prefix, module) in namedModules() {
+            guard let lazy = module as? LazyModule else { continue }
+            let path = prefix.isEmpty ? "" : prefix + "."
+            if lazy.materialize(from: stateDict, prefix: path) { materialized.append(lazy) }
+            pending += lazy.pendingKeys.map { path + $0 }
         }
+        do {
+            return try loadMaterialized(stateDict, strict: strict, pendingKeys: pending)
+        } catch {
+            for lazy in materialized { lazy.dematerialize() }
+            throw error
+        }
+    }
+
+    private func loadMaterialized(_ stateDict: [String: Tensor], strict: Bool, pendingKeys: [String]) throws -> LoadStateDictResult {
         let entries = namedStateEntries()
         let ownKeys = Set(entries.map(\.0))
-        let missing = entries.map(\.0).filter { stateDict[$0] == nil }
+        let missing = entries.map(\.0).filter { stateDict[$0] == nil } + pendingKeys
         let unexpected = stateDict.keys.filter { !ownKeys.contains($0) }.sorted()
         var mismatches: [StateDictError.ShapeMismatch] = []
         for (key, t) in entries {

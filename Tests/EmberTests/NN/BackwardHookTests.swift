@@ -68,6 +68,47 @@ struct BackwardHookTests {
         #expect(calls.count == 2)
     }
 
+    /// A gradient penalty's second backward goes through the hooked layer again (tanh's saved
+    /// output leads back through it), so its hook runs again, as PyTorch's does (1, then 2 calls);
+    /// hooks are those of the call; a graph kept alive does not keep the module.
+    @Test func doubleBackwardSnapshotsAndLifetime() {
+        let inner = Linear(3, 3)
+        let model = Sequential { Linear(3, 3); Tanh(); inner; Tanh() }
+        var calls = 0
+        inner.registerFullBackwardHook { _, _, _ in calls += 1; return nil }
+        let x = Tensor.randn([2, 3], requiresGrad: true)
+        let g = Autograd.grad(of: model(x).sum(), wrt: [x], createGraph: true)[0]
+        #expect(calls == 1)
+        g.square().sum().backward()
+        #expect(calls == 2 && x.grad != nil)
+
+        let late = Linear(2, 2)
+        let y = late(Tensor.randn([1, 2], requiresGrad: true))
+        late.registerFullBackwardHook { _, _, _ in calls += 1; return nil }   // after the call: not this call's
+        y.sum().backward()
+        #expect(calls == 2)
+
+        weak var gone: Linear?
+        var kept: Tensor?
+        do {
+            let temporary = Linear(2, 2)
+            temporary.registerFullBackwardHook { _, _, _ in nil }
+            kept = temporary(Tensor.randn([1, 2], requiresGrad: true))
+            gone = temporary
+        }
+        #expect(gone == nil && kept != nil)
+        kept!.sum().backward()   // the module is gone; the gradient still flows
+    }
+
+    @Test func replacingAnInputGradientThatDoesNotExistStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let fc = Linear(2, 2)
+            fc.registerFullBackwardHook { _, _, gradOutput in gradOutput }
+            fc(Tensor.ones([1, 2])).sum().backward()
+        }
+        #expect(stderr(result).contains("a full backward hook of Linear returned an input gradient, but the input does not require grad"))
+    }
+
     /// Grad-CAM's recipe: the activations from a forward hook, their gradient from a backward hook.
     @Test func gradCAMFromTwoHooks() {
         manualSeed(8)

@@ -32,6 +32,21 @@ struct LazyLinearTests {
     }
 
     /// PyTorch's MNIST CNN with its first fully connected layer lazy: 9216 inputs, never written down.
+    /// A failed load leaves lazy layers as they were; a strict load without their keys misses them
+    /// (PyTorch lists them too); a non-strict one reports them.
+    @Test func failedAndPartialLoadsLeaveThemLazy() throws {
+        let model = Sequential { LazyLinear(4); ReLU(); LazyLinear(2) }
+        let wrong = ["0.weight": Tensor.zeros([3, 5]), "0.bias": Tensor.zeros([3]), "2.weight": Tensor.zeros([2, 3]), "2.bias": Tensor.zeros([2])]
+        #expect(throws: StateDictError.self) { try model.loadStateDict(wrong) }
+        #expect(!(model[0] as! LazyLinear).isMaterialized && !(model[2] as! LazyLinear).isMaterialized)
+        do { try model.loadStateDict(["0.weight": Tensor.zeros([4, 5]), "0.bias": Tensor.zeros([4])]) } catch let error as StateDictError {
+            #expect(error.missingKeys == ["2.weight", "2.bias"])
+        }
+        let result = try model.loadStateDict(["0.weight": Tensor.zeros([4, 5]), "0.bias": Tensor.zeros([4])], strict: false)
+        #expect(result.missingKeys == ["2.weight", "2.bias"] && (model[0] as! LazyLinear).inFeatures == 5)
+        #expect(!(model[2] as! LazyLinear).isMaterialized)
+    }
+
     @Test func aConvolutionalHeadTrains() {
         manualSeed(3)
         let model = Sequential {

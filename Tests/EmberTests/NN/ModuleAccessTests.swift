@@ -46,6 +46,10 @@ struct ModuleAccessTests {
             let found = net.namedParameters().map(\.0).contains(key) ? net.getParameter(key) : net.getBuffer(key)
             #expect(found === net.namedStateEntries().first { $0.0 == key }!.1, "\(key)")
         }
+        // Children from arrays are named with a dot, as in the state dict.
+        let encoder = TransformerEncoder(TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8), numLayers: 2)
+        for key in encoder.stateDictKeys where key.hasSuffix("weight") { #expect(encoder.getParameter(key).shape.count >= 1, "\(key)") }
+        #expect(encoder.getSubmodule("layers.1") === encoder.layers[1] && encoder.submodule("layers.2") == nil)
         // Pruned tensors' originals and masks too.
         Prune.l1Unstructured(net.fc, \.weight, amount: 2)
         #expect(net.getParameter("fc.weight_orig").shape == [2, 4] && net.getBuffer("fc.weight_mask").shape == [2, 4])
@@ -59,7 +63,7 @@ struct ModuleAccessTests {
         let deep = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Net().getSubmodule("layers.3.conv")
         }
-        #expect(stderr(deep).contains("Net has no submodule \"layers.3.conv\": layers (Sequential) has no \"3\" (it has \"0\", \"1\")"))
+        #expect(stderr(deep).contains("Net has no submodule \"layers.3.conv\": layers (Sequential) has no \"3.conv\" (it has \"0\", \"1\")"))
         let module = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Net().getBuffer("layers.0")
         }
