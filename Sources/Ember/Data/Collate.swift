@@ -15,6 +15,12 @@ public func collate(_ samples: [(Tensor, Tensor)]) -> (Tensor, Tensor) {
     (stackSamples(samples.map(\.0), "input"), stackSamples(samples.map(\.1), "target"))
 }
 
+/// (Input, number) pairs, the numbers as a float32 batch [B] (scalar regression targets; PyTorch's
+/// `default_collate` gives float64).
+public func collate(_ samples: [(Tensor, Float)]) -> (Tensor, Tensor) {
+    (stackSamples(samples.map(\.0), "input"), Tensor(samples.map(\.1), shape: [samples.count]))
+}
+
 /// Tensors as one batch [B, ...].
 public func collate(_ samples: [Tensor]) -> Tensor { stackSamples(samples, "sample") }
 

@@ -17,8 +17,9 @@ import Dispatch
 /// a `BatchSampling` sets the batches themselves: `DataLoader(train, batchSampler: myBuckets)`.
 ///
 /// Samples of any type batch, as with PyTorch's `default_collate`: (input, class) pairs into inputs
-/// [B, ...] and int64 labels [B]; (input, target) tensor pairs into two stacked tensors (regression,
-/// segmentation masks, sequence pairs); single tensors into one; dictionaries of tensors key by key.
+/// [B, ...] and int64 labels [B]; (input, number) pairs into inputs and float32 targets [B];
+/// (input, target) tensor pairs into two stacked tensors (regression, segmentation masks, sequence
+/// pairs); single tensors into one; dictionaries of tensors key by key.
 /// Anything else takes a `collate` function of your own. Datasets that conform to `BatchGathering`
 /// build each batch of pairs in one go; others are indexed sample by sample and collated.
 public final class DataLoader<D: Dataset, Batch>: Sequence {
@@ -157,6 +158,14 @@ extension DataLoader where Batch == (Tensor, Tensor) {
                   dropLast: dropLast, prefetch: prefetch) { dataset, indices in
             (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
         }
+    }
+
+    /// (Input, number) pairs, batched into inputs [B, ...] and float32 targets [B].
+    public convenience init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0, sampler: Sampler? = nil,
+                            batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true)
+    where D.Element == (Tensor, Float) {
+        self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
+                  dropLast: dropLast, prefetch: prefetch, collate: collate)
     }
 
     /// All the samples as one batch, the way `DeviceDataLoader` uploads a dataset.

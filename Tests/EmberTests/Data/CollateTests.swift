@@ -67,6 +67,17 @@ struct CollateTests {
         #expect(last < 1e-3)
     }
 
+    /// (Input, number) samples: the numbers become a float32 batch [B].
+    @Test func scalarTargetsBatchAsFloats() {
+        struct Squares: Dataset {
+            let count: Int
+            subscript(index: Int) -> (Tensor, Float) { (Tensor.full([1], Float(index)), Float(index * index) / 2) }
+        }
+        let batches = Array(DataLoader(Squares(count: 5), batchSize: 3))
+        #expect(batches.count == 2 && batches[0].1.dtype == .float32 && batches[0].1.shape == [3])
+        #expect(batches[0].0.toArray() == [0, 1, 2] && batches[0].1.toArray() == [0, 0.5, 2] && batches[1].1.toArray() == [4.5, 8])
+    }
+
     @Test func pairsOfTensorsStack() {
         let loader = DataLoader(SegmentationDataset(count: 5), batchSize: 2)
         let batches = Array(loader)
