@@ -145,9 +145,7 @@ extension DataLoader where Batch == (Tensor, Tensor) {
                             batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true)
     where D.Element == (Tensor, Int) {
         self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
-                  dropLast: dropLast, prefetch: prefetch) { dataset, indices in
-            (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
-        }
+                  dropLast: dropLast, prefetch: prefetch) { Self.pairs($0, $1, collate) }
     }
 
     /// (Input, target) tensor pairs, batched into inputs [B, ...] and targets [B, ...].
@@ -155,9 +153,7 @@ extension DataLoader where Batch == (Tensor, Tensor) {
                             batchSampler: BatchSampling? = nil, dropLast: Bool = false, prefetch: Bool = true)
     where D.Element == (Tensor, Tensor) {
         self.init(dataset, batchSize: batchSize, shuffle: shuffle, seed: seed, sampler: sampler, batchSampler: batchSampler,
-                  dropLast: dropLast, prefetch: prefetch) { dataset, indices in
-            (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
-        }
+                  dropLast: dropLast, prefetch: prefetch) { Self.pairs($0, $1, collate) }
     }
 
     /// (Input, number) pairs, batched into inputs [B, ...] and float32 targets [B].
@@ -170,8 +166,12 @@ extension DataLoader where Batch == (Tensor, Tensor) {
 
     /// All the samples as one batch, the way `DeviceDataLoader` uploads a dataset.
     static func whole(_ dataset: D) -> (Tensor, Tensor) where D.Element == (Tensor, Int) {
-        let indices = Array(0..<dataset.count)
-        return (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
+        pairs(dataset, Array(0..<dataset.count), collate)
+    }
+
+    /// The pairs at `indices`: in one go where the dataset gathers batches, else collated sample by sample.
+    private static func pairs(_ dataset: D, _ indices: [Int], _ collate: ([D.Element]) -> (Tensor, Tensor)) -> (Tensor, Tensor) {
+        (dataset as? BatchGathering)?.batch(at: indices) ?? collate(indices.map { dataset[$0] })
     }
 }
 

@@ -23,7 +23,7 @@ public enum Parametrize {
         precondition(container[name] == nil, "Ember: Parametrize.register: \(name) of \(module.typeName) is already "
             + "parametrized (one parametrization per tensor); remove it first")
         let current = module[keyPath: tensor]
-        precondition(!module.prunedTensors.contains { $0.keyPath == tensor || $0.value === current },
+        precondition(!module.prunedTensors.contains(where: PruningTarget(module, tensor).isPruned(by:)),
                      "Ember: Parametrize.register: \(name) of \(module.typeName) is pruned; Prune.remove it first")
         let originals = parametrization.rightInverse(current.detach()).map { $0.detach().contiguous().clone().keepingGrad(of: current) }
         let list = ParametrizationList(originals: originals, parametrization) { module, value in

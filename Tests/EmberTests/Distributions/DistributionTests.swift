@@ -436,5 +436,9 @@ struct DistributionTests {
             _ = Dirichlet(concentration: Tensor.ones([2, 3])).logProb(Tensor.ones([2, 1]))
         }
         #expect(stderr(event).contains("Dirichlet.logProb: expected vectors [..., 3], got shape [2, 1]"))
+        let endless = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Binomial(totalCount: Tensor([Float.infinity]), probs: Tensor([0.5] as [Float])).entropy()
+        }
+        #expect(stderr(endless).contains("Binomial.entropy: trial counts must be finite, got inf"))
     }
 }

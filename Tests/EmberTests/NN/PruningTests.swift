@@ -298,5 +298,13 @@ struct PruningTests {
             Prune.globalUnstructured([PruningTarget(Linear(2, 2), \.weight)], L1Unstructured(amount: 1), importanceScores: [Tensor.zeros([5])])
         }
         #expect(stderr(globalScores).contains("globalUnstructured: importance scores of shape [5]"))
+        let maskShape = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Prune.customFromMask(Linear(2, 2), \.weight, mask: Tensor.ones([4]))
+        }
+        #expect(stderr(maskShape).contains("customFromMask: the mask's shape [4] is not the tensor's [2, 2]"))
+        let dim = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Prune.lnStructured(Linear(2, 2), \.weight, amount: 1, n: 2, dim: 2)
+        }
+        #expect(stderr(dim).contains("dim 2 is out of range for shape [2, 2]"))
     }
 }

@@ -159,4 +159,16 @@ struct SchedulerTests {
         try resumed.loadStateDict(plain.stateDict())
         #expect(resumed.initialLR == nil)
     }
+
+    @Test func chainsOfNothingOrOfAnotherOptimizerStop() async {
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ChainedScheduler(SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1), schedulers: [])
+        }
+        #expect(stderr(empty).contains("ChainedScheduler: expects at least one scheduler"))
+        let foreign = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let (a, b) = (SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1), SGD([Tensor.zeros([1], requiresGrad: true)], lr: 0.1))
+            _ = ChainedScheduler(a, schedulers: [ExponentialLR(b, gamma: 0.9)])
+        }
+        #expect(stderr(foreign).contains("ChainedScheduler: every scheduler must belong to the optimizer given"))
+    }
 }
