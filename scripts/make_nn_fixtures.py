@@ -317,6 +317,64 @@ w.grad, b.grad = gw.clone(), gb.clone()
 torch.nn.utils.clip_grad_value_([w, b], clip_value=0.7)
 clip["value"] = dict(grad_w=L(w.grad), grad_b=L(b.grad))
 optim["clipping"] = clip
+
+# Muon (2-D parameters only): a tall and a wide matrix, drawn from their own generator so the cases
+# above and below keep their draws. PyTorch runs the Newton-Schulz iteration in bfloat16; Ember runs it
+# in float32, so the trajectories here are PyTorch's own step with the iteration swapped for the same
+# code in float32 ("float32"), and PyTorch's real bfloat16 run ("bfloat16") for a looser check.
+import torch.optim._muon as muon_module
+
+bf16_newton_schulz = muon_module._zeropower_via_newtonschulz
+
+
+def f32_newton_schulz(grad, ns_coefficients, ns_steps, eps):
+    a, b, c = ns_coefficients
+    x = grad.to(torch.float32, copy=True)
+    if grad.size(0) > grad.size(1):
+        x = x.T
+    x.div_(x.norm().clamp(min=eps))
+    for _ in range(ns_steps):
+        gram = x @ x.T
+        x = torch.addmm(x, torch.addmm(gram, gram, gram, beta=b, alpha=c), x, beta=a)
+    return x.T if grad.size(0) > grad.size(1) else x
+
+
+mg = torch.Generator().manual_seed(91)
+MX = torch.randn(6, 3, generator=mg)
+MY = torch.randn(6, 2, generator=mg)
+MW1 = torch.randn(5, 3, generator=mg)
+MW2 = torch.randn(2, 5, generator=mg)
+muon_configs = {
+    "muon": dict(lr=0.05),
+    "muon_plain_momentum": dict(lr=0.05, momentum=0.9, nesterov=False, weight_decay=0.0),
+    "muon_match_rms_adamw": dict(lr=0.05, weight_decay=0.2, adjust_lr_fn="match_rms_adamw", ns_steps=3),
+    "muon_spectral_unclamped": dict(lr=0.05, adjust_lr_fn="spectral_unclamped",
+                                    ns_coefficients=(2.0, -1.5, 0.5), ns_steps=7),
+}
+muon = dict(x=L(MX), y=L(MY), w1=L(MW1), w2=L(MW2), steps=8, configs={})
+for name, kw in muon_configs.items():
+    runs = {}
+    for precision, newton_schulz in (("float32", f32_newton_schulz), ("bfloat16", bf16_newton_schulz)):
+        muon_module._zeropower_via_newtonschulz = newton_schulz
+        w1 = MW1.clone().requires_grad_(True)
+        w2 = MW2.clone().requires_grad_(True)
+        opt = torch.optim.Muon([w1, w2], **kw)
+        traj = []
+        for _ in range(8):
+            opt.zero_grad()
+            loss = ((torch.tanh(MX @ w1.T) @ w2.T - MY) ** 2).sum()
+            loss.backward()
+            opt.step()
+            traj.append(dict(w1=L(w1), w2=L(w2)))
+        runs[precision] = dict(trajectory=traj, momentum_buffer=L(opt.state[w1]["momentum_buffer"]))
+    muon_module._zeropower_via_newtonschulz = bf16_newton_schulz
+    kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
+    muon["configs"][name] = dict(kwargs=kw, **runs)
+# The iteration alone on a 4x7 matrix, in float32.
+G = torch.randn(4, 7, generator=mg)
+muon["newton_schulz"] = dict(g=L(G), out=L(f32_newton_schulz(G, (3.4445, -4.7750, 2.0315), 5, 1e-7)),
+                             out_tall=L(f32_newton_schulz(G.T.contiguous(), (3.4445, -4.7750, 2.0315), 5, 1e-7)))
+optim["muon"] = muon
 dump("optim.json", optim)
 
 # ---------------------------------------------------------------- schedulers

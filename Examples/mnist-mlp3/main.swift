@@ -1,6 +1,7 @@
 // The deeper MNIST MLP: 784 → 128 → ReLU → 64 → ReLU → 10, trained like mnist-mlp.
 //
 //     swift run -c release mnist-mlp3
+//     swift run -c release mnist-mlp3 --muon    # Muon for the hidden weights, Adam for the rest
 import Ember
 import Foundation
 
@@ -24,15 +25,23 @@ let testLoader = DataLoader(try MNIST(train: false, transform: normalize), batch
 
 let model = MLP3()
 let criterion = CrossEntropyLoss()
-let optimizer = Adam(model.parameters(), lr: 1e-3)
+// With --muon, the two hidden weight matrices go to Muon (orthogonalized momentum) and the output
+// layer and biases stay with Adam, as Muon's authors advise. Scaled to match AdamW's update size,
+// Muon takes Adam's rate as it is.
+let useMuon = CommandLine.arguments.contains("--muon")
+let hidden = useMuon ? [model.fc1.weight, model.fc2.weight] : []
+let rest = model.parameters().filter { p in !hidden.contains { $0 === p } }
+let optimizers: [Optimizer] = useMuon
+    ? [Muon(hidden, lr: 1e-3, weightDecay: 0.01, adjustLR: .matchRMSAdamW), Adam(rest, lr: 1e-3)]
+    : [Adam(model.parameters(), lr: 1e-3)]
 
 for epoch in 1...5 {
     model.train()
     for (step, (images, labels)) in trainLoader.enumerated() {
         let loss = criterion(model(images), labels)
-        optimizer.zeroGrad()
+        optimizers.forEach { $0.zeroGrad() }
         loss.backward()
-        optimizer.step()
+        optimizers.forEach { $0.step() }
         if (step + 1) % 100 == 0 {
             print("Epoch [\(epoch)/5], Step [\(step + 1)/\(trainLoader.count)], Loss: \(String(format: "%.4f", loss.item()))")
         }
