@@ -12,6 +12,15 @@ public enum Padding3d: Equatable, Sendable, ExpressibleByIntegerLiteral {
 
     public init(integerLiteral value: Int) { self = .explicit(value, value, value) }
 
+    /// The padding per spatial dim for a layer's repr, or nil for `.same`.
+    var describedSizes: [Int]? {
+        switch self {
+        case .valid: return [0, 0, 0]
+        case .same: return nil
+        case .explicit(let d, let h, let w): return [d, h, w]
+        }
+    }
+
     /// [front, back, top, bottom, left, right] for this kernel and dilation.
     func amounts(kernel: [Int], stride: [Int], dilation: [Int], op: String) -> [Int] {
         switch self {
@@ -181,14 +190,8 @@ open class Conv3d: Module {
 
     /// PyTorch's repr: `3, 16, kernel_size=(3, 3, 3), stride=(1, 1, 1)` plus the non-default settings.
     open override var extraDescription: String {
-        let sizes: [Int]?
-        switch padding {
-        case .valid: sizes = [0, 0, 0]
-        case .same: sizes = nil
-        case .explicit(let d, let h, let w): sizes = [d, h, w]
-        }
-        return convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
-                                      stride: [stride.0, stride.1, stride.2], padding: sizes,
+        convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
+                                      stride: [stride.0, stride.1, stride.2], padding: padding.describedSizes,
                                       dilation: [dilation.0, dilation.1, dilation.2], groups: groups, hasBias: bias != nil,
                                       paddingMode: paddingMode)
     }

@@ -235,7 +235,10 @@ open class Module: CustomStringConvertible {
     /// Sets training mode on this module and every submodule.
     @discardableResult
     public func train(_ mode: Bool = true) -> Self {
-        for m in modules() { m.isTraining = mode }
+        for m in modules() {
+            m.isTraining = mode
+            (m as? LazyModule)?.materializedLayer?.isTraining = mode
+        }
         return self
     }
 

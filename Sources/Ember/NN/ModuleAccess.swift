@@ -9,13 +9,14 @@
 extension Module {
     /// Calls `fn` on every submodule, children before their parents and this module last (PyTorch's
     /// order); returns this module. A module shared by two parents is visited once (PyTorch's visits
-    /// it under each).
+    /// it under each). A lazy layer's created layer is visited just before the lazy layer.
     @discardableResult
     public func apply(_ fn: (Module) -> Void) -> Self {
         var seen = Set<ObjectIdentifier>()
         func visit(_ module: Module) {
             guard seen.insert(ObjectIdentifier(module)).inserted else { return }
             for (_, child) in module.registeredChildren() { visit(child) }
+            if let layer = (module as? LazyModule)?.materializedLayer { visit(layer) }
             fn(module)
         }
         visit(self)

@@ -85,7 +85,10 @@ extension Module {
     /// `refreshParametrizations(updatingState: false)` on this module and every submodule: after
     /// loading a state dict, moving to a device, or before reading the weights as constants.
     public func refreshAllParametrizations() {
-        for module in modules() { module.refreshParametrizations(updatingState: false) }
+        for module in modules() {
+            module.refreshParametrizations(updatingState: false)
+            (module as? LazyModule)?.materializedLayer?.refreshParametrizations(updatingState: false)
+        }
     }
 }
 
