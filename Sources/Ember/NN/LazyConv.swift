@@ -4,14 +4,20 @@
 ///
 ///     let features = Sequential { LazyConv2d(32, kernelSize: 3); ReLU(); LazyConv2d(64, kernelSize: 3) }
 
-/// The in_channels a convolution weight [out, in/groups, k...] saved in a state dict implies.
+/// The in_channels a convolution weight [out, in/groups, k...] saved in a state dict implies. A weight
+/// that implies none (wrong rank, no channels, not divisible by the groups) creates nothing, and the
+/// load reports its key.
 private func savedConvolutionChannels(spatialDims: Int, groups: Int) -> ([String: Tensor], String) -> Int? {
-    { state, prefix in state[prefix + "weight"].flatMap { $0.rank == spatialDims + 2 ? $0.shape[1] * groups : nil } }
+    { state, prefix in
+        state[prefix + "weight"].flatMap { $0.rank == spatialDims + 2 && $0.shape[1] > 0 ? $0.shape[1] * groups : nil }
+    }
 }
 
 /// The in_channels a transposed convolution weight [in, out/groups, k...] saved in a state dict implies.
-private func savedTransposedChannels(spatialDims: Int) -> ([String: Tensor], String) -> Int? {
-    { state, prefix in state[prefix + "weight"].flatMap { $0.rank == spatialDims + 2 ? $0.shape[0] : nil } }
+private func savedTransposedChannels(spatialDims: Int, groups: Int) -> ([String: Tensor], String) -> Int? {
+    { state, prefix in
+        state[prefix + "weight"].flatMap { $0.rank == spatialDims + 2 && $0.shape[0] > 0 && $0.shape[0] % groups == 0 ? $0.shape[0] : nil }
+    }
 }
 
 private func convolutionKeys(_ bias: Bool) -> [String] { bias ? ["weight", "bias"] : ["weight"] }
@@ -79,7 +85,7 @@ public final class LazyConv3d: LazyLayer<Conv3d> {
 public final class LazyConvTranspose1d: LazyLayer<ConvTranspose1d> {
     public init(_ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
                 groups: Int = 1, bias: Bool = true, dilation: Int = 1) {
-        super.init(inputSize: .channels(spatialDims: 1), savedInputSize: savedTransposedChannels(spatialDims: 1),
+        super.init(inputSize: .channels(spatialDims: 1), savedInputSize: savedTransposedChannels(spatialDims: 1, groups: groups),
                    stateKeys: convolutionKeys(bias),
                    pendingDescription: convolutionDescription(0, outChannels, kernel: [kernelSize], stride: [stride],
                                                               padding: [padding], dilation: [dilation],
@@ -93,7 +99,7 @@ public final class LazyConvTranspose1d: LazyLayer<ConvTranspose1d> {
 public final class LazyConvTranspose2d: LazyLayer<ConvTranspose2d> {
     public init(_ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                 outputPadding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true, dilation: (Int, Int) = (1, 1)) {
-        super.init(inputSize: .channels(spatialDims: 2), savedInputSize: savedTransposedChannels(spatialDims: 2),
+        super.init(inputSize: .channels(spatialDims: 2), savedInputSize: savedTransposedChannels(spatialDims: 2, groups: groups),
                    stateKeys: convolutionKeys(bias),
                    pendingDescription: convolutionDescription(0, outChannels, kernel: [kernelSize.0, kernelSize.1],
                                                               stride: [stride.0, stride.1], padding: [padding.0, padding.1],
@@ -117,7 +123,7 @@ public final class LazyConvTranspose3d: LazyLayer<ConvTranspose3d> {
     public init(_ outChannels: Int, kernelSize: (Int, Int, Int), stride: (Int, Int, Int) = (1, 1, 1),
                 padding: (Int, Int, Int) = (0, 0, 0), outputPadding: (Int, Int, Int) = (0, 0, 0), groups: Int = 1,
                 bias: Bool = true, dilation: (Int, Int, Int) = (1, 1, 1)) {
-        super.init(inputSize: .channels(spatialDims: 3), savedInputSize: savedTransposedChannels(spatialDims: 3),
+        super.init(inputSize: .channels(spatialDims: 3), savedInputSize: savedTransposedChannels(spatialDims: 3, groups: groups),
                    stateKeys: convolutionKeys(bias),
                    pendingDescription: convolutionDescription(0, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
                                                               stride: [stride.0, stride.1, stride.2],

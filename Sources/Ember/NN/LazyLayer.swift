@@ -11,8 +11,11 @@
 /// drawn as it would be drawn at that moment, on the input's device; from then on the lazy layer runs
 /// it, reports its parameters and buffers as its own (`weight`, not `layer.weight`) and prints as it
 /// (PyTorch's lazy layers turn into their ordinary class). Loading a state dict creates it from the
-/// saved shapes instead, on the device `to(_:)` named. `apply` visits the created layer too, so
-/// `model.apply { ($0 as? Conv2d)?... }` reaches it, as in PyTorch.
+/// saved shapes instead, on the device `to(_:)` named. `modules()` and `apply` list the created layer
+/// right after (`apply`: before) the lazy layer, so `model.apply { ($0 as? Conv2d)?... }` and `updateBN`
+/// reach it as in PyTorch; a test of `typeName` alone would match both. `requiresGrad_` before the
+/// first input applies to the layer when it is created. (Unlike PyTorch's, the lazy instance norms
+/// also read the channels of an unbatched input [C, ...].)
 open class LazyLayer<Layer: Module>: Module {
     /// How the input size is read from the first input.
     enum InputSize {
@@ -28,6 +31,8 @@ open class LazyLayer<Layer: Module>: Module {
     public private(set) var layer: Layer?
     /// Where `to(_:)` put the layer before it existed: a state dict loads it there.
     var pendingDevice: Device = .cpu
+    /// What `requiresGrad_` asked for before the layer existed.
+    var pendingRequiresGrad: Bool?
     private let inputSize: InputSize
     private let savedInputSize: ([String: Tensor], String) -> Int?
     private let stateKeys: [String]
@@ -47,11 +52,13 @@ open class LazyLayer<Layer: Module>: Module {
     /// Whether the layer exists yet.
     public var isMaterialized: Bool { layer != nil }
 
-    /// Creates the layer for inputs of size `inputSize` (features or channels), on `device`.
-    public func materialize(inputSize: Int, device: Device = .cpu) {
+    /// Creates the layer for inputs of size `inputSize` (features or channels), on `device` (by default
+    /// the one `to(_:)` named).
+    public func materialize(inputSize: Int, device: Device? = nil) {
         precondition(layer == nil, "Ember: \(lazyName): already materialized as \(typeName)(\(extraDescription))")
-        let made = make(inputSize).to(device)
+        let made = make(inputSize).to(device ?? pendingDevice)
         made.train(isTraining)
+        if let pendingRequiresGrad { made.requiresGrad_(pendingRequiresGrad) }
         layer = made
     }
 
@@ -112,6 +119,8 @@ extension LazyLayer: LazyModule {
 protocol LazyModule: Module {
     /// Where `to(_:)` put the module before it had parameters.
     var pendingDevice: Device { get set }
+    /// The `requiresGrad` its parameters get when they are created, if `requiresGrad_` set one.
+    var pendingRequiresGrad: Bool? { get set }
     /// The layer created, which `train` and `apply` reach as well.
     var materializedLayer: Module? { get }
     /// Creates the parameters from `stateDict`'s entries under `prefix` ("fc." or ""), if there are any

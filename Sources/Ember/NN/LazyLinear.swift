@@ -10,7 +10,7 @@ public final class LazyLinear: LazyLayer<Linear> {
         self.outFeatures = outFeatures
         hasBias = bias
         super.init(inputSize: .lastDim,
-                   savedInputSize: { state, prefix in state[prefix + "weight"].flatMap { $0.rank == 2 ? $0.shape[1] : nil } },
+                   savedInputSize: { state, prefix in state[prefix + "weight"].flatMap { $0.rank == 2 && $0.shape[1] > 0 ? $0.shape[1] : nil } },
                    stateKeys: bias ? ["weight", "bias"] : ["weight"],
                    pendingDescription: "in_features=0, out_features=\(outFeatures), bias=\(pythonBool(bias))") {
             Linear($0, outFeatures, bias: bias)

@@ -5,7 +5,7 @@
 /// The features a norm's saved weight, bias or running statistics imply.
 private func savedNormFeatures(_ state: [String: Tensor], _ prefix: String) -> Int? {
     for name in ["weight", "bias", "running_mean", "running_var"] {
-        if let saved = state[prefix + name], saved.rank == 1 { return saved.shape[0] }
+        if let saved = state[prefix + name], saved.rank == 1, saved.shape[0] > 0 { return saved.shape[0] }
     }
     return nil
 }

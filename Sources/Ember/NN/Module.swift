@@ -191,7 +191,11 @@ open class Module: CustomStringConvertible {
         return out
     }
 
-    public func modules() -> [Module] { namedModules().map(\.1) }
+    /// This module and every submodule, each once. A lazy layer's created layer follows the lazy layer
+    /// (PyTorch's lazy layer turns into it), so `modules().compactMap { $0 as? Conv2d }` finds it too.
+    public func modules() -> [Module] {
+        namedModules().flatMap { _, module in [module] + ((module as? LazyModule)?.materializedLayer.map { [$0] } ?? []) }
+    }
 
     /// Every parameter with its dotted name (`fc1.weight`), each tensor once (the first name wins
     /// when a parameter is shared), like `named_parameters()`.
@@ -235,10 +239,7 @@ open class Module: CustomStringConvertible {
     /// Sets training mode on this module and every submodule.
     @discardableResult
     public func train(_ mode: Bool = true) -> Self {
-        for m in modules() {
-            m.isTraining = mode
-            (m as? LazyModule)?.materializedLayer?.isTraining = mode
-        }
+        for m in modules() { m.isTraining = mode }
         return self
     }
 
@@ -251,6 +252,7 @@ open class Module: CustomStringConvertible {
     @discardableResult
     public func requiresGrad_(_ flag: Bool = true) -> Self {
         for p in parameters() { p.requiresGrad = flag }
+        for case let lazy as LazyModule in modules() where lazy.materializedLayer == nil { lazy.pendingRequiresGrad = flag }
         return self
     }
 

@@ -61,7 +61,7 @@ public enum Parametrize {
 
     /// Whether `module` has a parametrized tensor (named `name`, or any).
     public static func isParametrized(_ module: Module, _ name: String? = nil) -> Bool {
-        guard let container = module.parametrizations else { return false }
+        guard let container = ((module as? LazyModule)?.materializedLayer ?? module).parametrizations else { return false }
         return name.map { container[$0] != nil } ?? !container.keys.isEmpty
     }
 }
@@ -85,10 +85,7 @@ extension Module {
     /// `refreshParametrizations(updatingState: false)` on this module and every submodule: after
     /// loading a state dict, moving to a device, or before reading the weights as constants.
     public func refreshAllParametrizations() {
-        for module in modules() {
-            module.refreshParametrizations(updatingState: false)
-            (module as? LazyModule)?.materializedLayer?.refreshParametrizations(updatingState: false)
-        }
+        for module in modules() { module.refreshParametrizations(updatingState: false) }
     }
 }
 
@@ -99,7 +96,8 @@ extension Module {
     func renamingLegacyWeightNormKeys(_ stateDict: [String: Tensor]) -> [String: Tensor] {
         var renamed = stateDict
         for (prefix, module) in namedModules() {
-            guard let container = module.parametrizations else { continue }
+            // A lazy layer's created layer holds the parametrizations saved under the lazy layer's name.
+            guard let container = ((module as? LazyModule)?.materializedLayer ?? module).parametrizations else { continue }
             for name in container.keys where (container[name] as? ParametrizationList)?.parametrization is WeightNorm {
                 let path = prefix.isEmpty ? "" : prefix + "."
                 for (suffix, original) in [("_g", "original0"), ("_v", "original1")] {

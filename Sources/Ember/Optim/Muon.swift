@@ -2,17 +2,18 @@
 /// values pushed towards 1 by a Newton–Schulz iteration) before it is applied. It is meant for the
 /// 2-D weights of hidden layers; give biases, embeddings and norms to another optimizer:
 ///
-///     let matrices = model.parameters().filter { $0.rank == 2 }
-///     let others = model.parameters().filter { $0.rank != 2 }
-///     let muon = Muon(matrices, lr: 0.02), adamW = AdamW(others, lr: 3e-4)
+///     let hidden = [model.fc1.weight, model.fc2.weight]        // not the embeddings nor the output layer
+///     let others = model.parameters().filter { p in !hidden.contains { $0 === p } }
+///     let muon = Muon(hidden, lr: 0.02), adamW = AdamW(others, lr: 3e-4)
 ///
-/// Each step, for a weight W (A×B, fan-out × fan-in) and its gradient g:
+/// Each step, for a weight W (A×B, fan-out × fan-in) and its gradient g, with momentum buffer M:
 ///
-///     B = lerp(B, g, 1 − momentum);  U = nesterov ? lerp(g, B, momentum) : B
+///     M = lerp(M, g, 1 − momentum);  U = nesterov ? lerp(g, M, momentum) : M
 ///     O = newtonSchulz(U);  W *= 1 − lr·weightDecay;  W −= adjustedLR(lr, A, B)·O
 ///
 /// PyTorch runs the iteration in bfloat16; Ember runs it in float32 (the only floating type it has),
-/// which is more exact: the two differ by about 1e-3 of a weight after a few steps.
+/// which is more exact: the two drift a few thousandths of a weight apart over a few steps. Its saved
+/// state keeps the rate, weight decay and momentum; the other settings are the optimizer's own.
 public final class Muon: Optimizer {
     /// How the rate is scaled for a weight of shape A×B, so that rectangular weights move alike.
     public enum LRAdjustment: Sendable {

@@ -198,3 +198,13 @@ extension DropoutBase: ONNXExportable {
 extension Identity: ONNXExportable {
     public func exportONNX(_ x: ONNXValue, to graph: inout ONNXGraphBuilder) throws -> ONNXValue { x }
 }
+
+extension LazyLayer: ONNXExportable {
+    /// Exports the layer it created, under the lazy layer's name (run a batch through it first).
+    public func exportONNX(_ input: ONNXValue, to graph: inout ONNXGraphBuilder) throws -> ONNXValue {
+        guard let layer else {
+            throw ONNXError.unsupported("exporting \(type(of: self)): it has no weights yet; run a batch through the model first")
+        }
+        return try graph.call(layer, input, as: "")
+    }
+}

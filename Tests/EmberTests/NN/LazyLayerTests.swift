@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ember
+@testable import EmberONNX
 
 /// Lazy layers: sizes from the first input, weights drawn as the ordinary layer's would be, state
 /// dicts (PyTorch's among them) that create them, and a CNN trained without working out any size.
@@ -183,4 +184,62 @@ struct LazyLayerTests {
         }
         #expect(stderr(groups).contains("in_channels (3) and out_channels (4) must both be divisible by groups (2)"))
     }
+
+    /// What walks a model's modules (updateBN, isPruned, requiresGrad_, legacy weight-norm keys, ONNX
+    /// export) reaches the layer a lazy layer created, as PyTorch's, where the lazy layer becomes it.
+    @Test func toolsThatWalkModulesReachTheCreatedLayer() throws {
+        let model = Sequential { LazyConv2d(3, kernelSize: 3); LazyBatchNorm2d(); Flatten(); LazyLinear(2) }
+        model.requiresGrad_(false)   // before any weight exists: applies when they are created
+        let x = Tensor.randn([4, 2, 5, 5]) * 3 + 1
+        _ = model(x)
+        #expect(model.parameters().allSatisfy { !$0.requiresGrad } && model.parameters().count == 6)
+        model.requiresGrad_(true)
+
+        // updateBN recomputes the lazy batch norm's statistics: the mean of the conv's outputs.
+        let norm = (model[1] as! LazyBatchNorm2d).layer!
+        updateBN([x], model)
+        let features = noGrad { model[0](x) }
+        expectClose(norm.runningMean.toArray(), features.mean(dims: [0, 2, 3]).toArray(), atol: 1e-5, "running mean")
+        #expect(norm.numBatchesTracked.item() == 1)
+
+        Prune.l1Unstructured((model[3] as! LazyLinear).layer!, \Linear.weight, amount: 0.5)
+        #expect(Prune.isPruned(model) && model.stateDictKeys.contains("3.weight_mask"))
+
+        // The older weight-norm keys load into a weight-normed created layer.
+        let lazy = LazyLinear(2)
+        _ = lazy(Tensor.zeros([1, 3]))
+        weightNorm(lazy.layer!, \Linear.weight)
+        #expect(Parametrize.isParametrized(lazy))
+        let legacy = ["weight_g": Tensor.full([2, 1], 2), "weight_v": Tensor.ones([2, 3]), "bias": Tensor.zeros([2])]
+        try lazy.loadStateDict(legacy)
+        expectClose(lazy.layer!.weight.toArray(), [Float](repeating: 2 / Float(3).squareRoot(), count: 6), atol: 1e-6, "weight")
+
+        // ONNX export runs the created layers under the lazy layers' names.
+        model.eval()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ember-lazy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("lazy.onnx")
+        try ONNXModel.export(model, sampleShape: [2, 5, 5], to: file)
+        expectClose(try ONNXModel(contentsOf: file).run(x).toArray(), noGrad { model(x) }.toArray(), atol: 1e-5, "onnx")
+        #expect(throws: ONNXError.self) { try ONNXModel.export(Sequential { LazyLinear(2) }, sampleShape: [3], to: file) }
+    }
+
+    /// Saved weights that imply no valid size create nothing: the load throws, naming the key, and the
+    /// layers stay lazy.
+    @Test func savedShapesThatFitNoLayerAreReported() {
+        let cases: [(Module, [String: Tensor])] = [
+            (LazyConvTranspose2d(4, kernelSize: 2, groups: 2), ["weight": Tensor.zeros([3, 2, 2, 2]), "bias": Tensor.zeros([4])]),
+            (LazyConv2d(8, kernelSize: 3), ["weight": Tensor.zeros([8, 0, 3, 3]), "bias": Tensor.zeros([8])]),
+            (LazyBatchNorm1d(), ["weight": Tensor.zeros([0]), "bias": Tensor.zeros([0])]),
+        ]
+        for (layer, state) in cases {
+            #expect(throws: StateDictError.self) { try layer.loadStateDict(state) }
+            #expect(!(layer as! LazyModule).isMaterializedForTests, "\(layer.typeName)")
+        }
+    }
+}
+
+extension LazyModule {
+    var isMaterializedForTests: Bool { materializedLayer != nil }
 }
