@@ -1,7 +1,8 @@
 """Generates the PyTorch reference fixtures for Ember's distributions: log_prob, entropy, cdf, mean,
 variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, and
 log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta, Poisson, LogNormal,
-StudentT, Geometric, Binomial and Dirichlet, and kl_divergence within each of those families, with
+StudentT, Geometric, Binomial, Dirichlet, Cauchy, HalfNormal, Gumbel, Weibull and Chi2, kl_divergence
+within each of those families, and a Gaussian mixture (MixtureSameFamily over Independent Normals), with
 gradients with respect to the parameters.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
@@ -13,9 +14,9 @@ import math
 import os
 
 import torch
-from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Dirichlet, Exponential, Gamma, Geometric,
-                                 Laplace, LogNormal, MultivariateNormal, Normal, Poisson, StudentT, Uniform,
-                                 kl_divergence)
+from torch.distributions import (Bernoulli, Beta, Binomial, Categorical, Cauchy, Chi2, Dirichlet, Exponential, Gamma,
+                                 Geometric, Gumbel, HalfNormal, Independent, Laplace, LogNormal, MixtureSameFamily,
+                                 MultivariateNormal, Normal, Poisson, StudentT, Uniform, Weibull, kl_divergence)
 
 torch.manual_seed(8642)
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "EmberTests", "Fixtures", "distributions.json")
@@ -179,6 +180,27 @@ kl_case("poisson", Poisson, [pos()], [pos()], [4])
 kl_case("geometric", lambda p: Geometric(probs=p), [leaf(torch.rand(4) * 0.8 + 0.1)], [leaf(torch.rand(4) * 0.8 + 0.1)], [4])
 kl_case("binomial", lambda p: Binomial(total_count=8, probs=p), [leaf(torch.rand(4) * 0.8 + 0.1)],
         [leaf(torch.rand(4) * 0.8 + 0.1)], [4])
+
+# Cauchy, HalfNormal, Gumbel, Weibull and Chi2 scored as above (drawn after everything before, so
+# those values stay put); a mixture of diagonal Gaussians through Independent and MixtureSameFamily.
+scored("cauchy", Cauchy, [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3)], torch.randn(2, 3).double() * 3, ("cdf",))
+scored("half_normal", HalfNormal, [leaf(torch.rand(3) + 0.3)],
+       torch.cat([torch.rand(2, 3) * 3, torch.tensor([[0.0, 1e-3, 5.0]])]).double(), ("cdf",))
+scored("gumbel", Gumbel, [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3)], torch.randn(2, 3).double() * 2, ("cdf",))
+scored("weibull", Weibull, [leaf(torch.rand(4) * 2 + 0.3), leaf(torch.tensor([0.5, 1.0, 1.5, 4.0]))],
+       torch.rand(2, 4).double() * 3 + 0.01, ("cdf",))
+scored("chi2", Chi2, [leaf(torch.tensor([1.0, 2.5, 4.0, 10.0]))], torch.rand(2, 4).double() * 8 + 0.05)
+
+mix_logits = leaf(torch.randn(2, 3))
+mix_loc = leaf(torch.randn(2, 3, 4))
+mix_scale = leaf(torch.rand(2, 3, 4) + 0.4)
+gmm = MixtureSameFamily(Categorical(logits=mix_logits), Independent(Normal(mix_loc, mix_scale), 1))
+x = torch.randn(5, 2, 4).double()
+lp = gmm.log_prob(x)
+w, gs = grads(lp, [mix_logits, mix_loc, mix_scale])
+fixture["mixture"] = dict(logits=L(mix_logits), loc=L(mix_loc), scale=L(mix_scale), x=L(x), log_prob=L(lp), w=w,
+                          grads=gs, mean=L(gmm.mean), variance=L(gmm.variance),
+                          independent_entropy=L(Independent(Normal(mix_loc, mix_scale), 1).entropy()))
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -180,6 +180,11 @@ struct DistributionTests {
             ("student_t", [4], { StudentT(df: $0[0], loc: $0[1], scale: $0[2]) }),
             ("geometric", [4], { Geometric(probs: $0[0]) }),
             ("binomial", [4], { Binomial(totalCount: 10, probs: $0[0]) }),
+            ("cauchy", [3], { Cauchy(loc: $0[0], scale: $0[1]) }),
+            ("half_normal", [3], { HalfNormal(scale: $0[0]) }),
+            ("gumbel", [3], { Gumbel(loc: $0[0], scale: $0[1]) }),
+            ("weibull", [4], { Weibull(scale: $0[0], concentration: $0[1]) }),
+            ("chi2", [4], { Chi2(df: $0[0]) }),
         ]
         for (name, shape, make) in makers {
             let c = object(fixture[name])
@@ -206,10 +211,57 @@ struct DistributionTests {
             }
             if c["cdf"] != nil {
                 let cdf = (distribution as? Exponential)?.cdf(x) ?? (distribution as? Laplace)?.cdf(x)
+                    ?? (distribution as? Cauchy)?.cdf(x) ?? (distribution as? HalfNormal)?.cdf(x)
+                    ?? (distribution as? Gumbel)?.cdf(x) ?? (distribution as? Weibull)?.cdf(x)
                     ?? (distribution as! LogNormal).cdf(x)
                 close(cdf, c["cdf"], "\(name) cdf")
             }
         }
+    }
+
+    /// A mixture of three diagonal Gaussians over 4-vectors, batch of 2: log_prob with gradients in
+    /// the weights, means and scales, mean, variance, and Independent's entropy.
+    @Test func gaussianMixtureMatchesPyTorch() {
+        let c = object(fixture["mixture"])
+        let logits = tensor(c["logits"], [2, 3], requiresGrad: true)
+        let loc = tensor(c["loc"], [2, 3, 4], requiresGrad: true), scale = tensor(c["scale"], [2, 3, 4], requiresGrad: true)
+        let components = Independent(Normal(loc: loc, scale: scale), 1)
+        #expect(components.batchShape == [2, 3] && components.eventShape == [4])
+        close(components.entropy(), c["independent_entropy"], "Independent entropy")
+        let gmm = MixtureSameFamily(mixture: Categorical(logits: logits), component: components)
+        #expect(gmm.batchShape == [2] && gmm.eventShape == [4])
+        let logProb = gmm.logProb(tensor(c["x"], [5, 2, 4]))
+        close(logProb, c["log_prob"], "log_prob")
+        backward(logProb, c["w"])
+        for (i, p) in [logits, loc, scale].enumerated() { close(p.grad!, (c["grads"] as! [Any])[i], "log_prob gradient \(i)") }
+        close(gmm.mean, c["mean"], "mean")
+        close(gmm.variance, c["variance"], "variance")
+        // Draws: [n, 2, 4], their moments the mixture's.
+        let draws = gmm.sample([20_000], generator: RandomGenerator(seed: 4))
+        #expect(draws.shape == [20_000, 2, 4])
+        expectClose(draws.mean(dims: [0]).toArray(), gmm.mean.toArray(), atol: 0.05, rtol: 0, "sample mean")
+        expectClose(draws.variance(dims: [0]).toArray(), gmm.variance.toArray(), atol: 0, rtol: 0.06, "sample variance")
+    }
+
+    /// The new reparameterized families: draws whose moments (the median, for Cauchy) match, and
+    /// gradients that reach the parameters.
+    @Test func newFamiliesSampleTheirMoments() {
+        let generator = RandomGenerator(seed: 12)
+        let n = 40_000
+        let gumbel = Gumbel(loc: 1, scale: 2), weibull = Weibull(scale: 1.5, concentration: 2), half = HalfNormal(scale: 0.7)
+        for (name, distribution) in [("gumbel", gumbel), ("weibull", weibull), ("half normal", half)] as [(String, any ReparameterizedDistribution)] {
+            let draws = distribution.rsample([n], generator: generator)
+            expectClose([draws.mean().item()], distribution.mean.toArray(), atol: 0, rtol: 0.02, "\(name) mean")
+            expectClose([draws.variance().item()], distribution.variance.toArray(), atol: 0, rtol: 0.05, "\(name) variance")
+        }
+        let cauchy = Cauchy(loc: 3, scale: 0.5).sample([n], generator: generator)
+        let median = cauchy.sort(dim: 0).values[n / 2].item()
+        #expect(Swift.abs(median - 3) < 0.03, "Cauchy median \(median)")
+        let chi2 = Chi2(df: 5).sample([n], generator: generator)
+        expectClose([chi2.mean().item(), chi2.variance().item()], [5, 10], atol: 0, rtol: 0.05, "chi2 moments")
+        let scale = Tensor(Float(2), requiresGrad: true)
+        Weibull(scale: scale, concentration: Tensor(Float(3))).rsample([100], generator: generator).sum().backward()
+        #expect((scale.grad?.item() ?? 0) > 0)
     }
 
     @Test func dirichletMatchesPyTorch() {
