@@ -1,9 +1,9 @@
 """Generates the PyTorch reference fixtures for Ember's distributions: log_prob, entropy, cdf, mean,
 variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, and
 log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta, Poisson, LogNormal,
-StudentT, Geometric, Binomial, Dirichlet, Cauchy, HalfNormal, Gumbel, Weibull and Chi2, kl_divergence
-within each of those families, and a Gaussian mixture (MixtureSameFamily over Independent Normals), with
-gradients with respect to the parameters.
+StudentT, Geometric, Binomial and Dirichlet with kl_divergence within each of those families, the same
+scores of Cauchy, HalfNormal, Gumbel, Weibull and Chi2, and a Gaussian mixture (MixtureSameFamily over
+Independent Normals), with gradients with respect to the parameters.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 

@@ -1,7 +1,8 @@
 import Dispatch
 
 /// A stream of samples, like `torch.utils.data.IterableDataset`: any Swift `Sequence` is one. Each
-/// `makeIterator()` starts an epoch, so a stream that reads a file opens it again there.
+/// `makeIterator()` starts an epoch and must return an iterator of its own, so a stream that reads a
+/// file opens it again there (a one-pass iterator such as `AnyIterator` gives an empty second epoch).
 ///
 ///     struct Lines: IterableDataset {                     // samples read lazily, never all in memory
 ///         let url: URL
@@ -19,9 +20,10 @@ public typealias IterableDataset = Sequence
 /// A stream has no indices to shuffle, so `shuffleBuffer` shuffles locally, as torchdata's
 /// `Shuffler` does: samples pass through a buffer of that many, and each sample that arrives pushes
 /// out a random one of the buffer (the rest come out in random order at the end). Each epoch draws a
-/// new order from a generator seeded with `seed`. With `prefetch`, the next batch is read and collated
-/// on a background thread while the loop body runs (so the stream is read one batch ahead; it is
-/// only ever read from one thread at a time).
+/// new order from a generator seeded with `seed`. With `prefetch`, the next batch is read from the
+/// stream and collated on a background thread while the loop body runs (one batch ahead, one thread at
+/// a time per epoch): a stream or `collate` that draws random numbers should use a generator of its
+/// own, not the global one the loop body draws from (or turn `prefetch` off), for runs to repeat.
 public final class IterableDataLoader<Stream: Sequence, Batch>: Sequence {
     public let stream: Stream
     public let batchSize: Int
@@ -54,6 +56,8 @@ public final class IterableDataLoader<Stream: Sequence, Batch>: Sequence {
     /// The stream's samples, through the shuffle buffer when there is one.
     final class Samples {
         private var source: Stream.Iterator
+        /// Set once the stream returned nil: it is not asked again.
+        private var sourceEnded = false
         private var buffer: [Stream.Element] = []
         private let bufferSize: Int
         private let generator: RandomGenerator?
@@ -62,13 +66,21 @@ public final class IterableDataLoader<Stream: Sequence, Batch>: Sequence {
             (self.source, self.bufferSize, self.generator) = (source, bufferSize, generator)
         }
 
+        /// The stream's next sample, or nil from its end on.
+        private func pull() -> Stream.Element? {
+            guard !sourceEnded else { return nil }
+            if let sample = source.next() { return sample }
+            sourceEnded = true
+            return nil
+        }
+
         func next() -> Stream.Element? {
-            guard let generator else { return source.next() }
-            while buffer.count < bufferSize, let sample = source.next() { buffer.append(sample) }
+            guard let generator else { return pull() }
+            while buffer.count < bufferSize, let sample = pull() { buffer.append(sample) }
             guard !buffer.isEmpty else { return nil }
             // A random sample of the buffer leaves; the next one from the stream (if any) takes its place.
             let chosen = generator.nextInt(below: buffer.count)
-            if let arriving = source.next() {
+            if let arriving = pull() {
                 defer { buffer[chosen] = arriving }
                 return buffer[chosen]
             }

@@ -28,11 +28,13 @@ public struct Weibull: ReparameterizedDistribution {
         return scale * (-(-u).log1p()).pow(1 / concentration)
     }
 
-    /// log(k/scale) + (k − 1)·log(x/scale) − (x/scale)^k; −∞ below 0.
+    /// log(k/scale) + (k − 1)·log(x/scale) − (x/scale)^k (xlogy, so x = 0 with k = 1 scores −log scale);
+    /// −∞ below 0. Values below 0 are replaced before the logs, so their NaN stays out of the gradients.
     public func logProb(_ value: Tensor) -> Tensor {
-        let z = value / scale
-        let density = concentration.log() - scale.log() + (concentration - 1) * z.log() - z.pow(concentration)
-        return outsideSupport(density, noGrad { value.lt(0) })
+        let outside = noGrad { value.lt(0) }
+        let z = value.maskedFill(outside, 1) / scale
+        let density = concentration.log() - scale.log() + (concentration - 1).xlogy(z) - z.pow(concentration)
+        return outsideSupport(density, outside)
     }
 
     /// γ·(1 − 1/k) + log(scale/k) + 1.

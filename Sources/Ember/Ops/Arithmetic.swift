@@ -69,8 +69,16 @@ extension Tensor {
         let y = out.detach()  // the output itself would hold its own node: a reference cycle
         return out.recording("pow", inputs: [base, exponent], saving: [base, exponent, y]) { g in
             [base.requiresGrad ? (g * exponent * base.pow(exponent - 1)).sumToShape(sa) : nil,
-             exponent.requiresGrad ? (g * y.reattached() * base.log()).sumToShape(sb) : nil]
+             exponent.requiresGrad ? Tensor.powExponentGradient(g, y.reattached(), base, exponent).sumToShape(sb) : nil]
         }
+    }
+
+    /// g·bᵉ·log b, taken as 0 where b = 0 and e ≥ 0 (where bᵉ is flat in e, or 0·−∞), as PyTorch does:
+    /// a base of exactly 0 would otherwise put NaN into the exponent's gradient.
+    static func powExponentGradient(_ g: Tensor, _ y: Tensor, _ base: Tensor, _ exponent: Tensor) -> Tensor {
+        let flat = noGrad { base.eq(0) * exponent.ge(0) }
+        let one = Tensor.ones([], device: base.device)
+        return `where`(flat, Tensor.zeros([], device: g.device), g * y * `where`(flat, one, base).log())
     }
 
     /// Element-wise power with a scalar exponent.

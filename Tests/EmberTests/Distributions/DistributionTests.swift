@@ -264,6 +264,26 @@ struct DistributionTests {
         #expect((scale.grad?.item() ?? 0) > 0)
     }
 
+    /// Weibull at the edge of its support: a value below 0 scores −∞ without NaN in the gradients of
+    /// the other values; x = 0 with k = 1 is the exponential density at 0; cdf(0) and a base of 0 in
+    /// `pow` give the exponent a gradient of 0 (PyTorch's convention), not NaN.
+    @Test func weibullEdgesKeepGradientsFinite() {
+        let scale = Tensor(Float(1.5), requiresGrad: true), k = Tensor(Float(2), requiresGrad: true)
+        let logProb = Weibull(scale: scale, concentration: k).logProb(Tensor([-0.5, 1, 2] as [Float]))
+        #expect(logProb.toArray()[0] == -.infinity)
+        logProb[1..<3].sum().backward()
+        #expect(scale.grad!.item().isFinite && k.grad!.item().isFinite)
+        expectClose(Weibull(scale: 2, concentration: 1).logProb(Tensor([0] as [Float])).toArray(), [-Foundation.log(Float(2))], atol: 1e-6, "x = 0, k = 1")
+        let k2 = Tensor(Float(1.5), requiresGrad: true)
+        let cdf = Weibull(scale: Tensor(Float(1)), concentration: k2).cdf(Tensor([-1, 0] as [Float]))
+        #expect(cdf.toArray() == [0, 0])
+        cdf.sum().backward()
+        #expect(k2.grad!.item() == 0)
+        let exponent = Tensor([0.5, 1.5] as [Float], requiresGrad: true)
+        Tensor([0, 2] as [Float]).pow(exponent).sum().backward()
+        expectClose(exponent.grad!.toArray(), [0, Foundation.pow(2, 1.5) * Foundation.log(2)], atol: 1e-6, "pow exponent gradient")
+    }
+
     @Test func dirichletMatchesPyTorch() {
         let c = object(fixture["dirichlet"])
         let alpha = tensor(c["alpha"], [2, 3], requiresGrad: true)
