@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Batches a dataset for training, like `torch.utils.data.DataLoader`:
 ///
 ///     let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 1)
@@ -90,52 +88,22 @@ public final class DataLoader<D: Dataset, Batch>: Sequence {
     }
 
     public final class Iterator: IteratorProtocol {
-        private let dataset: D
         /// Sample indices of every batch of this epoch, in order.
         public let batches: [[Int]]
-        private var nextIndex = 0
-        private let prefetch: Bool
-        private let assemble: (D, [Int]) -> Batch
-        private let queue = DispatchQueue(label: "ember.dataloader.prefetch")
-        private var pending: DispatchWorkItem?
-        /// Where the background work leaves the next batch (owned by the work item, not by `self`,
-        /// so an iterator dropped mid-epoch can go away while the last prefetch finishes).
-        private final class Slot { var batch: Batch? }
-        private var slot = Slot()
+        private let prefetcher: Prefetcher<Batch>
 
         init(dataset: D, batches: [[Int]], prefetch: Bool, assemble: @escaping (D, [Int]) -> Batch) {
-            self.dataset = dataset
             self.batches = batches
-            self.prefetch = prefetch
-            self.assemble = assemble
+            // The cursor lives in the closure: only the prefetcher's one-at-a-time calls move it.
+            var nextIndex = 0
+            prefetcher = Prefetcher(label: "ember.dataloader.prefetch", prefetch: prefetch) {
+                guard nextIndex < batches.count else { return nil }
+                defer { nextIndex += 1 }
+                return assemble(dataset, batches[nextIndex])
+            }
         }
 
-        deinit { pending?.wait() }
-
-        public func next() -> Batch? {
-            guard nextIndex < batches.count else { return nil }
-            let result: Batch
-            if let pending {
-                pending.wait()
-                result = slot.batch!
-                slot.batch = nil
-                self.pending = nil
-            } else {
-                result = assemble(dataset, batches[nextIndex])
-            }
-            nextIndex += 1
-            if prefetch && nextIndex < batches.count {
-                let indices = batches[nextIndex]
-                let (dataset, assemble) = (self.dataset, self.assemble)
-                let slot = self.slot
-                let work = DispatchWorkItem {
-                    slot.batch = Parallel.onCallingThread { assemble(dataset, indices) }
-                }
-                pending = work
-                queue.async(execute: work)
-            }
-            return result
-        }
+        public func next() -> Batch? { prefetcher.next() }
     }
 }
 

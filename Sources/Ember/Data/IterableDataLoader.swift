@@ -1,5 +1,3 @@
-import Dispatch
-
 /// A stream of samples, like `torch.utils.data.IterableDataset`: any Swift `Sequence` is one. Each
 /// `makeIterator()` starts an epoch and must return an iterator of its own, so a stream that reads a
 /// file opens it again there (a one-pass iterator such as `AnyIterator` gives an empty second epoch).
@@ -98,55 +96,17 @@ public final class IterableDataLoader<Stream: Sequence, Batch>: Sequence {
     }
 
     public final class Iterator: IteratorProtocol {
-        private let samples: Samples
-        private let batchSize: Int, dropLast: Bool, prefetch: Bool
-        private let collate: ([Stream.Element]) -> Batch
-        private let queue = DispatchQueue(label: "ember.iterabledataloader.prefetch")
-        private var pending: DispatchWorkItem?
-        /// Where the background work leaves the next batch, or nil at the end of the stream.
-        private final class Slot { var batch: Batch? }
-        private let slot = Slot()
-        private var finished = false
+        private let prefetcher: Prefetcher<Batch>
 
+        /// Batches of `batchSize` consecutive samples; the last, shorter one only without `dropLast`.
         init(samples: Samples, batchSize: Int, dropLast: Bool, prefetch: Bool, collate: @escaping ([Stream.Element]) -> Batch) {
-            (self.samples, self.batchSize, self.dropLast) = (samples, batchSize, dropLast)
-            (self.prefetch, self.collate) = (prefetch, collate)
+            prefetcher = Prefetcher(label: "ember.iterabledataloader.prefetch", prefetch: prefetch) {
+                let batch = samples.take(batchSize)
+                return batch.isEmpty || (dropLast && batch.count < batchSize) ? nil : collate(batch)
+            }
         }
 
-        deinit { pending?.wait() }
-
-        /// The next batch read and collated, or nil when the stream has no (full, with `dropLast`) batch left.
-        private static func assemble(_ samples: Samples, _ size: Int, _ dropLast: Bool,
-                                     _ collate: ([Stream.Element]) -> Batch) -> Batch? {
-            let batch = samples.take(size)
-            return batch.isEmpty || (dropLast && batch.count < size) ? nil : collate(batch)
-        }
-
-        public func next() -> Batch? {
-            guard !finished else { return nil }
-            let result: Batch?
-            if let pending {
-                pending.wait()
-                result = slot.batch
-                slot.batch = nil
-                self.pending = nil
-            } else {
-                result = Self.assemble(samples, batchSize, dropLast, collate)
-            }
-            guard let result else {
-                finished = true
-                return nil
-            }
-            if prefetch {
-                let (samples, size, dropLast, collate, slot) = (self.samples, batchSize, self.dropLast, self.collate, self.slot)
-                let work = DispatchWorkItem {
-                    slot.batch = Parallel.onCallingThread { Self.assemble(samples, size, dropLast, collate) }
-                }
-                pending = work
-                queue.async(execute: work)
-            }
-            return result
-        }
+        public func next() -> Batch? { prefetcher.next() }
     }
 }
 
