@@ -1,7 +1,8 @@
 """Generates the PyTorch reference fixtures for Ember's pooling options beyond the basics: ceil_mode
 for max and average pooling in 1-D, 2-D and 3-D (with and without counting the padding),
 divisor_override, LPPool1d/2d/3d, max pooling's indices (return_indices=True), MaxUnpool1d/2d/3d
-(default and given output sizes, overlapping windows whose winners repeat), and Tensor.scatter;
+(default and given output sizes, overlapping windows whose winners repeat), Tensor.scatter, and
+fractional max pooling 2-D and 3-D with PyTorch's random samples passed in;
 outputs, gradients and the layers' reprs.
 
     .venv-bench/bin/python scripts/make_pooling_fixtures.py
@@ -116,6 +117,29 @@ fixture["scatter"] = [
     scatter_case(0, (4, 3), torch.tensor([[3, 0, 1], [0, 2, 3]])),
     scatter_case(1, (2, 4, 3), torch.tensor([[[1, 2, 0], [3, 0, 2]], [[0, 1, 1], [2, 3, 0]]])),
 ]
+
+# Fractional max pooling with PyTorch's own random samples passed in (float32, as the window starts
+# are computed in the input's dtype): values, indices and the input's gradient. The tied case has
+# small integers, so the first maximum of a window must win.
+import torch.nn.functional as F
+fractional = {}
+for name, x, kernel, size in [
+        ("2d", torch.randn(2, 3, 9, 11), (2, 3), (5, 4)),
+        ("2d_ties", torch.randint(0, 3, (1, 2, 7, 7)).float(), 3, (4, 4)),
+        ("2d_one_window", torch.randn(1, 1, 6, 5), (3, 2), (1, 2)),
+        ("3d", torch.randn(1, 2, 5, 6, 7), 2, (3, 4, 3))]:
+    x = x.requires_grad_(True)
+    dims = x.dim() - 2
+    samples = torch.rand(x.shape[0], x.shape[1], dims)
+    pool = F.fractional_max_pool2d if dims == 2 else F.fractional_max_pool3d
+    out, indices = pool(x, kernel, output_size=size, return_indices=True, _random_samples=samples)
+    w = torch.randn(out.shape)
+    (out * w).sum().backward()
+    fractional[name] = dict(x=L(x), shape=list(x.shape), kernel=list(kernel) if isinstance(kernel, tuple) else [kernel] * dims,
+                            size=list(size), samples=L(samples), out=L(out), indices=indices.reshape(-1).tolist(), w=L(w),
+                            grad=L(x.grad))
+fixture["fractional"] = fractional
+fixture["fractional_reprs"] = [str(nn.FractionalMaxPool2d(3, output_ratio=0.5)), str(nn.FractionalMaxPool3d(2, output_size=3))]
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -3,7 +3,8 @@ import Testing
 @testable import Ember
 
 /// Pooling's options against PyTorch (pooling.json, from scripts/make_pooling_fixtures.py): ceil mode
-/// and divisor override in 1-D, 2-D and 3-D, LPPool, max pooling's indices, MaxUnpool and scatter.
+/// and divisor override in 1-D, 2-D and 3-D, LPPool, max pooling's indices, MaxUnpool, scatter and
+/// fractional max pooling.
 @Suite("Pooling options")
 struct PoolingOptionsTests {
     let fixture: [String: Any]
@@ -172,7 +173,49 @@ struct PoolingOptionsTests {
                                inputs: [values], eps: 1e-2, atol: 1e-3, rtol: 1e-2)
     }
 
+    /// PyTorch's fractional max pooling given the same random samples: maxima, indices (the first of
+    /// tied maxima), the input's gradient; and the layers' sizes from a ratio.
+    @Test func fractionalMaxPoolingMatchesPyTorch() {
+        for (name, entry) in object(fixture["fractional"]) {
+            let c = object(entry)
+            let shape = ints(c["shape"]), kernel = ints(c["kernel"]), size = ints(c["size"])
+            let x = tensor(c["x"], shape, requiresGrad: true)
+            let samples = tensor(c["samples"], [shape[0], shape[1], kernel.count])
+            let (values, indices) = kernel.count == 2
+                ? fractionalMaxPool2d(x, kernelSize: (kernel[0], kernel[1]), outputSize: (size[0], size[1]), samples: samples)
+                : fractionalMaxPool3d(x, kernelSize: (kernel[0], kernel[1], kernel[2]), outputSize: (size[0], size[1], size[2]),
+                                      samples: samples)
+            #expect(values.shape == [shape[0], shape[1]] + size, "\(name)")
+            expectClose(values.toArray(), floats(c["out"]), "\(name) values")
+            #expect(indices.dtype == .int64 && indices.toIntArray() == ints(c["indices"]), "\(name) indices")
+            (values * tensor(c["w"], values.shape)).sum().backward()
+            expectClose(x.grad!.toArray(), floats(c["grad"]), "\(name) gradient")
+        }
+        let reprs = fixture["fractional_reprs"] as! [String]
+        let pool = FractionalMaxPool2d(kernelSize: 3, outputRatio: 0.5, generator: RandomGenerator(seed: 1))
+        #expect(pool.description == reprs[0] && FractionalMaxPool3d(kernelSize: 2, outputSize: 3).description == reprs[1])
+        #expect(pool(Tensor.randn([2, 3, 13, 10])).shape == [2, 3, 6, 5])
+        #expect(pool(Tensor.randn([3, 13, 10])).shape == [3, 6, 5], "unbatched")
+        #expect(FractionalMaxPool3d(kernelSize: 2, outputRatio: 0.5)(Tensor.randn([1, 8, 9, 6, 7])).shape == [1, 8, 4, 3, 3])
+        // The same generator seed gives the same windows; each call draws new ones.
+        let x = Tensor.randn([1, 4, 12, 12])
+        let (a, b) = (FractionalMaxPool2d(kernelSize: 2, outputSize: 7, generator: RandomGenerator(seed: 9)),
+                      FractionalMaxPool2d(kernelSize: 2, outputSize: 7, generator: RandomGenerator(seed: 9)))
+        let first = a.withIndices(x).indices.toIntArray()
+        #expect(first == b.withIndices(x).indices.toIntArray())
+        #expect(first != a.withIndices(x).indices.toIntArray())
+    }
+
     @Test func badInputsNameTheProblem() async {
+        let fractional = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = fractionalMaxPool2d(Tensor.zeros([1, 1, 5, 5]), kernelSize: (3, 3), outputSize: (4, 2))
+        }
+        #expect(stderr(fractional).contains("fractionalMaxPool2d: a kernel of [3, 3] and an output of [4, 2] need an input of at least "
+            + "output + kernel − 1 = [6, 4] per dim, got [5, 5]"))
+        let samples = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = fractionalMaxPool3d(Tensor.zeros([1, 2, 4, 4, 4]), kernelSize: (2, 2, 2), outputSize: (2, 2, 2), samples: Tensor.zeros([1, 2, 2]))
+        }
+        #expect(stderr(samples).contains("fractionalMaxPool3d: samples must be [N, C, 3] = [1, 2, 3], got [1, 2, 2]"))
         let dtype = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = maxUnpool2d(Tensor.zeros([1, 1, 2, 2]), indices: Tensor.zeros([1, 1, 2, 2]), kernel: (2, 2))
         }
