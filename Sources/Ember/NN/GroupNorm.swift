@@ -55,5 +55,7 @@ open class GroupNorm: Module {
         return groupNorm(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps)
     }
 
-    open override var extraDescription: String { "\(numGroups), \(numChannels), eps=\(eps), affine=\(pythonBool(weight != nil))" }
+    open override var extraDescription: String {
+        "\(numGroups), \(numChannels), eps=\(eps), affine=\(pythonBool(weight != nil)), bias=\(pythonBool(bias != nil))"
+    }
 }

@@ -70,6 +70,6 @@ open class LayerNorm: Module {
     }
 
     open override var extraDescription: String {
-        "\(pythonTuple(normalizedShape)), eps=\(eps), elementwise_affine=\(pythonBool(weight != nil))"
+        "\(pythonTuple(normalizedShape)), eps=\(eps), elementwise_affine=\(pythonBool(weight != nil)), bias=\(pythonBool(bias != nil))"
     }
 }

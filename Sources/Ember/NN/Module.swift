@@ -290,9 +290,28 @@ open class Module: CustomStringConvertible {
     func describe(ancestors: Set<ObjectIdentifier>) -> String {
         let inside = ancestors.union([ObjectIdentifier(self)])
         let extraLines = extraDescription.isEmpty ? [] : extraDescription.split(separator: "\n").map(String.init)
-        let childLines = registeredChildren().filter { !inside.contains(ObjectIdentifier($0.1)) }.map { name, child in
-            "(\(name)): " + child.describe(ancestors: inside).replacingOccurrences(of: "\n", with: "\n  ")
+        var childLines: [String] = []
+        var list: (name: String, items: [(index: Int, text: String)])?   // an array property's modules (`tail.0`, ...)
+        func closeList() {
+            if let (name, items) = list {
+                childLines.append("(\(name)): " + moduleListDescription(items).replacingOccurrences(of: "\n", with: "\n  "))
+            }
+            list = nil
         }
+        for (name, child) in registeredChildren() where !inside.contains(ObjectIdentifier(child)) {
+            let text = child.describe(ancestors: inside)
+            let parts = name.split(separator: ".")
+            if parts.count == 2, let index = Int(parts[1]) {
+                let property = String(parts[0])
+                if list?.name != property { closeList() }
+                if list == nil { list = (property, []) }
+                list!.items.append((index, text))
+                continue
+            }
+            closeList()
+            childLines.append("(\(name)): " + text.replacingOccurrences(of: "\n", with: "\n  "))
+        }
+        closeList()
         let lines = extraLines + childLines
         var text = typeName + "("
         if !lines.isEmpty {
@@ -304,6 +323,23 @@ open class Module: CustomStringConvertible {
         }
         return text + ")"
     }
+}
+
+/// An array of modules as PyTorch prints a `ModuleList`: runs of equal modules in one line each
+/// (`(0-5): 6 x TransformerEncoderLayer(...)`), indented under the list's name.
+func moduleListDescription(_ items: [(index: Int, text: String)]) -> String {
+    var runs: [(first: Int, last: Int, text: String)] = []
+    for (index, text) in items {
+        if let run = runs.last, run.text == text, run.last + 1 == index {
+            runs[runs.count - 1].last = index
+        } else {
+            runs.append((index, index, text))
+        }
+    }
+    let lines = runs.map { run in
+        (run.first == run.last ? "(\(run.first)): " : "(\(run.first)-\(run.last)): \(run.last - run.first + 1) x ") + run.text
+    }
+    return "ModuleList(\n  " + lines.map { $0.replacingOccurrences(of: "\n", with: "\n  ") }.joined(separator: "\n  ") + "\n)"
 }
 
 /// Python's spelling of a Bool in descriptions.

@@ -27,8 +27,9 @@ struct AttentionTests {
             expectClose(x.grad!.toArray(), floats(c["grad_input"]), atol: 1e-4, "LayerNorm \(shape) grad input")
             expectParameterGrads(norm, c["grads"], "LayerNorm \(shape)")
         }
-        #expect(LayerNorm(8).description == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)")
-        #expect(LayerNorm([3, 4], elementwiseAffine: false).description == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=False)")
+        #expect(LayerNorm(8).description == "LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)")
+        #expect(LayerNorm(8, bias: false).description == "LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=False)")
+        #expect(LayerNorm([3, 4], elementwiseAffine: false).description == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=False, bias=False)")
         #expect(LayerNorm([3, 4], elementwiseAffine: false).parameters().isEmpty)
     }
 

@@ -37,6 +37,12 @@ final class Tower: Module {
     override func forward(_ x: Tensor) -> Tensor { head!(inProj(blocks.reduce(x) { $1($0) }) + extra[0]) }
 }
 
+/// Runs of equal modules and single ones in one array, as PyTorch's ModuleList prints them.
+final class Stack: Module {
+    let blocks: [Module] = [Linear(2, 2), Linear(2, 2), Sequential(ReLU()), Linear(2, 3)]
+    let out = Linear(3, 1)
+}
+
 @Suite("Modules and state dicts")
 struct ModuleTests {
     @Test func stateDictKeysAndDescriptionMatchPyTorch() throws {
@@ -70,6 +76,20 @@ struct ModuleTests {
         #expect(tower.parameters().count == 7)
         #expect(tower.modules().count == 5)
         #expect(tower.namedModules().map(\.0) == ["", "blocks.0", "blocks.1", "head", "in_proj"])
+        // An array of modules prints as PyTorch's ModuleList, equal neighbours folded into one line.
+        #expect(tower.description == """
+            Tower(
+              (blocks): ModuleList(
+                (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)
+              )
+              (head): Scale()
+              (in_proj): Linear(in_features=2, out_features=2, bias=False)
+            )
+            """)
+        // PyTorch's print of the same model, built with nn.ModuleList.
+        #expect(Stack().description == "Stack(\n  (blocks): ModuleList(\n    (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n"
+            + "    (2): Sequential(\n      (0): ReLU()\n    )\n    (3): Linear(in_features=2, out_features=3, bias=True)\n  )\n"
+            + "  (out): Linear(in_features=3, out_features=1, bias=True)\n)")
         #expect(Module.keyName("numBatchesTracked") == "num_batches_tracked")
         #expect(Module.keyName("fc1") == "fc1")
         #expect(Module.keyName("layer2Norm") == "layer2_norm")
@@ -248,5 +268,8 @@ struct ModuleTests {
         #expect(Identity().description == "Identity()")
         #expect(Sequential().description == "Sequential()")
         #expect(MSELoss().description == "MSELoss()")
+        // PyTorch 2.15 prints the norms' bias.
+        #expect(GroupNorm(2, 4).description == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)")
+        #expect(GroupNorm(2, 4, affine: false).description == "GroupNorm(2, 4, eps=1e-05, affine=False, bias=False)")
     }
 }
