@@ -2,8 +2,10 @@
 variance and kl_divergence of Normal, Uniform, Bernoulli, Categorical and MultivariateNormal, and
 log_prob, entropy, mean, variance and cdf of Exponential, Laplace, Gamma, Beta, Poisson, LogNormal,
 StudentT, Geometric, Binomial and Dirichlet with kl_divergence within each of those families, the same
-scores of Cauchy, HalfNormal, Gumbel, Weibull and Chi2, and a Gaussian mixture (MixtureSameFamily over
-Independent Normals), with gradients with respect to the parameters.
+scores of Cauchy, HalfNormal, Gumbel, Weibull and Chi2, a Gaussian mixture (MixtureSameFamily over
+Independent Normals), TransformedDistribution through each transform, RelaxedBernoulli,
+RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, with gradients with
+respect to the parameters.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -201,6 +203,87 @@ w, gs = grads(lp, [mix_logits, mix_loc, mix_scale])
 fixture["mixture"] = dict(logits=L(mix_logits), loc=L(mix_loc), scale=L(mix_scale), x=L(x), log_prob=L(lp), w=w,
                           grads=gs, mean=L(gmm.mean), variance=L(gmm.variance),
                           independent_entropy=L(Independent(Normal(mix_loc, mix_scale), 1).entropy()))
+
+# TransformedDistribution through each transform (drawn after everything above, so those stay put):
+# log_prob with gradients in the base's and the transforms' parameters, and cdf (a negative affine
+# scale flips it).
+T = torch.distributions.transforms
+
+
+def transformed_case(name, make, params, x, cdf=True):
+    dist = make(*params)
+    lp = dist.log_prob(x)
+    w, gs = grads(lp, list(params))
+    case = dict(params=[L(p) for p in params], x=L(x), log_prob=L(lp), w=w, grads=gs)
+    if cdf:
+        case["cdf"] = L(dist.cdf(x))
+    fixture["transformed_" + name] = case
+
+
+TD = torch.distributions.TransformedDistribution
+transformed_case("tanh", lambda m, s: TD(Normal(m, s), [T.TanhTransform()]),
+                 [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3)], torch.rand(2, 3).double() * 1.8 - 0.9)
+transformed_case("affine_exp", lambda m, s, a, b: TD(Normal(m, s), [T.AffineTransform(a, b), T.ExpTransform()]),
+                 [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3), leaf(torch.randn(3)), leaf(torch.tensor([0.5, -1.5, 2.0]))],
+                 torch.rand(2, 3).double() * 3 + 0.05)
+transformed_case("sigmoid", lambda m, s: TD(Normal(m, s), [T.SigmoidTransform()]),
+                 [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3)], torch.rand(2, 3).double() * 0.98 + 0.01)
+transformed_case("softplus_power", lambda r, e: TD(Exponential(r), [T.SoftplusTransform(), T.PowerTransform(e)]),
+                 [leaf(torch.rand(3) + 0.5), leaf(torch.tensor([0.5, 2.0, -1.0]))], torch.rand(2, 3).double() * 2 + 0.2)
+transformed_case("compose", lambda m, s, a, b: TD(Laplace(m, s), T.ComposeTransform([T.AffineTransform(a, b), T.SigmoidTransform()])),
+                 [leaf(torch.randn(3)), leaf(torch.rand(3) + 0.3), leaf(torch.randn(3)), leaf(torch.tensor([-2.0, 0.7, 1.3]))],
+                 torch.rand(2, 3).double() * 0.98 + 0.01)
+transformed_case("squashed_policy", lambda m, s: TD(Independent(Normal(m, s), 1), [T.TanhTransform()]),
+                 [leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.3)], torch.rand(4, 2, 3).double() * 1.8 - 0.9, cdf=False)
+
+# The relaxed (Gumbel-softmax) distributions, one-hot categorical, negative binomial and multinomial.
+from torch.distributions import (Multinomial, NegativeBinomial, OneHotCategorical, RelaxedBernoulli,
+                                 RelaxedOneHotCategorical)
+temperature = leaf(torch.tensor([0.5, 1.0, 2.0]))
+rb_logits = leaf(torch.randn(3))
+x = torch.rand(2, 3).double() * 0.98 + 0.01
+rb = RelaxedBernoulli(temperature, logits=rb_logits)
+lp = rb.log_prob(x)
+w, gs = grads(lp, [temperature, rb_logits])
+fixture["relaxed_bernoulli"] = dict(temperature=L(temperature), logits=L(rb_logits), x=L(x), log_prob=L(lp), w=w, grads=gs)
+
+rc_temperature = leaf(torch.tensor(0.7))
+rc_logits = leaf(torch.randn(2, 4))
+x = torch.distributions.Dirichlet(torch.ones(4)).sample((3, 2)).double()
+rc = RelaxedOneHotCategorical(rc_temperature, logits=rc_logits)
+lp = rc.log_prob(x)
+w, gs = grads(lp, [rc_temperature, rc_logits])
+fixture["relaxed_one_hot"] = dict(temperature=L(rc_temperature), logits=L(rc_logits), x=L(x), log_prob=L(lp), w=w, grads=gs)
+
+oh_logits = leaf(torch.randn(2, 4))
+oh = OneHotCategorical(logits=oh_logits)
+x = torch.nn.functional.one_hot(torch.tensor([[0, 3], [2, 2], [1, 0]]), 4).double()
+lp = oh.log_prob(x)
+w, gs = grads(lp, [oh_logits])
+ent = oh.entropy()
+ew, egs = grads(ent, [oh_logits])
+fixture["one_hot_categorical"] = dict(logits=L(oh_logits), x=L(x), log_prob=L(lp), w=w, grads=gs, entropy=L(ent),
+                                      entropy_w=ew, entropy_grads=egs, mean=L(oh.mean), variance=L(oh.variance))
+
+nb_count = leaf(torch.tensor([1.0, 2.5, 4.0, 0.7]))
+nb_logits = leaf(torch.tensor([-1.0, 0.3, 1.2, 0.0]))
+x = torch.tensor([[0.0, 3.0, 1.0, 0.0], [7.0, 0.0, 12.0, 2.0]]).double()
+nb = NegativeBinomial(nb_count, logits=nb_logits)
+lp = nb.log_prob(x)
+w, gs = grads(lp, [nb_count, nb_logits])
+fixture["negative_binomial"] = dict(total_count=L(nb_count), logits=L(nb_logits), x=L(x), log_prob=L(lp), w=w, grads=gs,
+                                    mean=L(nb.mean), variance=L(nb.variance), mode=L(nb.mode),
+                                    probs_log_prob=L(NegativeBinomial(nb_count, probs=torch.sigmoid(nb_logits)).log_prob(x)))
+
+mn_probs = leaf(torch.tensor([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]))
+x = torch.tensor([[[2.0, 3.0, 1.0], [6.0, 0.0, 0.0]], [[0.0, 0.0, 6.0], [1.0, 4.0, 1.0]]]).double()
+mn = Multinomial(6, probs=mn_probs)
+lp = mn.log_prob(x)
+w, gs = grads(lp, [mn_probs])
+ent = mn.entropy()
+ew, egs = grads(ent, [mn_probs])
+fixture["multinomial"] = dict(probs=L(mn_probs), x=L(x), log_prob=L(lp), w=w, grads=gs, entropy=L(ent), entropy_w=ew,
+                              entropy_grads=egs, mean=L(mn.mean), variance=L(mn.variance))
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -2,7 +2,7 @@ import Foundation
 
 /// The Cauchy (Lorentz) distribution, like `torch.distributions.Cauchy`: density
 /// 1 / (π·scale·(1 + ((x − loc)/scale)²)), heavy-tailed, with no mean or variance (NaN and ∞, as in PyTorch).
-public struct Cauchy: ReparameterizedDistribution {
+public struct Cauchy: ReparameterizedDistribution, CumulativeDistribution {
     public let loc: Tensor
     public let scale: Tensor
 

@@ -31,6 +31,12 @@ public protocol ReparameterizedDistribution: Distribution {
     func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor
 }
 
+/// A distribution over real numbers with a cumulative distribution function, like PyTorch's `cdf`.
+public protocol CumulativeDistribution: Distribution {
+    /// P(X ≤ value) for each distribution of the batch (value broadcast against it).
+    func cdf(_ value: Tensor) -> Tensor
+}
+
 extension Distribution {
     /// Draws from the global generator, outside the graph.
     public func sample(_ sampleShape: [Int] = []) -> Tensor { sample(sampleShape, generator: .global) }
@@ -45,6 +51,23 @@ extension ReparameterizedDistribution {
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
         noGrad { rsample(sampleShape, generator: generator) }.detach()
     }
+}
+
+/// Stops for a moment PyTorch has no closed form for either (it raises NotImplementedError), naming
+/// the Monte Carlo estimate to use instead.
+func noClosedForm(_ distribution: String, _ what: String, estimate: String) -> Never {
+    preconditionFailure("Ember: \(distribution) has no closed-form \(what) (PyTorch raises NotImplementedError too); "
+        + "estimate it from samples: \(estimate)")
+}
+
+/// A distribution with no closed-form mean, variance or entropy (relaxed and transformed ones): asking
+/// stops, naming the Monte Carlo estimate to use, where PyTorch raises NotImplementedError.
+public protocol MomentsWithoutClosedForm: Distribution {}
+
+extension MomentsWithoutClosedForm {
+    public var mean: Tensor { noClosedForm("\(Self.self)", "mean", estimate: "sample([n]).mean(dims: [0])") }
+    public var variance: Tensor { noClosedForm("\(Self.self)", "variance", estimate: "sample([n]).variance(dims: [0])") }
+    public func entropy() -> Tensor { noClosedForm("\(Self.self)", "entropy", estimate: "-logProb(sample([n])).mean(dims: [0])") }
 }
 
 /// log √(2π), the normal density's constant.

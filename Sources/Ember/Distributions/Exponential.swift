@@ -1,6 +1,6 @@
 /// The exponential distribution with rate λ (mean 1/λ), like `torch.distributions.Exponential`:
 /// waiting times between events of a Poisson process.
-public struct Exponential: ReparameterizedDistribution {
+public struct Exponential: ReparameterizedDistribution, CumulativeDistribution {
     public let rate: Tensor
 
     /// A batch of exponentials with positive rates.

@@ -3,7 +3,7 @@ let eulerGamma: Float = 0.57721566490153286
 
 /// The Gumbel (type-I extreme value) distribution, like `torch.distributions.Gumbel`: the law of the
 /// maximum of many draws, and the noise of the Gumbel-max trick.
-public struct Gumbel: ReparameterizedDistribution {
+public struct Gumbel: ReparameterizedDistribution, CumulativeDistribution {
     public let loc: Tensor
     public let scale: Tensor
 

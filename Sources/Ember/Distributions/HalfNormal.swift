@@ -2,7 +2,7 @@ import Foundation
 
 /// The half-normal distribution, like `torch.distributions.HalfNormal`: |X| for X ~ Normal(0, scale),
 /// a prior for scales and standard deviations.
-public struct HalfNormal: ReparameterizedDistribution {
+public struct HalfNormal: ReparameterizedDistribution, CumulativeDistribution {
     public let scale: Tensor
 
     public init(scale: Tensor) { self.scale = scale }

@@ -1,6 +1,6 @@
 /// The Laplace (double exponential) distribution, like `torch.distributions.Laplace`: density
 /// e^(−|x − loc|/scale) / (2·scale), the noise whose maximum likelihood is the L1 loss.
-public struct Laplace: ReparameterizedDistribution {
+public struct Laplace: ReparameterizedDistribution, CumulativeDistribution {
     public let loc: Tensor
     public let scale: Tensor
 

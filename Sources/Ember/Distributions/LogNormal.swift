@@ -2,7 +2,7 @@ import Foundation
 
 /// The log-normal distribution, like `torch.distributions.LogNormal`: X = e^Y with Y ~ N(loc, scale²),
 /// for positive quantities (incomes, reaction times, file sizes).
-public struct LogNormal: ReparameterizedDistribution {
+public struct LogNormal: ReparameterizedDistribution, CumulativeDistribution {
     /// The mean and standard deviation of log X.
     public let loc: Tensor
     public let scale: Tensor

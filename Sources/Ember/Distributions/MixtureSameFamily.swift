@@ -55,6 +55,6 @@ public struct MixtureSameFamily<Component: Distribution>: Distribution {
 
     /// No closed form (PyTorch has none either): estimate it as `-logProb(sample([n])).mean(dims: [0])`.
     public func entropy() -> Tensor {
-        preconditionFailure("Ember: MixtureSameFamily has no closed-form entropy; estimate it as -logProb(sample([n])).mean(dims: [0])")
+        noClosedForm("MixtureSameFamily", "entropy", estimate: "-logProb(sample([n])).mean(dims: [0])")
     }
 }

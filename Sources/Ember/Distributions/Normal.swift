@@ -1,5 +1,5 @@
 /// The normal (Gaussian) distribution N(loc, scale²), like `torch.distributions.Normal`.
-public struct Normal: ReparameterizedDistribution {
+public struct Normal: ReparameterizedDistribution, CumulativeDistribution {
     public let loc: Tensor
     public let scale: Tensor
 

@@ -1,5 +1,5 @@
 /// The continuous uniform distribution on [low, high), like `torch.distributions.Uniform`.
-public struct Uniform: ReparameterizedDistribution {
+public struct Uniform: ReparameterizedDistribution, CumulativeDistribution {
     public let low: Tensor
     public let high: Tensor
 

@@ -1,6 +1,6 @@
 /// The Weibull distribution, like `torch.distributions.Weibull`: P(X > x) = e^(−(x/scale)^k), the
 /// law of lifetimes and failure times (k < 1: early failures, k > 1: wear-out).
-public struct Weibull: ReparameterizedDistribution {
+public struct Weibull: ReparameterizedDistribution, CumulativeDistribution {
     public let scale: Tensor
     /// The shape k.
     public let concentration: Tensor

@@ -210,11 +210,9 @@ struct DistributionTests {
                 }
             }
             if c["cdf"] != nil {
-                let cdf = (distribution as? Exponential)?.cdf(x) ?? (distribution as? Laplace)?.cdf(x)
-                    ?? (distribution as? Cauchy)?.cdf(x) ?? (distribution as? HalfNormal)?.cdf(x)
-                    ?? (distribution as? Gumbel)?.cdf(x) ?? (distribution as? Weibull)?.cdf(x)
-                    ?? (distribution as! LogNormal).cdf(x)
-                close(cdf, c["cdf"], "\(name) cdf")
+                let cdf = (distribution as? any CumulativeDistribution)?.cdf(x)
+                #expect(cdf != nil, "\(name) has no cdf")
+                close(cdf ?? Tensor.zeros([0]), c["cdf"], "\(name) cdf")
             }
         }
     }
