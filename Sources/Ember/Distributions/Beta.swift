@@ -1,7 +1,7 @@
 /// The beta distribution on [0, 1], like `torch.distributions.Beta`: density
 /// x^(α−1) (1 − x)^(β−1) / B(α, β), the conjugate prior of a Bernoulli probability.
-/// Samples are X/(X + Y) of two gamma draws, without gradient (see `Gamma`).
-public struct Beta: Distribution {
+/// Samples are X/(X + Y) of two gamma draws; `rsample` differentiates through them (see `Gamma`).
+public struct Beta: ReparameterizedDistribution {
     public let concentration1: Tensor
     public let concentration0: Tensor
 
@@ -21,6 +21,14 @@ public struct Beta: Distribution {
     public var variance: Tensor {
         let total = concentration1 + concentration0
         return concentration1 * concentration0 / (total.square() * (total + 1))
+    }
+
+    /// X/(X + Y) of gamma draws that carry gradients to both concentrations.
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        let shape = sampleShape + batchShape
+        let x = GammaReparameterization.standardGammaDraws(concentration1, shape: shape, generator: generator)
+        let y = GammaReparameterization.standardGammaDraws(concentration0, shape: shape, generator: generator)
+        return (x / (x + y)).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
     }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {

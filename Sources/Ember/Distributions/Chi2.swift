@@ -1,6 +1,6 @@
 /// The chi-squared distribution with `df` degrees of freedom, like `torch.distributions.Chi2`: the sum
 /// of df squared standard normals, Gamma(df/2, rate ½).
-public struct Chi2: Distribution {
+public struct Chi2: ReparameterizedDistribution {
     public let df: Tensor
     /// The same distribution as a Gamma, which computes everything.
     public let gamma: Gamma
@@ -17,6 +17,7 @@ public struct Chi2: Distribution {
     public var mean: Tensor { gamma.mean }
     public var variance: Tensor { gamma.variance }
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { gamma.sample(sampleShape, generator: generator) }
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { gamma.rsample(sampleShape, generator: generator) }
     public func logProb(_ value: Tensor) -> Tensor { gamma.logProb(value) }
     public func entropy() -> Tensor { gamma.entropy() }
 }

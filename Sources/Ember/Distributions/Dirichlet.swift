@@ -1,8 +1,8 @@
 /// The Dirichlet distribution over probability vectors, like `torch.distributions.Dirichlet`:
 /// density Π xᵢ^(αᵢ−1) / B(α) on the simplex, the conjugate prior of a categorical (topic models,
 /// mixture weights). The last dim of `concentration` is the event; samples are normalized gamma
-/// draws, without gradient (see `Gamma`).
-public struct Dirichlet: Distribution {
+/// draws, and `rsample` differentiates through them (see `Gamma`).
+public struct Dirichlet: ReparameterizedDistribution {
     /// α [..., K], positive.
     public let concentration: Tensor
 
@@ -20,6 +20,13 @@ public struct Dirichlet: Distribution {
     public var variance: Tensor {
         let total = self.total
         return concentration * (total - concentration) / (total.square() * (total + 1))
+    }
+
+    /// Normalized gamma draws that carry gradients to the concentrations.
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        let gammas = GammaReparameterization.standardGammaDraws(concentration, shape: sampleShape + concentration.shape,
+                                                                generator: generator)
+        return (gammas / gammas.sum(dims: [-1], keepdim: true)).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
     }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {

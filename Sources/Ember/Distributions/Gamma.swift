@@ -2,9 +2,9 @@ import Foundation
 
 /// The gamma distribution with shape α (`concentration`) and rate β, like
 /// `torch.distributions.Gamma`: density βᵅ xᵅ⁻¹ e^(−βx) / Γ(α), mean α/β.
-/// Samples are drawn on the host (Marsaglia and Tsang's method) and carry no gradient: PyTorch's
-/// `rsample` differentiates through the sampler implicitly, which Ember does not.
-public struct Gamma: Distribution {
+/// Samples are drawn on the host (Marsaglia and Tsang's method); `rsample` carries gradients to both
+/// parameters, through the draws' implicit derivative in α (`GammaReparameterization`), as PyTorch's.
+public struct Gamma: ReparameterizedDistribution {
     public let concentration: Tensor
     public let rate: Tensor
 
@@ -21,6 +21,12 @@ public struct Gamma: Distribution {
     public var mean: Tensor { concentration / rate }
     public var variance: Tensor { concentration / rate.square() }
 
+    /// Draws x/β of x ~ Gamma(α, 1) that carry gradients to α (implicitly) and to β.
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        GammaReparameterization.standardGammaDraws(concentration, shape: sampleShape + batchShape, generator: generator) / rate
+    }
+
+    /// The same draws without gradient, and without computing it.
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
         let shape = sampleShape + batchShape
         let alphas = noGrad { concentration.detach().expand(shape).contiguous().toArray() }
