@@ -139,7 +139,10 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
     switch reduction {
     case .none: return losses.reshape(target.shape)
     case .sum: return losses.sum()
-    case .mean: return losses.sum() / sampleWeights.sum().item()
+    case .mean:
+        let total = sampleWeights.sum().item()
+        // Nothing counted: NaN, as PyTorch's, with a gradient of 0 rather than 0·∞.
+        return total == 0 ? losses.sum() * 0 + Float.nan : losses.sum() / total
     }
 }
 
@@ -183,9 +186,10 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     let nll = nllLoss(logp, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
     guard labelSmoothing > 0 else { return nll }
     let labels = target.toIntArray()
-    let keptMask = Tensor(labels.map { $0 == ignoreIndex ? 0 : 1 } as [Float], shape: target.shape, device: input.device)
+    let ignoredMask = Tensor(labels.map { $0 == ignoreIndex ? 1 : 0 } as [Float], shape: target.shape, device: input.device)
     var smooth = weight.map { logp * $0.reshape(weightShape) } ?? logp
-    smooth = -smooth.sum(dim: classDim) * keptMask
+    // Filled, not multiplied by a 0/1 mask: a mean over no rows is NaN, and its gradient must stay 0 (as PyTorch's).
+    smooth = (-smooth.sum(dim: classDim)).maskedFill(ignoredMask, 0)
     let reduced: Tensor
     switch reduction {
     case .none: reduced = smooth

@@ -11,11 +11,11 @@ public func linearCrossEntropy(_ input: Tensor, linearWeight: Tensor, target: Te
                                labelSmoothing: Float = 0, chunkSize: Int? = nil) -> Tensor {
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "Ember: linearCrossEntropy: labelSmoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
-    guard linearWeight.rank == 2, input.rank >= 1, input.shape[input.rank - 1] == linearWeight.shape[1] else {
+    guard linearWeight.rank == 2, input.rank == 1 || input.rank == 2, input.shape[input.rank - 1] == linearWeight.shape[1] else {
         shapeFailure(ShapeError("linearCrossEntropy: input of shape \(input.shape) does not fit a linear weight of shape "
-            + "\(linearWeight.shape) (expected [..., \(linearWeight.rank == 2 ? linearWeight.shape[1] : 0)] against [classes, in])"))
+            + "\(linearWeight.shape) (expected an input [N, in] or [in] against a weight [classes, in])"))
     }
-    if let chunkSize, input.rank == 2, target.dtype == .int64, target.shape == [input.shape[0]] {
+    if let chunkSize, input.rank == 2, input.shape[0] > 0, target.dtype == .int64, target.shape == [input.shape[0]] {
         precondition(chunkSize > 0, "Ember: linearCrossEntropy: chunkSize must be positive, got \(chunkSize)")
         return ChunkedLinearCrossEntropy(input: input, linearWeight: linearWeight, target: target, linearBias: linearBias,
                                          weight: weight, ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing,
@@ -104,7 +104,9 @@ private struct ChunkedLinearCrossEntropy {
         let inputs = [input, linearWeight] + (linearBias.map { [$0] } ?? [])
         return reduced.recording("linearCrossEntropy", inputs: inputs) { g in
             // Each row's factor: the incoming gradient, over the divisor for the mean.
-            let rowScale = reduction == .none ? g.reshape([-1, 1]) : (reduction == .mean ? g / divisor : g).reshape([1, 1])
+            // With every row ignored the mean is NaN and, as PyTorch's, its gradient 0.
+            let rowScale = reduction == .none ? g.reshape([-1, 1])
+                : (reduction == .mean ? (divisor == 0 ? g * 0 : g / divisor) : g).reshape([1, 1])
             return gradients(rowScale)
         }
     }
@@ -159,6 +161,11 @@ public final class LinearCrossEntropyLoss: Module {
         (self.numClasses, self.reduction, classWeight) = (numClasses, reduction, weight)
         (self.ignoreIndex, self.labelSmoothing, self.chunkSize) = (ignoreIndex, labelSmoothing, chunkSize)
         super.init()
+    }
+
+    /// The class weight is a buffer named `weight`, as in PyTorch's state dict (and moves with `to`).
+    public override func directBuffers() -> [(String, Tensor)] {
+        super.directBuffers() + (classWeight.map { [("weight", $0)] } ?? [])
     }
 
     /// This loss takes inputs with their targets: `loss(x, y)`.

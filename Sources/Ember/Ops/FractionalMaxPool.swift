@@ -38,17 +38,21 @@ private func fractionalMaxPool(_ x: Tensor, kernel: [Int], output: [Int], sample
         shapeFailure(ShapeError("\(op): expects a \(dims + 2)-D input [N, C, \(dims == 2 ? "H, W" : "T, H, W")], got shape \(x.shape)"))
     }
     let spatial = Array(x.shape.suffix(dims))
-    for d in 0..<dims where kernel[d] <= 0 || output[d] <= 0 || output[d] + kernel[d] - 1 > spatial[d] {
+    // PyTorch's 2-D kernel allows windows flush with the end; its 3-D kernel wants room to spare.
+    let spare = dims == 3 ? 1 : 0
+    for d in 0..<dims where kernel[d] <= 0 || output[d] < 0 || output[d] + kernel[d] - 1 + spare > spatial[d] {
         shapeFailure(ShapeError("\(op): a kernel of \(kernel) and an output of \(output) need an input of at least "
-            + "output + kernel − 1 = \(zip(output, kernel).map { $0 + $1 - 1 }) per dim, got \(spatial) (input shape \(x.shape))"))
+            + "output + kernel\(spare == 1 ? "" : " − 1") = \(zip(output, kernel).map { $0 + $1 - 1 + spare }) per dim, "
+            + "got \(spatial) (input shape \(x.shape))"))
     }
     let (batch, channels) = (x.shape[0], x.shape[1])
     let planes = batch * channels
     let draws = samples ?? noGrad { Tensor.rand([batch, channels, dims], generator: generator, device: x.device) }
-    guard draws.shape == [batch, channels, dims] else {
+    // As PyTorch, samples for more rows than the batch are fine: the first N are used.
+    guard draws.rank == 3, draws.shape[0] >= batch, draws.shape[1] == channels, draws.shape[2] == dims else {
         shapeFailure(ShapeError("\(op): samples must be [N, C, \(dims)] = [\(batch), \(channels), \(dims)], got \(draws.shape)"))
     }
-    let u = noGrad { draws.toArray() }
+    let u = noGrad { draws.narrow(0, start: 0, length: batch).contiguous().toArray() }
     let values = noGrad { x.toArray() }
     let planeSize = spatial.reduce(1, *), outputCount = output.reduce(1, *), windowCount = kernel.reduce(1, *)
     var strides = [Int](repeating: 1, count: dims)

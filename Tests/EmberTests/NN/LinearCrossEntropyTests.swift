@@ -33,6 +33,27 @@ struct LinearCrossEntropyTests {
         let module = LinearCrossEntropyLoss(inputs, numClasses: classes, bias: true, labelSmoothing: 0.1)
         #expect(module.description == f["repr"] as! String)
         #expect(module.stateDictKeys == f["keys"] as! [String])
+        // The class weight is a buffer, as PyTorch's _WeightedLoss registers it.
+        #expect(LinearCrossEntropyLoss(inputs, numClasses: classes, weight: classWeight).stateDictKeys == ["weight", "linear.weight"])
+    }
+
+    /// A batch whose every row is ignored: the mean is NaN and its gradient 0 (PyTorch's reference
+    /// path), on the whole logits and chunked; an empty batch scores NaN too.
+    @Test func allIgnoredRowsGiveNoGradient() {
+        for chunk in [nil, 2] as [Int?] {
+            for (smoothing, classWeight) in [(0, nil), (0.1, nil), (0, Tensor.ones([5]))] as [(Float, Tensor?)] {
+                let x = Tensor.randn([3, 4]).requiringGrad()
+                let w = Tensor.randn([5, 4]).requiringGrad()
+                let loss = linearCrossEntropy(x, linearWeight: w, target: Tensor([-100, -100, -100]), weight: classWeight,
+                                              labelSmoothing: smoothing, chunkSize: chunk)
+                #expect(loss.item().isNaN)
+                loss.backward()
+                #expect(x.grad!.toArray().allSatisfy { $0 == 0 } && w.grad!.toArray().allSatisfy { $0 == 0 },
+                        "chunks of \(String(describing: chunk)), smoothing \(smoothing), weighted \(classWeight != nil)")
+            }
+        }
+        #expect(linearCrossEntropy(Tensor.zeros([0, 4]), linearWeight: Tensor.zeros([5, 4]), target: Tensor.zeros([0], dtype: .int64),
+                                   chunkSize: 2).item().isNaN)
     }
 
     /// A vocabulary head of 2,000 classes learnt 16 rows at a time gives, step by step, the same loss
@@ -66,6 +87,10 @@ struct LinearCrossEntropyTests {
             _ = linearCrossEntropy(Tensor.zeros([2, 4]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 1]), chunkSize: 1)
         }
         #expect(stderr(shapes).contains("linearCrossEntropy: input of shape [2, 4] does not fit a linear weight of shape [5, 3]"))
+        let sequence = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = linearCrossEntropy(Tensor.zeros([2, 5, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor.zeros([2, 5], dtype: .int64))
+        }
+        #expect(stderr(sequence).contains("(expected an input [N, in] or [in] against a weight [classes, in])"))
         let range = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = linearCrossEntropy(Tensor.zeros([2, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 5]), chunkSize: 1)
         }

@@ -197,6 +197,13 @@ struct PoolingOptionsTests {
         #expect(pool(Tensor.randn([2, 3, 13, 10])).shape == [2, 3, 6, 5])
         #expect(pool(Tensor.randn([3, 13, 10])).shape == [3, 6, 5], "unbatched")
         #expect(FractionalMaxPool3d(kernelSize: 2, outputRatio: 0.5)(Tensor.randn([1, 8, 9, 6, 7])).shape == [1, 8, 4, 3, 3])
+        // Sizes from ratios in double precision, as PyTorch's (90 × 0.7 is 62 there; in float32, 63).
+        #expect(FractionalMaxPool2d(kernelSize: 2, outputRatio: 0.7)(Tensor.randn([1, 1, 90, 50])).shape == [1, 1, 62, 35])
+        // Samples for more rows than the batch: the first ones are used.
+        let extra = Tensor.rand([3, 2, 2])
+        let x4 = Tensor.randn([2, 2, 8, 8])
+        #expect(fractionalMaxPool2d(x4, kernelSize: (2, 2), outputSize: (5, 5), samples: extra).indices.toIntArray()
+                == fractionalMaxPool2d(x4, kernelSize: (2, 2), outputSize: (5, 5), samples: extra[0..<2]).indices.toIntArray())
         // The same generator seed gives the same windows; each call draws new ones.
         let x = Tensor.randn([1, 4, 12, 12])
         let (a, b) = (FractionalMaxPool2d(kernelSize: 2, outputSize: 7, generator: RandomGenerator(seed: 9)),
@@ -212,6 +219,11 @@ struct PoolingOptionsTests {
         }
         #expect(stderr(fractional).contains("fractionalMaxPool2d: a kernel of [3, 3] and an output of [4, 2] need an input of at least "
             + "output + kernel − 1 = [6, 4] per dim, got [5, 5]"))
+        let volume = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = fractionalMaxPool3d(Tensor.zeros([1, 1, 5, 5, 5]), kernelSize: (3, 3, 3), outputSize: (3, 3, 3))
+        }
+        #expect(stderr(volume).contains("fractionalMaxPool3d: a kernel of [3, 3, 3] and an output of [3, 3, 3] need an input of at least "
+            + "output + kernel = [6, 6, 6] per dim, got [5, 5, 5]"))
         let samples = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = fractionalMaxPool3d(Tensor.zeros([1, 2, 4, 4, 4]), kernelSize: (2, 2, 2), outputSize: (2, 2, 2), samples: Tensor.zeros([1, 2, 2]))
         }
