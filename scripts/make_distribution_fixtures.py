@@ -5,7 +5,8 @@ StudentT, Geometric, Binomial and Dirichlet with kl_divergence within each of th
 scores of Cauchy, HalfNormal, Gumbel, Weibull and Chi2, a Gaussian mixture (MixtureSameFamily over
 Independent Normals), TransformedDistribution through each transform, RelaxedBernoulli,
 RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, with gradients with
-respect to the parameters; and the gradient of gamma draws in their shape (_standard_gamma_grad).
+respect to the parameters; the gradient of gamma draws in their shape (_standard_gamma_grad); and
+the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -312,6 +313,17 @@ def implicit_grad(a, x):
 
 fixture["gamma_grad"] = dict(alpha=L(ga), x=L(gx), grad=L(torch._standard_gamma_grad(ga, gx)),
                              exact=[implicit_grad(a, x) for a, x in zip(alphas, xs)])
+
+# KL divergences of the later families (drawn after everything above, so those stay put), and between
+# Independent wrappers of diagonal normals (a VAE's KL term).
+from torch.distributions import OneHotCategorical as _OneHot
+kl_case("gumbel", Gumbel, [leaf(torch.randn(4)), pos()], [leaf(torch.randn(4)), pos()], [4])
+kl_case("half_normal", HalfNormal, [pos()], [pos()], [4])
+kl_case("cauchy", Cauchy, [leaf(torch.randn(4)), pos()], [leaf(torch.randn(4)), pos()], [4])
+kl_case("chi2", Chi2, [pos()], [pos()], [4])
+kl_case("one_hot_categorical", lambda l: _OneHot(logits=l), [leaf(torch.randn(2, 4))], [leaf(torch.randn(2, 4))], [2, 4])
+kl_case("independent_normal", lambda m, s: Independent(Normal(m, s), 1), [leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.3)],
+        [leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.3)], [2, 3])
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -325,6 +325,14 @@ struct DistributionTests {
             ("poisson", 1, { klDivergence(Poisson(rate: $0[0]), Poisson(rate: $1[0])) }),
             ("geometric", 1, { klDivergence(Geometric(probs: $0[0]), Geometric(probs: $1[0])) }),
             ("binomial", 1, { klDivergence(Binomial(totalCount: 8, probs: $0[0]), Binomial(totalCount: 8, probs: $1[0])) }),
+            ("gumbel", 2, { klDivergence(Gumbel(loc: $0[0], scale: $0[1]), Gumbel(loc: $1[0], scale: $1[1])) }),
+            ("half_normal", 1, { klDivergence(HalfNormal(scale: $0[0]), HalfNormal(scale: $1[0])) }),
+            ("cauchy", 2, { klDivergence(Cauchy(loc: $0[0], scale: $0[1]), Cauchy(loc: $1[0], scale: $1[1])) }),
+            ("chi2", 1, { klDivergence(Chi2(df: $0[0]), Chi2(df: $1[0])) }),
+            ("one_hot_categorical", 1, { klDivergence(OneHotCategorical(logits: $0[0]), OneHotCategorical(logits: $1[0])) }),
+            ("independent_normal", 2, {
+                klDivergence(Independent(Normal(loc: $0[0], scale: $0[1]), 1), Independent(Normal(loc: $1[0], scale: $1[1]), 1))
+            }),
         ]
         for (name, count, kl) in families {
             let c = object(fixture["kl_" + name])

@@ -220,6 +220,11 @@ extension DistributionTests {
             _ = Independent(Normal(loc: Tensor.zeros([2]), scale: Tensor.ones([2])), 2)
         }
         #expect(stderr(independent).contains("Independent: cannot reinterpret 2 dims of the batch shape [2]"))
+        let reinterpreted = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let normal = Normal(loc: Tensor.zeros([2, 3]), scale: Tensor.ones([2, 3]))
+            _ = klDivergence(Independent(normal, 1), Independent(normal, 2))
+        }
+        #expect(stderr(reinterpreted).contains("klDivergence: Independent distributions that reinterpret 1 and 2 batch dims have no closed form"))
         let oneHot = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = OneHotCategorical(logits: Tensor.zeros([3])).logProb(Tensor([1] as [Int]))
         }
