@@ -6,7 +6,8 @@ scores of Cauchy, HalfNormal, Gumbel, Weibull and Chi2, a Gaussian mixture (Mixt
 Independent Normals), TransformedDistribution through each transform, RelaxedBernoulli,
 RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, with gradients with
 respect to the parameters; the gradient of gamma draws in their shape (_standard_gamma_grad); and
-the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals.
+the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals;
+ContinuousBernoulli, Pareto and Kumaraswamy.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -324,6 +325,16 @@ kl_case("chi2", Chi2, [pos()], [pos()], [4])
 kl_case("one_hot_categorical", lambda l: _OneHot(logits=l), [leaf(torch.randn(2, 4))], [leaf(torch.randn(2, 4))], [2, 4])
 kl_case("independent_normal", lambda m, s: Independent(Normal(m, s), 1), [leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.3)],
         [leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.3)], [2, 3])
+
+# ContinuousBernoulli (λ inside and outside the Taylor band around ½), Pareto and Kumaraswamy:
+# log_prob with gradients, entropy with gradients, mean, variance, cdf (drawn after everything above).
+from torch.distributions import ContinuousBernoulli, Kumaraswamy, Pareto
+scored("continuous_bernoulli", lambda p: ContinuousBernoulli(probs=p), [leaf(torch.tensor([0.1, 0.4995, 0.7, 0.5003]))],
+       torch.rand(2, 4).double(), ("cdf", "icdf"))
+scored("pareto", Pareto, [leaf(torch.rand(4) + 0.5), leaf(torch.tensor([0.7, 1.5, 2.5, 4.0]))],
+       torch.rand(2, 4).double() * 4 + 1.5, ("cdf",))
+scored("kumaraswamy", Kumaraswamy, [leaf(torch.tensor([0.5, 1.0, 2.0, 5.0])), leaf(torch.tensor([3.0, 1.0, 0.7, 5.0]))],
+       torch.rand(2, 4).double() * 0.88 + 0.1, ("cdf",))   # not nearer 0: 1 − x⁵ would round to 1 in float32
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

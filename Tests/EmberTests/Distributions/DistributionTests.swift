@@ -185,6 +185,9 @@ struct DistributionTests {
             ("gumbel", [3], { Gumbel(loc: $0[0], scale: $0[1]) }),
             ("weibull", [4], { Weibull(scale: $0[0], concentration: $0[1]) }),
             ("chi2", [4], { Chi2(df: $0[0]) }),
+            ("continuous_bernoulli", [4], { ContinuousBernoulli(probs: $0[0]) }),
+            ("pareto", [4], { Pareto(scale: $0[0], alpha: $0[1]) }),
+            ("kumaraswamy", [4], { Kumaraswamy(concentration1: $0[0], concentration0: $0[1]) }),
         ]
         for (name, shape, make) in makers {
             let c = object(fixture[name])

@@ -150,6 +150,35 @@ extension DistributionTests {
         #expect(l3.grad!.abs().sum().item() > 0, "gradients reach the logits through rsample")
     }
 
+    /// The continuous Bernoulli's inverse cdf against PyTorch, its draws' quantiles, and its gradient
+    /// through rsample; Kumaraswamy's mode at its density's peak (PyTorch's formula gives NaN there);
+    /// Pareto draws above the scale with its tail.
+    @Test func continuousBernoulliParetoAndKumaraswamySample() {
+        let c = object(fixture["continuous_bernoulli"])
+        let bernoulli = ContinuousBernoulli(probs: tensor((c["params"] as! [Any])[0], [4]))
+        let u = tensor(c["x"], [2, 4])
+        close(bernoulli.icdf(u), c["icdf"], "continuous Bernoulli icdf")
+        expectClose(bernoulli.cdf(bernoulli.icdf(u)).toArray(), u.toArray(), atol: 1e-5, "cdf undoes icdf")
+        let lambda = Tensor([0.2, 0.8] as [Float]).requiringGrad()
+        let draws = ContinuousBernoulli(probs: lambda).rsample([20_000], generator: RandomGenerator(seed: 41))
+        expectClose(draws.mean(dims: [0]).toArray(), ContinuousBernoulli(probs: lambda.detach()).mean.toArray(), atol: 0.01, "sample mean")
+        draws.mean(dims: [0]).sum().backward()
+        #expect(lambda.grad!.toArray().allSatisfy { $0 > 0 }, "a larger λ moves draws up")
+
+        let kumaraswamy = Kumaraswamy(concentration1: Tensor([2, 3] as [Float]), concentration0: Tensor([5, 2] as [Float]))
+        expectClose(kumaraswamy.mode.toArray(), [1.0 / 3, 0.736806], atol: 1e-5, "mode")
+        let grid = Tensor((1...9_999).map { Float($0) / 10_000 }).unsqueeze(1)
+        let peaks = kumaraswamy.logProb(grid).argmax(dim: 0).toIntArray().map { Float($0 + 1) / 10_000 }
+        expectClose(peaks, kumaraswamy.mode.toArray(), atol: 2e-4, "the density peaks at the mode")
+        #expect(Kumaraswamy(concentration1: 0.5, concentration0: 2).mode.item().isNaN)
+
+        let pareto = Pareto(scale: 2, alpha: 3)
+        let tail = pareto.sample([40_000], generator: RandomGenerator(seed: 42)).toArray()
+        #expect(tail.allSatisfy { $0 >= 2 })
+        let beyond = Float(tail.filter { $0 > 4 }.count) / Float(tail.count)
+        #expect(Swift.abs(beyond - 0.125) < 0.006, "P(X > 4) = (2/4)³, got \(beyond)")
+    }
+
     @Test func oneHotCategoricalMatchesPyTorch() {
         let c = object(fixture["one_hot_categorical"])
         let logits = tensor(c["logits"], [2, 4], requiresGrad: true)

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The Kumaraswamy distribution on (0, 1), like `torch.distributions.Kumaraswamy`: density
+/// a·b·x^(a−1)(1 − x^a)^(b−1), close to a Beta(a, b) but with a closed-form cdf, so that its draws
+/// are a differentiable function of the parameters (a reparameterizable stand-in for the Beta in
+/// VAEs, stick-breaking priors). As in PyTorch it is a uniform through x = (1 − u^(1/b))^(1/a).
+public struct Kumaraswamy: ReparameterizedDistribution, CumulativeDistribution {
+    /// a and b.
+    public let concentration1: Tensor
+    public let concentration0: Tensor
+    public let transformed: TransformedDistribution<Uniform>
+
+    public init(concentration1: Tensor, concentration0: Tensor) {
+        let parameters = broadcastParameters([concentration1, concentration0], "Kumaraswamy")
+        (self.concentration1, self.concentration0) = (parameters[0], parameters[1])
+        let device = concentration1.device
+        let uniform = Uniform(low: Tensor.zeros(self.concentration0.shape, device: device),
+                              high: Tensor.ones(self.concentration0.shape, device: device))
+        transformed = TransformedDistribution(uniform, [PowerTransform(1 / self.concentration0),
+                                                        AffineTransform(loc: 1, scale: -1), PowerTransform(1 / self.concentration1)])
+    }
+
+    public init(concentration1: Float, concentration0: Float) {
+        self.init(concentration1: Tensor(concentration1), concentration0: Tensor(concentration0))
+    }
+
+    public var batchShape: [Int] { concentration1.shape }
+    public var eventShape: [Int] { [] }
+
+    /// E[Xⁿ] = b·B(1 + n/a, b).
+    private func moment(_ n: Float) -> Tensor {
+        let (a, b) = (concentration1, concentration0)
+        let shifted = n / a + 1
+        return b * (shifted.lgamma() + b.lgamma() - (shifted + b).lgamma()).exp()
+    }
+
+    public var mean: Tensor { moment(1) }
+    public var variance: Tensor { moment(2) - mean.square() }
+    /// ((a − 1)/(ab − 1))^(1/a); NaN where a or b is below 1 (no interior mode). PyTorch 2.15's formula
+    /// takes the logs of negative numbers and gives NaN for every a, b > 1; this is the density's argmax.
+    public var mode: Tensor {
+        let (a, b) = (concentration1, concentration0)
+        let logMode = ((a - 1).log() - (a * b - 1).log()) / a
+        return logMode.maskedFill(noGrad { b.lt(1) + a.lt(1) }, .nan).exp()
+    }
+
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { transformed.rsample(sampleShape, generator: generator) }
+    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
+    public func cdf(_ value: Tensor) -> Tensor { transformed.cdf(value) }
+
+    /// (1 − 1/b) + (1 − 1/a)·H_b − log(ab), with H_b = ψ(b + 1) + γ the harmonic number.
+    public func entropy() -> Tensor {
+        let (a, b) = (concentration1, concentration0)
+        let harmonic = (b + 1).digamma() + eulerGamma
+        return (1 - 1 / b) + (1 - 1 / a) * harmonic - a.log() - b.log()
+    }
+}

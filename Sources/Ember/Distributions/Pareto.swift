@@ -1,0 +1,37 @@
+/// The Pareto distribution, like `torch.distributions.Pareto`: heavy-tailed values above `scale`
+/// (incomes, file sizes, city populations) with tail index `alpha`, P(X > x) = (scale/x)^alpha. As
+/// in PyTorch it is an exponential through exp and a scaling: e^E·scale with E ~ Exponential(alpha).
+public struct Pareto: ReparameterizedDistribution, CumulativeDistribution {
+    public let scale: Tensor
+    public let alpha: Tensor
+    public let transformed: TransformedDistribution<Exponential>
+
+    public init(scale: Tensor, alpha: Tensor) {
+        let parameters = broadcastParameters([scale, alpha], "Pareto")
+        (self.scale, self.alpha) = (parameters[0], parameters[1])
+        transformed = TransformedDistribution(Exponential(rate: self.alpha),
+                                              [ExpTransform(), AffineTransform(loc: Tensor.zeros([], device: scale.device), scale: self.scale)])
+    }
+
+    public init(scale: Float, alpha: Float) { self.init(scale: Tensor(scale), alpha: Tensor(alpha)) }
+
+    public var batchShape: [Int] { scale.shape }
+    public var eventShape: [Int] { [] }
+    /// α·scale/(α − 1); infinite for α ≤ 1 (PyTorch's).
+    public var mean: Tensor {
+        let a = alpha.clamp(min: 1)
+        return a * scale / (a - 1)
+    }
+    /// scale²·α/((α − 1)²(α − 2)); infinite for α ≤ 2.
+    public var variance: Tensor {
+        let a = alpha.clamp(min: 2)
+        return scale.square() * a / ((a - 1).square() * (a - 2))
+    }
+    public var mode: Tensor { scale }
+
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { transformed.rsample(sampleShape, generator: generator) }
+    /// −∞ below `scale`, where the distribution puts nothing.
+    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
+    public func cdf(_ value: Tensor) -> Tensor { transformed.cdf(value) }
+    public func entropy() -> Tensor { (scale / alpha).log() + (1 + 1 / alpha) }
+}
