@@ -7,7 +7,7 @@ Independent Normals), TransformedDistribution through each transform, RelaxedBer
 RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, with gradients with
 respect to the parameters; the gradient of gamma draws in their shape (_standard_gamma_grad); and
 the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals;
-ContinuousBernoulli, Pareto and Kumaraswamy.
+ContinuousBernoulli, Pareto, Kumaraswamy and LowRankMultivariateNormal.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -335,6 +335,20 @@ scored("pareto", Pareto, [leaf(torch.rand(4) + 0.5), leaf(torch.tensor([0.7, 1.5
        torch.rand(2, 4).double() * 4 + 1.5, ("cdf",))
 scored("kumaraswamy", Kumaraswamy, [leaf(torch.tensor([0.5, 1.0, 2.0, 5.0])), leaf(torch.tensor([3.0, 1.0, 0.7, 5.0]))],
        torch.rand(2, 4).double() * 0.88 + 0.1, ("cdf",))   # not nearer 0: 1 − x⁵ would round to 1 in float32
+
+# LowRankMultivariateNormal over 3-vectors, rank 2, a batch of 2 (drawn after everything above): log_prob
+# with gradients in loc, factor and diagonal, entropy with gradients, variance and covariance.
+from torch.distributions import LowRankMultivariateNormal
+lr_loc, lr_factor, lr_diag = leaf(torch.randn(2, 3)), leaf(torch.randn(2, 3, 2)), leaf(torch.rand(2, 3) + 0.3)
+low_rank = LowRankMultivariateNormal(lr_loc, lr_factor, lr_diag)
+x = torch.randn(4, 2, 3).double()
+lp = low_rank.log_prob(x)
+w, gs = grads(lp, [lr_loc, lr_factor, lr_diag])
+ent = low_rank.entropy()
+ew, egs = grads(ent, [lr_loc, lr_factor, lr_diag])
+fixture["low_rank_mvn"] = dict(loc=L(lr_loc), factor=L(lr_factor), diag=L(lr_diag), x=L(x), log_prob=L(lp), w=w, grads=gs,
+                               entropy=L(ent), entropy_w=ew, entropy_grads=egs, variance=L(low_rank.variance),
+                               covariance=L(low_rank.covariance_matrix))
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

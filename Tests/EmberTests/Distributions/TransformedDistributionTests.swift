@@ -179,6 +179,35 @@ extension DistributionTests {
         #expect(Swift.abs(beyond - 0.125) < 0.006, "P(X > 4) = (2/4)³, got \(beyond)")
     }
 
+    /// A low-rank plus diagonal Gaussian: PyTorch's log-density and entropy with gradients in loc,
+    /// factor and diagonal, and the full-covariance normal's values; draws with its covariance.
+    @Test func lowRankMultivariateNormalMatchesPyTorch() {
+        let c = object(fixture["low_rank_mvn"])
+        let parameters = [tensor(c["loc"], [2, 3], requiresGrad: true), tensor(c["factor"], [2, 3, 2], requiresGrad: true),
+                          tensor(c["diag"], [2, 3], requiresGrad: true)]
+        let normal = LowRankMultivariateNormal(loc: parameters[0], covFactor: parameters[1], covDiag: parameters[2])
+        #expect(normal.batchShape == [2] && normal.eventShape == [3])
+        check("low_rank_mvn", c, parameters, normal, tensor(c["x"], [4, 2, 3]))
+        close(normal.variance, c["variance"], "variance")
+        close(normal.covarianceMatrix, c["covariance"], "covariance")
+        let again = [tensor(c["loc"], [2, 3], requiresGrad: true), tensor(c["factor"], [2, 3, 2], requiresGrad: true),
+                     tensor(c["diag"], [2, 3], requiresGrad: true)]
+        let entropy = LowRankMultivariateNormal(loc: again[0], covFactor: again[1], covDiag: again[2]).entropy()
+        close(entropy, c["entropy"], "entropy")
+        backward(entropy, c["entropy_w"])
+        for (i, p) in again.enumerated() { close(p.grad ?? Tensor.zeros(p.shape), (c["entropy_grads"] as! [Any])[i], "entropy gradient \(i)") }
+        // The same as the full-covariance normal, which factors the d×d matrix.
+        let full = MultivariateNormal(loc: parameters[0].detach(), covarianceMatrix: normal.covarianceMatrix.detach())
+        let x = tensor(c["x"], [4, 2, 3])
+        close(full.logProb(x), c["log_prob"], "full covariance log_prob")
+        // Draws of one distribution have its covariance.
+        let one = LowRankMultivariateNormal(loc: Tensor.zeros([3]), covFactor: tensor(c["factor"], [2, 3, 2])[0],
+                                            covDiag: tensor(c["diag"], [2, 3])[0])
+        let draws = one.sample([40_000], generator: RandomGenerator(seed: 43))
+        let empirical = draws.mT.matmul(draws) / 40_000
+        expectClose(empirical.toArray(), one.covarianceMatrix.toArray(), atol: 0.08, rtol: 0.05, "sample covariance")
+    }
+
     @Test func oneHotCategoricalMatchesPyTorch() {
         let c = object(fixture["one_hot_categorical"])
         let logits = tensor(c["logits"], [2, 4], requiresGrad: true)
