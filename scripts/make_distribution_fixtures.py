@@ -7,7 +7,8 @@ Independent Normals), TransformedDistribution through each transform, RelaxedBer
 RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, with gradients with
 respect to the parameters; the gradient of gamma draws in their shape (_standard_gamma_grad); and
 the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals;
-ContinuousBernoulli, Pareto, Kumaraswamy and LowRankMultivariateNormal.
+ContinuousBernoulli, Pareto, Kumaraswamy and LowRankMultivariateNormal; the Bessel functions I₀, I₁ and
+VonMises.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -291,8 +292,8 @@ fixture["multinomial"] = dict(probs=L(mn_probs), x=L(x), log_prob=L(lp), w=w, gr
 # gives it, on a grid of shapes and of draws around each shape's bulk (no random draws, so nothing
 # above moves).
 alphas, xs = [], []
-for a in [0.05, 0.3, 1.0, 2.5, 7.0, 20.0, 150.0]:
-    for f in [1e-6, 0.01, 0.3, 0.85, 0.95, 1.0, 1.05, 1.2, 2.0, 4.0]:
+for a in [0.05, 0.3, 1.0, 2.5, 7.0, 20.0, 150.0, 1e3, 1e5]:
+    for f in [1e-6, 0.01, 0.3, 0.85, 0.95, 0.99, 1.0, 1.01, 1.05, 1.2, 2.0, 4.0]:
         x = a * f if a >= 1 else a * f * 5
         if (a - 1) * math.log(x) - x - math.lgamma(a) > -600:   # draws that can happen (a density above 1e-260)
             alphas.append(a)
@@ -349,6 +350,23 @@ ew, egs = grads(ent, [lr_loc, lr_factor, lr_diag])
 fixture["low_rank_mvn"] = dict(loc=L(lr_loc), factor=L(lr_factor), diag=L(lr_diag), x=L(x), log_prob=L(lp), w=w, grads=gs,
                                entropy=L(ent), entropy_w=ew, entropy_grads=egs, variance=L(low_rank.variance),
                                covariance=L(low_rank.covariance_matrix))
+
+# The modified Bessel functions I₀, I₁ and their scaled forms with gradients (torch.special, float64),
+# and VonMises: log_prob with gradients, variance (no random draws).
+bx = leaf(torch.tensor([-40.0, -3.0, -0.5, 0.0, 1e-3, 0.7, 3.74, 3.76, 14.9, 15.1, 50.0, 80.0]))
+fixture["bessel"] = dict(x=L(bx))
+for name, fn in [("i0", torch.special.i0), ("i0e", torch.special.i0e), ("i1", torch.special.i1), ("i1e", torch.special.i1e)]:
+    value = fn(bx)
+    (grad,) = torch.autograd.grad(value.sum(), [bx])
+    fixture["bessel"][name] = L(value)
+    fixture["bessel"][name + "_grad"] = L(grad)
+from torch.distributions import VonMises
+vm_loc, vm_kappa = leaf(torch.tensor([0.0, 1.0, -2.0, 3.0])), leaf(torch.tensor([0.01, 1.0, 4.0, 60.0]))
+x = torch.tensor([[0.1, 1.2, -2.5, 3.1], [-3.0, 0.0, 2.0, -3.1]]).double()
+von_mises = VonMises(vm_loc, vm_kappa)
+lp = von_mises.log_prob(x)
+w, gs = grads(lp, [vm_loc, vm_kappa])
+fixture["von_mises"] = dict(loc=L(vm_loc), kappa=L(vm_kappa), x=L(x), log_prob=L(lp), w=w, grads=gs, variance=L(von_mises.variance))
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

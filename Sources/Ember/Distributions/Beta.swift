@@ -23,12 +23,13 @@ public struct Beta: ReparameterizedDistribution {
         return concentration1 * concentration0 / (total.square() * (total + 1))
     }
 
-    /// X/(X + Y) of gamma draws that carry gradients to both concentrations.
+    /// X/(X + Y) = σ(log X − log Y) of gamma draws that carry gradients to both concentrations; in
+    /// logs, so that tiny concentrations (whose draws underflow float32) keep their values and gradients.
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
         let shape = sampleShape + batchShape
-        let x = GammaReparameterization.standardGammaDraws(concentration1, shape: shape, generator: generator)
-        let y = GammaReparameterization.standardGammaDraws(concentration0, shape: shape, generator: generator)
-        return (x / (x + y)).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
+        let logX = GammaReparameterization.logStandardGammaDraws(concentration1, shape: shape, generator: generator)
+        let logY = GammaReparameterization.logStandardGammaDraws(concentration0, shape: shape, generator: generator)
+        return (logX - logY).sigmoid().clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
     }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {

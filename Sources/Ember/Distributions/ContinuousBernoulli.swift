@@ -62,7 +62,8 @@ public struct ContinuousBernoulli: ReparameterizedDistribution, CumulativeDistri
         return `where`(stable, exact, 1.0 / 12.0 - (1.0 / 15.0 - x * (128.0 / 945.0)) * x)
     }
 
-    /// The inverse cdf at uniform draws: differentiable in λ.
+    /// The inverse cdf at uniform draws: differentiable in λ, except inside the Taylor band, where the
+    /// inverse cdf is the draw u itself and its gradient 0 (as PyTorch's; the true slope there is 2u(1 − u)).
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
         icdf(noGrad { Tensor.rand(sampleShape + batchShape, generator: generator, device: probs.device) })
     }

@@ -22,11 +22,12 @@ public struct Dirichlet: ReparameterizedDistribution {
         return concentration * (total - concentration) / (total.square() * (total + 1))
     }
 
-    /// Normalized gamma draws that carry gradients to the concentrations.
+    /// Normalized gamma draws (a softmax of their logs, so that tiny concentrations keep their values
+    /// and gradients) that carry gradients to the concentrations.
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        let gammas = GammaReparameterization.standardGammaDraws(concentration, shape: sampleShape + concentration.shape,
-                                                                generator: generator)
-        return (gammas / gammas.sum(dims: [-1], keepdim: true)).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
+        let logGammas = GammaReparameterization.logStandardGammaDraws(concentration, shape: sampleShape + concentration.shape,
+                                                                      generator: generator)
+        return logGammas.softmax(dim: -1).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
     }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {

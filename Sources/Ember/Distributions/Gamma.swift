@@ -21,9 +21,11 @@ public struct Gamma: ReparameterizedDistribution {
     public var mean: Tensor { concentration / rate }
     public var variance: Tensor { concentration / rate.square() }
 
-    /// Draws x/β of x ~ Gamma(α, 1) that carry gradients to α (implicitly) and to β.
+    /// Draws x/β of x ~ Gamma(α, 1) that carry gradients to α (implicitly) and to β, at least the
+    /// smallest normal float (clamped after the division, as PyTorch).
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        GammaReparameterization.standardGammaDraws(concentration, shape: sampleShape + batchShape, generator: generator) / rate
+        let logDraws = GammaReparameterization.logStandardGammaDraws(concentration, shape: sampleShape + batchShape, generator: generator)
+        return (logDraws.exp() / rate).clamp(min: Float.leastNormalMagnitude)
     }
 
     /// The same draws without gradient, and without computing it.
@@ -32,8 +34,8 @@ public struct Gamma: ReparameterizedDistribution {
         let alphas = noGrad { concentration.detach().expand(shape).contiguous().toArray() }
         // At least the smallest normal float, as PyTorch clamps: for α ≪ 1 most draws would otherwise
         // underflow to 0 (a third of them at α = 0.01), where the log density is infinite.
-        let draws = alphas.map { Swift.max(standardGamma($0, generator), Float.leastNormalMagnitude) }
-        return noGrad { Tensor(draws, shape: shape).to(rate.device) / rate.detach() }
+        let draws = alphas.map { standardGamma($0, generator) }
+        return noGrad { (Tensor(draws, shape: shape).to(rate.device) / rate.detach()).clamp(min: Float.leastNormalMagnitude) }
     }
 
     /// α log β + (α − 1) log x − βx − log Γ(α) (xlogy, so x = 0 with α = 1 scores log β); −∞ below 0.

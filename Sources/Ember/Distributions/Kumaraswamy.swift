@@ -44,9 +44,28 @@ public struct Kumaraswamy: ReparameterizedDistribution, CumulativeDistribution {
         return logMode.maskedFill(noGrad { b.lt(1) + a.lt(1) }, .nan).exp()
     }
 
-    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { transformed.rsample(sampleShape, generator: generator) }
-    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
-    public func cdf(_ value: Tensor) -> Tensor { transformed.cdf(value) }
+    /// Draws inside [tiny, 1 − ε]: an exact 0 or 1 (which float32 rounding gives now and then) has no
+    /// finite log-density.
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        transformed.rsample(sampleShape, generator: generator).clamp(min: Float.leastNormalMagnitude, max: 1 - Float.ulpOfOne)
+    }
+
+    /// log a + log b + (a − 1)·log x + (b − 1)·log(1 − xᵃ) in closed form; −∞ outside (0, 1).
+    public func logProb(_ value: Tensor) -> Tensor {
+        let (a, b) = (concentration1, concentration0)
+        let outside = noGrad { value.le(0) + value.ge(1) }
+        let x = `where`(outside, Tensor.full([], 0.5, device: value.device), value)
+        let density = a.log() + b.log() + (a - 1) * x.log() + (b - 1) * (-x.pow(a)).log1p()
+        return density.maskedFill(outside, -.infinity)
+    }
+
+    /// 1 − (1 − xᵃ)ᵇ inside (0, 1), 0 below and 1 above.
+    public func cdf(_ value: Tensor) -> Tensor {
+        let (below, above) = noGrad { (value.le(0), value.ge(1)) }
+        let x = `where`(below + above, Tensor.full([], 0.5, device: value.device), value)
+        let inside = 1 - ((-x.pow(concentration1)).log1p() * concentration0).exp()
+        return `where`(above, Tensor.ones([], device: value.device), inside.maskedFill(below, 0))
+    }
 
     /// (1 − 1/b) + (1 − 1/a)·H_b − log(ab), with H_b = ψ(b + 1) + γ the harmonic number.
     public func entropy() -> Tensor {

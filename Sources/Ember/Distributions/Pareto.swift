@@ -30,8 +30,16 @@ public struct Pareto: ReparameterizedDistribution, CumulativeDistribution {
     public var mode: Tensor { scale }
 
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { transformed.rsample(sampleShape, generator: generator) }
-    /// −∞ below `scale`, where the distribution puts nothing.
-    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
-    public func cdf(_ value: Tensor) -> Tensor { transformed.cdf(value) }
+    /// −∞ below `scale`, where the distribution puts nothing (values there are moved to `scale` first, so
+    /// that the logs stay finite).
+    public func logProb(_ value: Tensor) -> Tensor {
+        let below = noGrad { value.lt(scale) }
+        return transformed.logProb(`where`(below, scale, value)).maskedFill(below, -.infinity)
+    }
+    /// 1 − (scale/x)^α above `scale`, 0 below it.
+    public func cdf(_ value: Tensor) -> Tensor {
+        let below = noGrad { value.lt(scale) }
+        return transformed.cdf(`where`(below, scale, value)).maskedFill(below, 0)
+    }
     public func entropy() -> Tensor { (scale / alpha).log() + (1 + 1 / alpha) }
 }
