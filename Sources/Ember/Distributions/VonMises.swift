@@ -20,18 +20,40 @@ public struct VonMises: Distribution {
     /// The circular mean.
     public var mean: Tensor { loc }
     public var mode: Tensor { loc }
-    /// The circular variance 1 − I₁(κ)/I₀(κ).
-    public var variance: Tensor { 1 - concentration.i1e() / concentration.i0e() }
-
-    /// κ·cos(x − loc) − log 2π − log I₀(κ), with log I₀(κ) = log(e^(−κ)I₀(κ)) + κ so that large κ stays finite.
-    public func logProb(_ value: Tensor) -> Tensor {
-        concentration * (value - loc).cos() - Float(Foundation.log(2 * Double.pi)) - (concentration.i0e().log() + concentration)
+    /// The circular variance 1 − I₁(κ)/I₀(κ), in double precision (≈ 1/(2κ) for large κ, which a float32
+    /// difference would lose), with derivative −(1 − r/κ − r²) for r = I₁/I₀.
+    public var variance: Tensor {
+        circularFunction(name: "variance", { 1 - BesselI.ratio($0) }) { kappa in
+            guard kappa > 0 else { return -0.5 }
+            let r = BesselI.ratio(kappa)
+            return -(1 - r / kappa - r * r)
+        }
     }
 
-    /// log(2π·I₀(κ)) − κ·I₁(κ)/I₀(κ). (PyTorch has none.)
+    /// κ·cos(x − loc) − log 2π − log I₀(κ), with log I₀(κ) = log(e^(−|κ|)I₀(κ)) + |κ| so that large κ stays
+    /// finite (and its slope is 0 at κ = 0).
+    public func logProb(_ value: Tensor) -> Tensor {
+        concentration * (value - loc).cos() - Float(Foundation.log(2 * Double.pi)) - (concentration.i0e().log() + concentration.abs())
+    }
+
+    /// log(2π·I₀(κ)) − κ·I₁(κ)/I₀(κ), in double precision as log 2π + log(e^(−κ)I₀(κ)) + κ·(1 − r), with
+    /// derivative −κ·r′. (PyTorch has none.)
     public func entropy() -> Tensor {
-        let (i0e, i1e) = (concentration.i0e(), concentration.i1e())
-        return i0e.log() + concentration + Float(Foundation.log(2 * Double.pi)) - concentration * i1e / i0e
+        circularFunction(name: "entropy", { kappa in
+            Foundation.log(2 * Double.pi) + Foundation.log(BesselI.value(order: 0, kappa, scaled: true)) + kappa * (1 - BesselI.ratio(kappa))
+        }) { kappa in
+            guard kappa > 0 else { return 0 }
+            let r = BesselI.ratio(kappa)
+            return -kappa * (1 - r / kappa - r * r)
+        }
+    }
+
+    /// `value` of each concentration, computed on the host in double precision, with `derivative` as its gradient.
+    private func circularFunction(name: String, _ value: @escaping (Double) -> Double, derivative: @escaping (Double) -> Double) -> Tensor {
+        let kappa = concentration
+        return kappa.besselResult(value).recording("VonMises.\(name)", inputs: [kappa]) { g in
+            [g * noGrad { kappa.detach().besselResult(derivative) }]
+        }
     }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
@@ -39,15 +61,22 @@ public struct VonMises: Distribution {
         let (locs, kappas) = noGrad {
             (loc.detach().expand(shape).contiguous().toArray(), concentration.detach().expand(shape).contiguous().toArray())
         }
-        let draws = zip(locs, kappas).map { Float(Self.draw(loc: Double($0), kappa: Double($1), generator)) }
+        // A Double just below π can round to π in float32: moved to −π, to stay in [−π, π).
+        let draws = zip(locs, kappas).map { (loc, kappa) -> Float in
+            let angle = Float(Self.draw(loc: Double(loc), kappa: Double(kappa), generator))
+            return angle >= Float.pi ? -Float.pi : angle
+        }
         return Tensor(draws, shape: shape).to(loc.device)
     }
 
-    /// One angle in [−π, π): Best and Fisher (1979), a wrapped Cauchy envelope; κ = 0 is uniform.
+    /// One angle in [−π, π): Best and Fisher (1979), a wrapped Cauchy envelope; κ = 0 is uniform. Above
+    /// κ = 10⁶ the envelope's r rounds towards 1 and every proposal would be rejected, so (as numpy) the
+    /// normal approximation N(loc, 1/κ) is drawn there.
     static func draw(loc: Double, kappa: Double, _ generator: RandomGenerator) -> Double {
         guard kappa > 0 else {
             return kappa == 0 ? wrapped(Double(generator.nextFloat()) * 2 * Double.pi + loc) : .nan
         }
+        if kappa > 1e6 { return wrapped(loc + (kappa.isFinite ? Double(generator.nextNormal()) / kappa.squareRoot() : 0)) }
         let r: Double
         if kappa < 1e-5 {
             r = 1 / kappa + kappa

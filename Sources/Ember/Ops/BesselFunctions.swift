@@ -36,7 +36,7 @@ extension Tensor {
     }
 
     /// `function` of every element, computed on the host in double precision.
-    fileprivate func besselResult(_ function: (Double) -> Double) -> Tensor {
+    func besselResult(_ function: (Double) -> Double) -> Tensor {
         guard dtype == .float32 else {
             shapeFailure(ShapeError("Bessel functions: need a float32 tensor, got \(dtype) of shape \(shape)"))
         }
@@ -78,10 +78,18 @@ enum BesselI {
         return sign * (scaled ? scaledValue : scaledValue * Foundation.exp(magnitude))
     }
 
-    /// I₁′(x) = I₀(x) − I₁(x)/x (½ at 0), times e^(−|x|) when `scaled`.
+    /// I₁′(x) = I₀(x) − I₁(x)/x, times e^(−|x|) when `scaled`: in double precision, and ½ (scaled: ½e^(−|x|))
+    /// within float32's ε of 0, where I₁(x)/x → ½ but the float quotient does not get there.
     static func derivativeOfI1(_ x: Tensor, scaled: Bool) -> Tensor {
-        let (zero, i0, i1) = noGrad { (x.eq(0), scaled ? x.i0e() : x.i0(), scaled ? x.i1e() : x.i1()) }
-        let safe = `where`(zero, Tensor.ones([], device: x.device), x)
-        return `where`(zero, Tensor.full([], 0.5, device: x.device), i0 - i1 / safe)
+        noGrad {
+            x.besselResult { x in
+                let magnitude = Swift.abs(x)
+                guard magnitude > Double(Float.ulpOfOne) else { return scaled ? 0.5 * Foundation.exp(-magnitude) : 0.5 }
+                return value(order: 0, x, scaled: scaled) - value(order: 1, x, scaled: scaled) / x
+            }
+        }
     }
+
+    /// I₁(x)/I₀(x) for x ≥ 0, in double precision (→ 1 − 1/(2x) for large x).
+    static func ratio(_ x: Double) -> Double { value(order: 1, x, scaled: true) / value(order: 0, x, scaled: true) }
 }

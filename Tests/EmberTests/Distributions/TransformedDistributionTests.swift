@@ -267,6 +267,30 @@ extension DistributionTests {
         let resultant = (draws - Tensor([2.5, -1] as [Float])).cos().mean(dims: [0])
         expectClose(resultant.toArray(), (1 - centred.variance).toArray(), atol: 0.01, "mean resultant length")
         expectClose((draws - Tensor([2.5, -1] as [Float])).sin().mean(dims: [0]).toArray(), [0, 0], atol: 0.01, "centred on loc")
+        // Large κ keeps its digits: 1 − I₁/I₀ = 1/(2κ) + 1/(8κ²) + …, and the entropy ½ log(2πe/κ) + …;
+        // the sampler (normal there) ends; κ = 0 has a slope of cos(x − loc) (log I₀ is flat at 0).
+        let tight = VonMises(loc: Tensor([0, 0] as [Float]), concentration: Tensor([1e6, 1e8] as [Float]))
+        expectClose(tight.variance.toArray(), [5.000_001_25e-7, 5e-9], rtol: 1e-5, "variance at large κ")
+        expectClose(tight.entropy().toArray(), [1e6, 1e8].map { Float(0.5 * Foundation.log(2 * Double.pi * M_E / $0)) }, atol: 1e-5,
+                    "entropy at large κ")
+        let pinned = tight.sample([1_000], generator: RandomGenerator(seed: 46))
+        #expect(pinned.abs().amax(dims: [0]).toArray()[1] < 1e-3 && pinned.variance(dims: [0]).toArray()[0] < 2e-6)
+        #expect(VonMises(loc: 1, concentration: .infinity).sample([3]).toArray() == [1, 1, 1])
+        let flat = Tensor(Float(0)).requiringGrad()
+        VonMises(loc: Tensor(Float(0.3)), concentration: flat).logProb(Tensor(Float(1.3))).backward()
+        expectClose([flat.grad!.item()], [Float(Foundation.cos(1.0))], "slope in κ at κ = 0")
+        // The variance's and entropy's gradients against central differences.
+        for kappa in [0.3, 2, 40] as [Float] {
+            let k = Tensor(kappa).requiringGrad()
+            let (v, h) = (VonMises(loc: Tensor(Float(0)), concentration: k).variance, VonMises(loc: Tensor(Float(0)), concentration: k).entropy())
+            (v + h * 10).backward()
+            let step: Float = 1e-2
+            let at = { (x: Float) -> Float in
+                let d = VonMises(loc: 0, concentration: x)
+                return d.variance.item() + d.entropy().item() * 10
+            }
+            expectClose([k.grad!.item()], [(at(kappa + step) - at(kappa - step)) / (2 * step)], atol: 2e-3, rtol: 2e-3, "gradient at κ = \(kappa)")
+        }
     }
 
     @Test func oneHotCategoricalMatchesPyTorch() {
