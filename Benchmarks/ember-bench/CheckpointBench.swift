@@ -1,8 +1,5 @@
 import Ember
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Peak memory and step time of a deep MLP (16 residual blocks Linear 2048→2048 + GELU, batch 1024)
 /// trained plainly or with every block checkpointed. Peak RSS only grows within a process, so each
@@ -28,14 +25,7 @@ func checkpointBenchmark(mode: String) {
     let start = Date()
     for _ in 0..<3 { step() }
     let seconds = Date().timeIntervalSince(start) / 3
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    let peakMB = Double(usage.ru_maxrss) / 1024          // kilobytes on Linux
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    let peakMB = Double(usage.ru_maxrss) / 1_048_576     // bytes on macOS
-    #endif
+    let peakMB = peakResidentMegabytes()
     print(String(format: "checkpoint %@: 16 blocks Linear 2048→2048 + GELU, batch 1024, %d threads: "
                  + "step %.0f ms, peak RSS %.0f MB", checkpointed ? "every block" : "none", numThreads(), seconds * 1e3,
                  peakMB))

@@ -1,6 +1,9 @@
 import Dispatch
 import Ember
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Times `body` and returns seconds per call: repeats until a batch lasts at least `minimum`
 /// seconds, takes the best of `rounds` batches (the least disturbed by other processes).
@@ -92,4 +95,17 @@ func stepBenchmark(_ model: Module, _ optimizer: Optimizer, batches: [(Tensor, T
     let n = Double(steps)
     print("step breakdown (ms): forward \(format(phase[0] / n * 1e3, 2)), backward \(format(phase[1] / n * 1e3, 2)), "
           + "optimizer \(format(phase[2] / n * 1e3, 2))")
+}
+
+/// The most memory this process has held so far (peak RSS, in MB); it only grows, so each mode of a
+/// memory benchmark runs in a process of its own.
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024          // kilobytes on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1_048_576     // bytes on macOS
+    #endif
 }

@@ -1,7 +1,7 @@
 import Ember
 import Foundation
 
-// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|ctc|conv3d|pinn|checkpoint|onnx FILE]: benchmarks, not tests. Build with -c release.
+// ember-bench [matmul|elementwise|all|train|eval|peak|cnn|lstm|gru|vit|autoencoder|stn|optim|linalg|ctc|conv3d|pinn|checkpoint|linear-ce|onnx FILE]: benchmarks, not tests. Build with -c release.
 // EMBER_NUM_THREADS=n runs with n threads (like torch.set_num_threads).
 let which = CommandLine.arguments.dropFirst().first ?? "all"
 print("machine: \(machineDescription())")
@@ -24,6 +24,9 @@ case "conv3d": conv3dBenchmark()
 case "stn": stnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "autoencoder": autoencoderBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "checkpoint": checkpointBenchmark(mode: CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "plain")
+case "linear-ce":
+    linearCrossEntropyBenchmark(mode: CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "whole",
+                                chunk: CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 256 : 256)
 case "pinn": pinnBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 200 : 200)
 case "vit": vitBenchmark(steps: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 30 : 30)
 case "cnn":
@@ -41,5 +44,5 @@ case "all":
     print()
     elementwiseBenchmark()
 default:
-    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|ctc|conv3d|pinn [steps]|checkpoint plain|blocks|onnx FILE [batch ...]]")
+    print("usage: ember-bench [matmul|elementwise|all|train [epochs] [steps]|eval|peak|cnn [steps] [step]|lstm [steps]|gru [steps]|vit [steps]|autoencoder [steps]|stn [steps]|optim|linalg|ctc|conv3d|pinn [steps]|checkpoint plain|blocks|linear-ce whole|chunked [rows]|onnx FILE [batch ...]]")
 }
