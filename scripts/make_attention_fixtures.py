@@ -168,6 +168,10 @@ fixtures["transformer"] = dict(params=params(model), src_shape=list(src.shape), 
                                tgt=L(tgt), src_key_padding_mask=L(src_padding), out=L(y), upstream=L(up),
                                grad_src=L(src.grad), grad_tgt=L(tgt.grad), grads=grads(model))
 
+# print(model) of an encoder stack, after everything above (so nothing above moves): its layers as a
+# ModuleList with the equal ones folded, and MHA's out_proj printed by its class name.
+fixtures["encoder_description"] = str(nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2, enable_nested_tensor=False))
+
 with open(OUT, "w") as f:
     json.dump(fixtures, f, separators=(",", ":"))
 print(OUT, os.path.getsize(OUT), "bytes")

@@ -91,7 +91,7 @@ open class MultiheadAttention: Module {
         self.batchFirst = batchFirst
         inProjWeight = Tensor.zeros([3 * embedDim, embedDim], requiresGrad: true)
         inProjBias = bias ? Tensor.zeros([3 * embedDim], requiresGrad: true) : nil
-        outProj = Linear(embedDim, embedDim, bias: bias)
+        outProj = NonDynamicallyQuantizableLinear(embedDim, embedDim, bias: bias)
         super.init()
         resetParameters()
     }

@@ -38,3 +38,7 @@ open class Linear: Module {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(pythonBool(bias != nil))"
     }
 }
+
+/// The output projection of `MultiheadAttention`, like PyTorch's class of the same name: a `Linear`
+/// in every way, named apart (in PyTorch, so that dynamic quantization leaves it alone) and printed so.
+public final class NonDynamicallyQuantizableLinear: Linear {}

@@ -111,6 +111,13 @@ struct AttentionTests {
         }
     }
 
+    /// print(model) of an encoder stack is PyTorch's, character for character: the layers as a ModuleList
+    /// with equal ones folded, MHA's out_proj as NonDynamicallyQuantizableLinear, the norms' bias.
+    @Test func encoderStackPrintsAsPyTorch() {
+        let encoder = TransformerEncoder(TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16), numLayers: 2)
+        #expect(encoder.description == fixture["encoder_description"] as! String)
+    }
+
     @Test func encoderStackMatchesTorch() throws {
         let c = object(fixture["encoder"])
         let encoder = TransformerEncoder(TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0, batchFirst: true),
