@@ -8,7 +8,7 @@ RelaxedOneHotCategorical, OneHotCategorical, NegativeBinomial and Multinomial, w
 respect to the parameters; the gradient of gamma draws in their shape (_standard_gamma_grad); and
 the KL divergences of Gumbel, HalfNormal, Cauchy, Chi2, OneHotCategorical and Independent normals;
 ContinuousBernoulli, Pareto, Kumaraswamy and LowRankMultivariateNormal; the Bessel functions I₀, I₁ and
-VonMises.
+VonMises; a univariate Gaussian mixture's cdf.
 
     .venv-bench/bin/python scripts/make_distribution_fixtures.py
 
@@ -367,6 +367,15 @@ von_mises = VonMises(vm_loc, vm_kappa)
 lp = von_mises.log_prob(x)
 w, gs = grads(lp, [vm_loc, vm_kappa])
 fixture["von_mises"] = dict(loc=L(vm_loc), kappa=L(vm_kappa), x=L(x), log_prob=L(lp), w=w, grads=gs, variance=L(von_mises.variance))
+
+# The cdf of a mixture of univariate normals, with gradients in weights, means and scales (drawn after
+# everything above).
+mix1_logits, mix1_loc, mix1_scale = leaf(torch.randn(2, 3)), leaf(torch.randn(2, 3)), leaf(torch.rand(2, 3) + 0.4)
+mixture1 = MixtureSameFamily(Categorical(logits=mix1_logits), Normal(mix1_loc, mix1_scale))
+x = torch.randn(4, 2).double() * 1.5
+cdf = mixture1.cdf(x)
+w, gs = grads(cdf, [mix1_logits, mix1_loc, mix1_scale])
+fixture["mixture_cdf"] = dict(logits=L(mix1_logits), loc=L(mix1_loc), scale=L(mix1_scale), x=L(x), cdf=L(cdf), w=w, grads=gs)
 
 with open(OUT, "w") as f:
     json.dump(fixture, f, separators=(",", ":"))

@@ -58,3 +58,10 @@ public struct MixtureSameFamily<Component: Distribution>: Distribution {
         noClosedForm("MixtureSameFamily", "entropy", estimate: "-logProb(sample([n])).mean(dims: [0])")
     }
 }
+
+extension MixtureSameFamily: CumulativeDistribution where Component: CumulativeDistribution {
+    /// Σ_k w_k·F_k(x), as PyTorch's. (Every cumulative family is over numbers, so the components are too.)
+    public func cdf(_ value: Tensor) -> Tensor {
+        (component.cdf(value.unsqueeze(value.rank)) * mixture.probs).sum(dims: [-1])
+    }
+}

@@ -293,6 +293,19 @@ extension DistributionTests {
         }
     }
 
+    /// A mixture of univariate normals is a CumulativeDistribution: Σ w_k·F_k(x), with gradients in the
+    /// weights, means and scales. (A mixture of vector-valued components has no `cdf`: it does not compile.)
+    @Test func mixtureCDFMatchesPyTorch() {
+        let c = object(fixture["mixture_cdf"])
+        let parameters = [tensor(c["logits"], [2, 3], requiresGrad: true), tensor(c["loc"], [2, 3], requiresGrad: true),
+                          tensor(c["scale"], [2, 3], requiresGrad: true)]
+        let mixture = MixtureSameFamily(mixture: Categorical(logits: parameters[0]), component: Normal(loc: parameters[1], scale: parameters[2]))
+        let cdf = mixture.cdf(tensor(c["x"], [4, 2]))
+        close(cdf, c["cdf"], "mixture cdf")
+        backward(cdf, c["w"])
+        for (i, p) in parameters.enumerated() { close(p.grad!, (c["grads"] as! [Any])[i], "mixture cdf gradient \(i)") }
+    }
+
     @Test func oneHotCategoricalMatchesPyTorch() {
         let c = object(fixture["one_hot_categorical"])
         let logits = tensor(c["logits"], [2, 4], requiresGrad: true)
