@@ -70,6 +70,12 @@ extension MomentsWithoutClosedForm {
     public func entropy() -> Tensor { noClosedForm("\(Self.self)", "entropy", estimate: "-logProb(sample([n])).mean(dims: [0])") }
 }
 
+extension Tensor {
+    /// The sum over the last `dims` dims (itself for 0), like PyTorch's `_sum_rightmost`: how a batch
+    /// of per-coordinate terms becomes one term per event.
+    func sumRightmost(_ dims: Int) -> Tensor { dims == 0 ? self : sum(dims: Array((rank - dims)..<rank)) }
+}
+
 /// log √(2π), the normal density's constant.
 let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
 

@@ -17,13 +17,8 @@ public struct Independent<Base: Distribution>: Distribution {
     public var variance: Tensor { base.variance }
 
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { base.sample(sampleShape, generator: generator) }
-    public func logProb(_ value: Tensor) -> Tensor { summedOverEvent(base.logProb(value)) }
-    public func entropy() -> Tensor { summedOverEvent(base.entropy()) }
-
-    /// Sums the trailing reinterpreted dims.
-    private func summedOverEvent(_ t: Tensor) -> Tensor {
-        reinterpretedBatchDims == 0 ? t : t.sum(dims: Array((t.rank - reinterpretedBatchDims)..<t.rank))
-    }
+    public func logProb(_ value: Tensor) -> Tensor { base.logProb(value).sumRightmost(reinterpretedBatchDims) }
+    public func entropy() -> Tensor { base.entropy().sumRightmost(reinterpretedBatchDims) }
 }
 
 extension Independent: ReparameterizedDistribution where Base: ReparameterizedDistribution {

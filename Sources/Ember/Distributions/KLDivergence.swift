@@ -180,8 +180,6 @@ extension Independent: KLDivergenceFamily where Base: KLDivergenceFamily {
         precondition(p.reinterpretedBatchDims == q.reinterpretedBatchDims, "Ember: klDivergence: Independent distributions that "
             + "reinterpret \(p.reinterpretedBatchDims) and \(q.reinterpretedBatchDims) batch dims have no closed form "
             + "(PyTorch raises NotImplementedError too)")
-        let kl = Base.divergence(p.base, q.base)
-        let dims = p.reinterpretedBatchDims
-        return dims == 0 ? kl : kl.sum(dims: Array((kl.rank - dims)..<kl.rank))
+        return Base.divergence(p.base, q.base).sumRightmost(p.reinterpretedBatchDims)
     }
 }

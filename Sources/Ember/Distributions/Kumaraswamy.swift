@@ -4,7 +4,7 @@ import Foundation
 /// a·b·x^(a−1)(1 − x^a)^(b−1), close to a Beta(a, b) but with a closed-form cdf, so that its draws
 /// are a differentiable function of the parameters (a reparameterizable stand-in for the Beta in
 /// VAEs, stick-breaking priors). As in PyTorch it is a uniform through x = (1 − u^(1/b))^(1/a).
-public struct Kumaraswamy: ReparameterizedDistribution, CumulativeDistribution {
+public struct Kumaraswamy: TransformedFamily, ReparameterizedDistribution, CumulativeDistribution {
     /// a and b.
     public let concentration1: Tensor
     public let concentration0: Tensor
@@ -23,9 +23,6 @@ public struct Kumaraswamy: ReparameterizedDistribution, CumulativeDistribution {
     public init(concentration1: Float, concentration0: Float) {
         self.init(concentration1: Tensor(concentration1), concentration0: Tensor(concentration0))
     }
-
-    public var batchShape: [Int] { concentration1.shape }
-    public var eventShape: [Int] { [] }
 
     /// E[Xⁿ] = b·B(1 + n/a, b).
     private func moment(_ n: Float) -> Tensor {

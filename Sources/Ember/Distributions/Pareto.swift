@@ -1,7 +1,7 @@
 /// The Pareto distribution, like `torch.distributions.Pareto`: heavy-tailed values above `scale`
 /// (incomes, file sizes, city populations) with tail index `alpha`, P(X > x) = (scale/x)^alpha. As
 /// in PyTorch it is an exponential through exp and a scaling: e^E·scale with E ~ Exponential(alpha).
-public struct Pareto: ReparameterizedDistribution, CumulativeDistribution {
+public struct Pareto: TransformedFamily, ReparameterizedDistribution, CumulativeDistribution {
     public let scale: Tensor
     public let alpha: Tensor
     public let transformed: TransformedDistribution<Exponential>
@@ -15,8 +15,6 @@ public struct Pareto: ReparameterizedDistribution, CumulativeDistribution {
 
     public init(scale: Float, alpha: Float) { self.init(scale: Tensor(scale), alpha: Tensor(alpha)) }
 
-    public var batchShape: [Int] { scale.shape }
-    public var eventShape: [Int] { [] }
     /// α·scale/(α − 1); infinite for α ≤ 1 (PyTorch's).
     public var mean: Tensor {
         let a = alpha.clamp(min: 1)
@@ -29,7 +27,6 @@ public struct Pareto: ReparameterizedDistribution, CumulativeDistribution {
     }
     public var mode: Tensor { scale }
 
-    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor { transformed.rsample(sampleShape, generator: generator) }
     /// −∞ below `scale`, where the distribution puts nothing (values there are moved to `scale` first, so
     /// that the logs stay finite).
     public func logProb(_ value: Tensor) -> Tensor {

@@ -46,7 +46,7 @@ public struct LogitRelaxedBernoulli: ReparameterizedDistribution, MomentsWithout
 ///
 ///     let gate = RelaxedBernoulli(temperature: Tensor(0.5), logits: scores)
 ///     let mask = gate.rsample()            // in (0, 1), gradients reach `scores`
-public struct RelaxedBernoulli: ReparameterizedDistribution, CumulativeDistribution, MomentsWithoutClosedForm {
+public struct RelaxedBernoulli: TransformedFamily, ReparameterizedDistribution, CumulativeDistribution, MomentsWithoutClosedForm {
     public let transformed: TransformedDistribution<LogitRelaxedBernoulli>
 
     public init(temperature: Tensor, probs: Tensor) {
@@ -60,13 +60,6 @@ public struct RelaxedBernoulli: ReparameterizedDistribution, CumulativeDistribut
     public var temperature: Tensor { transformed.base.temperature }
     public var probs: Tensor { transformed.base.probs }
     public var logits: Tensor { transformed.base.logits }
-    public var batchShape: [Int] { transformed.batchShape }
-    public var eventShape: [Int] { [] }
-
-    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        transformed.rsample(sampleShape, generator: generator)
-    }
-    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
 
     /// P(X ≤ x) = σ(τ·logit x − logits) inside (0, 1), the logistic cdf of the logit; 0 at and below
     /// 0, 1 at and above 1. (PyTorch has none.)

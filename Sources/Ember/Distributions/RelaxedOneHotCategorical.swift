@@ -55,7 +55,7 @@ public struct ExpRelaxedCategorical: ReparameterizedDistribution, MomentsWithout
 ///
 ///     let choice = RelaxedOneHotCategorical(temperature: Tensor(0.5), logits: scores)   // scores [B, K]
 ///     let soft = choice.rsample()          // [B, K], each row sums to 1; gradients reach `scores`
-public struct RelaxedOneHotCategorical: ReparameterizedDistribution, MomentsWithoutClosedForm {
+public struct RelaxedOneHotCategorical: TransformedFamily, ReparameterizedDistribution, MomentsWithoutClosedForm {
     public let transformed: TransformedDistribution<ExpRelaxedCategorical>
 
     public init(temperature: Tensor, probs: Tensor) {
@@ -69,11 +69,4 @@ public struct RelaxedOneHotCategorical: ReparameterizedDistribution, MomentsWith
     public var temperature: Tensor { transformed.base.temperature }
     public var probs: Tensor { transformed.base.probs }
     public var logits: Tensor { transformed.base.logits }
-    public var batchShape: [Int] { transformed.batchShape }
-    public var eventShape: [Int] { transformed.eventShape }
-
-    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        transformed.rsample(sampleShape, generator: generator)
-    }
-    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
 }

@@ -15,13 +15,17 @@
 public struct TransformedDistribution<Base: Distribution>: MomentsWithoutClosedForm {
     public let base: Base
     public let transforms: [any DistributionTransform]
+    /// The transforms as one, for the draws, the inverse and the shapes.
+    private let chain: ComposeTransform
 
     public let batchShape: [Int]
     public let eventShape: [Int]
 
+    public init(_ base: Base, _ transform: any DistributionTransform) { self.init(base, [transform]) }
+
     public init(_ base: Base, _ transforms: [any DistributionTransform]) {
-        (self.base, self.transforms) = (base, transforms)
-        let shape = transforms.reduce(base.batchShape + base.eventShape) { $1.forwardShape($0) }
+        (self.base, self.transforms, chain) = (base, transforms, ComposeTransform(transforms))
+        let shape = chain.forwardShape(base.batchShape + base.eventShape)
         let eventRank = base.eventShape.count
         (batchShape, eventShape) = (Array(shape.dropLast(eventRank)), Array(shape.suffix(eventRank)))
         guard eventShape == base.eventShape, Array(batchShape.suffix(base.batchShape.count)) == base.batchShape else {
@@ -36,31 +40,23 @@ public struct TransformedDistribution<Base: Distribution>: MomentsWithoutClosedF
         sampleShape + batchShape.prefix(batchShape.count - base.batchShape.count)
     }
 
-    public init(_ base: Base, _ transform: any DistributionTransform) { self.init(base, [transform]) }
-
-
     public func sample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        noGrad { transforms.reduce(base.sample(baseSampleShape(sampleShape), generator: generator)) { $1($0) } }
+        noGrad { chain(base.sample(baseSampleShape(sampleShape), generator: generator)) }
     }
 
     /// The base's log-density at the transforms' inverse of `value`, minus each transform's log
     /// |Jacobian| (summed over the event dims).
     public func logProb(_ value: Tensor) -> Tensor {
-        let eventRank = eventShape.count
         var y = value
         var correction: Tensor? = nil
         for transform in transforms.reversed() {
             let x = transform.inverse(y)
-            let term = summedOverEvent(transform.logAbsDetJacobian(x, y), eventRank)
+            let term = transform.logAbsDetJacobian(x, y).sumRightmost(eventShape.count)
             correction = correction.map { $0 + term } ?? term
             y = x
         }
         let logProb = base.logProb(y)
         return correction.map { logProb - $0 } ?? logProb
-    }
-
-    private func summedOverEvent(_ t: Tensor, _ eventRank: Int) -> Tensor {
-        eventRank == 0 ? t : t.sum(dims: Array((t.rank - eventRank)..<t.rank))
     }
 }
 
@@ -68,17 +64,40 @@ extension TransformedDistribution: ReparameterizedDistribution where Base: Repar
     /// The base's reparameterized draws through the transforms: gradients reach the base's parameters
     /// and the transforms' (an `AffineTransform`'s loc and scale, say).
     public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
-        transforms.reduce(base.rsample(baseSampleShape(sampleShape), generator: generator)) { $1($0) }
+        chain(base.rsample(baseSampleShape(sampleShape), generator: generator))
     }
 }
 
 extension TransformedDistribution: CumulativeDistribution where Base: CumulativeDistribution {
     /// The base's cdf at the inverse of `value`, flipped (1 − F) where the transforms decrease.
     public func cdf(_ value: Tensor) -> Tensor {
-        let x = transforms.reversed().reduce(value) { $1.inverse($0) }
-        let sign = transforms.reduce(Tensor(Float(1))) { $0 * $1.sign }
-        let baseCDF = base.cdf(x)
+        let sign = chain.sign
+        let baseCDF = base.cdf(chain.inverse(value))
         if sign.rank == 0 && sign.item() == 1 { return baseCDF }
         return sign * (baseCDF - 0.5) + 0.5
     }
+}
+
+/// A named family defined as a transformed distribution (a relaxed Bernoulli is a logit-relaxed one
+/// through a sigmoid), like PyTorch's subclasses of `TransformedDistribution`: its shapes, density,
+/// draws and cdf are the transformed distribution's unless the family writes its own.
+public protocol TransformedFamily: Distribution {
+    associatedtype Base: Distribution
+    var transformed: TransformedDistribution<Base> { get }
+}
+
+extension TransformedFamily {
+    public var batchShape: [Int] { transformed.batchShape }
+    public var eventShape: [Int] { transformed.eventShape }
+    public func logProb(_ value: Tensor) -> Tensor { transformed.logProb(value) }
+}
+
+extension TransformedFamily where Base: ReparameterizedDistribution {
+    public func rsample(_ sampleShape: [Int], generator: RandomGenerator) -> Tensor {
+        transformed.rsample(sampleShape, generator: generator)
+    }
+}
+
+extension TransformedFamily where Base: CumulativeDistribution {
+    public func cdf(_ value: Tensor) -> Tensor { transformed.cdf(value) }
 }

@@ -191,8 +191,8 @@ open class Conv3d: Module {
     /// PyTorch's repr: `3, 16, kernel_size=(3, 3, 3), stride=(1, 1, 1)` plus the non-default settings.
     open override var extraDescription: String {
         convolutionDescription(inChannels, outChannels, kernel: [kernelSize.0, kernelSize.1, kernelSize.2],
-                                      stride: [stride.0, stride.1, stride.2], padding: padding.describedSizes,
-                                      dilation: [dilation.0, dilation.1, dilation.2], groups: groups, hasBias: bias != nil,
-                                      paddingMode: paddingMode)
+                               stride: [stride.0, stride.1, stride.2], padding: padding.describedSizes,
+                               dilation: [dilation.0, dilation.1, dilation.2], groups: groups, hasBias: bias != nil,
+                               paddingMode: paddingMode)
     }
 }

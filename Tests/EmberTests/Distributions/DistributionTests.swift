@@ -17,6 +17,33 @@ struct DistributionTests {
     /// Backpropagates Σ value·w.
     func backward(_ value: Tensor, _ w: Any?) { (value * Tensor(floats(w), shape: value.shape)).sum().backward() }
 
+    /// Checks log_prob and its gradients in every parameter (transforms' included), and the cdf.
+    func check(_ name: String, _ c: [String: Any], _ parameters: [Tensor], _ distribution: any Distribution, _ x: Tensor) {
+        let logProb = distribution.logProb(x)
+        close(logProb, c["log_prob"], "\(name) log_prob")
+        backward(logProb, c["w"])
+        for (i, p) in parameters.enumerated() {
+            close(p.grad ?? Tensor.zeros(p.shape), (c["grads"] as! [Any])[i], "\(name) log_prob gradient \(i)")
+        }
+        if c["cdf"] != nil {
+            let cdf = (distribution as? any CumulativeDistribution)?.cdf(x)
+            #expect(cdf != nil, "\(name) has no cdf")
+            close(cdf ?? Tensor.zeros([0]), c["cdf"], "\(name) cdf")
+        }
+    }
+
+    /// Checks the entropy of a distribution made afresh from the fixture's parameters, and its
+    /// gradient in each of them.
+    func checkEntropy(_ name: String, _ c: [String: Any], _ fresh: () -> [Tensor], _ make: ([Tensor]) -> any Distribution) {
+        let parameters = fresh()
+        let entropy = make(parameters).entropy()
+        close(entropy, c["entropy"], "\(name) entropy")
+        backward(entropy, c["entropy_w"])
+        for (i, p) in parameters.enumerated() {
+            close(p.grad ?? Tensor.zeros(p.shape), (c["entropy_grads"] as! [Any])[i], "\(name) entropy gradient \(i)")
+        }
+    }
+
     @Test func normalMatchesPyTorch() {
         let c = object(fixture["normal"])
         let loc = tensor(c["loc"], [3], requiresGrad: true), scale = tensor(c["scale"], [3], requiresGrad: true)
@@ -195,28 +222,10 @@ struct DistributionTests {
             let parameters = fresh()
             let distribution = make(parameters)
             let x = tensor(c["x"], [floats(c["x"]).count / shape[0], shape[0]])
-            let logProb = distribution.logProb(x)
-            close(logProb, c["log_prob"], "\(name) log_prob")
-            backward(logProb, c["w"])
-            for (i, p) in parameters.enumerated() {
-                close(p.grad ?? Tensor.zeros(p.shape), (c["grads"] as! [Any])[i], "\(name) log_prob gradient \(i)")
-            }
+            check(name, c, parameters, distribution, x)
             close(distribution.mean, c["mean"], "\(name) mean")
             close(distribution.variance, c["variance"], "\(name) variance")
-            if c["entropy"] != nil {
-                let again = fresh()
-                let entropy = make(again).entropy()
-                close(entropy, c["entropy"], "\(name) entropy")
-                backward(entropy, c["entropy_w"])
-                for (i, p) in again.enumerated() {
-                    close(p.grad ?? Tensor.zeros(p.shape), (c["entropy_grads"] as! [Any])[i], "\(name) entropy gradient \(i)")
-                }
-            }
-            if c["cdf"] != nil {
-                let cdf = (distribution as? any CumulativeDistribution)?.cdf(x)
-                #expect(cdf != nil, "\(name) has no cdf")
-                close(cdf ?? Tensor.zeros([0]), c["cdf"], "\(name) cdf")
-            }
+            if c["entropy"] != nil { checkEntropy(name, c, fresh, make) }
         }
     }
 

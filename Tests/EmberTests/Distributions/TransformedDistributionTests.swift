@@ -13,19 +13,6 @@ extension Normal {
 }
 
 extension DistributionTests {
-    /// Checks log_prob and its gradients in every parameter (transforms' included), and the cdf.
-    func check(_ name: String, _ c: [String: Any], _ parameters: [Tensor], _ distribution: any Distribution, _ x: Tensor) {
-        let logProb = distribution.logProb(x)
-        close(logProb, c["log_prob"], "\(name) log_prob")
-        backward(logProb, c["w"])
-        for (i, p) in parameters.enumerated() {
-            close(p.grad ?? Tensor.zeros(p.shape), (c["grads"] as! [Any])[i], "\(name) log_prob gradient \(i)")
-        }
-        if c["cdf"] != nil {
-            close((distribution as! any CumulativeDistribution).cdf(x), c["cdf"], "\(name) cdf")
-        }
-    }
-
     /// Normal through tanh, affine then exp (a negative scale flips the cdf), sigmoid; exponential
     /// through softplus then a power (a negative exponent); Laplace through a ComposeTransform; and a
     /// tanh-squashed diagonal Gaussian policy, whose log-Jacobian sums over the event.
@@ -213,12 +200,10 @@ extension DistributionTests {
         check("low_rank_mvn", c, parameters, normal, tensor(c["x"], [4, 2, 3]))
         close(normal.variance, c["variance"], "variance")
         close(normal.covarianceMatrix, c["covariance"], "covariance")
-        let again = [tensor(c["loc"], [2, 3], requiresGrad: true), tensor(c["factor"], [2, 3, 2], requiresGrad: true),
-                     tensor(c["diag"], [2, 3], requiresGrad: true)]
-        let entropy = LowRankMultivariateNormal(loc: again[0], covFactor: again[1], covDiag: again[2]).entropy()
-        close(entropy, c["entropy"], "entropy")
-        backward(entropy, c["entropy_w"])
-        for (i, p) in again.enumerated() { close(p.grad ?? Tensor.zeros(p.shape), (c["entropy_grads"] as! [Any])[i], "entropy gradient \(i)") }
+        checkEntropy("low_rank_mvn", c, {
+            [tensor(c["loc"], [2, 3], requiresGrad: true), tensor(c["factor"], [2, 3, 2], requiresGrad: true),
+             tensor(c["diag"], [2, 3], requiresGrad: true)]
+        }) { LowRankMultivariateNormal(loc: $0[0], covFactor: $0[1], covDiag: $0[2]) }
         // The same as the full-covariance normal, which factors the d×d matrix.
         let full = MultivariateNormal(loc: parameters[0].detach(), covarianceMatrix: normal.covarianceMatrix.detach())
         let x = tensor(c["x"], [4, 2, 3])
@@ -313,11 +298,7 @@ extension DistributionTests {
         check("one_hot_categorical", c, [logits], distribution, tensor(c["x"], [3, 2, 4]))
         close(distribution.mean, c["mean"], "mean")
         close(distribution.variance, c["variance"], "variance")
-        let again = tensor(c["logits"], [2, 4], requiresGrad: true)
-        let entropy = OneHotCategorical(logits: again).entropy()
-        close(entropy, c["entropy"], "entropy")
-        backward(entropy, c["entropy_w"])
-        close(again.grad!, (c["entropy_grads"] as! [Any])[0], "entropy gradient")
+        checkEntropy("one_hot_categorical", c, { [tensor(c["logits"], [2, 4], requiresGrad: true)] }) { OneHotCategorical(logits: $0[0]) }
         let draws = OneHotCategorical(probs: Tensor([0.2, 0.8] as [Float])).sample([10_000], generator: RandomGenerator(seed: 3))
         #expect(draws.shape == [10_000, 2] && draws.sum(dims: [1]).toArray().allSatisfy { $0 == 1 })
         expectClose(draws.mean(dims: [0]).toArray(), [0.2, 0.8], atol: 0.015, "frequencies")
@@ -347,11 +328,7 @@ extension DistributionTests {
         check("multinomial", c, [probs], distribution, tensor(c["x"], [2, 2, 3]))
         close(distribution.mean, c["mean"], "mean")
         close(distribution.variance, c["variance"], "variance")
-        let again = tensor(c["probs"], [2, 3], requiresGrad: true)
-        let entropy = Multinomial(totalCount: 6, probs: again).entropy()
-        close(entropy, c["entropy"], "entropy")
-        backward(entropy, c["entropy_w"])
-        close(again.grad!, (c["entropy_grads"] as! [Any])[0], "entropy gradient")
+        checkEntropy("multinomial", c, { [tensor(c["probs"], [2, 3], requiresGrad: true)] }) { Multinomial(totalCount: 6, probs: $0[0]) }
         let draws = Multinomial(totalCount: 10, probs: Tensor([0.5, 0.2, 0.3] as [Float])).sample([5_000, 2], generator: RandomGenerator(seed: 4))
         #expect(draws.shape == [5_000, 2, 3] && draws.sum(dims: [2]).toArray().allSatisfy { $0 == 10 })
         expectClose(draws.mean(dims: [0, 1]).toArray(), [5, 2, 3], atol: 0.08, "mean counts")
