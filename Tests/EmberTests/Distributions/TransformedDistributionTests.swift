@@ -183,6 +183,7 @@ extension DistributionTests {
         #expect(scale.grad!.item().isFinite)
 
         let pareto = Pareto(scale: 2, alpha: 3)
+        #expect(pareto.mode.item() == 2 && pareto.batchShape == [] && pareto.eventShape == [])
         let tail = pareto.sample([40_000], generator: RandomGenerator(seed: 42)).toArray()
         #expect(tail.allSatisfy { $0 >= 2 })
         let beyond = Float(tail.filter { $0 > 4 }.count) / Float(tail.count)
@@ -196,7 +197,7 @@ extension DistributionTests {
         let parameters = [tensor(c["loc"], [2, 3], requiresGrad: true), tensor(c["factor"], [2, 3, 2], requiresGrad: true),
                           tensor(c["diag"], [2, 3], requiresGrad: true)]
         let normal = LowRankMultivariateNormal(loc: parameters[0], covFactor: parameters[1], covDiag: parameters[2])
-        #expect(normal.batchShape == [2] && normal.eventShape == [3])
+        #expect(normal.batchShape == [2] && normal.eventShape == [3] && normal.dimension == 3 && normal.rank == 2)
         check("low_rank_mvn", c, parameters, normal, tensor(c["x"], [4, 2, 3]))
         close(normal.variance, c["variance"], "variance")
         close(normal.covarianceMatrix, c["covariance"], "covariance")
@@ -247,6 +248,7 @@ extension DistributionTests {
         expectClose(vonMises.entropy().detach().toArray(), integral.toArray(), atol: 1e-4, "entropy")
         // Draws: in [−π, π), centred on loc, with mean resultant length I₁/I₀.
         let centred = VonMises(loc: Tensor([2.5, -1] as [Float]), concentration: Tensor([0.5, 8] as [Float]))
+        #expect(centred.mean.toArray() == [2.5, -1] && centred.mode.toArray() == [2.5, -1])
         let draws = centred.sample([40_000], generator: RandomGenerator(seed: 44))
         #expect(draws.toArray().allSatisfy { $0 >= -Float.pi && $0 < Float.pi })
         let resultant = (draws - Tensor([2.5, -1] as [Float])).cos().mean(dims: [0])
@@ -374,6 +376,23 @@ extension DistributionTests {
             _ = TransformedDistribution(Normal(loc: Tensor.zeros([1]), scale: Tensor.ones([1])), AffineTransform(loc: Tensor.zeros([3]), scale: Tensor(Float(1))))
         }
         #expect(stderr(widened).contains("TransformedDistribution: the transforms' parameters broadcast the base's batch and event shapes [1] and [] to [3]"))
+        let negative = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Multinomial(totalCount: -1, probs: Tensor.ones([3]))
+        }
+        #expect(stderr(negative).contains("Multinomial: totalCount must be 0 or more, got -1"))
+        let lowRank = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LowRankMultivariateNormal(loc: Tensor.zeros([3]), covFactor: Tensor.zeros([4, 2]), covDiag: Tensor.ones([3]))
+        }
+        #expect(stderr(lowRank).contains("LowRankMultivariateNormal: expected loc [..., d], covFactor [..., d, r] and covDiag [..., d], "
+            + "got shapes [3], [4, 2] and [3]"))
+        let lowRankValue = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LowRankMultivariateNormal(loc: Tensor.zeros([3]), covFactor: Tensor.zeros([3, 2]), covDiag: Tensor.ones([3])).logProb(Tensor.zeros([2]))
+        }
+        #expect(stderr(lowRankValue).contains("LowRankMultivariateNormal.logProb: expected vectors [..., 3], got shape [2]"))
+        let bessel = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2] as [Int]).i0()
+        }
+        #expect(stderr(bessel).contains("Bessel functions: need a float32 tensor, got int64 of shape [2]"))
         let counts = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Multinomial(totalCount: 4, probs: Tensor.ones([3])).logProb(Tensor.ones([2]))
         }

@@ -121,5 +121,29 @@ struct AdaptiveLogSoftmaxTests {
             _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4])(Tensor.zeros([3, 8]))
         }
         #expect(stderr(oneArgument).contains("takes inputs with their targets: asm(x, y).loss"))
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [])
+        }
+        #expect(stderr(empty).contains("AdaptiveLogSoftmaxWithLoss: cutoffs must hold at least one value"))
+        let floatTargets = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4])(Tensor.zeros([2, 8]), Tensor([1, 2] as [Float]))
+        }
+        #expect(stderr(floatTargets).contains("targets must be int64 class indices, got float32"))
+        let scalar = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4])(Tensor.zeros([2, 8]), Tensor([3], shape: []))
+        }
+        #expect(stderr(scalar).contains("a scalar target needs a 1-D input [8], got [2, 8]"))
+        let matrix = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4])(Tensor.zeros([2, 8]), Tensor.zeros([2, 1], dtype: .int64))
+        }
+        #expect(stderr(matrix).contains("targets must be 1-D [N] or a scalar (one class per sample), got [2, 1]"))
+        let logProb = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4]).logProb(Tensor.zeros([2, 3, 8]))
+        }
+        #expect(stderr(logProb).contains("AdaptiveLogSoftmaxWithLoss.logProb: input must be [N, 8] or [8], got [2, 3, 8]"))
+        let predict = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveLogSoftmaxWithLoss(8, nClasses: 10, cutoffs: [4]).predict(Tensor.zeros([8]))
+        }
+        #expect(stderr(predict).contains("AdaptiveLogSoftmaxWithLoss.predict: input must be [N, 8], got [8]"))
     }
 }

@@ -95,6 +95,27 @@ struct LinearCrossEntropyTests {
             _ = linearCrossEntropy(Tensor.zeros([2, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 5]), chunkSize: 1)
         }
         #expect(stderr(range).contains("linearCrossEntropy: target 5 is outside [0, 4] (and is not ignoreIndex -100)"))
+        let smoothing = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = linearCrossEntropy(Tensor.zeros([2, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 1]), labelSmoothing: 1.5)
+        }
+        #expect(stderr(smoothing).contains("linearCrossEntropy: labelSmoothing must be between 0.0 and 1.0, got 1.5"))
+        let chunk = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = linearCrossEntropy(Tensor.zeros([2, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 1]), chunkSize: 0)
+        }
+        #expect(stderr(chunk).contains("linearCrossEntropy: chunkSize must be positive, got 0"))
+        let classWeight = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = linearCrossEntropy(Tensor.zeros([2, 3]), linearWeight: Tensor.zeros([5, 3]), target: Tensor([0, 1]),
+                                   weight: Tensor.ones([4]), chunkSize: 1)
+        }
+        #expect(stderr(classWeight).contains("linearCrossEntropy: class weight of shape [4] must have one entry per class: [5]"))
+        let moduleWeight = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LinearCrossEntropyLoss(3, numClasses: 5, weight: Tensor.ones([2]))
+        }
+        #expect(stderr(moduleWeight).contains("LinearCrossEntropyLoss: expected weight shape to be [5], got [2]"))
+        let moduleSmoothing = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LinearCrossEntropyLoss(3, numClasses: 5, labelSmoothing: -0.1)
+        }
+        #expect(stderr(moduleSmoothing).contains("LinearCrossEntropyLoss: expected labelSmoothing to be in [0, 1], got -0.1"))
         let call = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = LinearCrossEntropyLoss(3, numClasses: 5)(Tensor.zeros([2, 3]))
         }

@@ -219,6 +219,14 @@ struct PoolingOptionsTests {
         }
         #expect(stderr(fractional).contains("fractionalMaxPool2d: a kernel of [3, 3] and an output of [4, 2] need an input of at least "
             + "output + kernel − 1 = [6, 4] per dim, got [5, 5]"))
+        let ratio = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = FractionalMaxPool2d(kernelSize: 2, outputRatio: 1.2)
+        }
+        #expect(stderr(ratio).contains("FractionalMaxPool2d: outputRatio must lie in (0, 1), got (1.2, 1.2)"))
+        let ratio3 = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = FractionalMaxPool3d(kernelSize: 2, outputRatio: 0)
+        }
+        #expect(stderr(ratio3).contains("FractionalMaxPool3d: outputRatio must lie in (0, 1), got (0.0, 0.0, 0.0)"))
         let volume = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = fractionalMaxPool3d(Tensor.zeros([1, 1, 5, 5, 5]), kernelSize: (3, 3, 3), outputSize: (3, 3, 3))
         }
